@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './dto';
+export * from './events';
+export * from './job-types/index';
+export * from './params';

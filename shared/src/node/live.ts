@@ -1,0 +1,28 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import type { Redis } from 'ioredis';
+import type { JobDto, LogLineDto, RunDto } from '../dto';
+import { rooms, type ServerToClientEvents } from '../events';
+import { redisKeys } from './redis';
+
+/**
+ * Publishes live events to every server's Socket.IO rooms through Redis.
+ * Call it only after the change it describes is committed.
+ */
+export interface LivePublisher {
+  runUpdated(run: RunDto): void;
+  runLog(runId: string, lines: LogLineDto[]): void;
+  jobUpdated(job: JobDto): void;
+  jobDeleted(jobId: string): void;
+}
+
+export function createLivePublisher(redis: Redis, prefix: string): LivePublisher {
+  const emitter = new Emitter<ServerToClientEvents>(redis, { key: redisKeys(prefix).io });
+  return {
+    runUpdated: (run) => emitter.to([rooms.dashboard, rooms.job(run.jobId), rooms.run(run.id)]).emit('run:updated', run),
+    runLog: (runId, lines) => {
+      if (lines.length) emitter.to(rooms.run(runId)).emit('run:log', { runId, lines });
+    },
+    jobUpdated: (job) => emitter.to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
+    jobDeleted: (jobId) => emitter.to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
+  };
+}

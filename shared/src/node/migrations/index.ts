@@ -1,0 +1,4 @@
+import { Migration20261128000000 } from './Migration20261128000000';
+
+/** Every migration, in order. A new migration is one file plus one line here. */
+export const migrations = [{ name: 'Migration20261128000000', class: Migration20261128000000 }];

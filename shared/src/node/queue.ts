@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import BeeQueue from 'bee-queue';
+import { redisKeys } from './redis';
+
+const require = createRequire(import.meta.url);
+const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
+
+/** What a queued Bee-Queue job carries: which attempt of which run to execute. */
+export interface RunJobData {
+  runId: string;
+  attempt: number;
+}
+
+export type RunQueue = BeeQueue<RunJobData>;
+
+export const RUN_QUEUE_NAME = 'runs';
+
+/** One Bee-Queue job per attempt, so a stale delivery can be told from the current one. */
+export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
+
+export interface RunQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Workers process jobs and activate delayed ones; producers only add. */
+  role: 'producer' | 'worker';
+  stallIntervalMs?: number;
+}
+
+/**
+ * A Bee-Queue on `redisUrl`. Bee-Queue keeps its Lua script hashes for the
+ * life of the process and never reloads them, so after Redis restarts (and
+ * forgets its scripts) every `ready` reloads them here.
+ */
+export function createRunQueue({ redisUrl, prefix, role, stallIntervalMs = 5000 }: RunQueueOptions): RunQueue {
+  const isWorker = role === 'worker';
+  const queue = new BeeQueue<RunJobData>(RUN_QUEUE_NAME, {
+    prefix: redisKeys(prefix).queue,
+    redis: { url: redisUrl, retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000) } as never,
+    isWorker,
+    getEvents: false,
+    sendEvents: false,
+    storeJobs: false,
+    activateDelayedJobs: isWorker,
+    removeOnSuccess: true,
+    removeOnFailure: true,
+    stallInterval: stallIntervalMs,
+  });
+  queue.on('error', () => {});
+  void queue.ready().then(() => {
+    const client = (queue as unknown as { client: NodeJS.EventEmitter }).client;
+    client.on('ready', () => void lua.buildCache(client).catch(() => {}));
+  });
+  return queue;
+}
+
+/** Reloads Bee-Queue's scripts after a NOSCRIPT error and tries `op` once more. */
+export async function withScripts<T>(queue: RunQueue, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (!/NOSCRIPT/.test(String((e as Error)?.message))) throw e;
+    await lua.buildCache((queue as unknown as { client: unknown }).client);
+    return op();
+  }
+}
+
+/**
+ * Puts one attempt of a run on the queue, optionally not before `notBefore`.
+ * Adding the same attempt twice is a no-op while its job is still in Redis.
+ */
+export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | null): Promise<void> {
+  await withScripts(queue, async () => {
+    const job = queue.createJob({ runId, attempt }).setId(queueJobId(runId, attempt)).retries(1_000_000).backoff('fixed', 1000);
+    if (notBefore && notBefore.getTime() > Date.now()) job.delayUntil(notBefore);
+    await job.save();
+  });
+}
+
+/** Removes a queued attempt's job (a cancelled run). */
+export async function dequeueRun(queue: RunQueue, runId: string, attempt: number): Promise<void> {
+  await withScripts(queue, () => queue.removeJob(queueJobId(runId, attempt)).then(() => undefined));
+}
+
+/** Whether Redis still holds the job of this attempt (false after Redis lost its data). */
+export async function isEnqueued(queue: RunQueue, runId: string, attempt: number): Promise<boolean> {
+  const client = (queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void } }).client;
+  return new Promise((resolve, reject) =>
+    client.hexists((queue as unknown as { toKey(k: string): string }).toKey('jobs'), queueJobId(runId, attempt), (e, n) => (e ? reject(e) : resolve(n === 1))),
+  );
+}
