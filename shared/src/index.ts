@@ -3,3 +3,4 @@ export * from './dto';
 export * from './events';
 export * from './job-types/index';
 export * from './params';
+export * from './client/index';

@@ -1,0 +1,62 @@
+import type { Topic } from '../events';
+import { followRun, type FollowRunOptions, type RunFollow } from './follow-run';
+import { LiveConnection, type ConnectionState, type SubscribeOptions, type Subscription, type TopicHandlers } from './live';
+import { createRestApi, Transport, type ClientOptions, type RestApi } from './rest';
+import { watch, type Watch, type WatchOptions } from './watch';
+import type { ApiClientError } from './client-error';
+
+export { ApiClientError, isApiClientError, type ClientErrorCode } from './client-error';
+export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
+export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers } from './live';
+export type { ClientOptions, HealthStatus, JobInput, JobListQuery, LogQuery, PageQuery, RestApi, RunListQuery } from './rest';
+export type { Watch, WatchEvent, WatchOptions } from './watch';
+export { createAsyncQueue, type AsyncQueue } from './async-queue';
+
+/** The typed Jobflow client: every REST endpoint, plus live subscriptions over Socket.IO. */
+export interface JobflowClient extends RestApi {
+  readonly url: string;
+  /** The token requests and the socket use, or null when signed out. */
+  readonly token: string | null;
+  /** Switches the token; an open socket reconnects with the new one (or closes for `null`). */
+  setToken(token: string | null): void;
+  /** Called when the server refuses the token, over REST (401) or Socket.IO. */
+  onAuthError(listener: (error: ApiClientError) => void): () => void;
+  readonly connection: {
+    readonly state: ConnectionState;
+    onChange(listener: (state: ConnectionState) => void): () => void;
+  };
+  /** Subscribes to a topic; the socket connects on the first subscription and resubscribes every topic after a reconnect. */
+  subscribe(topic: Topic, handlers: TopicHandlers, options?: SubscribeOptions): Subscription;
+  /** Every log line once, in `seq` order, and each newer snapshot, until the run is final. */
+  followRun(runId: string, options?: FollowRunOptions): RunFollow;
+  /** A topic's events as an async iterator. */
+  watch(options: WatchOptions): Watch;
+  /** Closes the socket and every subscription. */
+  close(): void;
+}
+
+/** Builds a client for the server at `url`, usable in Node and the browser. */
+export function createClient(options: ClientOptions): JobflowClient {
+  const transport = new Transport(options);
+  const rest = createRestApi(transport);
+  const live = new LiveConnection(transport);
+  return {
+    ...rest,
+    url: transport.baseUrl,
+    get token() {
+      return transport.token;
+    },
+    setToken: (token) => transport.setToken(token),
+    onAuthError: (listener) => transport.onAuthError(listener),
+    connection: {
+      get state() {
+        return live.state;
+      },
+      onChange: (listener) => live.onStateChange(listener),
+    },
+    subscribe: (topic, handlers, subscribeOptions) => live.subscribe(topic, handlers, subscribeOptions),
+    followRun: (runId, followOptions) => followRun(rest, live, runId, followOptions),
+    watch: (watchOptions) => watch(live, watchOptions),
+    close: () => live.close(),
+  };
+}
