@@ -1,4 +1,6 @@
 import type { JobTypeInfo } from './job-type';
+import { dataCheckInfo } from './data-check.info';
+import { httpInfo } from './http.info';
 import { shellInfo } from './shell.info';
 import { sleepInfo } from './sleep.info';
 
@@ -9,6 +11,8 @@ export { shellInfo, sleepInfo };
 export const jobTypeInfos = {
   shell: shellInfo,
   sleep: sleepInfo,
+  http: httpInfo,
+  'data-check': dataCheckInfo,
 } as const satisfies Record<string, JobTypeInfo>;
 
 export type JobTypeName = keyof typeof jobTypeInfos;
