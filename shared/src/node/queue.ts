@@ -68,10 +68,11 @@ export async function withScripts<T>(queue: RunQueue, op: () => Promise<T>): Pro
  * Puts one attempt of a run on the queue, optionally not before `notBefore`.
  * Adding the same attempt twice is a no-op while its job is still in Redis.
  */
-export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | null): Promise<void> {
+export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
   await withScripts(queue, async () => {
     const job = queue.createJob({ runId, attempt }).setId(queueJobId(runId, attempt)).retries(1_000_000).backoff('fixed', 1000);
-    if (notBefore && notBefore.getTime() > Date.now()) job.delayUntil(notBefore);
+    const at = notBefore ? new Date(notBefore).getTime() : 0;
+    if (at > Date.now()) job.delayUntil(at);
     await job.save();
   });
 }

@@ -11,8 +11,8 @@ export class Migration20261128000000 extends Migration {
         role text not null check (role in ('admin', 'user')),
         password_hash text not null,
         disabled boolean not null default false,
-        created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now()
+        created_at timestamptz(3) not null default now(),
+        updated_at timestamptz(3) not null default now()
       );`);
     this.addSql(`create unique index users_email_key on users (lower(email));`);
     this.addSql(`
@@ -21,9 +21,9 @@ export class Migration20261128000000 extends Migration {
         user_id uuid not null references users (id) on delete cascade,
         name text not null,
         token_hash text not null unique,
-        created_at timestamptz not null default now(),
-        expires_at timestamptz null,
-        last_used_at timestamptz null
+        created_at timestamptz(3) not null default now(),
+        expires_at timestamptz(3) null,
+        last_used_at timestamptz(3) null
       );`);
     this.addSql(`create index api_tokens_user_idx on api_tokens (user_id, created_at desc);`);
     this.addSql(`
@@ -39,8 +39,8 @@ export class Migration20261128000000 extends Migration {
         max_attempts integer not null default 1,
         max_concurrent_runs integer null,
         owner_id uuid not null references users (id) on delete restrict,
-        created_at timestamptz not null default now(),
-        updated_at timestamptz not null default now()
+        created_at timestamptz(3) not null default now(),
+        updated_at timestamptz(3) not null default now()
       );`);
     this.addSql(`create index jobs_created_idx on jobs (created_at desc, id desc);`);
     this.addSql(`
@@ -52,9 +52,9 @@ export class Migration20261128000000 extends Migration {
         attempt integer not null default 1,
         max_attempts integer not null,
         progress double precision null,
-        queued_at timestamptz not null default now(),
-        started_at timestamptz null,
-        finished_at timestamptz null,
+        queued_at timestamptz(3) not null default now(),
+        started_at timestamptz(3) null,
+        finished_at timestamptz(3) null,
         result jsonb null,
         error_code text null,
         error_message text null,
@@ -64,10 +64,10 @@ export class Migration20261128000000 extends Migration {
         log_count integer not null default 0,
         version integer not null default 1,
         timeout_sec integer null,
-        not_before timestamptz null,
+        not_before timestamptz(3) null,
         worker_id text null,
         queue_job_id text null,
-        cancel_requested_at timestamptz null
+        cancel_requested_at timestamptz(3) null
       );`);
     this.addSql(`create index runs_queued_idx on runs (queued_at desc, id desc);`);
     this.addSql(`create index runs_job_idx on runs (job_id, queued_at desc, id desc);`);
@@ -77,7 +77,7 @@ export class Migration20261128000000 extends Migration {
       create table run_logs (
         run_id uuid not null references runs (id) on delete cascade,
         seq integer not null,
-        ts timestamptz not null,
+        ts timestamptz(3) not null,
         stream text not null,
         text text not null,
         primary key (run_id, seq)

@@ -32,16 +32,20 @@ export function createRunLifecycle(deps: { db: Db; queue: RunQueue; live: LivePu
   return {
     publish,
 
-    async start(newRun: NewRun): Promise<RunDto> {
+    /**
+     * Stores a new queued run, pushes it, and starts putting it on the queue.
+     * The run exists once this resolves; `enqueued` settles when Redis has it
+     * (if Redis is down, the reconciler enqueues it later).
+     */
+    async start(newRun: NewRun): Promise<{ run: RunDto; enqueued: Promise<void> }> {
       const row = await runStore.create(db.sql, newRun);
       const run = publish(row);
-      await enqueueRun(queue, row.id, row.attempt);
-      return run;
+      return { run, enqueued: enqueueRun(queue, row.id, row.attempt) };
     },
 
     /** Ends an attempt in error: another attempt after backoff while any remain, else `failed`. */
-    async retryOrFail(runId: string, attempt: number, error: { code: string; message: string }): Promise<RunRow | null> {
-      const row = await runStore.retryOrFail(db.sql, runId, attempt, error, backoffMs(attempt, deps.backoff));
+    async retryOrFail(runId: string, attempt: number, error: { code: string; message: string }, isFreeAttempt = false): Promise<RunRow | null> {
+      const row = await runStore.retryOrFail(db.sql, runId, attempt, error, isFreeAttempt ? 0 : backoffMs(attempt, deps.backoff), isFreeAttempt);
       if (!row) return null;
       publish(row);
       if (row.status === 'queued') await enqueueRun(queue, row.id, row.attempt, row.not_before);

@@ -3,6 +3,9 @@ import type { Db } from '../db-access';
 import type { Sql } from '../sql';
 import { iso } from '../sql';
 
+/** PostgreSQL timestamps as the driver hands them over (ISO-like strings, or Dates). */
+export type Timestamp = Date | string;
+
 /** A row of `runs` joined with its job's name, as every statement below returns it. */
 export interface RunRow {
   id: string;
@@ -14,9 +17,9 @@ export interface RunRow {
   attempt: number;
   max_attempts: number;
   progress: number | null;
-  queued_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
+  queued_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
   result: Record<string, unknown> | null;
   error_code: string | null;
   error_message: string | null;
@@ -26,10 +29,10 @@ export interface RunRow {
   log_count: number;
   version: number;
   timeout_sec: number | null;
-  not_before: Date | null;
+  not_before: Timestamp | null;
   worker_id: string | null;
   queue_job_id: string | null;
-  cancel_requested_at: Date | null;
+  cancel_requested_at: Timestamp | null;
   /** Set by transitions that also store a `system` log line. */
   log_line?: { seq: number; ts: string; stream: LogStream; text: string } | null;
 }
@@ -189,9 +192,19 @@ export const runStore = {
    * attempts remain (running -> queued), else fail the run. Stores the
    * "attempt n of m after: ..." system line. Null when the attempt is not current.
    */
-  async retryOrFail(sql: Sql, runId: string, attempt: number, error: { code: string; message: string }, backoffMs: number): Promise<RunRow | null> {
-    const again = `attempt < max_attempts`;
-    const set = `status = case when ${again} then 'queued' else 'failed' end,
+  async retryOrFail(
+    sql: Sql,
+    runId: string,
+    attempt: number,
+    error: { code: string; message: string },
+    backoffMs: number,
+    /** The attempt was interrupted through no fault of the run (worker shutdown): it does not use up an attempt. */
+    isFreeAttempt = false,
+  ): Promise<RunRow | null> {
+    const grant = isFreeAttempt ? 1 : 0;
+    const again = `attempt < max_attempts + ${grant}`;
+    const set = `max_attempts = max_attempts + ${grant},
+                 status = case when ${again} then 'queued' else 'failed' end,
                  not_before = case when ${again} then now() + ? * interval '1 millisecond' else null end,
                  finished_at = case when ${again} then null else now() end,
                  attempt = case when ${again} then attempt + 1 else attempt end,
@@ -245,10 +258,10 @@ export const runStore = {
   },
 
   async logs(sql: Sql, runId: string, after: number, limit: number): Promise<LogLineDto[]> {
-    const rows = await sql<{ seq: number; ts: Date; stream: LogStream; text: string }>(
+    const rows = await sql<{ seq: number; ts: Date | string; stream: LogStream; text: string }>(
       `select seq, ts, stream, text from run_logs where run_id = ? and seq > ? order by seq limit ?`,
       [runId, after, limit],
     );
-    return rows.map((r) => ({ seq: r.seq, ts: r.ts.toISOString(), stream: r.stream, text: r.text }));
+    return rows.map((r) => ({ seq: r.seq, ts: iso(r.ts)!, stream: r.stream, text: r.text }));
   },
 };

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs dependencies when node_modules is missing or older than the lock file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=node_modules/.jobflow-lock-hash
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Installing dependencies (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,41 @@
+/**
+ * Runs one server and WORKERS worker processes (default 1) side by side,
+ * prefixing their output; stops all of them on SIGINT/SIGTERM, or when one exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const workers = Math.max(1, Number(process.env.WORKERS ?? 1) || 1);
+const tsx = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function run(name: string, entry: string) {
+  const child = spawn(process.execPath, [tsx, entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}\n`)
+      .join('');
+  child.stdout!.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.on('exit', (code) => {
+    if (!stopping) {
+      process.stderr.write(`[${name}] exited with code ${code}; stopping Jobflow\n`);
+      stop(code || 1);
+    }
+  });
+  children.push(child);
+}
+
+function stop(code = 0) {
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
+}
+
+run('server', 'server/src/main.ts');
+for (let i = 1; i <= workers; i++) run(workers > 1 ? `worker ${i}` : 'worker', 'worker/src/main.ts');
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test against real PostgreSQL, Redis and Chromium, starting the
+# services when they are down; extra arguments go to vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/services.sh
+bash scripts/install.sh
+npx tsc -p tsconfig.json
+bash scripts/build-ui.sh
+npx vitest run "$@"

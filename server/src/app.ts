@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import {
+  createLivePublisher,
+  createLogger,
+  createOrm,
+  createReconciler,
+  createRedis,
+  createRunLifecycle,
+  createRunQueue,
+  dbOf,
+} from '@jobflow/shared/node';
+import type { ServerConfig } from './config';
+import type { AppDeps } from './deps';
+import { createAuthenticator } from './auth/authenticate';
+import { authRoutes } from './auth/auth.routes';
+import { docsRoutes } from './docs/docs.routes';
+import { healthRoutes } from './health/health.routes';
+import { jsonBodyMiddleware } from './http/body.middleware';
+import { errorsMiddleware } from './http/errors.middleware';
+import { uiMiddleware } from './http/static';
+import { createJobsService } from './jobs/jobs.service';
+import { jobsRoutes } from './jobs/jobs.routes';
+import { createLiveGateway } from './live/live.socket';
+import { createRunsService } from './runs/runs.service';
+import { runsRoutes } from './runs/runs.routes';
+import { tokensRoutes } from './tokens/tokens.routes';
+import { createUsersService } from './users/users.service';
+import { usersRoutes } from './users/users.routes';
+
+export const VERSION = '0.1.0';
+const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+
+export interface App {
+  /** The URL the server listens on, once started. */
+  url: string;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole server (REST API, Socket.IO gateway, UI files, reconciler)
+ * from a config and starts listening on `config.port` (0 = any free port).
+ */
+export async function createApp(config: ServerConfig): Promise<App> {
+  const log = createLogger('server', config.logLevel);
+  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
+  const db = dbOf(orm);
+  const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
+  const queue = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
+  const live = createLivePublisher(redis, config.redisPrefix);
+  const lifecycle = createRunLifecycle({ db, queue, live, backoff: config.backoff });
+
+  const httpServer = http.createServer();
+  let gateway: ReturnType<typeof createLiveGateway> | null = null;
+  const deps: AppDeps = { config, orm, db, redis, queue, live, lifecycle, log, disconnect: (target) => gateway?.disconnect(target) };
+  const auth = createAuthenticator(deps);
+  const users = createUsersService(orm);
+  const jobs = createJobsService(deps);
+  const runs = createRunsService(deps, jobs);
+
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.use(errorsMiddleware(log));
+  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
+  for (const router of [
+    healthRoutes(deps),
+    docsRoutes(VERSION),
+    authRoutes(deps, auth),
+    usersRoutes(deps, auth, users),
+    tokensRoutes(deps, auth),
+    jobsRoutes(auth, jobs, runs),
+    runsRoutes(auth, runs),
+  ]) {
+    app.use(router.routes());
+  }
+  app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
+  httpServer.on('request', app.callback());
+  gateway = createLiveGateway(httpServer, deps, auth);
+
+  const reconciler = createReconciler({
+    db,
+    redis,
+    queue,
+    lifecycle,
+    prefix: config.redisPrefix,
+    log,
+    options: { intervalMs: 5000, queuedGraceMs: 15_000, cancelGraceMs: config.cancelGraceMs + 1000 },
+  });
+  reconciler.start();
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    deps,
+    async close() {
+      await reconciler.stop();
+      await gateway?.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await queue.close(1000).catch(() => {});
+      redis.disconnect();
+      await orm.close(true);
+    },
+  };
+}

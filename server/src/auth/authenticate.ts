@@ -1,0 +1,63 @@
+import type { Role } from '@jobflow/shared';
+import type { AppDeps } from '../deps';
+import { API_TOKEN_PREFIX, hashApiToken, sessionTokens } from './tokens';
+
+/** Who is calling: a signed-in user, through a session or an API token. */
+export interface Principal {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  /** The API token used, or null for a session token. */
+  tokenId: string | null;
+  /** When the credential stops working, if it expires. */
+  expiresAt: Date | null;
+}
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: Date;
+}
+
+/** Checks a bearer token of either kind against the store; null when it does not (or no longer) admit anyone. */
+export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'config' | 'log'>) {
+  const sessions = sessionTokens(config.jwtSecret, config.jwtTtlSec);
+
+  async function fromApiToken(token: string): Promise<Principal | null> {
+    const rows = await db.sql<UserRow & { token_id: string; expires_at: Date | null; last_used_at: Date | null }>(
+      `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, t.id as token_id, t.expires_at, t.last_used_at
+       from api_tokens t join users u on u.id = t.user_id where t.token_hash = ?`,
+      [hashApiToken(token)],
+    );
+    const row = rows[0];
+    if (!row || row.disabled || (row.expires_at && new Date(row.expires_at).getTime() <= Date.now())) return null;
+    if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_RESOLUTION_MS) {
+      db.sql(`update api_tokens set last_used_at = now() where id = ?`, [row.token_id]).catch((e) => log.warn('could not record token use', { error: e }));
+    }
+    return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: new Date(row.created_at), tokenId: row.token_id, expiresAt: row.expires_at ? new Date(row.expires_at) : null };
+  }
+
+  async function fromSession(token: string): Promise<Principal | null> {
+    const claims = await sessions.verify(token);
+    if (!claims || !/^[0-9a-f-]{36}$/i.test(claims.userId)) return null;
+    const rows = await db.sql<UserRow>(`select id, email, name, role, disabled, created_at from users where id = ?`, [claims.userId]);
+    const row = rows[0];
+    if (!row || row.disabled) return null;
+    return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: new Date(row.created_at), tokenId: null, expiresAt: claims.expiresAt };
+  }
+
+  return {
+    sessions,
+    authenticate: (token: string | undefined | null): Promise<Principal | null> =>
+      !token ? Promise.resolve(null) : token.startsWith(API_TOKEN_PREFIX) ? fromApiToken(token) : fromSession(token),
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

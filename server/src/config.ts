@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { BaseEnv, intFromEnv, parseEnv } from '@jobflow/shared/node';
+
+/** The example secret from .env.example; refused in production. */
+export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-string';
+
+const ServerEnv = BaseEnv.extend({
+  PORT: intFromEnv(3000),
+  HOST: z.string().default('0.0.0.0'),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(EXAMPLE_JWT_SECRET),
+  JWT_TTL_SEC: intFromEnv(12 * 3600, 60),
+  BODY_LIMIT_BYTES: intFromEnv(1024 * 1024, 1024),
+  LOGIN_MAX_ATTEMPTS: intFromEnv(10, 1),
+  LOGIN_WINDOW_SEC: intFromEnv(900, 1),
+  UI_DIST: z.string().optional(),
+  PUBLIC_URL: z.string().optional(),
+  RETRY_BASE_MS: intFromEnv(1000),
+  RETRY_CAP_MS: intFromEnv(60_000),
+  CANCEL_GRACE_MS: intFromEnv(4000),
+  SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
+  DB_POOL_MAX: intFromEnv(10, 1),
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example secret; set a long random value in production' });
+  }
+});
+
+export type ServerConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof ServerEnv>) {
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    jwtSecret: env.JWT_SECRET,
+    jwtTtlSec: env.JWT_TTL_SEC,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
+    loginWindowSec: env.LOGIN_WINDOW_SEC,
+    uiDist: env.UI_DIST,
+    publicUrl: env.PUBLIC_URL,
+    backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
+    cancelGraceMs: env.CANCEL_GRACE_MS,
+    socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
+    dbPoolMax: env.DB_POOL_MAX,
+  };
+}
+
+/** Reads the server's configuration from the environment (the only place that does). */
+export const loadServerConfig = (env: NodeJS.ProcessEnv, overrides: Partial<ServerConfig> = {}): ServerConfig => ({
+  ...toConfig(parseEnv(ServerEnv, env)),
+  ...overrides,
+});

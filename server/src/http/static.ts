@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Koa from 'koa';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+/**
+ * Sends `relPath` from under `root` if it is a file there (never outside it).
+ * Returns false when there is no such file.
+ */
+export async function sendFile(ctx: Koa.Context, root: string, relPath: string, maxAgeSec = 0): Promise<boolean> {
+  const base = path.resolve(root);
+  const file = path.resolve(base, '.' + path.posix.normalize('/' + decodeURIComponentSafe(relPath)));
+  if (file !== base && !file.startsWith(base + path.sep)) return false;
+  const stat = await fs.promises.stat(file).catch(() => null);
+  if (!stat?.isFile()) return false;
+  ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  ctx.length = stat.size;
+  ctx.lastModified = stat.mtime;
+  ctx.set('Cache-Control', maxAgeSec > 0 ? `public, max-age=${maxAgeSec}, immutable` : 'no-cache');
+  ctx.body = fs.createReadStream(file);
+  return true;
+}
+
+const decodeURIComponentSafe = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+/** Serves the built single-page UI: files as they are, and index.html for every other page path. */
+export function uiMiddleware(distDir: string): Koa.Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path.startsWith('/api') || ctx.path.startsWith('/socket.io')) return next();
+    const immutable = ctx.path.startsWith('/assets/') ? 365 * 24 * 3600 : 0;
+    if (ctx.path !== '/' && (await sendFile(ctx, distDir, ctx.path, immutable))) return;
+    if (path.extname(ctx.path) && ctx.path !== '/') return next();
+    if (await sendFile(ctx, distDir, 'index.html')) return;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = '<!doctype html><title>Jobflow</title><p>The UI is not built yet: run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>';
+  };
+}

@@ -1,0 +1,135 @@
+import { ApiError, type JobBody, type JobDto, type UpdateJobBody } from '@jobflow/shared';
+import { JobSchema, isUuid, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
+import type { AppDeps } from '../deps';
+import type { Principal } from '../auth/authenticate';
+import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
+
+export const toJobDto = (job: JobEntity, lastRun: RunRow | null): JobDto => ({
+  id: job.id,
+  name: job.name,
+  description: job.description,
+  type: job.type,
+  params: job.params,
+  schedule: job.scheduleCron && job.scheduleTimezone ? { cron: job.scheduleCron, timezone: job.scheduleTimezone } : null,
+  timeoutSec: job.timeoutSec,
+  maxAttempts: job.maxAttempts,
+  maxConcurrentRuns: job.maxConcurrentRuns,
+  ownerId: job.ownerId,
+  createdAt: new Date(job.createdAt).toISOString(),
+  updatedAt: new Date(job.updatedAt).toISOString(),
+  lastRun: lastRun ? toRunDto(lastRun) : null,
+});
+
+/** Owners and admins may change a job. */
+export function checkOwnerOrAdmin(job: JobEntity, who: Principal): void {
+  if (job.ownerId !== who.id && who.role !== 'admin') throw new ApiError('forbidden', 'Only the job owner or an admin may do this.');
+}
+
+/** Job definitions: the only place that creates, changes or deletes them. */
+export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' | 'live'>) {
+  async function lastRuns(jobIds: string[]): Promise<Map<string, RunRow>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = await db.sql<RunRow>(
+      `select r.*, j.name as job_name, j.type as job_type from jobs j
+       cross join lateral (select * from runs where runs.job_id = j.id order by queued_at desc, id desc limit 1) r
+       where j.id in (${jobIds.map(() => '?').join(',')})`,
+      jobIds,
+    );
+    return new Map(rows.map((r) => [r.job_id, r]));
+  }
+
+  async function findOrThrow(id: string): Promise<JobEntity> {
+    const job = isUuid(id) ? await orm.em.fork().findOne(JobSchema, { id }) : null;
+    if (!job) throw new ApiError('not_found', 'No such job.');
+    return job;
+  }
+
+  async function toDto(job: JobEntity): Promise<JobDto> {
+    return toJobDto(job, (await lastRuns([job.id])).get(job.id) ?? null);
+  }
+
+  async function publish(job: JobEntity): Promise<JobDto> {
+    const dto = await toDto(job);
+    live.jobUpdated(dto);
+    return dto;
+  }
+
+  return {
+    findOrThrow,
+    toDto,
+    /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
+    publish,
+
+    async list(filter: { q?: string; type?: string }, limit: number, after: { at: string; id: string } | null): Promise<{ jobs: JobEntity[]; lastRuns: Map<string, RunRow> }> {
+      const where: Record<string, unknown>[] = [];
+      if (filter.q) where.push({ name: { $ilike: `%${filter.q.replace(/[\\%_]/g, '\\$&')}%` } });
+      if (filter.type) where.push({ type: filter.type });
+      if (after) where.push({ $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] });
+      const jobs = await orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
+      return { jobs, lastRuns: await lastRuns(jobs.map((j) => j.id)) };
+    },
+
+    async create(body: JobBody, who: Principal): Promise<JobDto> {
+      const info = jobTypeOrThrow(body.type);
+      checkTypeAccess(info, who, 'create');
+      checkParams(info, body.params);
+      checkSchedule(body.schedule);
+      const em = orm.em.fork();
+      const job = em.create(JobSchema, {
+        name: body.name,
+        description: body.description,
+        type: body.type,
+        params: body.params,
+        scheduleCron: body.schedule?.cron ?? null,
+        scheduleTimezone: body.schedule?.timezone ?? null,
+        timeoutSec: body.timeoutSec,
+        maxAttempts: body.maxAttempts,
+        maxConcurrentRuns: body.maxConcurrentRuns,
+        ownerId: who.id,
+      } as JobEntity);
+      await em.flush();
+      const dto = toJobDto(job, null);
+      live.jobUpdated(dto);
+      return dto;
+    },
+
+    async update(id: string, body: UpdateJobBody, who: Principal): Promise<JobDto> {
+      const em = orm.em.fork();
+      const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
+      if (!job) throw new ApiError('not_found', 'No such job.');
+      checkOwnerOrAdmin(job, who);
+      const info = jobTypeOrThrow(job.type);
+      if (body.params !== undefined) {
+        checkTypeAccess(info, who, 'change the params of');
+        checkParams(info, body.params);
+        job.params = body.params;
+      }
+      if (body.schedule !== undefined) {
+        checkSchedule(body.schedule);
+        job.scheduleCron = body.schedule?.cron ?? null;
+        job.scheduleTimezone = body.schedule?.timezone ?? null;
+      }
+      if (body.name !== undefined) job.name = body.name;
+      if (body.description !== undefined) job.description = body.description;
+      if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
+      if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
+      if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
+      await em.flush();
+      return publish(job);
+    },
+
+    async remove(id: string, who: Principal): Promise<void> {
+      const job = await findOrThrow(id);
+      checkOwnerOrAdmin(job, who);
+      // One statement: the job goes only if no run of it is queued or running at that moment.
+      const deleted = await db.sql<{ id: string }>(
+        `delete from jobs where id = ? and not exists (select 1 from runs where job_id = ? and status in ('queued', 'running')) returning id`,
+        [id, id],
+      );
+      if (!deleted[0]) throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
+      live.jobDeleted(id);
+    },
+  };
+}
+
+export type JobsService = ReturnType<typeof createJobsService>;

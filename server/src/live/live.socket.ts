@@ -1,0 +1,170 @@
+import type http from 'node:http';
+import { once } from 'node:events';
+import { Server, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { ApiError, Topic, rooms, zodDetails, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@jobflow/shared';
+import { JobSchema, isUuid, redisKeys, runStore } from '@jobflow/shared/node';
+import type { AppDeps } from '../deps';
+import type { Authenticator, Principal } from '../auth/authenticate';
+import { toApiError } from '../http/errors.middleware';
+
+interface SocketData {
+  principal: Principal;
+}
+
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const BACKFILL_PAGE_LINES = 1000;
+const DRAIN_THRESHOLD_PACKETS = 64;
+const SLOW_CONSUMER_CHECK_MS = 1000;
+
+/** Packets queued for a socket and not yet written to its transport. */
+const buffered = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+
+const roomOf = (topic: Topic) =>
+  topic.topic === 'dashboard' ? rooms.dashboard : topic.topic === 'job' ? rooms.job(topic.jobId) : rooms.run(topic.runId);
+
+/** Answers an ack with `{ok: true}` or API.md's error, whatever the handler throws. */
+const acked =
+  (handler: (payload: unknown) => Promise<void>) =>
+  async (payload: unknown, ack: unknown): Promise<void> => {
+    const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => {};
+    try {
+      await handler(payload);
+      reply({ ok: true });
+    } catch (error) {
+      const e = toApiError(error);
+      reply({ ok: false, error: { code: e.code, message: e.message } });
+    }
+  };
+
+const parseTopic = (payload: unknown): Topic => {
+  const parsed = Topic.safeParse(payload);
+  if (!parsed.success) throw new ApiError('validation_failed', `Bad topic: ${zodDetails(parsed.error).map((d) => `${d.path || '/'} ${d.message}`).join('; ')}`);
+  return parsed.data;
+};
+
+/**
+ * The Socket.IO gateway: authenticates sockets with either token kind, lets
+ * them join topic rooms (replaying stored log lines for `afterSeq`), tells
+ * every socket to `resync` when this server's Redis link came back after a
+ * drop, and disconnects subscribers that cannot keep up.
+ */
+export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator) {
+  const { redis, db, orm, config, log } = deps;
+  const pub = redis.duplicate();
+  const sub = redis.duplicate();
+  pub.on('error', () => {});
+  sub.on('error', () => {});
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    adapter: createAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
+  });
+
+  let linkLost = false;
+  sub.on('close', () => {
+    if (!linkLost) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
+    linkLost = true;
+  });
+  sub.on('ready', () => {
+    if (!linkLost) return;
+    linkLost = false;
+    io.local.emit('resync', {});
+  });
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    auth
+      .authenticate(typeof token === 'string' ? token : null)
+      .then((principal) => {
+        if (!principal) return next(new Error('unauthorized'));
+        socket.data.principal = principal;
+        next();
+      })
+      .catch(() => next(new Error('unavailable')));
+  });
+
+  async function checkExists(topic: Topic): Promise<void> {
+    if (topic.topic === 'job') {
+      const found = isUuid(topic.jobId) && (await orm.em.fork().count(JobSchema, { id: topic.jobId })) > 0;
+      if (!found) throw new ApiError('not_found', 'No such job.');
+    } else if (topic.topic === 'run') {
+      const found = isUuid(topic.runId) && (await db.sql(`select 1 from runs where id = ?`, [topic.runId])).length > 0;
+      if (!found) throw new ApiError('not_found', 'No such run.');
+    }
+  }
+
+  /** Sends every stored line after `afterSeq`, pausing while the socket's buffer is full. */
+  async function backfill(socket: LiveSocket, runId: string, afterSeq: number): Promise<void> {
+    let after = afterSeq;
+    const room = rooms.run(runId);
+    for (;;) {
+      if (socket.disconnected || !socket.rooms.has(room)) return;
+      const lines = await runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
+      if (lines.length === 0) return;
+      socket.emit('run:log', { runId, lines });
+      after = lines[lines.length - 1]!.seq;
+      if (lines.length < BACKFILL_PAGE_LINES) return;
+      if (buffered(socket) > DRAIN_THRESHOLD_PACKETS) {
+        await Promise.race([once(socket.conn, 'drain'), once(socket, 'disconnect')]);
+      }
+    }
+  }
+
+  io.on('connection', (socket) => {
+    const principal = socket.data.principal;
+    void socket.join(rooms.user(principal.id));
+    if (principal.tokenId) void socket.join(rooms.token(principal.tokenId));
+    if (principal.expiresAt) {
+      const ms = principal.expiresAt.getTime() - Date.now();
+      const timer = setTimeout(() => socket.disconnect(true), Math.min(Math.max(ms, 0), 2 ** 31 - 1));
+      socket.once('disconnect', () => clearTimeout(timer));
+    }
+
+    socket.on(
+      'subscribe',
+      acked(async (payload) => {
+        const topic = parseTopic(payload);
+        await checkExists(topic);
+        await socket.join(roomOf(topic));
+        if (topic.topic === 'run' && topic.afterSeq !== undefined) {
+          const { runId, afterSeq } = topic;
+          setImmediate(() => backfill(socket, runId, afterSeq).catch((e) => log.warn('log backfill failed', { runId, error: e })));
+        }
+      }),
+    );
+    socket.on(
+      'unsubscribe',
+      acked(async (payload) => {
+        await socket.leave(roomOf(parseTopic(payload)));
+      }),
+    );
+  });
+
+  const slowConsumerCheck = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (buffered(socket) > config.socketMaxBufferedPackets) {
+        log.warn('disconnecting a subscriber that cannot keep up', { socketId: socket.id, buffered: buffered(socket) });
+        socket.disconnect(true);
+      }
+    }
+  }, SLOW_CONSUMER_CHECK_MS);
+  slowConsumerCheck.unref();
+
+  return {
+    io,
+    disconnect(target: { userId: string } | { tokenId: string }) {
+      const room = 'userId' in target ? rooms.user(target.userId) : rooms.token(target.tokenId);
+      io.in(room).disconnectSockets(true);
+    },
+    async close() {
+      clearInterval(slowConsumerCheck);
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { Readable } from 'node:stream';
+import Router from '@koa/router';
+import { ApiError, RunStatus, StartRunBody, parseOrThrow } from '@jobflow/shared';
+import { isUuid, toRunDto } from '@jobflow/shared/node';
+import type { Authenticator } from '../auth/authenticate';
+import { principalOf, requireAuth } from '../auth/auth.middleware';
+import { pageQuery, queryInt, queryString, toPage } from '../http/query';
+import type { RunsService } from './runs.service';
+
+const TEXT_PAGE_LINES = 5000;
+
+export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
+  const router = new Router({ prefix: '/api/runs' });
+  router.use(requireAuth(auth));
+
+  router.get('/', async (ctx) => {
+    const { limit, after } = pageQuery(ctx);
+    const jobId = queryString(ctx, 'jobId');
+    const status = queryString(ctx, 'status');
+    if (jobId !== undefined && !isUuid(jobId)) throw new ApiError('bad_request', 'Query parameter "jobId" must be a job id.');
+    if (status !== undefined && !RunStatus.safeParse(status).success) {
+      throw new ApiError('bad_request', `Query parameter "status" must be one of ${RunStatus.options.join(', ')}.`);
+    }
+    const rows = await runs.list({ jobId, status: status as RunStatus | undefined }, limit + 1, after);
+    ctx.body = toPage(rows, limit, toRunDto, (r) => [r.queued_at, r.id]);
+  });
+
+  router.get('/:id', async (ctx) => {
+    ctx.body = toRunDto(await runs.findOrThrow(ctx.params.id!));
+  });
+
+  router.get('/:id/logs', async (ctx) => {
+    await runs.findOrThrow(ctx.params.id!);
+    const after = queryInt(ctx, 'after', 0, 0, 2 ** 31 - 1);
+    const limit = queryInt(ctx, 'limit', 1000, 1, 5000);
+    const items = await runs.logs(ctx.params.id!, after, limit);
+    ctx.body = { items, nextAfter: items.length ? items[items.length - 1]!.seq : after };
+  });
+
+  router.get('/:id/logs.txt', async (ctx) => {
+    const run = await runs.findOrThrow(ctx.params.id!);
+    async function* lines() {
+      let after = 0;
+      for (;;) {
+        const page = await runs.logs(run.id, after, TEXT_PAGE_LINES);
+        if (page.length === 0) return;
+        yield page.map((l) => l.text + '\n').join('');
+        after = page[page.length - 1]!.seq;
+      }
+    }
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.set('Content-Disposition', `inline; filename="run-${run.id}.log"`);
+    ctx.body = Readable.from(lines());
+  });
+
+  router.post('/:id/cancel', async (ctx) => {
+    ctx.status = 202;
+    ctx.body = await runs.cancel(ctx.params.id!, principalOf(ctx));
+  });
+
+  router.post('/:id/rerun', async (ctx) => {
+    const body = parseOrThrow(StartRunBody, ctx.state.body ?? {});
+    ctx.status = 201;
+    ctx.body = await runs.rerun(ctx.params.id!, body, principalOf(ctx));
+  });
+
+  return router;
+}

@@ -1,0 +1,124 @@
+import { ApiError, isFinalStatus, type RunDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import { dequeueRun, isUuid, redisKeys, runStore, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
+import type { AppDeps } from '../deps';
+import type { Principal } from '../auth/authenticate';
+import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';
+import type { JobsService } from '../jobs/jobs.service';
+
+const ENQUEUE_WAIT_MS = 2000;
+
+/** Runs as the API sees them: start, list, read, cancel. State moves go through the shared run store. */
+export function createRunsService(deps: AppDeps, jobs: JobsService) {
+  const { db, redis, queue, lifecycle, config, log } = deps;
+  const keys = redisKeys(config.redisPrefix);
+
+  async function findOrThrow(id: string): Promise<RunRow> {
+    const row = isUuid(id) ? await runStore.get(db.sql, id) : null;
+    if (!row) throw new ApiError('not_found', 'No such run.');
+    return row;
+  }
+
+  /**
+   * Stores a queued run and puts it on the queue. PostgreSQL is the source of
+   * truth: if Redis is slow or down, the run is already stored and the
+   * reconciler enqueues it when Redis is back.
+   */
+  async function start(job: JobEntity, body: StartRunBody, who: Principal, trigger: Omit<TriggerDto, 'userId'>, baseParams: Record<string, unknown>): Promise<RunDto> {
+    const info = jobTypeOrThrow(job.type);
+    if (body.params !== undefined) {
+      checkTypeAccess(info, who, 'change the params of');
+    }
+    const params = body.params ?? baseParams;
+    checkParams(info, params);
+    const { run, enqueued } = await lifecycle.start({
+      jobId: job.id,
+      params,
+      maxAttempts: job.maxAttempts,
+      timeoutSec: body.timeoutSec !== undefined ? body.timeoutSec : job.timeoutSec,
+      trigger: { ...trigger, userId: who.id },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), ENQUEUE_WAIT_MS)));
+    const outcome = await Promise.race([enqueued, slow])
+      .catch((e) => log.warn('enqueue failed; the reconciler will enqueue the run', { runId: run.id, error: e }))
+      .finally(() => clearTimeout(timer));
+    if (outcome === 'slow') enqueued.catch((e) => log.warn('enqueue failed; the reconciler will enqueue the run', { runId: run.id, error: e }));
+    return run;
+  }
+
+  return {
+    findOrThrow,
+
+    async startForJob(jobId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
+      const job = await jobs.findOrThrow(jobId);
+      return start(job, body, who, { kind: who.tokenId ? 'api' : 'manual' }, job.params);
+    },
+
+    async rerun(runId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
+      const old = await findOrThrow(runId);
+      const job = await jobs.findOrThrow(old.job_id);
+      return start(job, body, who, { kind: 'rerun', rerunOf: old.id }, old.params);
+    },
+
+    async list(filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      if (filter.jobId) {
+        conditions.push('r.job_id = ?');
+        params.push(filter.jobId);
+      }
+      if (filter.status) {
+        conditions.push('r.status = ?');
+        params.push(filter.status);
+      }
+      if (after) {
+        conditions.push('(r.queued_at, r.id) < (?, ?)');
+        params.push(after.at, after.id);
+      }
+      return db.sql<RunRow>(
+        `select r.*, j.name as job_name from runs r join jobs j on j.id = r.job_id
+         ${conditions.length ? 'where ' + conditions.join(' and ') : ''}
+         order by r.queued_at desc, r.id desc limit ?`,
+        [...params, limit],
+      );
+    },
+
+    /**
+     * A queued run is cancelled at once; a running one is marked, its worker is
+     * told to abort, and if it has not finished the run in time the run is
+     * cancelled without it (its later writes are refused).
+     */
+    async cancel(runId: string, who: Principal): Promise<RunDto> {
+      const row = await findOrThrow(runId);
+      if (isFinalStatus(row.status)) throw new ApiError('conflict', `The run is already ${row.status}.`);
+      const job = await jobs.findOrThrow(row.job_id);
+      if (who.role !== 'admin' && job.ownerId !== who.id && row.trigger_user_id !== who.id) {
+        throw new ApiError('forbidden', 'Only the job owner, the user who started the run, or an admin may cancel it.');
+      }
+      const message = `Cancelled by ${who.email}`;
+      const cancelled = await runStore.cancelQueued(db.sql, runId, message);
+      if (cancelled) {
+        dequeueRun(queue, runId, cancelled.attempt).catch((e) => log.warn('could not remove a cancelled run from the queue', { runId, error: e }));
+        return lifecycle.publish(cancelled);
+      }
+      const marked = await runStore.requestCancel(db.sql, runId);
+      if (!marked) {
+        const now = await findOrThrow(runId);
+        if (isFinalStatus(now.status)) throw new ApiError('conflict', `The run is already ${now.status}.`);
+        return toRunDto(now);
+      }
+      await redis.publish(keys.cancelChannel, JSON.stringify({ runId, attempt: marked.attempt, message }));
+      setTimeout(() => {
+        runStore
+          .forceCancel(db.sql, runId, `${message} (the worker did not stop in time)`)
+          .then((row) => row && lifecycle.publish(row))
+          .catch((e) => log.warn('could not force a cancel; the reconciler will', { runId, error: e }));
+      }, config.cancelGraceMs).unref();
+      return toRunDto(marked);
+    },
+
+    logs: (runId: string, after: number, limit: number) => runStore.logs(db.sql, runId, after, limit),
+  };
+}
+
+export type RunsService = ReturnType<typeof createRunsService>;

@@ -1,0 +1,54 @@
+import type { Ack, LogLineDto, RunDto, Topic } from '@jobflow/shared';
+import type { LiveSocket } from './stack';
+
+/** Sends `subscribe` and resolves with the ack. */
+export const subscribe = (socket: LiveSocket, topic: Topic | Record<string, unknown>): Promise<Ack> =>
+  new Promise((resolve) => socket.emit('subscribe', topic as Topic, resolve));
+
+const waitFor = async <T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+export { waitFor };
+
+/**
+ * Records every `run:updated` and `run:log` a socket receives, and keeps what
+ * a well-behaved client keeps: lines by seq (dropping repeats), the snapshot
+ * with the highest version.
+ */
+export function collectRun(socket: LiveSocket) {
+  const updates = new Map<string, RunDto[]>();
+  const lines = new Map<string, Map<number, LogLineDto>>();
+  const received = new Map<string, LogLineDto[]>();
+  socket.on('run:updated', (run) => {
+    updates.set(run.id, [...(updates.get(run.id) ?? []), run]);
+  });
+  socket.on('run:log', ({ runId, lines: batch }) => {
+    const kept = lines.get(runId) ?? new Map<number, LogLineDto>();
+    for (const l of batch) kept.set(l.seq, l);
+    lines.set(runId, kept);
+    received.set(runId, [...(received.get(runId) ?? []), ...batch]);
+  });
+  const latest = (runId: string) => (updates.get(runId) ?? []).reduce<RunDto | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined);
+  const sorted = (runId: string) => [...(lines.get(runId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+  return {
+    updates: (runId: string) => updates.get(runId) ?? [],
+    latest,
+    /** Every line received, repeats included, in arrival order. */
+    received: (runId: string) => received.get(runId) ?? [],
+    lines: sorted,
+    untilStatus: (runId: string, status: RunDto['status'], timeoutMs?: number) =>
+      waitFor(() => (updates.get(runId) ?? []).find((r) => r.status === status), `run ${runId} to be ${status}`, timeoutMs),
+    untilFinal: (runId: string, timeoutMs?: number) =>
+      waitFor(() => {
+        const run = latest(runId);
+        return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+      }, `run ${runId} to finish`, timeoutMs),
+    linesUntil: (runId: string, count: number, timeoutMs?: number) => waitFor(() => (lines.get(runId)?.size ?? 0) >= count && sorted(runId), `${count} lines of ${runId}`, timeoutMs),
+  };
+}

@@ -1,0 +1,133 @@
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '@jobflow/shared';
+import { createApp, createUsersService, loadServerConfig, type App, type ServerConfig } from '@jobflow/server';
+import { createWorker, loadWorkerConfig, type Worker, type WorkerConfig } from '@jobflow/worker';
+import { createTestDatabase, uniquePrefix } from './db';
+import { track, untrack } from './leak-check';
+
+export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export interface Stack {
+  baseUrl: string;
+  databaseUrl: string;
+  redisPrefix: string;
+  app: App;
+  workers: Worker[];
+  admin: TestUser;
+  createUser(role?: 'admin' | 'user'): Promise<TestUser>;
+  /** A JSON request; returns status and parsed body (text for non-JSON). */
+  request(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A connected Socket.IO client, closed with the stack. */
+  connect(token: string, opts?: { autoConnect?: boolean }): LiveSocket;
+  /** Starts another in-process worker. */
+  addWorker(overrides?: Partial<WorkerConfig>): Promise<Worker>;
+  /** Server + worker settings, for processes a test starts itself. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** In-process workers to start (default 1). */
+  workers?: number;
+  server?: Partial<ServerConfig>;
+  worker?: Partial<WorkerConfig>;
+  /** Serve the built UI (default: ui/dist). */
+  uiDist?: string;
+}
+
+let userCounter = 0;
+
+/** A real server (and workers) on a fresh database and Redis prefix, on a free port. */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const database = await createTestDatabase();
+  const redisPrefix = uniquePrefix();
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: redisPrefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    NODE_ENV: 'test',
+    JWT_SECRET: 'test-secret-of-at-least-16-chars',
+    RETRY_BASE_MS: '200',
+    RETRY_CAP_MS: '1000',
+    STALL_INTERVAL_MS: '1000',
+    HEARTBEAT_MS: '500',
+    SHUTDOWN_GRACE_MS: '2000',
+  };
+  const config = loadServerConfig(env, { port: 0, host: '127.0.0.1', uiDist: opts.uiDist ?? fileURLToPath(new URL('../../ui/dist', import.meta.url)), ...opts.server });
+  const app = await createApp(config);
+  const workers: Worker[] = [];
+  const addWorker = async (overrides: Partial<WorkerConfig> = {}) => {
+    const w = await createWorker(loadWorkerConfig(env, { ...opts.worker, ...overrides }));
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
+  const sockets = new Set<LiveSocket>();
+
+  const request: Stack['request'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined = o.raw;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(app.url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  const login = async (email: string, password: string) => {
+    const res = await request('POST', '/api/auth/login', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.token as string;
+  };
+
+  const users = createUsersService(app.deps.orm);
+  const adminEmail = `admin${++userCounter}@example.com`;
+  const { user: adminUser } = await users.upsertAdmin(adminEmail, 'admin-password', 'Admin');
+  const admin: TestUser = { id: adminUser.id, email: adminEmail, password: 'admin-password', token: await login(adminEmail, 'admin-password') };
+
+  const stack: Stack = {
+    baseUrl: app.url,
+    databaseUrl: database.url,
+    redisPrefix,
+    app,
+    workers,
+    admin,
+    env,
+    request,
+    addWorker,
+    async createUser(role = 'user') {
+      const email = `user${++userCounter}-${redisPrefix}@example.com`;
+      const password = 'user-password';
+      const res = await request('POST', '/api/users', { token: admin.token, body: { email, password, role, name: `User ${userCounter}` } });
+      if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id, email, password, token: await login(email, password) };
+    },
+    connect(token, o = {}) {
+      const socket: LiveSocket = io(app.url, { auth: { token }, transports: ['websocket'], reconnection: true, autoConnect: o.autoConnect ?? true, forceNew: true });
+      sockets.add(socket);
+      return socket;
+    },
+    async stop() {
+      for (const s of sockets) s.disconnect();
+      await Promise.all(workers.map((w) => w.close()));
+      await app.close();
+      await database.drop();
+      untrack(stack);
+    },
+  };
+  return track(stack, `stack at ${app.url}`);
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { BaseEnv, intFromEnv, parseEnv } from '@jobflow/shared/node';
+
+const WorkerEnv = BaseEnv.extend({
+  WORKER_CONCURRENCY: intFromEnv(10, 1),
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).optional(),
+  RETRY_BASE_MS: intFromEnv(1000),
+  RETRY_CAP_MS: intFromEnv(60_000),
+  STALL_INTERVAL_MS: intFromEnv(5000, 500),
+  HEARTBEAT_MS: intFromEnv(5000, 200),
+  SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+  ABORT_GRACE_MS: intFromEnv(2000, 100),
+  LOG_FLUSH_MS: intFromEnv(50, 1),
+  LOG_FLUSH_LINES: intFromEnv(500, 1),
+  LOG_MAX_LINE_CHARS: intFromEnv(16_384, 80),
+  HTTP_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : undefined)),
+  DB_POOL_MAX: intFromEnv(10, 1),
+});
+
+export type WorkerConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof WorkerEnv>) {
+  return {
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    workerId: env.WORKER_ID,
+    concurrency: env.WORKER_CONCURRENCY,
+    backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
+    stallIntervalMs: env.STALL_INTERVAL_MS,
+    heartbeatMs: env.HEARTBEAT_MS,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    abortGraceMs: env.ABORT_GRACE_MS,
+    logFlushMs: env.LOG_FLUSH_MS,
+    logFlushLines: env.LOG_FLUSH_LINES,
+    logMaxLineChars: env.LOG_MAX_LINE_CHARS,
+    httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
+    dbPoolMax: env.DB_POOL_MAX,
+  };
+}
+
+/** Reads the worker's configuration from the environment (the only place that does). */
+export const loadWorkerConfig = (env: NodeJS.ProcessEnv, overrides: Partial<WorkerConfig> = {}): WorkerConfig => ({
+  ...toConfig(parseEnv(WorkerEnv, env)),
+  ...overrides,
+});

@@ -1,0 +1,2 @@
+export { createWorker, type Worker } from './worker';
+export { loadWorkerConfig, type WorkerConfig } from './config';

@@ -1,0 +1,21 @@
+import type { JobTypeName } from '@jobflow/shared';
+import type { WorkerConfig } from '../config';
+import { createDataCheckHandler } from './data-check.job-type';
+import { createHttpHandler } from './http.job-type';
+import type { JobHandler } from './job-handler';
+import { shellHandler } from './shell.job-type';
+import { sleepHandler } from './sleep.job-type';
+
+export type HandlerCatalog = { [K in JobTypeName]: JobHandler<never> };
+
+/**
+ * The handler of every job type, by `type`. The type's info (schema, title,
+ * adminOnly) lives in @jobflow/shared's `jobTypeInfos`; the compiler insists
+ * on one handler here per type listed there.
+ */
+export const createHandlers = (config: Pick<WorkerConfig, 'httpAllowedHosts'>): HandlerCatalog => ({
+  shell: shellHandler as JobHandler<never>,
+  sleep: sleepHandler as JobHandler<never>,
+  http: createHttpHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
+  'data-check': createDataCheckHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
+});

@@ -1,0 +1,143 @@
+import type { LogStream } from '@jobflow/shared';
+import { runStore, toRunDto, type Db, type LivePublisher, type Logger } from '@jobflow/shared/node';
+import { safeLine } from './log-text';
+
+const MAX_BATCH_LINES = 5000;
+const PROGRESS_INTERVAL_MS = 250;
+const RETRY_DELAY_MS = 500;
+
+export interface AttemptWriterOptions {
+  db: Db;
+  live: LivePublisher;
+  log: Logger;
+  runId: string;
+  attempt: number;
+  flushMs: number;
+  flushLines: number;
+  maxLineChars: number;
+  /** Called once when a write is refused because this attempt is no longer current. */
+  onSuperseded(): void;
+}
+
+/**
+ * Everything one attempt writes while it runs: log lines, batched by time and
+ * size into one multi-row insert each (then one `run:log` per batch), and
+ * throttled progress. Every write is fenced by (runId, attempt); the first
+ * refused write, or `close()`, ends the writer and later writes are dropped.
+ */
+export function createAttemptWriter(o: AttemptWriterOptions) {
+  let buffer: { ts: string; stream: LogStream; text: string }[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> | null = null;
+  let isClosed = false;
+  let progressTimer: NodeJS.Timeout | null = null;
+  let progressWrite: Promise<void> = Promise.resolve();
+  let pendingProgress: number | null = null;
+  let lastProgressAt = 0;
+
+  const supersede = () => {
+    if (isClosed) return;
+    isClosed = true;
+    buffer = [];
+    o.onSuperseded();
+  };
+
+  async function writeLoop(): Promise<void> {
+    while (buffer.length && !isClosed) {
+      const batch = buffer.slice(0, MAX_BATCH_LINES);
+      let stored;
+      try {
+        stored = await runStore.appendLogs(o.db.sql, o.runId, o.attempt, batch);
+      } catch (e) {
+        o.log.warn('storing log lines failed; retrying', { runId: o.runId, error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+        continue;
+      }
+      if (stored === null) return supersede();
+      buffer.splice(0, batch.length);
+      o.live.runLog(o.runId, stored);
+    }
+  }
+
+  function kick(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    flushing ??= writeLoop().finally(() => {
+      flushing = null;
+      if (buffer.length && !isClosed) schedule();
+    });
+    return flushing;
+  }
+
+  function schedule() {
+    if (timer || flushing) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void kick();
+    }, o.flushMs);
+  }
+
+  async function writeProgress() {
+    progressTimer = null;
+    if (pendingProgress === null || isClosed) return;
+    const value = pendingProgress;
+    pendingProgress = null;
+    lastProgressAt = Date.now();
+    progressWrite = progressWrite.then(async () => {
+      try {
+        const row = await runStore.setProgress(o.db.sql, o.runId, o.attempt, value);
+        if (row) o.live.runUpdated(toRunDto(row));
+      } catch (e) {
+        o.log.warn('storing progress failed', { runId: o.runId, error: (e as Error).message });
+      }
+    });
+  }
+
+  return {
+    get isClosed() {
+      return isClosed;
+    },
+
+    /** Appends text as one line per `\n`-separated part. */
+    log(text: string, stream: LogStream = 'stdout') {
+      if (isClosed) return;
+      const ts = new Date().toISOString();
+      for (const part of String(text).split('\n')) buffer.push({ ts, stream, text: safeLine(part, o.maxLineChars) });
+      if (buffer.length >= o.flushLines) void kick();
+      else schedule();
+    },
+
+    /** Lines waiting to be stored: a producer can pause while this is large. */
+    get backlog() {
+      return buffer.length;
+    },
+
+    progress(fraction: number) {
+      if (isClosed || !Number.isFinite(fraction)) return;
+      pendingProgress = Math.min(1, Math.max(0, fraction));
+      if (progressTimer) return;
+      const wait = Math.max(0, lastProgressAt + PROGRESS_INTERVAL_MS - Date.now());
+      progressTimer = setTimeout(() => void writeProgress(), wait);
+    },
+
+    /** Stores everything buffered so far. */
+    async drain(): Promise<void> {
+      while ((buffer.length || flushing) && !isClosed) await kick();
+      if (progressTimer) {
+        clearTimeout(progressTimer);
+        await writeProgress();
+      }
+      await progressWrite;
+    },
+
+    /** Ends the writer: later writes are dropped. */
+    close() {
+      isClosed = true;
+      if (timer) clearTimeout(timer);
+      if (progressTimer) clearTimeout(progressTimer);
+      buffer = [];
+    },
+  };
+}
+
+export type AttemptWriter = ReturnType<typeof createAttemptWriter>;

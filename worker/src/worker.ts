@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  createLivePublisher,
+  createLogger,
+  createOrm,
+  createReconciler,
+  createRedis,
+  createRunLifecycle,
+  createRunQueue,
+  dbOf,
+  redisKeys,
+  withScripts,
+} from '@jobflow/shared/node';
+import type { WorkerConfig } from './config';
+import { createHandlers } from './job-types/catalog';
+import { AttemptAborted } from './runs/attempt-abort';
+import { createRunExecutor } from './runs/run-executor';
+
+export interface Worker {
+  workerId: string;
+  /** Stops taking runs, lets running ones finish within the grace period, then hands the rest back. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, reconciler. */
+export async function createWorker(config: WorkerConfig): Promise<Worker> {
+  const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const log = createLogger(`worker ${workerId}`, config.logLevel);
+  const keys = redisKeys(config.redisPrefix);
+  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
+  const db = dbOf(orm);
+  const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
+  const subscriber = createRedis(config.redisUrl);
+  const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+  const producer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
+  const live = createLivePublisher(redis, config.redisPrefix);
+  const lifecycle = createRunLifecycle({ db, queue: producer, live, backoff: config.backoff });
+  const executor = createRunExecutor({ db, live, lifecycle, config, log, workerId, handlers: createHandlers(config) });
+
+  const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
+  await beat();
+  const heartbeat = setInterval(beat, config.heartbeatMs);
+
+  await subscriber.subscribe(keys.cancelChannel);
+  subscriber.on('message', (_channel: string, message: string) => {
+    try {
+      const { runId, attempt, message: why } = JSON.parse(message) as { runId: string; attempt: number; message: string };
+      executor.abort(runId, attempt, new AttemptAborted('cancel', why || 'Cancelled'));
+    } catch {
+      log.warn('ignoring a malformed cancel message');
+    }
+  });
+
+  consumer.on('error', (e) => {
+    if (/NOSCRIPT/.test(e.message)) void withScripts(consumer, () => Promise.resolve()).catch(() => {});
+  });
+  await consumer.ready();
+  consumer.process(config.concurrency, (job) => executor.process(job));
+  const stallTimer = setInterval(() => {
+    withScripts(consumer, () => consumer.checkStalledJobs()).catch((e) => log.debug('stall check failed', { error: (e as Error).message }));
+  }, config.stallIntervalMs);
+
+  const reconciler = createReconciler({
+    db,
+    redis,
+    queue: producer,
+    lifecycle,
+    prefix: config.redisPrefix,
+    log,
+    options: { intervalMs: Math.max(config.heartbeatMs, 2000), queuedGraceMs: 15_000, cancelGraceMs: 5000 },
+  });
+  reconciler.start();
+  log.info('worker started', { concurrency: config.concurrency });
+
+  return {
+    workerId,
+    async close() {
+      clearInterval(stallTimer);
+      await reconciler.stop();
+      await consumer.close(config.shutdownGraceMs).catch(() => {});
+      for (const [runId, entry] of executor.active) {
+        executor.abort(runId, entry.attempt, new AttemptAborted('shutdown', 'the worker is shutting down'));
+      }
+      await Promise.all([...executor.active.values()].map((a) => a.done));
+      clearInterval(heartbeat);
+      await redis.del(keys.worker(workerId)).catch(() => {});
+      await producer.close(1000).catch(() => {});
+      subscriber.disconnect();
+      redis.disconnect();
+      await orm.close(true);
+      log.info('worker stopped');
+    },
+  };
+}
