@@ -1,6 +1,7 @@
 /**
  * Runs one server and WORKERS worker processes (default 1) side by side,
- * prefixing their output; stops all of them on SIGINT/SIGTERM, or when one exits.
+ * prefixing their output; stops all of them on SIGINT/SIGTERM, or when one
+ * exits. With DEV=1 they reload on change and Vite serves the UI on :5173.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -9,8 +10,10 @@ const tsx = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathnam
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function run(name: string, entry: string) {
-  const child = spawn(process.execPath, [tsx, entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+const isDev = process.env.DEV === '1';
+
+function run(name: string, entry: string, args = isDev ? [tsx, 'watch', entry] : [tsx, entry], command = process.execPath) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
@@ -37,5 +40,6 @@ function stop(code = 0) {
 
 run('server', 'server/src/main.ts');
 for (let i = 1; i <= workers; i++) run(workers > 1 ? `worker ${i}` : 'worker', 'worker/src/main.ts');
+if (isDev) run('ui', 'ui', ['run', 'dev', '--workspace', 'ui'], 'npm');
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

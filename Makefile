@@ -1,0 +1,49 @@
+# Jobflow: every target works on a fresh machine with Node.js 20, PostgreSQL and Redis.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+.PHONY: help setup start dev migrate admin build test typecheck bench up down logs
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Start local PostgreSQL/Redis if needed, install dependencies, migrate, build the UI
+	bash scripts/services.sh
+	bash scripts/install.sh
+	npx tsx scripts/migrate.ts
+	bash scripts/build-ui.sh
+
+start: ## Set up, then serve UI + API + Socket.IO on $$PORT (3000) with $$WORKERS workers (1)
+	bash scripts/start.sh
+
+dev: setup ## Server and worker with reload on change, UI with Vite's dev server on :5173
+	DEV=1 npx tsx scripts/run-all.ts
+
+migrate: ## Create the database if missing and apply pending migrations
+	bash scripts/services.sh
+	npx tsx scripts/migrate.ts
+
+admin: ## Create or reset an admin: make admin EMAIL=a@example.com PASSWORD=... (prompts when omitted)
+	@bash scripts/services.sh
+	@EMAIL="$(EMAIL)" PASSWORD="$(PASSWORD)" NAME="$(NAME)" npx tsx scripts/admin.ts
+
+build: ## Build the UI into ui/dist
+	npm run build --workspace ui
+
+typecheck: ## Type-check every workspace
+	npx tsc -p tsconfig.json
+
+test: ## Run every test (unit, API, live events, fault, browser)
+	bash scripts/test.sh
+
+bench: ## Benchmarks beside raw peers (make bench ARGS=--quick)
+	npm run bench -- $(ARGS)
+
+up: ## Run the whole stack with Docker Compose
+	docker compose up -d --build
+
+down: ## Stop the Docker Compose stack
+	docker compose down
+
+logs: ## Follow the Docker Compose logs
+	docker compose logs -f
