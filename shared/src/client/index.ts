@@ -60,3 +60,10 @@ export function createClient(options: ClientOptions): JobflowClient {
     close: () => live.close(),
   };
 }
+
+// Browser-safe runtime helpers of the contract, so a browser bundle needs nothing else from shared.
+export { FINAL_STATUSES, LOG_STREAMS, RUN_STATUSES, TRIGGER_KINDS, isFinalStatus } from '../dto';
+// The contract's types, so a browser imports everything from this one entry.
+export type * from '../dto';
+export type * from '../errors';
+export type * from '../events';

@@ -1,0 +1,155 @@
+import { createEffect, createMemo, For, lazy, Match, Show, Suspense, Switch, type JSX } from 'solid-js';
+import { ConfirmHost } from '../components/confirm';
+import { ConnectionIndicator } from '../components/connection';
+import DashboardScreen from '../dashboard/dashboard.screen';
+import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
+import SignInScreen from '../session/sign-in.screen';
+import { isAdmin, isRestoring, signOut, user } from '../session/session';
+import { announcement } from './announce';
+import { Link, location, match, navigate } from './router';
+
+const JobScreen = lazy(() => import('../jobs/job.screen'));
+const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
+const RunScreen = lazy(() => import('../runs/run.screen'));
+const UsersScreen = lazy(() => import('../users/users.screen'));
+const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
+
+const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
+
+/** The shell: header, navigation, the current screen, and the shared live region. */
+export function App() {
+  const path = createMemo(() => location().path);
+
+  createEffect(() => {
+    if (isRestoring()) return;
+    const signedIn = user() !== null;
+    if (!signedIn && path() !== '/signin') {
+      const next = location().path + location().query.toString().replace(/^(?=.)/, '?');
+      navigate(`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
+    } else if (signedIn && path() === '/signin') {
+      navigate('/', { replace: true });
+    }
+  });
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header class="topbar">
+        <Link href="/" class="brand">
+          <span class="brand-mark" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Jobflow
+        </Link>
+        <Show when={user()}>
+          <nav aria-label={t('nav.main')} class="nav">
+            <NavLink href="/">{t('nav.dashboard')}</NavLink>
+            <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
+            <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
+            <Show when={isAdmin()}>
+              <NavLink href="/users">{t('nav.users')}</NavLink>
+            </Show>
+          </nav>
+        </Show>
+        <div class="topbar-end">
+          <Show when={user()}>
+            <ConnectionIndicator />
+          </Show>
+          <label class="lang">
+            <span class="visually-hidden">{t('nav.language')}</span>
+            <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as (typeof LOCALES)[number])}>
+              <For each={LOCALES}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
+            </select>
+          </label>
+          <Show when={user()}>
+            {(u) => (
+              <span class="who">
+                <span class="who-name" title={u().email}>
+                  {u().name || u().email}
+                </span>
+                <button type="button" class="button small" onClick={() => signOut()}>
+                  {t('nav.signOut')}
+                </button>
+              </span>
+            )}
+          </Show>
+        </div>
+      </header>
+      <main id="main" tabindex="-1">
+        <Show when={!isRestoring()} fallback={<p class="muted center">{t('common.loading')}</p>}>
+          <Suspense fallback={<p class="muted center">{t('common.loading')}</p>}>
+            <Switch fallback={<NotFound />}>
+              <Match when={path() === '/signin'}>
+                <SignInScreen next={location().query.get('next') ?? '/'} />
+              </Match>
+              <Match when={!user()}>{null}</Match>
+              <Match when={path() === '/'}>
+                <DashboardScreen />
+              </Match>
+              <Match when={path() === '/jobs/new'}>
+                <JobFormScreen />
+              </Match>
+              <Match when={match('/jobs/:id/edit', path())}>{(params) => <JobFormScreen jobId={params().id ?? ''} />}</Match>
+              <Match when={match('/jobs/:id', path())}>
+                {(params) => (
+                  <Keyed value={params().id ?? ''}>
+                    <JobScreen jobId={params().id ?? ''} />
+                  </Keyed>
+                )}
+              </Match>
+              <Match when={match('/runs/:id', path())}>
+                {(params) => (
+                  <Keyed value={params().id ?? ''}>
+                    <RunScreen runId={params().id ?? ''} />
+                  </Keyed>
+                )}
+              </Match>
+              <Match when={path() === '/tokens'}>
+                <TokensScreen />
+              </Match>
+              <Match when={path() === '/users' && isAdmin()}>
+                <UsersScreen />
+              </Match>
+            </Switch>
+          </Suspense>
+        </Show>
+      </main>
+      <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+        {announcement()}
+      </div>
+      <ConfirmHost />
+    </>
+  );
+}
+
+/** Re-creates its children when `value` changes (a new id means a new screen). */
+function Keyed(props: { value: string; children: JSX.Element }) {
+  const key = createMemo(() => props.value);
+  return (
+    <Show when={key()} keyed>
+      {(k: string) => (k ? props.children : null)}
+    </Show>
+  );
+}
+
+function NavLink(props: { href: string; children: JSX.Element }) {
+  const isCurrent = () => (props.href === '/' ? location().path === '/' : location().path.startsWith(props.href));
+  return (
+    <Link href={props.href} class="nav-link" aria-current={isCurrent() ? 'page' : undefined}>
+      {props.children}
+    </Link>
+  );
+}
+
+function NotFound() {
+  return (
+    <div class="panel">
+      <h1>{t('common.notFound')}</h1>
+      <p>
+        <Link href="/">{t('common.backToDashboard')}</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
+import { hasMessage, t } from '../i18n/i18n';
+
+/** A sentence for the user about a failed call, in their language. */
+export function errorMessage(error: unknown): string {
+  if (isApiClientError(error)) {
+    const key = `error.${error.code}`;
+    const text = hasMessage(key) ? t(key) : error.message;
+    // A conflict's reason is specific ("email taken", "last admin"): keep the server's words too.
+    if (error.code === 'conflict' || error.code === 'bad_request') return `${text} ${error.message}`;
+    if (error.code === 'rate_limited' && error.retryAfterSec !== null) return t('error.rate_limited_after', { sec: error.retryAfterSec });
+    return text;
+  }
+  return t('error.internal');
+}
+
+/** The `details` of a 422, or none. */
+export const errorDetails = (error: unknown): ErrorDetail[] => (isApiClientError(error, 'validation_failed') ? error.details : []);
+
+const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^must have required property/, () => t('validation.required')],
+  [/^must NOT have fewer than (\d+) characters?$/, (m) => (m[1] === '1' ? t('validation.required') : t('validation.minLength', { n: m[1] ?? '' }))],
+  [/^must NOT have more than (\d+) characters?$/, (m) => t('validation.maxLength', { n: m[1] ?? '' })],
+  [/^must NOT have fewer than (\d+) items?$/, (m) => t('validation.minItems', { n: m[1] ?? '' })],
+  [/^must NOT have more than (\d+) items?$/, (m) => t('validation.maxItems', { n: m[1] ?? '' })],
+  [/^must be >= (-?[\d.e+]+)$/, (m) => t('validation.minimum', { n: m[1] ?? '' })],
+  [/^must be <= (-?[\d.e+]+)$/, (m) => t('validation.maximum', { n: m[1] ?? '' })],
+  [/^must be > (-?[\d.e+]+)$/, (m) => t('validation.exclusiveMinimum', { n: m[1] ?? '' })],
+  [/^must be < (-?[\d.e+]+)$/, (m) => t('validation.exclusiveMaximum', { n: m[1] ?? '' })],
+  [/^must be (integer|number|string|boolean|object|array|null)$/, (m) => t('validation.type', { type: m[1] ?? '' })],
+  [/^must match pattern/, () => t('validation.pattern')],
+  [/^must match format "(.+)"$/, (m) => t('validation.format', { format: m[1] ?? '' })],
+  [/^must be equal to one of the allowed values$/, () => t('validation.enum')],
+  [/^must be equal to constant$/, () => t('validation.enum')],
+  [/^must NOT have additional properties$/, () => t('validation.additional')],
+  [/^property name must be valid$/, () => t('validation.propertyName')],
+  [/^must NOT have duplicate items/, () => t('validation.unique')],
+];
+
+/** Ajv's English message for a field, in the user's language when it is a known one. */
+export function localizeValidation(message: string): string {
+  for (const [pattern, render] of rules) {
+    const m = message.match(pattern);
+    if (m) return render(m);
+  }
+  return message;
+}

@@ -1,0 +1,13 @@
+import { t } from '../i18n/i18n';
+import { user } from '../session/session';
+import { users } from '../stores/users.store';
+
+/** Who owns a job: "you", a name known to this browser, or a short id. */
+export function Owner(props: { id: string }) {
+  const label = () => {
+    if (props.id === user()?.id) return t('common.you');
+    const known = users[props.id];
+    return known ? known.name || known.email : `${t('common.user')} ${props.id.slice(0, 8)}`;
+  };
+  return <span title={props.id}>{label()}</span>;
+}

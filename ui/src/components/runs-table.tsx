@@ -1,0 +1,77 @@
+import { For, Show } from 'solid-js';
+import { Link } from '../app/router';
+import { formatDuration, t } from '../i18n/i18n';
+import { runs } from '../stores/runs.store';
+import { StatusBadge } from './status';
+import { Time } from './time';
+import type { RunDto } from '@jobflow/shared/client';
+
+const duration = (run: RunDto, now: number): string | null => {
+  if (run.durationMs !== null) return formatDuration(run.durationMs);
+  if (run.startedAt && run.status === 'running') return formatDuration(now - Date.parse(run.startedAt));
+  return null;
+};
+
+/** Runs as a table; rows follow the runs store, so live changes show at once. */
+export function RunsTable(props: { ids: readonly string[]; now: number; showJob?: boolean; caption: string }) {
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <caption class="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('runs.status')}</th>
+            <Show when={props.showJob}>
+              <th scope="col">{t('runs.job')}</th>
+            </Show>
+            <th scope="col">{t('runs.run')}</th>
+            <th scope="col">{t('runs.trigger')}</th>
+            <th scope="col">{t('runs.queuedAt')}</th>
+            <th scope="col" class="num">
+              {t('runs.duration')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.ids}>
+            {(id) => (
+              <Show when={runs[id]}>
+                {(run) => (
+                  <tr data-run-id={id}>
+                    <td>
+                      <StatusBadge status={run().status} />
+                      <Show when={run().status === 'running' && run().progress !== null}>
+                        <span class="inline-progress" title={t('runs.progress')}>
+                          {' '}
+                          {Math.round((run().progress ?? 0) * 100)}%
+                        </span>
+                      </Show>
+                    </td>
+                    <Show when={props.showJob}>
+                      <td>
+                        <Link href={`/jobs/${encodeURIComponent(run().jobId)}`}>{run().jobName}</Link>
+                      </td>
+                    </Show>
+                    <td>
+                      <Link href={`/runs/${encodeURIComponent(id)}`} class="mono">
+                        {t('runs.runLink', { id: id.slice(0, 8) })}
+                      </Link>
+                      <Show when={run().maxAttempts > 1}>
+                        <span class="muted"> · {t('runs.attemptShort', { n: run().attempt, m: run().maxAttempts })}</span>
+                      </Show>
+                    </td>
+                    <td>{t(`trigger.${run().trigger.kind}`)}</td>
+                    <td>
+                      <Time iso={run().queuedAt} />
+                    </td>
+                    <td class="num">{duration(run(), props.now) ?? '—'}</td>
+                  </tr>
+                )}
+              </Show>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+import { createEffect, createRoot, createSignal } from 'solid-js';
+import { en, type MessageKey } from './en';
+import { ja } from './ja';
+
+export type Locale = 'en' | 'ja';
+export const LOCALES: readonly Locale[] = ['en', 'ja'];
+const catalogs: Record<Locale, Record<MessageKey, string>> = { en, ja };
+const STORAGE_KEY = 'jobflow.locale';
+
+/** The browser's preferred supported language, English when none is supported. */
+export function browserLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Locale {
+  for (const language of languages) {
+    const base = language.toLowerCase().split('-')[0];
+    if (base === 'ja' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+const stored = (() => {
+  try {
+    const value = localStorage.getItem(STORAGE_KEY);
+    return value === 'en' || value === 'ja' ? value : null;
+  } catch {
+    return null;
+  }
+})();
+
+const [locale, setLocaleSignal] = createSignal<Locale>(stored ?? browserLocale());
+export { locale };
+
+/** Switches the language and remembers the choice. */
+export function setLocale(next: Locale): void {
+  setLocaleSignal(next);
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+}
+
+if (typeof document !== 'undefined') {
+  createRoot(() => createEffect(() => (document.documentElement.lang = locale())));
+}
+
+export type MessageParams = Record<string, string | number>;
+
+/** The message for `key` in the current language, with `{name}` placeholders filled in. */
+export function t(key: MessageKey, params?: MessageParams): string {
+  const text = catalogs[locale()][key] ?? en[key];
+  return params ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : text;
+}
+
+/** Whether `key` is in the catalogs (for keys built at run time, e.g. from error codes). */
+export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(en, key);
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = locale() + JSON.stringify(options);
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale(), options);
+    dateTimeFormats.set(key, format);
+  }
+  return format;
+}
+
+/** A timestamp in the user's time zone and language. */
+export const formatDateTime = (iso: string): string => dateTimeFormat({ dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+/** Only the clock time, for timelines. */
+export const formatTime = (iso: string): string => dateTimeFormat({ timeStyle: 'medium' }).format(new Date(iso));
+/** An hour label for the chart axis. */
+export const formatHour = (ms: number): string => dateTimeFormat({ hour: 'numeric' }).format(new Date(ms));
+
+/** A number with the language's grouping. */
+export const formatNumber = (n: number): string => new Intl.NumberFormat(locale()).format(n);
+
+/** A duration as `m:ss` or `h:mm:ss` (`0.4 s` under a second), the same in every language. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}

@@ -1,0 +1,337 @@
+import { createComputed, createMemo, createResource, createSignal, For, Show } from 'solid-js';
+import type { JobDto, JobTypeDto, UpdateJobBody } from '@jobflow/shared/client';
+import { client } from '../app/client';
+import { errorDetails, errorMessage } from '../app/errors';
+import { Link, location, navigate, setQuery } from '../app/router';
+import { t } from '../i18n/i18n';
+import { isAdmin } from '../session/session';
+import { loadJobTypes } from '../stores/job-types.store';
+import { upsertJob } from '../stores/jobs.store';
+import { ParamsForm, type FieldErrors } from './params-form';
+import { focusFirstError } from './run-params';
+import { defaultsFor, type Schema } from './schema';
+import { toFieldErrors, validateJobParams } from './validate';
+
+const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
+
+interface Draft {
+  name: string;
+  description: string;
+  timeoutSec: string;
+  maxAttempts: string;
+  maxConcurrentRuns: string;
+  hasSchedule: boolean;
+  cron: string;
+  timezone: string;
+}
+
+const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** New job (pick a type, then its generated form) and edit job. */
+export default function JobFormScreen(props: { jobId?: string }) {
+  const [types] = createResource(() => loadJobTypes());
+  const [job] = createResource(
+    () => props.jobId,
+    (id) => client.jobs.get(id),
+  );
+  return (
+    <div class="stack narrow">
+      <Show when={types.error || job.error}>
+        <p class="error" role="alert">
+          {errorMessage(types.error ?? job.error)}
+        </p>
+      </Show>
+      <Show when={types() && (!props.jobId || job())} fallback={<Show when={!types.error && !job.error}><p class="muted">{t('common.loading')}</p></Show>}>
+        <JobForm types={types() ?? []} job={job() ?? null} />
+      </Show>
+    </div>
+  );
+}
+
+function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
+  const isEdit = props.job !== null;
+  const usable = () => props.types.filter((jt) => isAdmin() || !jt.adminOnly);
+  const typeName = createMemo(() => props.job?.type ?? location().query.get('type') ?? '');
+  const jobType = createMemo(() => props.types.find((jt) => jt.type === typeName()) ?? null);
+  const [draft, setDraft] = createSignal<Draft>({
+    name: props.job?.name ?? '',
+    description: props.job?.description ?? '',
+    timeoutSec: props.job?.timeoutSec != null ? String(props.job.timeoutSec) : '',
+    maxAttempts: String(props.job?.maxAttempts ?? 1),
+    maxConcurrentRuns: props.job?.maxConcurrentRuns != null ? String(props.job.maxConcurrentRuns) : '',
+    hasSchedule: props.job?.schedule != null,
+    cron: props.job?.schedule?.cron ?? '',
+    timezone: props.job?.schedule?.timezone ?? localZone(),
+  });
+  const paramsByType = new Map<string, Record<string, unknown>>();
+  const [params, setParams] = createSignal<Record<string, unknown>>(props.job ? structuredClone(props.job.params) : {});
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [failure, setFailure] = createSignal<string | null>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  let lastType = '';
+
+  // A new job starts from the schema's defaults; switching types keeps what was typed for each.
+  createComputed(() => {
+    const jt = jobType();
+    if (isEdit || !jt) return;
+    if (lastType) paramsByType.set(lastType, params());
+    lastType = jt.type;
+    setParams(paramsByType.get(jt.type) ?? ((defaultsFor(jt.paramsSchema as Schema) as Record<string, unknown> | undefined) ?? {}));
+    setErrors({});
+  });
+
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const fieldError = (path: string) => errors()[path]?.join(' ');
+
+  const intOrNull = (text: string): number | null | 'bad' => {
+    if (text.trim() === '') return null;
+    const n = Number(text);
+    return Number.isInteger(n) ? n : 'bad';
+  };
+
+  const checkBase = (d: Draft): FieldErrors => {
+    const found: FieldErrors = {};
+    if (d.name.trim() === '') found['/name'] = [t('validation.required')];
+    else if (d.name.trim().length > 200) found['/name'] = [t('validation.maxLength', { n: 200 })];
+    const timeout = intOrNull(d.timeoutSec);
+    if (timeout === 'bad') found['/timeoutSec'] = [t('validation.type', { type: 'integer' })];
+    else if (timeout !== null && (timeout < 1 || timeout > MAX_TIMEOUT_SEC)) found['/timeoutSec'] = [t('validation.between', { min: 1, max: MAX_TIMEOUT_SEC })];
+    const attempts = intOrNull(d.maxAttempts);
+    if (attempts === null || attempts === 'bad' || attempts < 1 || attempts > 100) found['/maxAttempts'] = [t('validation.between', { min: 1, max: 100 })];
+    const concurrent = intOrNull(d.maxConcurrentRuns);
+    if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000))) found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
+    if (d.hasSchedule && d.cron.trim() === '') found['/schedule/cron'] = [t('validation.required')];
+    if (d.hasSchedule && d.timezone.trim() === '') found['/schedule/timezone'] = [t('validation.required')];
+    return found;
+  };
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const jt = jobType();
+    if (!jt) return;
+    const d = draft();
+    const found = { ...checkBase(d), ...validateJobParams(jt, params()) };
+    setErrors(found);
+    setFailure(null);
+    if (Object.keys(found).length > 0) {
+      setFailure(t('form.fixErrors'));
+      focusFirstError();
+      return;
+    }
+    const body: UpdateJobBody = {
+      name: d.name.trim(),
+      description: d.description,
+      params: params(),
+      timeoutSec: intOrNull(d.timeoutSec) as number | null,
+      maxAttempts: intOrNull(d.maxAttempts) as number,
+      maxConcurrentRuns: intOrNull(d.maxConcurrentRuns) as number | null,
+      schedule: d.hasSchedule ? { cron: d.cron.trim(), timezone: d.timezone.trim() } : null,
+    };
+    setBusy(true);
+    try {
+      const saved = props.job ? await client.jobs.update(props.job.id, body) : await client.jobs.create({ ...body, type: jt.type, name: body.name ?? '' });
+      upsertJob(saved);
+      navigate(`/jobs/${encodeURIComponent(saved.id)}`);
+    } catch (e) {
+      setErrors(toFieldErrors(errorDetails(e)));
+      setFailure(errorMessage(e));
+      focusFirstError();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const baseInput = (key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns', label: string, hint: string, min: number, max: number) => (
+    <div class="field" classList={{ invalid: !!fieldError(`/${key}`) }}>
+      <label class="label" for={`job-${key}`}>
+        {label}
+      </label>
+      <span class="hint" id={`job-${key}-hint`}>
+        {hint}
+      </span>
+      <input
+        id={`job-${key}`}
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        value={draft()[key]}
+        aria-describedby={`job-${key}-hint${fieldError(`/${key}`) ? ` job-${key}-error` : ''}`}
+        aria-invalid={fieldError(`/${key}`) ? 'true' : undefined}
+        onInput={(e) => set(key, e.currentTarget.value)}
+      />
+      <Show when={fieldError(`/${key}`)}>
+        <span class="field-error" id={`job-${key}-error`} data-error-path={`/${key}`}>
+          {fieldError(`/${key}`)}
+        </span>
+      </Show>
+    </div>
+  );
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>{isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}</h1>
+        <Link href={props.job ? `/jobs/${encodeURIComponent(props.job.id)}` : '/'} class="button">
+          {t('common.cancel')}
+        </Link>
+      </div>
+
+      <Show when={!isEdit}>
+        <fieldset class="panel type-picker">
+          <legend class="panel-legend">{t('jobForm.pickType')}</legend>
+          <div class="type-grid">
+            <For each={props.types}>
+              {(jt) => {
+                const isAllowed = () => isAdmin() || !jt.adminOnly;
+                return (
+                  <label class="type-card" classList={{ selected: typeName() === jt.type, disabled: !isAllowed() }}>
+                    <input
+                      type="radio"
+                      name="job-type"
+                      value={jt.type}
+                      checked={typeName() === jt.type}
+                      disabled={!isAllowed()}
+                      onChange={() => setQuery({ type: jt.type })}
+                    />
+                    <span class="type-title">{jt.title}</span>
+                    <span class="type-desc">{jt.description}</span>
+                    <Show when={jt.adminOnly}>
+                      <span class="tag">{isAllowed() ? t('jobForm.adminOnly') : t('jobForm.adminOnlyLocked')}</span>
+                    </Show>
+                  </label>
+                );
+              }}
+            </For>
+          </div>
+          <Show when={usable().length === 0}>
+            <p class="muted">{t('jobForm.noTypes')}</p>
+          </Show>
+        </fieldset>
+      </Show>
+
+      <Show when={jobType()}>
+        {(jt) => (
+          <form class="panel job-form" onSubmit={submit} novalidate aria-label={isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}>
+            <Show when={isEdit}>
+              <p class="muted">
+                {t('jobs.type')}: <strong>{jt().title}</strong>
+              </p>
+            </Show>
+            <div class="field" classList={{ invalid: !!fieldError('/name') }}>
+              <span class="label-row">
+                <label class="label" for="job-name">
+                  {t('jobs.name')}
+                </label>
+                <span class="required">{t('form.required')}</span>
+              </span>
+              <input
+                id="job-name"
+                value={draft().name}
+                maxLength={200}
+                aria-required="true"
+                aria-invalid={fieldError('/name') ? 'true' : undefined}
+                aria-describedby={fieldError('/name') ? 'job-name-error' : undefined}
+                onInput={(e) => set('name', e.currentTarget.value)}
+              />
+              <Show when={fieldError('/name')}>
+                <span class="field-error" id="job-name-error" data-error-path="/name">
+                  {fieldError('/name')}
+                </span>
+              </Show>
+            </div>
+            <div class="field">
+              <label class="label" for="job-description">
+                {t('jobs.description')}
+              </label>
+              <textarea id="job-description" rows={2} value={draft().description} onInput={(e) => set('description', e.currentTarget.value)} />
+            </div>
+
+            <fieldset class="fieldset">
+              <legend>
+                <span class="label">{t('jobForm.params', { type: jt().title })}</span>
+              </legend>
+              <span class="hint">{jt().description}</span>
+              <ParamsForm schema={jt().paramsSchema as Schema} value={params} onChange={setParams} errors={errors} isDisabled={isBusy} />
+              <Show when={errors()['/params']}>
+                <span class="field-error" data-error-path="/params">
+                  {errors()['/params']?.join(' ')}
+                </span>
+              </Show>
+            </fieldset>
+
+            <details class="fieldset advanced" open={isEdit || !!(errors()['/timeoutSec'] || errors()['/maxAttempts'] || errors()['/maxConcurrentRuns'])}>
+              <summary>{t('jobForm.execution')}</summary>
+              <div class="grid-3">
+                {baseInput('timeoutSec', t('jobs.timeoutSec'), t('jobForm.timeoutHint'), 1, MAX_TIMEOUT_SEC)}
+                {baseInput('maxAttempts', t('jobs.maxAttempts'), t('jobForm.attemptsHint'), 1, 100)}
+                {baseInput('maxConcurrentRuns', t('jobs.maxConcurrentRuns'), t('jobForm.concurrentHint'), 1, 10_000)}
+              </div>
+              <div class="field field-check">
+                <span class="check-row">
+                  <input id="job-has-schedule" type="checkbox" checked={draft().hasSchedule} onChange={(e) => set('hasSchedule', e.currentTarget.checked)} />
+                  <label class="label" for="job-has-schedule">
+                    {t('jobForm.schedule')}
+                  </label>
+                </span>
+              </div>
+              <Show when={draft().hasSchedule}>
+                <div class="grid-2">
+                  <div class="field" classList={{ invalid: !!fieldError('/schedule/cron') }}>
+                    <label class="label" for="job-cron">
+                      {t('jobs.cron')}
+                    </label>
+                    <span class="hint" id="job-cron-hint">
+                      {t('jobForm.cronHint')}
+                    </span>
+                    <input
+                      id="job-cron"
+                      class="mono"
+                      value={draft().cron}
+                      placeholder="0 * * * *"
+                      aria-describedby="job-cron-hint"
+                      aria-invalid={fieldError('/schedule/cron') ? 'true' : undefined}
+                      onInput={(e) => set('cron', e.currentTarget.value)}
+                    />
+                    <Show when={fieldError('/schedule/cron')}>
+                      <span class="field-error" data-error-path="/schedule/cron">
+                        {fieldError('/schedule/cron')}
+                      </span>
+                    </Show>
+                  </div>
+                  <div class="field" classList={{ invalid: !!fieldError('/schedule/timezone') }}>
+                    <label class="label" for="job-timezone">
+                      {t('jobs.timezone')}
+                    </label>
+                    <input
+                      id="job-timezone"
+                      value={draft().timezone}
+                      aria-invalid={fieldError('/schedule/timezone') ? 'true' : undefined}
+                      onInput={(e) => set('timezone', e.currentTarget.value)}
+                    />
+                    <Show when={fieldError('/schedule/timezone')}>
+                      <span class="field-error" data-error-path="/schedule/timezone">
+                        {fieldError('/schedule/timezone')}
+                      </span>
+                    </Show>
+                  </div>
+                </div>
+              </Show>
+            </details>
+
+            <Show when={failure()}>
+              <p class="error" role="alert">
+                {failure()}
+              </p>
+            </Show>
+            <div class="actions">
+              <button type="submit" class="button primary" disabled={isBusy()}>
+                {isBusy() ? t('common.saving') : isEdit ? t('jobForm.save') : t('jobForm.create')}
+              </button>
+            </div>
+          </form>
+        )}
+      </Show>
+    </>
+  );
+}

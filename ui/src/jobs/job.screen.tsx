@@ -1,0 +1,251 @@
+import { createResource, createSignal, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import type { RunDto } from '@jobflow/shared/client';
+import { client } from '../app/client';
+import { createNow } from '../app/clock';
+import { errorMessage } from '../app/errors';
+import { Link, navigate } from '../app/router';
+import { confirmAction } from '../components/confirm';
+import { ListFooter } from '../components/list-footer';
+import { Owner } from '../components/owner';
+import { RunsTable } from '../components/runs-table';
+import { Time } from '../components/time';
+import { formatNumber, t } from '../i18n/i18n';
+import { isAdmin, user } from '../session/session';
+import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
+import { isJobDeleted, jobs, removeJob, upsertJob } from '../stores/jobs.store';
+import { onStoreEvents, storeHandlers } from '../stores/live';
+import { createPagedList } from '../stores/paged-list';
+import { byQueuedDesc, runs, upsertRun, upsertRuns } from '../stores/runs.store';
+
+const RunWithParams = lazy(() => import('./run-params'));
+
+/** A job: its definition, live run history, Run now / with changed parameters, edit and delete. */
+export default function JobScreen(props: { jobId: string }) {
+  const now = createNow(1000);
+  const [loadError, setLoadError] = createSignal<unknown>(null);
+  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  const [isCustomizing, setCustomizing] = createSignal(false);
+  const [types] = createResource(() => loadJobTypes());
+  const job = () => jobs[props.jobId];
+  const canEdit = () => isAdmin() || job()?.ownerId === user()?.id;
+  const jobType = () => (types() ?? jobTypes() ?? []).find((jt) => jt.type === job()?.type) ?? null;
+  const canChangeParams = () => isAdmin() || jobType()?.adminOnly === false;
+
+  const history = createPagedList({
+    fetchPage: (cursor, limit) => client.runs.list({ jobId: props.jobId, cursor, limit }),
+    store: upsertRuns,
+  });
+
+  const loadJob = async () => {
+    try {
+      upsertJob(await client.jobs.get(props.jobId));
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(e);
+    }
+  };
+
+  onCleanup(
+    onStoreEvents((events) => {
+      for (const event of events) {
+        if (event.type === 'run' && event.run.jobId === props.jobId) {
+          history.insert(event.run.id, (a, b) => {
+            const ra = runs[a];
+            const rb = runs[b];
+            return !!ra && !!rb && byQueuedDesc(ra, rb) < 0;
+          });
+        }
+      }
+    }),
+  );
+
+  onMount(() => {
+    void loadJob();
+    void history.reload();
+    const subscription = client.subscribe(
+      { topic: 'job', jobId: props.jobId },
+      {
+        ...storeHandlers,
+        onRefetch: () => {
+          void loadJob();
+          void history.reload(true);
+        },
+      },
+    );
+    onCleanup(() => subscription.close());
+  });
+
+  const started = (run: RunDto) => {
+    upsertRun(run);
+    navigate(`/runs/${encodeURIComponent(run.id)}`);
+  };
+
+  const runNow = async () => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      started(await client.jobs.run(props.jobId));
+    } catch (e) {
+      setActionError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    const current = job();
+    if (!current || !(await confirmAction(t('job.confirmDelete', { name: current.name }), t('job.delete')))) return;
+    setBusy(true);
+    setActionError(null);
+    try {
+      await client.jobs.delete(props.jobId);
+      removeJob(props.jobId);
+      navigate('/');
+    } catch (e) {
+      setActionError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="stack">
+      <Show when={isJobDeleted(props.jobId) && !job()}>
+        <div class="panel" role="alert">
+          <h1>{t('job.deletedTitle')}</h1>
+          <p>
+            <Link href="/">{t('common.backToDashboard')}</Link>
+          </p>
+        </div>
+      </Show>
+      <Show when={loadError() && !job()}>
+        <p class="error" role="alert">
+          {errorMessage(loadError())}
+        </p>
+      </Show>
+      <Show when={job()}>
+        {(j) => (
+          <>
+            <nav class="crumbs" aria-label={t('nav.breadcrumbs')}>
+              <Link href="/">{t('nav.dashboard')}</Link> <span aria-hidden="true">›</span> <span>{j().name}</span>
+            </nav>
+            <div class="page-head">
+              <div>
+                <h1>{j().name}</h1>
+                <Show when={j().description}>
+                  <p class="muted">{j().description}</p>
+                </Show>
+              </div>
+              <div class="actions">
+                <button type="button" class="button primary" disabled={isBusy()} onClick={() => void runNow()}>
+                  {t('job.runNow')}
+                </button>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={!canChangeParams() || !jobType()}
+                  title={canChangeParams() ? undefined : t('job.adminOnlyParams')}
+                  aria-expanded={isCustomizing()}
+                  onClick={() => setCustomizing((v) => !v)}
+                >
+                  {t('job.runWithParams')}
+                </button>
+                <Show when={canEdit()}>
+                  <Link href={`/jobs/${encodeURIComponent(props.jobId)}/edit`} class="button">
+                    {t('job.edit')}
+                  </Link>
+                  <button type="button" class="button danger" disabled={isBusy()} onClick={() => void remove()}>
+                    {t('job.delete')}
+                  </button>
+                </Show>
+              </div>
+            </div>
+            <Show when={actionError()}>
+              <p class="error" role="alert">
+                {actionError()}
+              </p>
+            </Show>
+            <Show when={isCustomizing() && jobType()}>
+              {(jt) => (
+                <Suspense fallback={<p class="muted">{t('common.loading')}</p>}>
+                  <RunWithParams
+                    jobType={jt()}
+                    baseline={j().params}
+                    submitLabel={t('job.startRun')}
+                    start={(params) => client.jobs.run(props.jobId, { params })}
+                    onStarted={started}
+                    onCancel={() => setCustomizing(false)}
+                  />
+                </Suspense>
+              )}
+            </Show>
+            <section class="panel" aria-labelledby="def-title">
+              <h2 id="def-title">{t('job.definition')}</h2>
+              <dl class="props">
+                <dt>{t('jobs.type')}</dt>
+                <dd>{jobTypeTitle(j().type)}</dd>
+                <dt>{t('jobs.owner')}</dt>
+                <dd>
+                  <Owner id={j().ownerId} />
+                </dd>
+                <dt>{t('jobs.timeoutSec')}</dt>
+                <dd>{j().timeoutSec === null ? t('job.noTimeout') : t('job.seconds', { n: formatNumber(j().timeoutSec ?? 0) })}</dd>
+                <dt>{t('jobs.maxAttempts')}</dt>
+                <dd>{j().maxAttempts}</dd>
+                <dt>{t('jobs.maxConcurrentRuns')}</dt>
+                <dd>{j().maxConcurrentRuns ?? t('job.unlimited')}</dd>
+                <dt>{t('jobForm.schedule')}</dt>
+                <dd>
+                  {j().schedule ? (
+                    <>
+                      <code>{j().schedule?.cron}</code> ({j().schedule?.timezone})
+                    </>
+                  ) : (
+                    t('job.noSchedule')
+                  )}
+                </dd>
+                <dt>{t('job.created')}</dt>
+                <dd>
+                  <Time iso={j().createdAt} />
+                </dd>
+                <dt>{t('job.updated')}</dt>
+                <dd>
+                  <Time iso={j().updatedAt} />
+                </dd>
+              </dl>
+              <h3>{t('job.params')}</h3>
+              <ParamsView params={j().params} />
+            </section>
+            <section class="panel" aria-labelledby="history-title">
+              <h2 id="history-title">{t('job.history')}</h2>
+              <RunsTable ids={history.ids()} now={now()} caption={t('job.history')} />
+              <ListFooter list={history} emptyText={t('job.noRuns')} />
+            </section>
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}
+
+/** Params as a definition list; nested values as JSON. */
+export function ParamsView(props: { params: Record<string, unknown> }) {
+  const entries = () => Object.entries(props.params);
+  return (
+    <Show when={entries().length > 0} fallback={<p class="muted">{t('job.noParams')}</p>}>
+      <dl class="props params-view">
+        {entries().map(([key, value]) => (
+          <>
+            <dt>
+              <code>{key}</code>
+            </dt>
+            <dd>
+              <pre class="value">{typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</pre>
+            </dd>
+          </>
+        ))}
+      </dl>
+    </Show>
+  );
+}

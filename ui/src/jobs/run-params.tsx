@@ -1,0 +1,93 @@
+import { createMemo, createSignal, For, Show } from 'solid-js';
+import type { JobTypeDto, RunDto } from '@jobflow/shared/client';
+import { errorDetails, errorMessage } from '../app/errors';
+import { t } from '../i18n/i18n';
+import { ParamsForm, type FieldErrors } from './params-form';
+import { changedPaths, type Schema } from './schema';
+import { toFieldErrors, validateJobParams } from './validate';
+
+/**
+ * "Run with changed parameters": the params form prefilled with `baseline`,
+ * each field that differs marked, validated in the browser, then started.
+ */
+export default function RunWithParams(props: {
+  jobType: JobTypeDto;
+  baseline: Record<string, unknown>;
+  submitLabel: string;
+  start: (params: Record<string, unknown>) => Promise<RunDto>;
+  onStarted: (run: RunDto) => void;
+  onCancel: () => void;
+}) {
+  const [value, setValue] = createSignal<Record<string, unknown>>(structuredClone(props.baseline));
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [failure, setFailure] = createSignal<string | null>(null);
+  const [isBusy, setBusy] = createSignal(false);
+  const schema = () => props.jobType.paramsSchema as Schema;
+  const changed = createMemo(() => changedPaths(schema(), value(), props.baseline));
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const found = validateJobParams(props.jobType, value());
+    setErrors(found);
+    setFailure(null);
+    if (Object.keys(found).length > 0) {
+      focusFirstError();
+      return;
+    }
+    setBusy(true);
+    try {
+      props.onStarted(await props.start(value()));
+    } catch (e) {
+      setErrors(toFieldErrors(errorDetails(e)));
+      setFailure(errorMessage(e));
+      focusFirstError();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="panel run-params" onSubmit={submit} aria-labelledby="run-params-title" novalidate>
+      <h2 id="run-params-title">{t('runParams.title')}</h2>
+      <p class="muted" aria-live="polite">
+        {changed().length === 0 ? t('runParams.noChanges') : t('runParams.changedCount', { n: changed().length })}
+      </p>
+      <Show when={changed().length > 0}>
+        <ul class="diff-list">
+          <For each={changed()}>
+            {(path) => (
+              <li>
+                <code>{path.slice(1).replace(/\//g, '.')}</code>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <ParamsForm schema={schema()} value={value} onChange={setValue} errors={errors} baseline={() => props.baseline} isDisabled={isBusy} />
+      <Show when={failure()}>
+        <p class="error" role="alert">
+          {failure()}
+        </p>
+      </Show>
+      <div class="actions">
+        <button type="button" class="button" onClick={() => props.onCancel()}>
+          {t('common.cancel')}
+        </button>
+        <button type="button" class="button" disabled={changed().length === 0} onClick={() => setValue(structuredClone(props.baseline))}>
+          {t('runParams.reset')}
+        </button>
+        <button type="submit" class="button primary" disabled={isBusy()}>
+          {props.submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Moves focus to the first field with an error, so keyboard and screen-reader users land on it. */
+export function focusFirstError(): void {
+  queueMicrotask(() => {
+    const field = document.querySelector<HTMLElement>('[aria-invalid="true"]');
+    field?.focus();
+  });
+}

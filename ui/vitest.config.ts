@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+import solid from 'vite-plugin-solid';
+
+export default defineProject({
+  plugins: [solid()],
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  resolve: { conditions: ['development', 'browser'] },
+  test: {
+    name: 'ui',
+    environment: 'happy-dom',
+    include: ['src/**/*.test.{ts,tsx}'],
+  },
+});
