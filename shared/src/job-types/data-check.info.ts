@@ -77,7 +77,7 @@ export const dataCheckInfo = defineJobTypeInfo({
               description: 'date: YYYY-MM-DD or an RFC 3339 date-time. boolean: true or false. In JSON rows the value must have the JSON type.',
               enum: ['string', 'integer', 'number', 'boolean', 'date'],
             },
-            nonEmpty: { type: 'boolean', title: 'Must not be blank', default: false },
+            nonEmpty: { type: 'boolean', title: 'Must not be blank', description: 'Absent: false.' },
             min: { type: 'number', title: 'Minimum (inclusive)' },
             max: { type: 'number', title: 'Maximum (inclusive)' },
             pattern: {
