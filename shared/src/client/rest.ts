@@ -45,6 +45,10 @@ export interface RunListQuery extends PageQuery {
   jobId?: string;
   status?: RunStatus;
 }
+export interface TokenListQuery extends PageQuery {
+  /** Admins only: another user's id, or `all` for every user's tokens. */
+  userId?: string;
+}
 export interface LogQuery {
   /** Lines with `seq > after`; default 0. */
   after?: number;
@@ -229,7 +233,8 @@ export function createRestApi(t: Transport) {
     tokens: {
       /** The token's secret is in the answer this one time only. */
       create: (body: CreateTokenBody) => t.request('POST', '/api/tokens', CreatedTokenDto, { body }),
-      list: (query: PageQuery = {}): Promise<Page<TokenDto>> => t.request('GET', '/api/tokens', pageOf(TokenDto), { query: { ...query } }),
+      /** The caller's tokens; admins may pass `userId` (or `all`) to see other users'. */
+      list: (query: TokenListQuery = {}): Promise<Page<TokenDto>> => t.request('GET', '/api/tokens', pageOf(TokenDto), { query: { ...query } }),
       delete: (id: string): Promise<void> => t.request('DELETE', `/api/tokens/${seg(id)}`, NoContent) as Promise<void>,
     },
     jobTypes: {

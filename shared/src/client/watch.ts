@@ -11,6 +11,8 @@ export interface WatchOptions {
 
 /** A live stream of one topic's events, as an async iterator that runs until closed. */
 export interface Watch extends AsyncIterableIterator<WatchEvent> {
+  /** Settles with the server's first acknowledgement: from then on no event of the topic is missed. */
+  readonly ready: Promise<void>;
   close(): void;
 }
 
@@ -33,5 +35,8 @@ export function watch(live: LiveConnection, options: WatchOptions): Watch {
   });
   if (options.signal?.aborted) queue.end();
   else options.signal?.addEventListener('abort', onAbort);
-  return Object.defineProperty(queue, 'close', { value: () => queue.end() }) as unknown as Watch;
+  return Object.defineProperties(queue, {
+    ready: { value: subscription.ready },
+    close: { value: () => queue.end() },
+  }) as unknown as Watch;
 }
