@@ -258,6 +258,13 @@ describe('data-check job type', () => {
       expect(formatFromHints('text/plain', '/data.txt')).toBeUndefined();
     });
 
+    it('ignores a byte order mark before the CSV header', async () => {
+      routes.set('/bom.csv', serve('\uFEFFid\n1\n', 'text/csv'));
+      const rules = { requiredColumns: ['id'], columns: { id: { type: 'integer' as const } } };
+      await expect(dataCheckHandler(makeContext({ url: `${base}/bom.csv`, ...rules }).ctx)).resolves.toMatchObject({ rows: 1, violations: 0 });
+      await expect(dataCheckHandler(makeContext({ content: '\uFEFFid\n1\n', ...rules }).ctx)).resolves.toMatchObject({ rows: 1, violations: 0 });
+    });
+
     it('checks an empty document as zero rows', async () => {
       await expect(dataCheckHandler(makeContext({ content: '' }).ctx)).resolves.toMatchObject({ rows: 0, violations: 0 });
       await expect(dataCheckHandler(makeContext({ content: ' \n ', format: 'json' }).ctx)).resolves.toMatchObject({ rows: 0, violations: 0 });

@@ -198,7 +198,8 @@ interface Source {
   path?: string;
 }
 
-function openInline(content: string, signal: AbortSignal): Source {
+function openInline(text: string, signal: AbortSignal): Source {
+  const content = text.startsWith('\uFEFF') ? text.slice(1) : text; // as TextDecoder does for fetched documents
   async function* chunks(): AsyncGenerator<Chunk> {
     for (let at = 0; at < content.length; at += INLINE_CHUNK_CHARS) {
       signal.throwIfAborted();

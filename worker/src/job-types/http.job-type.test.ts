@@ -239,7 +239,7 @@ describe('http job type', () => {
 
       expect(error).toBeInstanceOf(HandlerError);
       expect(error.message).toBe('response body larger than maxResponseBytes (1000 bytes)');
-      expect((error as HandlerError).result).toMatchObject({ status: 200, truncated: true, bodyPreview: 'x'.repeat(2048) });
+      expect((error as HandlerError).result).toMatchObject({ status: 200, isTruncated: true, bodyPreview: 'x'.repeat(2048) });
     });
 
     it('stops reading an endless body at the cap and closes the connection', async () => {
@@ -256,7 +256,7 @@ describe('http job type', () => {
       const error = await failure(httpHandler(makeContext({ url: `${base}/endless`, maxResponseBytes: 256 * 1024 }).ctx));
 
       expect(error).toBeInstanceOf(HandlerError);
-      expect((error as HandlerError).result).toMatchObject({ truncated: true });
+      expect((error as HandlerError).result).toMatchObject({ isTruncated: true });
       expect(((error as HandlerError).result as HttpResult).bytes).toBeGreaterThan(256 * 1024);
       await expect.poll(() => closedRequests).toContain('/endless');
     });
@@ -268,7 +268,7 @@ describe('http job type', () => {
 
       await expect(httpHandler(makeContext({ url: `${base}/at-cap` }).ctx)).resolves.toMatchObject({ bytes: 1024 * 1024 });
       const error = await failure(httpHandler(makeContext({ url: `${base}/just-over` }).ctx));
-      expect((error as HandlerError).result).toMatchObject({ truncated: true });
+      expect((error as HandlerError).result).toMatchObject({ isTruncated: true });
     });
   });
 

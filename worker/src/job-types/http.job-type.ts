@@ -19,9 +19,9 @@ export interface HttpResult extends Record<string, unknown> {
   durationMs: number;
   /** The URL of the final response, after redirects. */
   url: string;
-  /** Body bytes read (after decompression); when `truncated`, reading stopped early. */
+  /** Body bytes read (after decompression); when `isTruncated`, reading stopped early. */
   bytes: number;
-  truncated?: true;
+  isTruncated?: true;
 }
 
 /**
@@ -61,11 +61,11 @@ export function createHttpHandler(options: HttpAccessOptions = {}): JobHandler<H
         durationMs,
         url: url.href,
         bytes: body.bytes,
-        ...(body.truncated ? { truncated: true as const } : {}),
+        ...(body.isTruncated ? { isTruncated: true as const } : {}),
       };
-      ctx.log(`${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${durationMs} ms, ${body.bytes}${body.truncated ? '+' : ''} bytes`);
+      ctx.log(`${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${durationMs} ms, ${body.bytes}${body.isTruncated ? '+' : ''} bytes`);
 
-      if (body.truncated) {
+      if (body.isTruncated) {
         throw new HandlerError(`response body larger than maxResponseBytes (${maxBytes} bytes)`, result);
       }
       if (!isExpected(response.status, params.expectedStatus)) {
@@ -98,7 +98,7 @@ function headersToObject(headers: Headers): Record<string, string> {
 interface BodySummary {
   bytes: number;
   preview: Uint8Array;
-  truncated: boolean;
+  isTruncated: boolean;
 }
 
 /**
@@ -109,15 +109,15 @@ async function readBody(response: Response, maxBytes: number, signal: AbortSigna
   const preview = new Uint8Array(BODY_PREVIEW_BYTES);
   let previewLength = 0;
   let bytes = 0;
-  if (!response.body) return { bytes, preview: preview.subarray(0, 0), truncated: false };
+  if (!response.body) return { bytes, preview: preview.subarray(0, 0), isTruncated: false };
 
   const declared = Number(response.headers.get('content-length') ?? NaN);
   const total = response.headers.has('content-encoding') || !Number.isFinite(declared) ? undefined : declared;
   const reader = response.body.getReader();
   // A declared length over the cap fails at once; only the preview is still read.
-  let truncated = total !== undefined && total > maxBytes;
+  let isTruncated = total !== undefined && total > maxBytes;
   try {
-    while (!truncated || previewLength < BODY_PREVIEW_BYTES) {
+    while (!isTruncated || previewLength < BODY_PREVIEW_BYTES) {
       signal.throwIfAborted();
       const { done, value } = await reader.read();
       if (done) break;
@@ -127,14 +127,14 @@ async function readBody(response: Response, maxBytes: number, signal: AbortSigna
         previewLength += take.length;
       }
       bytes += value.length;
-      if (bytes > maxBytes) truncated = true;
+      if (bytes > maxBytes) isTruncated = true;
       else if (total) onProgress(Math.min(bytes / total, 1));
     }
   } finally {
-    if (truncated || signal.aborted) await reader.cancel().catch(() => undefined);
+    if (isTruncated || signal.aborted) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
-  return { bytes, preview: preview.subarray(0, previewLength), truncated };
+  return { bytes, preview: preview.subarray(0, previewLength), isTruncated };
 }
 
 // Everything but tab, newline and carriage return among the C0 controls, plus DEL: NUL
