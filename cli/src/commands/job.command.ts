@@ -1,0 +1,113 @@
+import type { JobInput } from '@jobflow/shared/client';
+import { UsageError, intOption, parseCommandArgs } from '../args';
+import type { Command } from '../command';
+import type { Context } from '../context';
+import { EXIT } from '../exit-codes';
+import { formatAge, note, paintStatus, printJson, table } from '../output';
+import { parseParamAssignments, readParamsFile } from '../params';
+import { findJob } from '../runs';
+
+const usage = `Usage: jobflow job create --type TYPE --name NAME [--param KEY=VALUE ...] [--params-file FILE] [options]
+       jobflow job show <job> [--json]
+
+create: defines a job and prints its id.
+  --type TYPE              job type (see "jobflow types")
+  --name NAME              the job's name
+  --param KEY=VALUE        a param; VALUE is read as JSON when it parses (5, true, "5",
+                           ["a"]), else as text; dotted keys nest: env.FOO=bar
+  --params-file FILE       params from a JSON object in FILE ("-" for stdin);
+                           --param values are laid over it
+  --description TEXT       what the job is for
+  --timeout SEC            fail a run that takes longer
+  --max-attempts N         attempts per run (default 1)
+  --cron EXPR              run on this schedule (5 or 6 fields)
+  --timezone TZ            time zone of --cron (default UTC)
+  --json                   print the created Job as JSON
+
+show: prints a job (by id or exact name) and its params.
+
+Options:
+  -h, --help               show this help
+`;
+
+export const jobCommand: Command = {
+  name: 'job',
+  summary: 'Create a job, or show one',
+  usage,
+  async run(ctx, argv) {
+    const [sub, ...rest] = argv;
+    switch (sub) {
+      case 'create':
+        return create(ctx, rest);
+      case 'show':
+        return show(ctx, rest);
+      case undefined:
+        throw new UsageError('Missing the subcommand: create or show.');
+      default:
+        throw new UsageError(`Unknown subcommand "${sub}": use create or show.`);
+    }
+  },
+};
+
+async function create(ctx: Context, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      type: { type: 'string' },
+      name: { type: 'string' },
+      param: { type: 'string', multiple: true, short: 'p' },
+      'params-file': { type: 'string' },
+      description: { type: 'string' },
+      timeout: { type: 'string' },
+      'max-attempts': { type: 'string' },
+      cron: { type: 'string' },
+      timezone: { type: 'string' },
+    },
+    { min: 0, max: 0, names: '' },
+  );
+  if (!values.type) throw new UsageError('Missing --type.');
+  if (!values.name) throw new UsageError('Missing --name.');
+  if (values.timezone && !values.cron) throw new UsageError('--timezone needs --cron.');
+  const base = values['params-file'] ? await readParamsFile(values['params-file'], ctx.readStdin) : {};
+  const body: JobInput = {
+    name: values.name,
+    type: values.type,
+    params: parseParamAssignments(values.param ?? [], base),
+    ...(values.description !== undefined ? { description: values.description } : {}),
+    ...(values.timeout !== undefined ? { timeoutSec: intOption('timeout', values.timeout, 1)! } : {}),
+    ...(values['max-attempts'] !== undefined ? { maxAttempts: intOption('max-attempts', values['max-attempts'], 1)! } : {}),
+    ...(values.cron ? { schedule: { cron: values.cron, timezone: values.timezone ?? 'UTC' } } : {}),
+  };
+  const client = await ctx.client();
+  const job = await client.jobs.create(body);
+  if (values.json) printJson(ctx.o, job);
+  else {
+    ctx.o.out.write(job.id + '\n');
+    note(ctx.o, `created job "${job.name}" (${job.type}); run it with: jobflow run ${job.id} --follow`);
+  }
+  return EXIT.ok;
+}
+
+async function show(ctx: Context, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {}, { min: 1, max: 1, names: 'the job (id or name)' });
+  const client = await ctx.client();
+  const job = await findJob(client, positionals[0]!);
+  if (values.json) {
+    printJson(ctx.o, job);
+    return EXIT.ok;
+  }
+  const { c } = ctx.o;
+  const rows = [
+    ['id', job.id],
+    ['name', c.bold(job.name)],
+    ['type', job.type],
+    ['description', job.description || '-'],
+    ['schedule', job.schedule ? `${job.schedule.cron} (${job.schedule.timezone})` : '-'],
+    ['timeout', job.timeoutSec === null ? '-' : `${job.timeoutSec} s`],
+    ['attempts', String(job.maxAttempts)],
+    ['last run', job.lastRun ? `${job.lastRun.id} ${paintStatus(c, job.lastRun.status)} ${formatAge(job.lastRun.queuedAt)}` : 'never run'],
+    ['params', JSON.stringify(job.params, null, 2).replace(/\n/g, '\n  ')],
+  ].map(([key, value]) => [c.dim(key!), value!]);
+  ctx.o.out.write(table(ctx.o, null, rows));
+  return EXIT.ok;
+}

@@ -1,0 +1,98 @@
+import type { RunDto } from '@jobflow/shared';
+import type { JobflowClient } from '@jobflow/shared/client';
+import { parseCommandArgs } from '../args';
+import type { Command } from '../command';
+import type { Context } from '../context';
+import { EXIT } from '../exit-codes';
+import { note, printJson } from '../output';
+import { mergeParams, parseParamAssignments, readParamsFile } from '../params';
+import { describeRun, findJob, followToEnd } from '../runs';
+
+const RUN_OPTIONS = {
+  param: { type: 'string', multiple: true, short: 'p' },
+  'params-file': { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  quiet: { type: 'boolean' },
+} as const;
+
+const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: the run's stdout lines to
+                        stdout, its stderr lines to stderr, system lines to stderr
+                        marked [system]; then exit 0 if it succeeded, 1 if it failed,
+                        130 if it was cancelled
+  --quiet               with --follow, no notes about the run's state on stderr
+  --json                print the Run as JSON; with --follow, every event as one JSON
+                        object per line: {"type":"log","line":{...}} or {"type":"run","run":{...}}`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Start a run of a job; with --follow, stream its log and exit with its outcome',
+  usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+
+Starts a run of <job> (its id, or its exact name) and prints the run's id.
+
+Options:
+  -p, --param KEY=VALUE  override one of the job's params for this run; VALUE is JSON
+                        when it parses, else text; dotted keys nest (env.FOO=bar)
+  --params-file FILE    params for this run from a JSON object (laid over the job's)
+${FOLLOW_HELP}
+  -h, --help            show this help
+
+Example:
+  jobflow run nightly-backup --param dryRun=true --follow && echo "backup ok"
+`,
+  async run(ctx, argv) {
+    const { values, positionals } = parseCommandArgs(argv, RUN_OPTIONS, { min: 1, max: 1, names: 'the job (id or name)' });
+    const client = await ctx.client();
+    const job = await findJob(client, positionals[0]!);
+    const override = await overrideParams(ctx, values.param, values['params-file']);
+    const run = await client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {});
+    return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
+  },
+};
+
+export const rerunCommand: Command = {
+  name: 'rerun',
+  summary: "Start a new run with an earlier run's params",
+  usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+
+Starts a new run of the same job with the params of run <run> (an id), and prints
+the new run's id.
+
+Options:
+  -p, --param KEY=VALUE  override one of the old run's params
+  --params-file FILE    params from a JSON object, laid over the old run's
+${FOLLOW_HELP}
+  -h, --help            show this help
+`,
+  async run(ctx, argv) {
+    const { values, positionals } = parseCommandArgs(argv, RUN_OPTIONS, { min: 1, max: 1, names: 'the run id' });
+    const client = await ctx.client();
+    const override = await overrideParams(ctx, values.param, values['params-file']);
+    let body = {};
+    if (override) {
+      const old = await client.runs.get(positionals[0]!);
+      body = { params: mergeParams(old.params, override) };
+    }
+    const run = await client.runs.rerun(positionals[0]!, body);
+    return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
+  },
+};
+
+async function overrideParams(ctx: Context, assignments: string[] | undefined, file: string | undefined) {
+  if (!assignments?.length && !file) return null;
+  const base = file ? await readParamsFile(file, ctx.readStdin) : {};
+  return parseParamAssignments(assignments ?? [], base);
+}
+
+async function reportStarted(ctx: Context, client: JobflowClient, run: RunDto, options: { isFollow: boolean; isJson: boolean; isQuiet: boolean }): Promise<number> {
+  if (!options.isFollow) {
+    if (options.isJson) printJson(ctx.o, run);
+    else {
+      ctx.o.out.write(run.id + '\n');
+      if (!options.isQuiet) note(ctx.o, `${describeRun(ctx.o, run)}; follow it with: jobflow logs ${run.id} --follow`);
+    }
+    return EXIT.ok;
+  }
+  if (!options.isJson && !options.isQuiet) note(ctx.o, describeRun(ctx.o, run));
+  return followToEnd(ctx, client, run.id, { isJson: options.isJson, isQuiet: options.isQuiet, shownStatus: run.status });
+}

@@ -1,0 +1,95 @@
+import type { Topic } from '@jobflow/shared';
+import type { WatchEvent } from '@jobflow/shared/client';
+import { parseCommandArgs } from '../args';
+import type { Command } from '../command';
+import { EXIT } from '../exit-codes';
+import { note, paintStatus, printJson, type Output } from '../output';
+import { findJob } from '../runs';
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'Print every live event as it happens (one JSON object per line with --json)',
+  usage: `Usage: jobflow watch [--job <job>] [--json]
+
+Prints the dashboard's live events until stopped (Ctrl-C): run:updated, job:updated,
+job:deleted, resync (the server may have missed events) and reconnected (the link
+came back; events in between may be missing).
+
+Options:
+  --job <job>   only the runs and changes of one job (id or exact name)
+  --json        one JSON object per line, ready for jq:
+                  {"type":"run:updated","run":{...Run}}
+                  {"type":"job:updated","job":{...Job}}
+                  {"type":"job:deleted","id":"..."}
+                  {"type":"resync"}  {"type":"reconnected"}
+  -h, --help    show this help
+
+Example:
+  jobflow watch --json | jq -c 'select(.type == "run:updated") | {id: .run.id, status: .run.status}'
+`,
+  async run(ctx, argv) {
+    const { values } = parseCommandArgs(argv, { job: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const client = await ctx.client();
+    let topic: Topic = { topic: 'dashboard' };
+    let what = 'the dashboard';
+    if (values.job) {
+      const job = await findJob(client, values.job);
+      topic = { topic: 'job', jobId: job.id };
+      what = `job "${job.name}"`;
+    }
+    const abort = new AbortController();
+    let refused: unknown = null;
+    const offInterrupt = ctx.onInterrupt(() => abort.abort());
+    const offAuthError = client.onAuthError((error) => {
+      refused ??= error;
+      abort.abort();
+    });
+    const events = client.watch({ topic, signal: abort.signal });
+    events.ready.then(
+      () => note(ctx.o, `watching ${what}; stop with Ctrl-C`),
+      () => undefined,
+    );
+    try {
+      for await (const event of events) {
+        if (values.json) printJson(ctx.o, event);
+        else printEvent(ctx.o, event);
+      }
+    } finally {
+      offInterrupt();
+      offAuthError();
+    }
+    if (refused) throw refused;
+    return EXIT.ok;
+  },
+};
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+function printEvent(o: Output, event: WatchEvent): void {
+  const { c } = o;
+  const head = (name: string) => `${c.dim(clock())}  ${name.padEnd(11)}  `;
+  switch (event.type) {
+    case 'run:updated': {
+      const run = event.run;
+      const progress = run.status === 'running' && run.progress !== null ? `  ${Math.round(run.progress * 100)}%` : '';
+      const error = run.error ? `  ${c.red(run.error.code)}: ${run.error.message}` : '';
+      o.out.write(`${head('run:updated')}${run.id}  ${c.bold(run.jobName)}  ${paintStatus(c, run.status)}${progress}${error}\n`);
+      return;
+    }
+    case 'run:log':
+      for (const line of event.lines) o.out.write(`${head('run:log')}${event.runId}  ${line.seq}  ${line.text}\n`);
+      return;
+    case 'job:updated':
+      o.out.write(`${head('job:updated')}${event.job.id}  ${c.bold(event.job.name)}  ${event.job.type}\n`);
+      return;
+    case 'job:deleted':
+      o.out.write(`${head('job:deleted')}${event.id}\n`);
+      return;
+    case 'resync':
+      o.out.write(`${head('resync')}${c.yellow('the server may have missed events; refetch what you keep')}\n`);
+      return;
+    case 'reconnected':
+      o.out.write(`${head('reconnected')}${c.yellow('the connection came back; events in between may be missing')}\n`);
+      return;
+  }
+}

@@ -1,0 +1,148 @@
+import { createInterface } from 'node:readline';
+import { ApiClientError, createClient, type JobflowClient } from '@jobflow/shared/client';
+import { readStoredConfig, resolveConnection, type CliEnv, type Connection, type StoredConfig } from './config';
+import type { Output } from './output';
+import { UsageError } from './args';
+
+/** What a command runs with: its environment, its output, and ways to reach the server and the user. */
+export interface Context {
+  env: CliEnv;
+  o: Output;
+  /** The stored login, if any. */
+  storedConfig(): Promise<StoredConfig | null>;
+  /** The server and token to use. */
+  connection(): Promise<Connection>;
+  /** A client for the configured server; fails with `unauthorized` when there is no token at all. */
+  client(): Promise<JobflowClient>;
+  /** A client for any server, without a token (closed with the others). */
+  anonymousClient(url: string): JobflowClient;
+  /** Asks on stderr and reads one line from stdin; a secret is not echoed on a terminal. */
+  prompt(question: string, options?: { isSecret?: boolean }): Promise<string>;
+  /** All of stdin. */
+  readStdin(): Promise<string>;
+  /** Runs `handler` on Ctrl-C or SIGTERM instead of dying at once; a second signal still ends the process. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+export interface ContextIo {
+  env: CliEnv;
+  o: Output;
+  stdin: NodeJS.ReadStream;
+}
+
+/** Builds the context and returns it with `dispose`, which closes every client it made. */
+export function createContext({ env, o, stdin }: ContextIo): { ctx: Context; dispose(): void } {
+  const clients: JobflowClient[] = [];
+  let stored: Promise<StoredConfig | null> | null = null;
+  let lines: AsyncIterator<string> | null = null;
+  const interruptHandlers = new Set<() => void>();
+  let interrupts = 0;
+
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1 || interruptHandlers.size === 0) process.exit(130);
+    for (const handler of interruptHandlers) handler();
+  };
+
+  const track = (client: JobflowClient) => {
+    clients.push(client);
+    return client;
+  };
+
+  const ctx: Context = {
+    env,
+    o,
+    storedConfig: () => (stored ??= readStoredConfig(env.configFile)),
+    connection: async () => resolveConnection(env, await ctx.storedConfig()),
+    async client() {
+      const { url, token } = await ctx.connection();
+      if (!token) {
+        throw new ApiClientError('unauthorized', 'Not signed in: run "jobflow login", or set JOBFLOW_URL and JOBFLOW_TOKEN.', 401);
+      }
+      return track(createClient({ url, token }));
+    },
+    anonymousClient: (url) => track(createClient({ url })),
+    async prompt(question, options = {}) {
+      if (stdin.isTTY) return options.isSecret ? readSecret(stdin, o.err, question) : readVisible(stdin, o.err, question);
+      // Piped answers, one per line; the questions would only clutter stderr.
+      lines ??= createInterface({ input: stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
+      const next = await lines.next();
+      if (next.done) throw new UsageError(`stdin ended before the answer to "${question.trim()}"`);
+      return next.value;
+    },
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    onInterrupt(handler) {
+      if (interruptHandlers.size === 0) {
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }
+      interruptHandlers.add(handler);
+      return () => {
+        interruptHandlers.delete(handler);
+        if (interruptHandlers.size === 0) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      };
+    },
+  };
+
+  return {
+    ctx,
+    dispose() {
+      for (const client of clients.splice(0)) client.close();
+      interruptHandlers.clear();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      stdin.pause();
+    },
+  };
+}
+
+function readVisible(stdin: NodeJS.ReadStream, err: Output['err'], question: string): Promise<string> {
+  const rl = createInterface({ input: stdin, output: err as NodeJS.WritableStream, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+  });
+}
+
+/** Reads a line in raw mode without echoing it; Ctrl-C aborts with exit 130. */
+function readSecret(stdin: NodeJS.ReadStream, err: Output['err'], question: string): Promise<string> {
+  err.write(question);
+  return new Promise((resolve) => {
+    let value = '';
+    const wasRaw = stdin.isRaw;
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.resume();
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+      err.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          done();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003') {
+          done();
+          process.exit(130);
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

@@ -1,0 +1,143 @@
+import { ApiClientError } from '@jobflow/shared/client';
+import { UsageError } from './args';
+import type { Command } from './command';
+import { cancelCommand } from './commands/cancel.command';
+import { jobCommand } from './commands/job.command';
+import { jobsCommand } from './commands/jobs.command';
+import { loginCommand } from './commands/login.command';
+import { logoutCommand } from './commands/logout.command';
+import { logsCommand } from './commands/logs.command';
+import { rerunCommand, runCommand } from './commands/run.command';
+import { tokensCommand } from './commands/tokens.command';
+import { typesCommand } from './commands/types.command';
+import { watchCommand } from './commands/watch.command';
+import { whoamiCommand } from './commands/whoami.command';
+import { ConfigFileError, readEnv } from './config';
+import { createContext } from './context';
+import { EXIT } from './exit-codes';
+import { createOutput, type Output } from './output';
+
+export const VERSION = '0.1.0';
+
+export const COMMANDS: readonly Command[] = [
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  jobsCommand,
+  jobCommand,
+  typesCommand,
+  runCommand,
+  logsCommand,
+  cancelCommand,
+  rerunCommand,
+  watchCommand,
+  tokensCommand,
+];
+
+const generalUsage = () => `Usage: jobflow <command> [options]
+
+Runs, follows and watches Jobflow jobs from a shell, a CI pipeline or a script.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)}  ${c.summary}`).join('\n')}
+
+Run "jobflow <command> --help" for a command's options. Every command takes --json.
+
+Configuration:
+  JOBFLOW_URL     the server (default: the one "jobflow login" stored, or http://127.0.0.1:3000)
+  JOBFLOW_TOKEN   a personal API token; overrides the stored one
+  NO_COLOR        set to turn colours off (they are off anyway when output is piped)
+  "jobflow login" stores {url, token} in $XDG_CONFIG_HOME/jobflow/config.json
+  (~/.config/jobflow/config.json), readable by you only.
+
+Exit status:
+  0    done; with --follow, the run succeeded
+  1    with --follow, the run failed
+  2    the command was called wrongly
+  3    the server refused the request or could not be reached (stderr names the error code)
+  130  with --follow, the run was cancelled, or following was interrupted
+`;
+
+const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
+/** `--help` anywhere before a `--` asks for help. */
+const asksForHelp = (argv: string[]) => {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some(isHelpFlag);
+};
+
+/** Runs `jobflow` with the given arguments and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const env = readEnv();
+  const o = createOutput(process.stdout, process.stderr, env);
+  // A reader that went away (`jobflow watch | head`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.ok);
+      throw error;
+    });
+  }
+
+  const [name, ...rest] = argv;
+  if (name === undefined || isHelpFlag(name) || name === 'help') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (name === undefined) {
+      o.err.write(generalUsage());
+      return EXIT.usage;
+    }
+    o.out.write(topic ? topic.usage : generalUsage());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    o.out.write(`jobflow ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    o.err.write(`jobflow: unknown command "${name}"\nRun "jobflow --help" for the list of commands.\n`);
+    return EXIT.usage;
+  }
+  if (asksForHelp(rest)) {
+    o.out.write(command.usage);
+    return EXIT.ok;
+  }
+
+  const { ctx, dispose } = createContext({ env, o, stdin: process.stdin });
+  const isJson = rest.includes('--json');
+  try {
+    return await command.run(ctx, rest);
+  } catch (error) {
+    return reportError(o, command, error, isJson);
+  } finally {
+    dispose();
+    // Whatever a library may still hold open, a finished command ends.
+    setTimeout(() => process.exit(), 2_000).unref();
+  }
+}
+
+function reportError(o: Output, command: Command, error: unknown, isJson: boolean): number {
+  const { ec } = o;
+  if (error instanceof UsageError) {
+    o.err.write(`jobflow ${command.name}: ${error.message}\nRun "jobflow ${command.name} --help" for its options.\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ApiClientError) {
+    if (isJson) {
+      const details = error.details.length > 0 ? { details: error.details } : {};
+      o.err.write(JSON.stringify({ error: { code: error.code, message: error.message, ...details }, status: error.status }) + '\n');
+      return EXIT.apiError;
+    }
+    o.err.write(`${ec.red('jobflow: error:')} ${ec.bold(error.code)}: ${error.message}\n`);
+    for (const detail of error.details) o.err.write(`  ${detail.path || '/'}: ${detail.message}\n`);
+    if (error.code === 'unauthorized' && error.status === 401) {
+      o.err.write('  Sign in with "jobflow login", or set JOBFLOW_TOKEN to a valid API token.\n');
+    }
+    if (error.code === 'rate_limited' && error.retryAfterSec !== null) o.err.write(`  Try again in ${error.retryAfterSec} s.\n`);
+    return EXIT.apiError;
+  }
+  if (error instanceof ConfigFileError) {
+    o.err.write(`${ec.red('jobflow: error:')} ${error.message}\n`);
+    return EXIT.failed;
+  }
+  o.err.write(`${ec.red('jobflow: unexpected error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failed;
+}
