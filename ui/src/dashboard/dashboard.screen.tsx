@@ -116,9 +116,11 @@ export default function DashboardScreen() {
       </div>
 
       <section class="cards" aria-label={t('dashboard.counts')}>
-        <CountCard status="running" label={t('dashboard.running')} value={counts().running} />
-        <CountCard status="queued" label={t('dashboard.queued')} value={counts().queued} />
-        <CountCard status="failed" label={t('dashboard.failed24h')} value={counts().failed} />
+        <div class="count-cards">
+          <CountCard status="running" label={t('dashboard.running')} value={counts().running} />
+          <CountCard status="queued" label={t('dashboard.queued')} value={counts().queued} />
+          <CountCard status="failed" label={t('dashboard.failed24h')} value={counts().failed} />
+        </div>
         <div class="card chart-card">
           <h2 class="card-title">{t('chart.title')}</h2>
           <RunsChart buckets={buckets()} />
@@ -223,9 +225,11 @@ export default function DashboardScreen() {
 function CountCard(props: { status: RunStatus; label: string; value: number }) {
   return (
     <Link href={`/?status=${props.status}`} class={`card count-card count-${props.status}`}>
-      <StatusBadge status={props.status} />
       <span class="count-value">{formatNumber(props.value)}</span>
-      <span class="count-label">{props.label}</span>
+      <span class="count-text">
+        <StatusBadge status={props.status} />
+        <span class="count-label">{props.label}</span>
+      </span>
     </Link>
   );
 }

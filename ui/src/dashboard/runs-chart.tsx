@@ -15,6 +15,8 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
     const step = 10 ** Math.floor(Math.log10(m));
     return Math.ceil(m / step) * step;
   };
+  /** Fractions of the axis to label: whole numbers only. */
+  const ticks = () => (niceMax() % 2 === 0 ? [0, 0.5, 1] : [0, 1]);
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const slot = () => innerW / Math.max(1, props.buckets.length);
@@ -27,7 +29,7 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="chart-title chart-desc" preserveAspectRatio="none">
         <title id="chart-title">{t('chart.title')}</title>
         <desc id="chart-desc">{t('chart.summary', { n: formatNumber(total()) })}</desc>
-        <For each={[0, 0.5, 1]}>
+        <For each={ticks()}>
           {(f) => (
             <g class="chart-grid">
               <line x1={PAD.left} x2={W - PAD.right} y1={y(niceMax() * f)} y2={y(niceMax() * f)} />

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Where each screen's screenshot goes, to be looked at after the run. */
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
+
+/** Debian's Chromium, headless, without a profile directory of its own. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ContextOptions {
+  locale?: string;
+  colorScheme?: 'light' | 'dark';
+  timezoneId?: string;
+}
+
+export async function newContext(browser: Browser, baseUrl: string, opts: ContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1360, height: 900 },
+    locale: opts.locale ?? 'en-US',
+    colorScheme: opts.colorScheme ?? 'light',
+    timezoneId: opts.timezoneId ?? 'Europe/Berlin',
+  });
+  context.setDefaultTimeout(20_000);
+  return context;
+}
+
+/** Signs in through the form and waits for the dashboard. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage });
+}
+
+/** Marks the page so a later check can prove it was never reloaded. */
+export async function markPage(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __notReloaded: boolean }).__notReloaded = true));
+}
+
+export async function expectNotReloaded(page: Page): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true)).toBe(true);
+}
+
+/** The texts a selector showed over time, recorded in the page by a MutationObserver. */
+export async function recordTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
+  const key = `__rec_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(
+    ({ key, selector }) => {
+      const seen: string[] = [];
+      (window as unknown as Record<string, unknown>)[key] = seen;
+      const check = () => {
+        const text = document.querySelector(selector)?.textContent?.trim();
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      };
+      new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
+      check();
+    },
+    { key, selector },
+  );
+  return () => page.evaluate((k) => [...((window as unknown as Record<string, string[]>)[k] ?? [])], key);
+}
