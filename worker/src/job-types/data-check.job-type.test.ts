@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDataCheckHandler, dataCheckHandler, formatFromHints, type DataCheckParams, type DataCheckSummary } from './data-check.job-type';
-import { HandlerError, NonRetryableError, type JobContext } from './job-handler';
+import { NonRetryableError, type JobContext } from './job-handler';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -206,13 +206,12 @@ describe('data-check job type', () => {
     const content = 'n\n1\n-1\n-2\n-3\n-4\n';
     const rules = { columns: { n: { min: 0 } } };
 
-    it('fails by default on the first violation, keeping the summary as the result', async () => {
+    it('fails without a retry on the first violation by default, keeping the summary as the result', async () => {
       const error = await failure(dataCheckHandler(makeContext({ content: 'n\n1\n-1\n', ...rules }).ctx));
 
-      expect(error).toBeInstanceOf(HandlerError);
-      expect(error).not.toBeInstanceOf(NonRetryableError);
-      expect(error.message).toBe('1 violations, more than the 0 allowed');
-      expect((error as HandlerError).result).toEqual({ rows: 2, violations: 1, byRule: { ...noViolations, range: 1 }, format: 'csv' });
+      expect(error).toBeInstanceOf(NonRetryableError);
+      expect(error.message).toBe('1 violation, more than the 0 allowed');
+      expect((error as NonRetryableError).result).toEqual({ rows: 2, violations: 1, byRule: { ...noViolations, range: 1 }, format: 'csv' });
     });
 
     it('passes up to maxViolations and fails past it', async () => {

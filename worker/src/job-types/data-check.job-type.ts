@@ -3,7 +3,7 @@ import { jobTypeInfos, type ParamsOf } from '@jobflow/shared';
 import { CsvParser, CsvRecordTooLargeError, type CsvRecord } from './data-check-csv';
 import { JsonRowSplitter, JsonSyntaxError, type JsonRow } from './data-check-json';
 import { DATA_CHECK_RULES, RowRules, type DataCheckRule } from './data-check-rules';
-import { HandlerError, NonRetryableError, type JobContext, type JobHandler } from './job-handler';
+import { NonRetryableError, type JobContext, type JobHandler } from './job-handler';
 import { sendRequest, type HttpAccessOptions } from './http-request';
 
 const dataCheckInfo = jobTypeInfos['data-check'];
@@ -107,14 +107,17 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
 
     const result = summary();
     const counts = DATA_CHECK_RULES.filter((rule) => result.byRule[rule] > 0).map((rule) => `${rule} ${result.byRule[rule]}`);
-    ctx.log(`checked ${rows} rows (${result.format}): ${result.violations} violations${counts.length ? ` (${counts.join(', ')})` : ''}`);
+    ctx.log(`checked ${plural(rows, 'row')} (${result.format}): ${plural(result.violations, 'violation')}${counts.length ? ` (${counts.join(', ')})` : ''}`);
     if (result.violations > maxViolations) {
-      throw new HandlerError(`${result.violations} violations, more than the ${maxViolations} allowed`, result);
+      // Not retried: another attempt would read the same document and log the same lines again.
+      throw new NonRetryableError(`${plural(result.violations, 'violation')}, more than the ${maxViolations} allowed`, result);
     }
     ctx.progress(1);
     return result;
   };
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The `data-check` handler with no host allowlist. */
 export const dataCheckHandler: JobHandler<DataCheckParams> = createDataCheckHandler();
