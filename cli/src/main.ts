@@ -106,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(ctx, rest);
   } catch (error) {
-    return reportError(o, command, error, isJson);
+    const url = await ctx.connection().then((c) => c.url, () => null);
+    return reportError(o, command, error, isJson, url);
   } finally {
     dispose();
     // Whatever a library may still hold open, a finished command ends.
@@ -114,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function reportError(o: Output, command: Command, error: unknown, isJson: boolean): number {
+function reportError(o: Output, command: Command, error: unknown, isJson: boolean, url: string | null): number {
   const { ec } = o;
   if (error instanceof UsageError) {
     o.err.write(`jobflow ${command.name}: ${error.message}\nRun "jobflow ${command.name} --help" for its options.\n`);
@@ -131,6 +132,7 @@ function reportError(o: Output, command: Command, error: unknown, isJson: boolea
     if (error.code === 'unauthorized' && error.status === 401) {
       o.err.write('  Sign in with "jobflow login", or set JOBFLOW_TOKEN to a valid API token.\n');
     }
+    if (error.code === 'network_error') o.err.write(`  Is Jobflow running at ${url ?? 'the configured address'}? Set JOBFLOW_URL, or run "jobflow login".\n`);
     if (error.code === 'rate_limited' && error.retryAfterSec !== null) o.err.write(`  Try again in ${error.retryAfterSec} s.\n`);
     return EXIT.apiError;
   }

@@ -112,7 +112,7 @@ export function formatAge(iso: string | null, now = Date.now()): string {
   const diffSec = Math.round((Date.parse(iso) - now) / 1000);
   const abs = Math.abs(diffSec);
   const [value, unit] =
-    abs < 60 ? [abs, 's'] : abs < 3600 ? [Math.floor(abs / 60), 'min'] : abs < 86_400 ? [Math.floor(abs / 3600), 'h'] : [Math.floor(abs / 86_400), 'd'];
+    abs < 60 ? [abs, 's'] : abs < 3600 ? [Math.round(abs / 60), 'min'] : abs < 86_400 ? [Math.round(abs / 3600), 'h'] : [Math.round(abs / 86_400), 'd'];
   if (abs < 5) return 'just now';
   return diffSec < 0 ? `${value} ${unit} ago` : `in ${value} ${unit}`;
 }

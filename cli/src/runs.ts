@@ -58,8 +58,9 @@ export function describeRun(o: Output, run: RunDto): string {
     case 'succeeded':
       return `${what} ${paintStatus(c, run.status)} in ${formatDuration(run.durationMs)}`;
     case 'failed':
-    case 'cancelled':
       return `${what} ${paintStatus(c, run.status)}${run.error ? `: ${run.error.code}: ${run.error.message}` : ''}`;
+    case 'cancelled':
+      return `${what} ${paintStatus(c, run.status)}${run.error ? ` (${run.error.message})` : ''}`;
   }
 }
 

@@ -65,31 +65,36 @@ Example:
 
 const clock = () => new Date().toTimeString().slice(0, 8);
 
+const STATUS_WIDTH = 9;
+const pad = (text: string, visibleWidth: number, width: number) => text + ' '.repeat(Math.max(0, width - visibleWidth));
+
+/** Fixed-width columns first (time, event, status, id), then the job's name and details. */
 function printEvent(o: Output, event: WatchEvent): void {
   const { c } = o;
-  const head = (name: string) => `${c.dim(clock())}  ${name.padEnd(11)}  `;
+  const line = (name: string, status: string, statusWidth: number, rest: string) =>
+    o.out.write(`${c.dim(clock())}  ${name.padEnd(11)}  ${pad(status, statusWidth, STATUS_WIDTH)}  ${rest}\n`);
   switch (event.type) {
     case 'run:updated': {
       const run = event.run;
       const progress = run.status === 'running' && run.progress !== null ? `  ${Math.round(run.progress * 100)}%` : '';
-      const error = run.error ? `  ${c.red(run.error.code)}: ${run.error.message}` : '';
-      o.out.write(`${head('run:updated')}${run.id}  ${c.bold(run.jobName)}  ${paintStatus(c, run.status)}${progress}${error}\n`);
+      const error = run.error ? `  ${c.dim(`${run.error.code}: ${run.error.message}`)}` : '';
+      line('run:updated', paintStatus(c, run.status), run.status.length, `${run.id}  ${c.bold(run.jobName)}${progress}${error}`);
       return;
     }
     case 'run:log':
-      for (const line of event.lines) o.out.write(`${head('run:log')}${event.runId}  ${line.seq}  ${line.text}\n`);
+      for (const l of event.lines) line('run:log', l.stream, l.stream.length, `${event.runId}  ${l.seq}  ${l.text}`);
       return;
     case 'job:updated':
-      o.out.write(`${head('job:updated')}${event.job.id}  ${c.bold(event.job.name)}  ${event.job.type}\n`);
+      line('job:updated', '', 0, `${event.job.id}  ${c.bold(event.job.name)}  ${c.dim(event.job.type)}`);
       return;
     case 'job:deleted':
-      o.out.write(`${head('job:deleted')}${event.id}\n`);
+      line('job:deleted', '', 0, event.id);
       return;
     case 'resync':
-      o.out.write(`${head('resync')}${c.yellow('the server may have missed events; refetch what you keep')}\n`);
+      line('resync', '', 0, c.yellow('the server may have missed events; refetch what you keep'));
       return;
     case 'reconnected':
-      o.out.write(`${head('reconnected')}${c.yellow('the connection came back; events in between may be missing')}\n`);
+      line('reconnected', '', 0, c.yellow('the connection came back; events in between may be missing'));
       return;
   }
 }
