@@ -38,6 +38,64 @@ export type JobTypeDto = z.infer<typeof JobTypeDto>;
 export const ScheduleDto = z.object({ cron: z.string(), timezone: z.string() });
 export type ScheduleDto = z.infer<typeof ScheduleDto>;
 
+export const SCHEDULE_OVERLAP_POLICIES = ['allow', 'skip', 'queue'] as const;
+export const SCHEDULE_MISSED_POLICIES = ['skip', 'run-once'] as const;
+/**
+ * What a schedule does with a due time that comes while an earlier run of the
+ * job is still queued or running (`overlap`: `allow` starts another run, `skip`
+ * records the due time as `skipped-overlap`, `queue` starts a run that waits
+ * in `queued` until the earlier one finishes), and with due times that passed
+ * while no scheduler was up (`missed`: `skip` records them as `missed`,
+ * `run-once` also starts one run for the latest of them, recorded as `caught-up`).
+ */
+export const SchedulePolicyDto = z.object({ overlap: z.enum(SCHEDULE_OVERLAP_POLICIES), missed: z.enum(SCHEDULE_MISSED_POLICIES) });
+export type SchedulePolicyDto = z.infer<typeof SchedulePolicyDto>;
+export const DEFAULT_SCHEDULE_POLICY: SchedulePolicyDto = { overlap: 'allow', missed: 'skip' };
+
+export const SCHEDULE_FIRE_OUTCOMES = ['started', 'skipped-overlap', 'missed', 'caught-up'] as const;
+/** One due time of a job's schedule and what became of it; every due time gets exactly one. */
+export const ScheduleFireDto = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  /** The due time the cron expression gave (UTC). */
+  dueAt: IsoTime,
+  /** `started`: a run was started on time; `skipped-overlap`: not run, an earlier run was still going; `missed`: passed while no scheduler was up; `caught-up`: a missed due time run late under the `run-once` policy. */
+  outcome: z.enum(SCHEDULE_FIRE_OUTCOMES),
+  /** The run it started (`started`, `caught-up`), else null. */
+  runId: z.string().nullable(),
+  /** That run's current status, or null. */
+  runStatus: RunStatus.nullable(),
+  /** When the due time was recorded. */
+  createdAt: IsoTime,
+});
+export type ScheduleFireDto = z.infer<typeof ScheduleFireDto>;
+
+/** The next due times of a job's schedule (none while paused or unscheduled). */
+export const ScheduleNextDto = z.object({
+  timezone: z.string().nullable(),
+  paused: z.boolean(),
+  /** `at`: the due time in UTC; `local`: the same instant in the job's zone, ISO-8601 with its offset (`2026-03-08T03:00:00-04:00`). */
+  items: z.array(z.object({ at: IsoTime, local: z.string() })),
+});
+export type ScheduleNextDto = z.infer<typeof ScheduleNextDto>;
+
+export const NOTIFICATION_EVENTS = ['started', 'succeeded', 'failed', 'cancelled'] as const;
+/** A run event a notification target can be sent: the run started (first attempt), or ended so. */
+export const NotificationEvent = z.enum(NOTIFICATION_EVENTS);
+export type NotificationEvent = z.infer<typeof NotificationEvent>;
+
+/**
+ * Where a job's run events are sent, as the API shows it: secrets masked
+ * (`****` and the last 4 characters). `webhook`: a signed JSON POST to `url`;
+ * `slack`: a message to a Slack incoming-webhook `url`; `email`: a mail to `to`.
+ */
+export const NotificationTargetDto = z.discriminatedUnion('kind', [
+  z.object({ id: z.string(), kind: z.literal('webhook'), on: z.array(NotificationEvent), url: z.string(), secret: z.string() }),
+  z.object({ id: z.string(), kind: z.literal('slack'), on: z.array(NotificationEvent), url: z.string() }),
+  z.object({ id: z.string(), kind: z.literal('email'), on: z.array(NotificationEvent), to: z.array(z.string()) }),
+]);
+export type NotificationTargetDto = z.infer<typeof NotificationTargetDto>;
+
 export const TRIGGER_KINDS = ['manual', 'rerun', 'schedule', 'api'] as const;
 /** What started a run, and who. */
 export const TriggerDto = z.object({
@@ -92,6 +150,12 @@ export const JobDto = z.object({
   maxAttempts: z.number().int(),
   /** At most this many runs of the job at once (others wait in `queued`); null = unlimited. */
   maxConcurrentRuns: z.number().int().nullable(),
+  /** How the schedule treats overlapping runs and missed due times. */
+  schedulePolicy: SchedulePolicyDto,
+  /** A paused schedule keeps its definition but starts nothing; due times while paused are not recorded. */
+  schedulePaused: z.boolean(),
+  /** Where run events are sent (secrets masked). */
+  notifications: z.array(NotificationTargetDto),
   ownerId: z.string(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
@@ -153,6 +217,22 @@ export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 export const CreateTokenBody = z.object({ name: Name, expiresAt: z.iso.datetime({ offset: true }).nullable().optional() });
 export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000);
+const NotifyOn = z.array(NotificationEvent).min(1).max(NOTIFICATION_EVENTS.length);
+const TargetId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/**
+ * A notification target as written. A new `webhook` needs its `secret`
+ * (16+ characters) and a new `slack` target its `url`; to keep a stored
+ * secret, send the target's `id` with the secret omitted (or as shown, masked).
+ */
+export const NotificationTargetBody = z.discriminatedUnion('kind', [
+  z.object({ id: TargetId.optional(), kind: z.literal('webhook'), on: NotifyOn, url: HttpUrl, secret: z.string().max(1024).optional() }).strict(),
+  z.object({ id: TargetId.optional(), kind: z.literal('slack'), on: NotifyOn, url: z.string().max(2000).optional() }).strict(),
+  z.object({ id: TargetId.optional(), kind: z.literal('email'), on: NotifyOn, to: z.array(Email).min(1).max(20) }).strict(),
+]);
+export type NotificationTargetBody = z.infer<typeof NotificationTargetBody>;
+const Notifications = z.array(NotificationTargetBody).max(20);
+
 export const JobBody = z
   .object({
     name: Name,
@@ -163,6 +243,10 @@ export const JobBody = z
     timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().default(null),
     maxAttempts: z.number().int().min(1).max(100).default(1),
     maxConcurrentRuns: z.number().int().min(1).max(10_000).nullable().default(null),
+    /** Missing fields take the defaults: overlap `allow`, missed `skip`. */
+    schedulePolicy: SchedulePolicyDto.partial().strict().default({}),
+    schedulePaused: z.boolean().default(false),
+    notifications: Notifications.default([]),
   })
   .strict();
 export type JobBody = z.infer<typeof JobBody>;
@@ -176,6 +260,11 @@ export const UpdateJobBody = z
     timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable(),
     maxAttempts: z.number().int().min(1).max(100),
     maxConcurrentRuns: z.number().int().min(1).max(10_000).nullable(),
+    /** Only the given policy fields change. */
+    schedulePolicy: SchedulePolicyDto.partial().strict(),
+    schedulePaused: z.boolean(),
+    /** Replaces the whole list. */
+    notifications: Notifications,
   })
   .partial()
   .strict();

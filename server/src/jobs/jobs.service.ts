@@ -1,8 +1,10 @@
 import { ApiError, type JobBody, type JobDto, type UpdateJobBody } from '@jobflow/shared';
-import { JobSchema, isUuid, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
+import { JobSchema, isUuid, toNotificationTargetDto, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
+import { resolveNotificationTargets } from '../notifications/index';
+import { scheduleSettings } from '../schedules/index';
 
 export const toJobDto = (job: JobEntity, lastRun: RunRow | null): JobDto => ({
   id: job.id,
@@ -14,6 +16,9 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null): JobDto => ({
   timeoutSec: job.timeoutSec,
   maxAttempts: job.maxAttempts,
   maxConcurrentRuns: job.maxConcurrentRuns,
+  schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
+  schedulePaused: job.schedulePaused,
+  notifications: job.notifications.map(toNotificationTargetDto),
   ownerId: job.ownerId,
   createdAt: new Date(job.createdAt).toISOString(),
   updatedAt: new Date(job.updatedAt).toISOString(),
@@ -74,6 +79,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       checkTypeAccess(info, who, 'create');
       checkParams(info, body.params);
       checkSchedule(body.schedule);
+      const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, []) };
       const em = orm.em.fork();
       const job = em.create(JobSchema, {
         name: body.name,
@@ -84,7 +90,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
         maxAttempts: body.maxAttempts,
-        maxConcurrentRuns: body.maxConcurrentRuns,
+        ...automation,
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
@@ -98,6 +104,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
       if (!job) throw new ApiError('not_found', 'No such job.');
       checkOwnerOrAdmin(job, who);
+      const before = { ...job };
       const info = jobTypeOrThrow(job.type);
       if (body.params !== undefined) {
         checkTypeAccess(info, who, 'change the params of');
@@ -114,6 +121,8 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
       if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
       if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
+      Object.assign(job, scheduleSettings(body, before));
+      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications);
       await em.flush();
       return publish(job);
     },

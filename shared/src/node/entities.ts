@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { Role } from '../dto';
+import type { Role, SchedulePolicyDto } from '../dto';
+import type { StoredNotificationTarget } from './notifications/notification-target';
 
 /** A person who can sign in. */
 export interface UserEntity {
@@ -65,6 +66,13 @@ export interface JobEntity {
   timeoutSec: number | null;
   maxAttempts: number;
   maxConcurrentRuns: number | null;
+  scheduleOverlap: SchedulePolicyDto['overlap'];
+  scheduleMissed: SchedulePolicyDto['missed'];
+  schedulePaused: boolean;
+  /** Due times count from here: when the schedule was set, changed or resumed. */
+  scheduleSince: Date | null;
+  /** Notification targets, secrets in full (the API masks them). */
+  notifications: StoredNotificationTarget[];
   ownerId: string;
   createdAt: Date;
   updatedAt: Date;
@@ -84,6 +92,11 @@ export const JobSchema = new EntitySchema<JobEntity>({
     timeoutSec: { type: 'integer', nullable: true },
     maxAttempts: { type: 'integer' },
     maxConcurrentRuns: { type: 'integer', nullable: true },
+    scheduleOverlap: { type: 'string' },
+    scheduleMissed: { type: 'string' },
+    schedulePaused: { type: 'boolean' },
+    scheduleSince: { type: 'Date', nullable: true },
+    notifications: { type: 'json' },
     ownerId: { type: 'uuid' },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },

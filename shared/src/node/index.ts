@@ -11,3 +11,5 @@ export * from './entities';
 export * from './runs/run.store';
 export * from './runs/run.lifecycle';
 export * from './runs/run.reconciler';
+export * from './schedules/index';
+export * from './notifications/index';

@@ -17,7 +17,14 @@ export const backoffMs = (attempt: number, { baseMs, capMs }: BackoffOptions) =>
  * The moves of a run that server and worker share: each stores the change,
  * then tells the live rooms, then (for a new attempt) puts it on the queue.
  */
-export function createRunLifecycle(deps: { db: Db; queue: RunQueue; live: LivePublisher; backoff: BackoffOptions }) {
+export function createRunLifecycle(deps: {
+  db: Db;
+  queue: RunQueue;
+  live: LivePublisher;
+  backoff: BackoffOptions;
+  /** Told of every stored change once it is published; must return at once (notifications hang here). */
+  onChange?: (row: RunRow) => void;
+}) {
   const { db, queue, live } = deps;
 
   /** Pushes a stored change: the run's new snapshot, and the system line it stored, if any. */
@@ -26,6 +33,11 @@ export function createRunLifecycle(deps: { db: Db; queue: RunQueue; live: LivePu
     live.runUpdated(run);
     const line = systemLineOf(row);
     if (line) live.runLog(row.id, [line]);
+    try {
+      deps.onChange?.(row);
+    } catch {
+      // a listener's failure is its own; the change is stored and published
+    }
     return run;
   };
 

@@ -1,0 +1,1 @@
+export { resolveNotificationTargets } from './notification-targets';

@@ -1,0 +1,2 @@
+export { scheduleSettings } from './schedule-settings';
+export { schedulesRoutes } from './schedules.routes';

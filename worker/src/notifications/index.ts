@@ -1,0 +1,2 @@
+export { createNotifier } from './notifier';
+export { signBody, SIGNATURE_HEADER } from './webhook.sender';

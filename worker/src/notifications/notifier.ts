@@ -1,0 +1,145 @@
+import type BeeQueue from 'bee-queue';
+import type { LogLineDto } from '@jobflow/shared';
+import {
+  createNotificationQueue,
+  deliveryKey,
+  deliveryStore,
+  describeTarget,
+  enqueueDelivery,
+  isDeliveryEnqueued,
+  noteOnRun,
+  iso,
+  withQueueScripts,
+  type Db,
+  type DeliveryJobData,
+  type LivePublisher,
+  type Logger,
+  type StoredNotificationTarget,
+} from '@jobflow/shared/node';
+import type { WorkerConfig } from '../config';
+import { DeliveryError } from './delivery-error';
+import { createEmailSender } from './email.sender';
+import { formatDuration, runLink, type NotificationMessage } from './notification-message';
+import { sendSlack } from './slack.sender';
+import { sendWebhook } from './webhook.sender';
+
+const LAST_LINES = 10;
+const USER_AGENT = 'Jobflow-Notifier/1';
+/** A pending delivery this long untouched is checked against Redis (which may have lost its job). */
+const IDLE_MS = 60_000;
+const SWEEP_MS = 30_000;
+
+/**
+ * Sends notifications: takes deliveries off their queue, sends each to its
+ * target, and writes every attempt's outcome as a `system` line of the run.
+ * A failed attempt is retried after base, 2 x base, 4 x base, ... until
+ * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
+ * are not retried.
+ */
+export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger }) {
+  const { config, db, live, log } = deps;
+  const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
+  const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+  const email = createEmailSender(config.smtp, timeoutMs);
+  const timers: NodeJS.Timeout[] = [];
+
+  const delayAfter = (attempt: number) => retryBaseMs * 2 ** (attempt - 1);
+
+  /** The run's last lines as of the event (later ones, such as notification outcomes, are left out). */
+  async function lastLines(runId: string, upToSeq: number): Promise<LogLineDto[]> {
+    const rows = await db.sql<{ seq: number; ts: Date | string; stream: LogLineDto['stream']; text: string }>(
+      `select seq, ts, stream, text from run_logs where run_id = ? and seq <= ? order by seq desc limit ?`,
+      [runId, upToSeq, LAST_LINES],
+    );
+    return rows.reverse().map((r) => ({ seq: r.seq, ts: iso(r.ts)!, stream: r.stream, text: r.text }));
+  }
+
+  function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
+    const opts = { timeoutMs, userAgent: USER_AGENT };
+    switch (target.kind) {
+      case 'webhook':
+        return sendWebhook(target, m, opts);
+      case 'slack':
+        return sendSlack(target, m, opts);
+      case 'email':
+        return email.send(target, m);
+    }
+  }
+
+  const note = (runId: string, text: string) =>
+    noteOnRun(db.sql, live, runId, text).catch((e) => log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }));
+
+  async function process(job: BeeQueue.Job<DeliveryJobData>): Promise<void> {
+    const { runId, targetId, event, attempt } = job.data;
+    const d = await deliveryStore.get(db.sql, runId, targetId, event);
+    // Gone, settled, or this attempt was already made (a repeated queue job).
+    if (!d || d.status !== 'pending' || d.attempts !== attempt - 1) return;
+    const target = d.targets?.find((t) => t.id === targetId && t.kind === d.kind);
+    if (!target) {
+      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', 'the target was removed')) {
+        await note(runId, `notification (${event}) via ${d.kind}: not sent, the target was removed from the job`);
+      }
+      return;
+    }
+    const what = `notification (${event}) via ${describeTarget(target)}`;
+    const message: NotificationMessage = {
+      event,
+      run: d.snapshot,
+      link: runLink(config.publicUrl, runId),
+      lastLines: await lastLines(runId, d.snapshot.logCount),
+      deliveryId: deliveryKey({ runId, targetId, event }),
+    };
+    try {
+      const outcome = await send(target, message);
+      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'delivered', null)) {
+        await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
+      }
+    } catch (e) {
+      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
+      if (err.isPermanent || attempt >= maxAttempts) {
+        if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
+          await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; giving up${err.isPermanent ? ' (retrying would not help)' : ''}`);
+        }
+        return;
+      }
+      const delayMs = delayAfter(attempt);
+      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'pending', err.message)) {
+        await enqueueDelivery(queue, { runId, targetId, event, attempt: attempt + 1 }, Date.now() + delayMs);
+        await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; next try in ${formatDuration(delayMs)}`);
+      }
+    }
+  }
+
+  /** Puts back deliveries whose next attempt Redis no longer holds (Redis restarted without its data). */
+  async function sweep(): Promise<void> {
+    try {
+      for (const d of await deliveryStore.idle(db.sql, IDLE_MS)) {
+        const data: DeliveryJobData = { runId: d.run_id, targetId: d.target_id, event: d.event, attempt: d.attempts + 1 };
+        if (await isDeliveryEnqueued(queue, data)) continue;
+        log.warn('re-enqueueing a notification that Redis no longer holds', { runId: d.run_id, targetId: d.target_id, event: d.event });
+        await enqueueDelivery(queue, data);
+      }
+    } catch (e) {
+      log.debug('notification sweep failed', { error: (e as Error).message });
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      queue.on('error', (e) => {
+        if (/NOSCRIPT/.test(e.message)) void withQueueScripts(queue, () => Promise.resolve()).catch(() => {});
+      });
+      await queue.ready();
+      queue.process(config.notify.concurrency, process);
+      timers.push(
+        setInterval(() => void withQueueScripts(queue, () => queue.checkStalledJobs()).catch(() => {}), config.stallIntervalMs),
+        setInterval(() => void sweep(), SWEEP_MS),
+      );
+    },
+    async close(): Promise<void> {
+      for (const t of timers) clearInterval(t);
+      await queue.close(config.shutdownGraceMs).catch(() => {});
+      email.close();
+    },
+  };
+}

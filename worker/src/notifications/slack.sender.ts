@@ -1,0 +1,44 @@
+import type { StoredNotificationTarget } from '@jobflow/shared/node';
+import { DeliveryError, describeFetchError, isPermanentStatus } from './delivery-error';
+import { facts, headline, type NotificationMessage } from './notification-message';
+
+const ICONS: Record<NotificationMessage['event'], string> = { started: ':arrow_forward:', succeeded: ':white_check_mark:', failed: ':x:', cancelled: ':no_entry_sign:' };
+const MAX_LOG_CHARS = 2800;
+
+/** Slack's mrkdwn needs only &, < and > escaped. */
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The incoming-webhook message: a plain `text` fallback and Block Kit blocks. */
+export function slackPayload(m: NotificationMessage) {
+  const title = `${ICONS[m.event]} *<${m.link}|${esc(m.run.jobName)}>* ${m.event}`;
+  const blocks: object[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: title } },
+    { type: 'section', fields: facts(m).map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${esc(value).slice(0, 1900)}` })) },
+  ];
+  if (m.lastLines.length) {
+    let text = m.lastLines.map((l) => l.text).join('\n');
+    if (text.length > MAX_LOG_CHARS) text = '…' + text.slice(-MAX_LOG_CHARS);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Last log lines*\n\`\`\`${esc(text.replace(/```/g, "'''"))}\`\`\`` } });
+  }
+  blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: m.link }] });
+  return { text: `${headline(m)} (${m.run.status}): ${m.link}`, blocks };
+}
+
+export async function sendSlack(target: Extract<StoredNotificationTarget, { kind: 'slack' }>, m: NotificationMessage, opts: { timeoutMs: number; userAgent: string }): Promise<string> {
+  let res: Response;
+  let answer = '';
+  try {
+    res = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': opts.userAgent },
+      body: JSON.stringify(slackPayload(m)),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+    answer = (await res.text()).slice(0, 200);
+  } catch (e) {
+    throw describeFetchError(e, opts.timeoutMs);
+  }
+  if (res.ok) return `HTTP ${res.status}`;
+  throw new DeliveryError(`HTTP ${res.status}${answer ? ` ${answer.replace(/\s+/g, ' ')}` : ''}`, isPermanentStatus(res.status));
+}

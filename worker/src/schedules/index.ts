@@ -1,0 +1,28 @@
+import { createRedis, createScheduler, scheduleChangedChannel, type Db, type Logger, type RunLifecycle, type RunQueue } from '@jobflow/shared/node';
+import type { WorkerConfig } from '../config';
+
+/**
+ * Runs the scheduler in this worker (every worker runs one; the due-time key
+ * keeps them from starting a run twice) and wakes it when a job changes.
+ */
+export function startScheduler(deps: { config: WorkerConfig; db: Db; lifecycle: RunLifecycle; queue: RunQueue; log: Logger }): { stop(): Promise<void> } {
+  const { config, log } = deps;
+  if (!config.scheduler.isEnabled) return { stop: async () => {} };
+  const scheduler = createScheduler({
+    db: deps.db,
+    lifecycle: deps.lifecycle,
+    queue: deps.queue,
+    log,
+    options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs },
+  });
+  const subscriber = createRedis(config.redisUrl);
+  subscriber.on('message', () => scheduler.nudge());
+  subscriber.subscribe(scheduleChangedChannel(config.redisPrefix)).catch((e) => log.warn('schedule changes will be seen on the next look only', { error: (e as Error).message }));
+  scheduler.start();
+  return {
+    async stop() {
+      await scheduler.stop();
+      subscriber.disconnect();
+    },
+  };
+}
