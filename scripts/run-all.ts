@@ -6,13 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const workers = Math.max(1, Number(process.env.WORKERS ?? 1) || 1);
-const tsx = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 let stopping = false;
 
 const isDev = process.env.DEV === '1';
 
-function run(name: string, entry: string, args = isDev ? [tsx, 'watch', entry] : [tsx, entry], command = process.execPath) {
+function run(name: string, entry: string, args = isDev ? ['--import', 'tsx', '--watch', entry] : ['--import', 'tsx', entry], command = process.execPath) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const prefix = (chunk: Buffer) =>
     chunk

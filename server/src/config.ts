@@ -19,6 +19,8 @@ const ServerEnv = BaseEnv.extend({
   CANCEL_GRACE_MS: intFromEnv(4000),
   SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
   DB_POOL_MAX: intFromEnv(10, 1),
+  RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
+  RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example secret; set a long random value in production' });
@@ -47,6 +49,7 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
     dbPoolMax: env.DB_POOL_MAX,
+    reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
   };
 }
 

@@ -1,14 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { createOrm, migrate } from '@jobflow/shared/node';
-import { TEMPLATE_DB, adminQuery, databaseUrl } from './db';
+import { adminQuery, databaseUrl } from './db';
 
-/** Builds the migrated template database every test file clones. */
-export default async function setup(): Promise<void> {
-  await adminQuery(`drop database if exists ${TEMPLATE_DB} with (force)`);
-  await adminQuery(`create database ${TEMPLATE_DB}`);
-  const orm = await createOrm({ databaseUrl: databaseUrl(TEMPLATE_DB), poolMax: 1 });
+/**
+ * Builds the migrated template database every test file clones. Its name is
+ * unique per test run, so concurrent runs (two checkouts, CI beside a
+ * developer) never share one.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  const template = `jobflow_test_tpl_${randomBytes(4).toString('hex')}`;
+  process.env.JOBFLOW_TEST_TEMPLATE_DB = template;
+  await adminQuery(`create database ${template}`);
+  const orm = await createOrm({ databaseUrl: databaseUrl(template), poolMax: 1 });
   try {
     await migrate(orm);
   } finally {
     await orm.close(true);
   }
+  return () => adminQuery(`drop database if exists ${template} with (force)`);
 }

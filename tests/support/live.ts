@@ -44,6 +44,9 @@ export function collectRun(socket: LiveSocket) {
     lines: sorted,
     untilStatus: (runId: string, status: RunDto['status'], timeoutMs?: number) =>
       waitFor(() => (updates.get(runId) ?? []).find((r) => r.status === status), `run ${runId} to be ${status}`, timeoutMs),
+    /** The first snapshot of the run that satisfies `predicate`. */
+    until: (runId: string, predicate: (run: RunDto) => boolean, what: string, timeoutMs?: number) =>
+      waitFor(() => (updates.get(runId) ?? []).find(predicate), `run ${runId}: ${what}`, timeoutMs),
     untilFinal: (runId: string, timeoutMs?: number) =>
       waitFor(() => {
         const run = latest(runId);

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { track, untrack } from './leak-check';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}node_modules/tsx/dist/cli.mjs`;
 
 export interface Proc {
   child: ChildProcess;
@@ -25,9 +24,13 @@ export const freePort = (): Promise<number> =>
     srv.on('error', reject);
   });
 
-/** Starts `entry` (relative to the repo root) under tsx with `env` on top of this process's. */
+/**
+ * Starts `entry` (relative to the repo root) with tsx loaded into the node
+ * process itself (not tsx's CLI, which runs a child), so that a signal reaches
+ * the program and SIGKILL kills it outright.
+ */
 export function spawnTs(entry: string, env: Record<string, string>, name = entry): Proc {
-  const child = spawn(process.execPath, [tsx, entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

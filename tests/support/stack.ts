@@ -39,6 +39,8 @@ export interface StackOptions {
   workers?: number;
   server?: Partial<ServerConfig>;
   worker?: Partial<WorkerConfig>;
+  /** Another Redis than the shared test one (fault tests that restart it). */
+  redisUrl?: string;
   /** Serve the built UI (default: ui/dist). */
   uiDist?: string;
 }
@@ -51,7 +53,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const redisPrefix = uniquePrefix();
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_URL: opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     NODE_ENV: 'test',
@@ -61,6 +63,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     STALL_INTERVAL_MS: '1000',
     HEARTBEAT_MS: '500',
     SHUTDOWN_GRACE_MS: '2000',
+    RECONCILE_INTERVAL_MS: '1000',
+    RECONCILE_QUEUED_GRACE_MS: '2000',
   };
   const config = loadServerConfig(env, { port: 0, host: '127.0.0.1', uiDist: opts.uiDist ?? fileURLToPath(new URL('../../ui/dist', import.meta.url)), ...opts.server });
   const app = await createApp(config);
