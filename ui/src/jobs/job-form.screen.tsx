@@ -1,4 +1,4 @@
-import { createComputed, createMemo, createResource, createSignal, For, Show } from 'solid-js';
+import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
 import type { JobDto, JobTypeDto, UpdateJobBody } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
@@ -9,7 +9,7 @@ import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
 import { ParamsForm, type FieldErrors } from './params-form';
 import { focusFirstError } from './run-params';
-import { defaultsFor, type Schema } from './schema';
+import { cloneJson, defaultsFor, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
 
 const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
@@ -64,7 +64,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     timezone: props.job?.schedule?.timezone ?? localZone(),
   });
   const paramsByType = new Map<string, Record<string, unknown>>();
-  const [params, setParams] = createSignal<Record<string, unknown>>(props.job ? structuredClone(props.job.params) : {});
+  const [params, setParams] = createSignal<Record<string, unknown>>(props.job ? cloneJson(props.job.params) : {});
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [failure, setFailure] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
@@ -79,6 +79,15 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     setParams(paramsByType.get(jt.type) ?? ((defaultsFor(jt.paramsSchema as Schema) as Record<string, unknown> | undefined) ?? {}));
     setErrors({});
   });
+
+  let hasTried = false;
+  // After a first attempt, errors follow the user's fixes as they type.
+  createEffect(
+    on([draft, params], ([d, p]) => {
+      const jt = jobType();
+      if (hasTried && jt) setErrors({ ...checkBase(d), ...validateJobParams(jt, p) });
+    }, { defer: true }),
+  );
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const fieldError = (path: string) => errors()[path]?.join(' ');
@@ -110,6 +119,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     const jt = jobType();
     if (!jt) return;
     const d = draft();
+    hasTried = true;
     const found = { ...checkBase(d), ...validateJobParams(jt, params()) };
     setErrors(found);
     setFailure(null);

@@ -1,9 +1,9 @@
-import { createMemo, createSignal, For, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js';
 import type { JobTypeDto, RunDto } from '@jobflow/shared/client';
 import { errorDetails, errorMessage } from '../app/errors';
 import { t } from '../i18n/i18n';
 import { ParamsForm, type FieldErrors } from './params-form';
-import { changedPaths, type Schema } from './schema';
+import { changedPaths, cloneJson, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
 
 /**
@@ -18,15 +18,20 @@ export default function RunWithParams(props: {
   onStarted: (run: RunDto) => void;
   onCancel: () => void;
 }) {
-  const [value, setValue] = createSignal<Record<string, unknown>>(structuredClone(props.baseline));
+  const baseline = cloneJson(props.baseline);
+  const [value, setValue] = createSignal<Record<string, unknown>>(cloneJson(baseline));
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [failure, setFailure] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
   const schema = () => props.jobType.paramsSchema as Schema;
-  const changed = createMemo(() => changedPaths(schema(), value(), props.baseline));
+  const changed = createMemo(() => changedPaths(schema(), value(), baseline));
+  let hasTried = false;
+  // After a first attempt, errors follow the user's fixes as they type.
+  createEffect(on(value, (v) => hasTried && setErrors(validateJobParams(props.jobType, v)), { defer: true }));
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
+    hasTried = true;
     const found = validateJobParams(props.jobType, value());
     setErrors(found);
     setFailure(null);
@@ -63,7 +68,7 @@ export default function RunWithParams(props: {
           </For>
         </ul>
       </Show>
-      <ParamsForm schema={schema()} value={value} onChange={setValue} errors={errors} baseline={() => props.baseline} isDisabled={isBusy} />
+      <ParamsForm schema={schema()} value={value} onChange={setValue} errors={errors} baseline={() => baseline} isDisabled={isBusy} />
       <Show when={failure()}>
         <p class="error" role="alert">
           {failure()}
@@ -73,7 +78,7 @@ export default function RunWithParams(props: {
         <button type="button" class="button" onClick={() => props.onCancel()}>
           {t('common.cancel')}
         </button>
-        <button type="button" class="button" disabled={changed().length === 0} onClick={() => setValue(structuredClone(props.baseline))}>
+        <button type="button" class="button" disabled={changed().length === 0} onClick={() => setValue(cloneJson(baseline))}>
           {t('runParams.reset')}
         </button>
         <button type="submit" class="button primary" disabled={isBusy()}>

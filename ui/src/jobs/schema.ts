@@ -61,7 +61,7 @@ export function fieldKind(schema: Schema): FieldKind {
 
 /** The initial value of a new form: every `default`, recursively, for objects with properties. */
 export function defaultsFor(schema: Schema): unknown {
-  if (schema.default !== undefined) return structuredClone(schema.default);
+  if (schema.default !== undefined) return cloneJson(schema.default);
   if (fieldKind(schema) !== 'object') return undefined;
   const value: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
@@ -102,3 +102,6 @@ export function changedPaths(schema: Schema, a: unknown, b: unknown, prefix = ''
   }
   return paths;
 }
+
+/** A deep copy of a JSON value; also reads through Solid store proxies (which structuredClone cannot). */
+export const cloneJson = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
