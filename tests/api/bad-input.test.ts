@@ -122,7 +122,7 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     expect(missing).toEqual({ ok: false, error: { code: 'not_found', message: expect.any(String) } });
     const notUuid = await subscribe(socket, { topic: 'job', jobId: 'not-an-id' });
     expect(notUuid.ok === false && notUuid.error.code).toBe('not_found');
-    socket.emit('subscribe' as never, { topic: 'dashboard' } as never);
+    (socket.emit as (...args: unknown[]) => void)('subscribe', { topic: 'dashboard' });
     expect(await subscribe(socket, { topic: 'dashboard' })).toEqual({ ok: true });
     expect((await stack.request('GET', '/healthz')).status).toBe(200);
   });
