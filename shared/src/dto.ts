@@ -157,6 +157,8 @@ export const JobDto = z.object({
   /** Where run events are sent (secrets masked). */
   notifications: z.array(NotificationTargetDto),
   ownerId: z.string(),
+  /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
+  ownerName: z.string().optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   lastRun: RunDto.nullable(),
