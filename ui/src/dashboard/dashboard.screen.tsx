@@ -177,7 +177,7 @@ export default function DashboardScreen() {
                         </td>
                         <td>{jobTypeTitle(job().type)}</td>
                         <td>
-                          <Owner id={job().ownerId} />
+                          <Owner id={job().ownerId} name={job().ownerName} />
                         </td>
                         <td>
                           <Show when={job().lastRun} fallback={<span class="muted">{t('jobs.neverRun')}</span>}>

@@ -85,7 +85,10 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   createEffect(
     on([draft, params], ([d, p]) => {
       const jt = jobType();
-      if (hasTried && jt) setErrors({ ...checkBase(d), ...validateJobParams(jt, p) });
+      if (!hasTried || !jt) return;
+      const found = { ...checkBase(d), ...validateJobParams(jt, p) };
+      setErrors(found);
+      if (Object.keys(found).length === 0) setFailure(null);
     }, { defer: true }),
   );
 

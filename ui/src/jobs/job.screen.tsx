@@ -187,7 +187,7 @@ export default function JobScreen(props: { jobId: string }) {
                 <dd>{jobTypeTitle(j().type)}</dd>
                 <dt>{t('jobs.owner')}</dt>
                 <dd>
-                  <Owner id={j().ownerId} />
+                  <Owner id={j().ownerId} name={j().ownerName} />
                 </dd>
                 <dt>{t('jobs.timeoutSec')}</dt>
                 <dd>{j().timeoutSec === null ? t('job.noTimeout') : t('job.seconds', { n: formatNumber(j().timeoutSec ?? 0) })}</dd>

@@ -27,7 +27,18 @@ export default function RunWithParams(props: {
   const changed = createMemo(() => changedPaths(schema(), value(), baseline));
   let hasTried = false;
   // After a first attempt, errors follow the user's fixes as they type.
-  createEffect(on(value, (v) => hasTried && setErrors(validateJobParams(props.jobType, v)), { defer: true }));
+  createEffect(
+    on(
+      value,
+      (v) => {
+        if (!hasTried) return;
+        const found = validateJobParams(props.jobType, v);
+        setErrors(found);
+        if (Object.keys(found).length === 0) setFailure(null);
+      },
+      { defer: true },
+    ),
+  );
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
