@@ -173,7 +173,7 @@ describe('cancel and rerun', () => {
     await form.getByLabel('Seconds').fill('1');
     await expect.poll(() => form.locator('.field.changed').count()).toBe(1);
     expect(await form.locator('.field.changed').textContent()).toContain('Seconds');
-    expect(await form.textContent()).toContain('1 field(s) differ from the job');
+    expect(await form.textContent()).toContain('1 field(s) differ from before');
     await screenshot(admin, '08-rerun-changed-params');
     await form.getByRole('button', { name: 'Rerun' }).click();
     await admin.waitForURL((url) => !url.pathname.endsWith(cancelledRunId));

@@ -174,9 +174,9 @@ export const en = {
   'form.fixErrors': 'Please correct the marked fields.',
 
   'runParams.title': 'Run with changed parameters',
-  'runParams.noChanges': 'Same parameters as the job. Change a field to see it marked.',
-  'runParams.changedCount': '{n} field(s) differ from the job:',
-  'runParams.reset': 'Reset to the job’s values',
+  'runParams.noChanges': 'Same parameters as before. Change a field to see it marked.',
+  'runParams.changedCount': '{n} field(s) differ from before:',
+  'runParams.reset': 'Reset to the previous values',
 
   'runs.status': 'Status',
   'runs.job': 'Job',

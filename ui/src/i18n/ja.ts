@@ -176,9 +176,9 @@ export const ja: Record<MessageKey, string> = {
   'form.fixErrors': '指摘された項目を修正してください。',
 
   'runParams.title': 'パラメーターを変更して実行',
-  'runParams.noChanges': 'ジョブと同じパラメーターです。項目を変更すると印が付きます。',
-  'runParams.changedCount': 'ジョブと異なる項目が {n} 件あります:',
-  'runParams.reset': 'ジョブの値に戻す',
+  'runParams.noChanges': '変更前と同じパラメーターです。項目を変更すると印が付きます。',
+  'runParams.changedCount': '変更前と異なる項目が {n} 件あります:',
+  'runParams.reset': '変更前の値に戻す',
 
   'runs.status': 'ステータス',
   'runs.job': 'ジョブ',
