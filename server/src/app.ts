@@ -5,12 +5,14 @@ import Koa from 'koa';
 import {
   createLivePublisher,
   createLogger,
+  createNotificationOutbox,
   createOrm,
   createReconciler,
   createRedis,
   createRunLifecycle,
   createRunQueue,
   dbOf,
+  withScheduleNudges,
 } from '@jobflow/shared/node';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
@@ -26,6 +28,7 @@ import { jobsRoutes } from './jobs/jobs.routes';
 import { createLiveGateway } from './live/live.socket';
 import { createRunsService } from './runs/runs.service';
 import { runsRoutes } from './runs/runs.routes';
+import { schedulesRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
 import { usersRoutes } from './users/users.routes';
@@ -50,8 +53,9 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const db = dbOf(orm);
   const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
   const queue = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
-  const live = createLivePublisher(redis, config.redisPrefix);
-  const lifecycle = createRunLifecycle({ db, queue, live, backoff: config.backoff });
+  const live = withScheduleNudges(createLivePublisher(redis, config.redisPrefix), redis, config.redisPrefix);
+  const outbox = createNotificationOutbox({ db, log, redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const lifecycle = createRunLifecycle({ db, queue, live, backoff: config.backoff, onChange: outbox.onRunChanged });
 
   const httpServer = http.createServer();
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
@@ -73,6 +77,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     tokensRoutes(deps, auth),
     jobsRoutes(auth, jobs, runs),
     runsRoutes(auth, runs),
+    schedulesRoutes(auth, jobs, db),
   ]) {
     app.use(router.routes());
   }
@@ -104,6 +109,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await queue.close(1000).catch(() => {});
+      await outbox.close();
       redis.disconnect();
       await orm.close(true);
     },

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { BaseEnv, intFromEnv, parseEnv } from '@jobflow/shared/node';
 
+const flag = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 const WorkerEnv = BaseEnv.extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).optional(),
@@ -20,6 +26,21 @@ const WorkerEnv = BaseEnv.extend({
   DB_POOL_MAX: intFromEnv(10, 1),
   RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
   RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
+  PUBLIC_URL: z.string().optional(),
+  SCHEDULER_ENABLED: flag(true),
+  SCHEDULE_GRACE_MS: intFromEnv(30_000),
+  SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
+  NOTIFY_MAX_ATTEMPTS: intFromEnv(8, 1),
+  NOTIFY_RETRY_BASE_MS: intFromEnv(2000, 10),
+  NOTIFY_TIMEOUT_MS: intFromEnv(10_000, 100),
+  NOTIFY_CONCURRENCY: intFromEnv(5, 1),
+  SMTP_HOST: z.string().optional(),
+  SMTP_PORT: intFromEnv(587, 1),
+  SMTP_SECURE: flag(false),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().default('Jobflow <jobflow@localhost>'),
+  SMTP_TLS_REJECT_UNAUTHORIZED: flag(true),
 });
 
 export type WorkerConfig = ReturnType<typeof toConfig>;
@@ -43,6 +64,22 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
     dbPoolMax: env.DB_POOL_MAX,
     reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
+    /** Base of the links in notifications (the UI's address as users reach it). */
+    publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
+    scheduler: { isEnabled: env.SCHEDULER_ENABLED, graceMs: env.SCHEDULE_GRACE_MS, maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS },
+    notify: { maxAttempts: env.NOTIFY_MAX_ATTEMPTS, retryBaseMs: env.NOTIFY_RETRY_BASE_MS, timeoutMs: env.NOTIFY_TIMEOUT_MS, concurrency: env.NOTIFY_CONCURRENCY },
+    /** SMTP for email notifications; null when SMTP_HOST is not set (email targets then fail with a log line). */
+    smtp: env.SMTP_HOST
+      ? {
+          host: env.SMTP_HOST,
+          port: env.SMTP_PORT,
+          secure: env.SMTP_SECURE,
+          user: env.SMTP_USER,
+          password: env.SMTP_PASSWORD,
+          from: env.SMTP_FROM,
+          rejectUnauthorized: env.SMTP_TLS_REJECT_UNAUTHORIZED,
+        }
+      : null,
   };
 }
 

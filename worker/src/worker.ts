@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import {
   createLivePublisher,
   createLogger,
+  createNotificationOutbox,
   createOrm,
   createReconciler,
   createRedis,
@@ -16,6 +17,8 @@ import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';
 import { createRunExecutor } from './runs/run-executor';
+import { createNotifier } from './notifications/index';
+import { startScheduler } from './schedules/index';
 
 export interface Worker {
   workerId: string;
@@ -35,7 +38,8 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const producer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
   const live = createLivePublisher(redis, config.redisPrefix);
-  const lifecycle = createRunLifecycle({ db, queue: producer, live, backoff: config.backoff });
+  const outbox = createNotificationOutbox({ db, log, redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const lifecycle = createRunLifecycle({ db, queue: producer, live, backoff: config.backoff, onChange: outbox.onRunChanged });
   const executor = createRunExecutor({ db, live, lifecycle, config, log, workerId, handlers: createHandlers(config) });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
@@ -71,12 +75,16 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     options: { ...config.reconcile, cancelGraceMs: 5000 },
   });
   reconciler.start();
+  const notifier = createNotifier({ config, db, live, log });
+  await notifier.start();
+  const scheduler = startScheduler({ config, db, lifecycle, queue: producer, log });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
     workerId,
     async close() {
       clearInterval(stallTimer);
+      await scheduler.stop();
       await reconciler.stop();
       await consumer.close(config.shutdownGraceMs).catch(() => {});
       for (const [runId, entry] of executor.active) {
@@ -85,6 +93,8 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       await Promise.all([...executor.active.values()].map((a) => a.done));
       clearInterval(heartbeat);
       await redis.del(keys.worker(workerId)).catch(() => {});
+      await outbox.close();
+      await notifier.close();
       await producer.close(1000).catch(() => {});
       subscriber.disconnect();
       redis.disconnect();
