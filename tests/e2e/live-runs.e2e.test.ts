@@ -185,3 +185,33 @@ describe('cancel and rerun', () => {
     expect(await admin.locator('.props').first().textContent()).toContain('Rerun');
   });
 });
+
+describe('a dropped connection', () => {
+  test('the run page shows reconnecting, resubscribes with its last seq and shows every line once', async () => {
+    const LINES = 400;
+    const job = await stack.request('POST', '/api/jobs', {
+      token: stack.admin.token,
+      body: { name: 'Ticker', type: 'shell', params: { script: `i=0; while [ $i -lt ${LINES} ]; do i=$((i+1)); echo "tick $i"; sleep 0.01; done` } },
+    });
+    expect(job.status).toBe(201);
+    await admin.goto(`/jobs/${job.body.id}`);
+    await admin.getByRole('heading', { name: 'Ticker', level: 1 }).waitFor();
+    await expect.poll(() => admin.locator('.connection').textContent()).toContain('Live');
+    const connection = await recordTexts(admin, '.connection');
+    await admin.getByRole('button', { name: 'Run now' }).click();
+    await admin.waitForURL(/\/runs\//);
+    await admin.locator('.log-row', { hasText: 'tick 20' }).waitFor();
+
+    // The server drops every socket of the user, as it does for a subscriber that cannot keep up.
+    stack.app.deps.disconnect({ userId: stack.admin.id });
+
+    await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 60_000 }).toContain('Succeeded');
+    await expect.poll(() => admin.locator('#log-title').textContent()).toContain(`${LINES} lines`);
+    const last = admin.locator(`.log-row[data-seq="${LINES}"]`);
+    await last.waitFor();
+    expect(await last.textContent()).toContain(`tick ${LINES}`);
+    const states = await connection();
+    expect(states.some((s) => s.includes('Reconnecting'))).toBe(true);
+    expect(states[states.length - 1]).toContain('Live');
+  });
+});
