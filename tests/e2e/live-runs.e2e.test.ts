@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { expectNotReloaded, launchBrowser, markPage, newContext, recordTexts, screenshot, signIn } from './support/browser';
+import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, recordTexts, screenshot, signIn } from './support/browser';
 
 const statusWord = (text: string) => text.replace(/^[^A-Za-z]+/, '');
 
@@ -150,6 +150,7 @@ describe('cancel and rerun', () => {
   });
 
   test('cancels a long run from its page', async () => {
+    await ensureSignedIn(admin, stack.admin.email, stack.admin.password);
     await admin.goto(`/jobs/${jobId}`);
     await admin.getByRole('heading', { name: 'Long sleep', level: 1 }).waitFor();
     await admin.getByRole('button', { name: 'Run now' }).click();
@@ -194,6 +195,7 @@ describe('a dropped connection', () => {
       body: { name: 'Ticker', type: 'shell', params: { script: `i=0; while [ $i -lt ${LINES} ]; do i=$((i+1)); echo "tick $i"; sleep 0.01; done` } },
     });
     expect(job.status).toBe(201);
+    await ensureSignedIn(admin, stack.admin.email, stack.admin.password);
     await admin.goto(`/jobs/${job.body.id}`);
     await admin.getByRole('heading', { name: 'Ticker', level: 1 }).waitFor();
     await expect.poll(() => admin.locator('.connection').textContent()).toContain('Live');

@@ -41,6 +41,12 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
 }
 
+/** Signs in unless this page's session is already signed in. */
+export async function ensureSignedIn(page: Page, email: string, password: string): Promise<void> {
+  if (page.url().startsWith('http') && (await page.locator('.who').count()) > 0) return;
+  await signIn(page, email, password);
+}
+
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage });
