@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, recordTexts, screenshot, signIn } from './support/browser';
+import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, pageErrors, recordTexts, screenshot, signIn } from './support/browser';
 
 const statusWord = (text: string) => text.replace(/^[^A-Za-z]+/, '');
 
@@ -18,9 +18,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const errors = adminContext ? pageErrors(adminContext) : [];
   await adminContext?.close();
   await browser?.close();
   await stack?.stop();
+  expect(errors).toEqual([]);
 });
 
 describe('a shell job from the generated form to a live run', () => {
@@ -30,7 +32,9 @@ describe('a shell job from the generated form to a live run', () => {
   let viewer: Page;
 
   afterAll(async () => {
+    const errors = viewerContext ? pageErrors(viewerContext) : [];
     await viewerContext?.close();
+    expect(errors).toEqual([]);
   });
 
   test('a wrong password is refused with a clear message, the right one signs in', async () => {

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { launchBrowser, newContext, screenshot, signIn } from './support/browser';
+import { launchBrowser, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
 const LINES = 100_000;
 
@@ -27,9 +27,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const errors = context ? pageErrors(context) : [];
   await context?.close();
   await browser?.close();
   await stack?.stop();
+  expect(errors).toEqual([]);
 });
 
 test(`the log viewer stays usable with ${LINES.toLocaleString('en')} lines: find a line, scroll to the end`, async () => {

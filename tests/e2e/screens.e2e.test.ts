@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { launchBrowser, newContext, screenshot, signIn } from './support/browser';
+import { launchBrowser, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
 let stack: Stack;
 let browser: Browser;
@@ -17,9 +17,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const errors = context ? pageErrors(context) : [];
   await context?.close();
   await browser?.close();
   await stack?.stop();
+  expect(errors).toEqual([]);
 });
 
 describe('users (admin)', () => {

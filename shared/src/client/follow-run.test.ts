@@ -135,7 +135,7 @@ describe('followRun', () => {
 
   test('an unknown run fails the iterator with the API error', async () => {
     const server = fakeServer(run({}), []);
-    (server.rest.runs as { get: () => Promise<RunDto> }).get = async () => {
+    (server.rest.runs as unknown as { get: () => Promise<RunDto> }).get = async () => {
       const { ApiClientError } = await import('./client-error');
       throw new ApiClientError('not_found', 'No such run.', 404);
     };

@@ -29,8 +29,16 @@ export async function newContext(browser: Browser, baseUrl: string, opts: Contex
     timezoneId: opts.timezoneId ?? 'Europe/Berlin',
   });
   context.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  pageErrorsOf.set(context, errors);
+  context.on('page', (page) => page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`)));
   return context;
 }
+
+const pageErrorsOf = new WeakMap<BrowserContext, string[]>();
+
+/** Uncaught errors thrown in the context's pages: a test run should end with none. */
+export const pageErrors = (context: BrowserContext): string[] => pageErrorsOf.get(context) ?? [];
 
 /** Signs in through the form and waits for the dashboard. */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
