@@ -1,4 +1,4 @@
-import { createSignal, onCleanup } from 'solid-js';
+import { createSignal } from 'solid-js';
 import type { ConnectionState } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { t } from '../i18n/i18n';
@@ -7,19 +7,6 @@ const [state, setState] = createSignal<ConnectionState>(client.connection.state)
 client.connection.onChange(setState);
 /** The live connection's state, as a signal. */
 export const connectionState = state;
-
-/** Calls `refetch` whenever the connection comes back after a drop. */
-export function onReconnected(refetch: () => void): void {
-  let wasDown = false;
-  const off = client.connection.onChange((s) => {
-    if (s === 'reconnecting' || s === 'offline') wasDown = true;
-    else if (s === 'live' && wasDown) {
-      wasDown = false;
-      refetch();
-    }
-  });
-  onCleanup(off);
-}
 
 const shown = (s: ConnectionState): 'live' | 'reconnecting' | 'offline' =>
   s === 'live' ? 'live' : s === 'offline' || s === 'unauthorized' ? 'offline' : 'reconnecting';
