@@ -80,6 +80,27 @@ describe('API tokens', () => {
   });
 });
 
+describe('server-side validation', () => {
+  test('the server’s 422 details show next to the fields they name', async () => {
+    await page.goto('/jobs/new?type=sleep');
+    await page.getByLabel('Name', { exact: true }).fill('Noon nap');
+    await page.getByText('Execution and schedule').click();
+    await page.getByLabel('Run on a schedule').check();
+    await page.getByLabel('Cron expression').fill('every day');
+    await page.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const cronError = page.locator('[data-error-path="/schedule/cron"]');
+    await cronError.waitFor();
+    expect(await cronError.textContent()).toContain('5 fields');
+    expect(await page.locator('[data-error-path="/schedule/timezone"]').textContent()).toContain('IANA');
+    expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').first().textContent()).toContain('Some fields need attention');
+    await screenshot(page, '14-server-validation');
+    const jobs = await stack.request('GET', '/api/jobs?q=Noon', { token: stack.admin.token });
+    expect(jobs.body.items).toHaveLength(0);
+  });
+});
+
 describe('language and theme', () => {
   test('a Japanese browser gets Japanese, and the switch changes it back', async () => {
     const ja = await newContext(browser, stack.baseUrl, { locale: 'ja-JP', timezoneId: 'Asia/Tokyo', colorScheme: 'dark' });
