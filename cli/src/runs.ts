@@ -4,6 +4,7 @@ import { UsageError } from './args';
 import type { Context } from './context';
 import { EXIT, exitCodeOf } from './exit-codes';
 import { formatDuration, note, paintStatus, printJson, type Output } from './output';
+import { textPathsOf, type TextPathCheck } from './params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -29,6 +30,12 @@ export async function findJob(client: JobflowClient, ref: string): Promise<JobDt
   if (!only) throw new ApiClientError('not_found', `No job has the id or name "${ref}".`, 404);
   if (others.length > 0) throw new UsageError(`${matches.length} jobs are named "${ref}"; use an id: ${matches.map((j) => j.id).join(', ')}.`);
   return only;
+}
+
+/** Where a job type's params want text, from its schema (unknown types: nowhere). */
+export async function textPathsOfType(client: JobflowClient, type: string): Promise<TextPathCheck> {
+  const info = (await client.jobTypes.list()).find((t) => t.type === type);
+  return textPathsOf(info?.paramsSchema);
 }
 
 /** Writes a log line where it belongs: stdout lines to stdout, stderr and system lines to stderr (system ones marked). */

@@ -4,8 +4,8 @@ import type { Command } from '../command';
 import type { Context } from '../context';
 import { EXIT } from '../exit-codes';
 import { formatAge, note, paintStatus, printJson, table } from '../output';
-import { parseParamAssignments, readParamsFile } from '../params';
-import { findJob } from '../runs';
+import { applyAssignments, parseAssignments, readParamsFile } from '../params';
+import { findJob, textPathsOfType } from '../runs';
 
 const usage = `Usage: jobflow job create --type TYPE --name NAME [--param KEY=VALUE ...] [--params-file FILE] [options]
        jobflow job show <job> [--json]
@@ -14,7 +14,8 @@ create: defines a job and prints its id.
   --type TYPE              job type (see "jobflow types")
   --name NAME              the job's name
   --param KEY=VALUE        a param; VALUE is read as JSON when it parses (5, true, "5",
-                           ["a"]), else as text; dotted keys nest: env.FOO=bar
+                           ["a"]), else as text, and kept as typed where the type wants
+                           text; dotted keys nest: env.FOO=bar
   --params-file FILE       params from a JSON object in FILE ("-" for stdin);
                            --param values are laid over it
   --description TEXT       what the job is for
@@ -68,17 +69,21 @@ async function create(ctx: Context, argv: string[]): Promise<number> {
   if (!values.type) throw new UsageError('Missing --type.');
   if (!values.name) throw new UsageError('Missing --name.');
   if (values.timezone && !values.cron) throw new UsageError('--timezone needs --cron.');
+  const assignments = parseAssignments(values.param ?? []);
+  const timeoutSec = intOption('timeout', values.timeout, 1);
+  const maxAttempts = intOption('max-attempts', values['max-attempts'], 1);
   const base = values['params-file'] ? await readParamsFile(values['params-file'], ctx.readStdin) : {};
+  const client = await ctx.client();
+  const isText = assignments.length ? await textPathsOfType(client, values.type) : undefined;
   const body: JobInput = {
     name: values.name,
     type: values.type,
-    params: parseParamAssignments(values.param ?? [], base),
+    params: applyAssignments(assignments, base, isText),
     ...(values.description !== undefined ? { description: values.description } : {}),
-    ...(values.timeout !== undefined ? { timeoutSec: intOption('timeout', values.timeout, 1)! } : {}),
-    ...(values['max-attempts'] !== undefined ? { maxAttempts: intOption('max-attempts', values['max-attempts'], 1)! } : {}),
+    ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(values.cron ? { schedule: { cron: values.cron, timezone: values.timezone ?? 'UTC' } } : {}),
   };
-  const client = await ctx.client();
   const job = await client.jobs.create(body);
   if (values.json) printJson(ctx.o, job);
   else {

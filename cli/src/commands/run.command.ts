@@ -5,8 +5,8 @@ import type { Command } from '../command';
 import type { Context } from '../context';
 import { EXIT } from '../exit-codes';
 import { note, printJson } from '../output';
-import { mergeParams, parseParamAssignments, readParamsFile } from '../params';
-import { describeRun, findJob, followToEnd } from '../runs';
+import { applyAssignments, mergeParams, parseAssignments, readParamsFile, type ParamAssignment } from '../params';
+import { describeRun, findJob, followToEnd, textPathsOfType } from '../runs';
 
 const RUN_OPTIONS = {
   param: { type: 'string', multiple: true, short: 'p' },
@@ -32,7 +32,8 @@ Starts a run of <job> (its id, or its exact name) and prints the run's id.
 
 Options:
   -p, --param KEY=VALUE  override one of the job's params for this run; VALUE is JSON
-                        when it parses, else text; dotted keys nest (env.FOO=bar)
+                        when it parses, else text (as typed where the type wants text);
+                        dotted keys nest (env.FOO=bar)
   --params-file FILE    params for this run from a JSON object (laid over the job's)
 ${FOLLOW_HELP}
   -h, --help            show this help
@@ -42,9 +43,10 @@ Example:
 `,
   async run(ctx, argv) {
     const { values, positionals } = parseCommandArgs(argv, RUN_OPTIONS, { min: 1, max: 1, names: 'the job (id or name)' });
+    const assignments = parseAssignments(values.param ?? []);
     const client = await ctx.client();
     const job = await findJob(client, positionals[0]!);
-    const override = await overrideParams(ctx, values.param, values['params-file']);
+    const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
     const run = await client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {});
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
@@ -66,22 +68,24 @@ ${FOLLOW_HELP}
 `,
   async run(ctx, argv) {
     const { values, positionals } = parseCommandArgs(argv, RUN_OPTIONS, { min: 1, max: 1, names: 'the run id' });
+    const assignments = parseAssignments(values.param ?? []);
     const client = await ctx.client();
-    const override = await overrideParams(ctx, values.param, values['params-file']);
     let body = {};
-    if (override) {
+    if (assignments.length || values['params-file']) {
       const old = await client.runs.get(positionals[0]!);
-      body = { params: mergeParams(old.params, override) };
+      const job = await client.jobs.get(old.jobId);
+      const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
+      if (override) body = { params: mergeParams(old.params, override) };
     }
     const run = await client.runs.rerun(positionals[0]!, body);
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
 };
 
-async function overrideParams(ctx: Context, assignments: string[] | undefined, file: string | undefined) {
-  if (!assignments?.length && !file) return null;
+async function overrideParams(ctx: Context, client: JobflowClient, type: string, assignments: ParamAssignment[], file: string | undefined) {
+  if (!assignments.length && !file) return null;
   const base = file ? await readParamsFile(file, ctx.readStdin) : {};
-  return parseParamAssignments(assignments ?? [], base);
+  return applyAssignments(assignments, base, assignments.length ? await textPathsOfType(client, type) : undefined);
 }
 
 async function reportStarted(ctx: Context, client: JobflowClient, run: RunDto, options: { isFollow: boolean; isJson: boolean; isQuiet: boolean }): Promise<number> {
