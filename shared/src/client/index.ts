@@ -24,6 +24,8 @@ export interface JobflowClient extends RestApi {
   readonly connection: {
     readonly state: ConnectionState;
     onChange(listener: (state: ConnectionState) => void): () => void;
+    /** Connects now instead of with the first subscription. */
+    open(): void;
   };
   /** Subscribes to a topic; the socket connects on the first subscription and resubscribes every topic after a reconnect. */
   subscribe(topic: Topic, handlers: TopicHandlers, options?: SubscribeOptions): Subscription;
@@ -53,6 +55,7 @@ export function createClient(options: ClientOptions): JobflowClient {
         return live.state;
       },
       onChange: (listener) => live.onStateChange(listener),
+      open: () => live.open(),
     },
     subscribe: (topic, handlers, subscribeOptions) => live.subscribe(topic, handlers, subscribeOptions),
     followRun: (runId, followOptions) => followRun(rest, live, runId, followOptions),

@@ -80,11 +80,11 @@ export class LiveConnection {
     transport.onTokenChange((token) => {
       if (!this.socket) return;
       this.socket.disconnect();
-      if (token && this.entries.size > 0) {
+      if (token) {
         this.setState('connecting');
         this.socket.connect();
       } else {
-        this.setState(token ? 'idle' : 'unauthorized');
+        this.setState('idle');
       }
     });
   }
@@ -154,6 +154,15 @@ export class LiveConnection {
         }
       },
     };
+  }
+
+  /** Opens the socket now rather than with the first subscription (a UI wants its indicator to mean something). */
+  open(): void {
+    const socket = this.ensureSocket();
+    if (!socket.active && this.transport.token && this.stateValue !== 'unauthorized') {
+      this.setState('connecting');
+      socket.connect();
+    }
   }
 
   /** Closes the socket; subscriptions stay registered and resume on the next `subscribe` or token. */

@@ -8,10 +8,10 @@ client.connection.onChange(setState);
 /** The live connection's state, as a signal. */
 export const connectionState = state;
 
-const shown = (s: ConnectionState): 'live' | 'reconnecting' | 'offline' =>
-  s === 'live' ? 'live' : s === 'offline' || s === 'unauthorized' ? 'offline' : 'reconnecting';
+const shown = (s: ConnectionState): 'live' | 'connecting' | 'reconnecting' | 'offline' =>
+  s === 'live' ? 'live' : s === 'offline' || s === 'unauthorized' ? 'offline' : s === 'reconnecting' ? 'reconnecting' : 'connecting';
 
-/** Live / reconnecting / offline, as a dot plus a word. */
+/** Live / connecting / reconnecting / offline, as a dot plus a word. */
 export function ConnectionIndicator() {
   return (
     <span class={`connection connection-${shown(state())}`} role="status" title={t(`connection.${shown(state())}.hint`)}>

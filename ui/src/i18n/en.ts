@@ -22,6 +22,8 @@ export const en = {
   'common.backToDashboard': 'Back to the dashboard',
 
   'connection.live': 'Live',
+  'connection.connecting': 'Connecting…',
+  'connection.connecting.hint': 'Opening the live connection.',
   'connection.reconnecting': 'Reconnecting…',
   'connection.offline': 'Offline',
   'connection.live.hint': 'Updates arrive as they happen.',

@@ -24,6 +24,8 @@ export const ja: Record<MessageKey, string> = {
   'common.backToDashboard': 'ダッシュボードに戻る',
 
   'connection.live': 'ライブ',
+  'connection.connecting': '接続中…',
+  'connection.connecting.hint': 'ライブ接続を開いています。',
   'connection.reconnecting': '再接続中…',
   'connection.offline': 'オフライン',
   'connection.live.hint': '更新はリアルタイムで届きます。',

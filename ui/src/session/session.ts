@@ -46,6 +46,7 @@ function begin(session: StoredSession): boolean {
     return false;
   }
   client.setToken(session.token);
+  client.connection.open();
   setUser(session.user);
   clearTimeout(expiryTimer);
   // setTimeout cannot wait longer than ~24.8 days; longer sessions are re-checked on the next load.
