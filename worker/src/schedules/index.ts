@@ -5,7 +5,7 @@ import type { WorkerConfig } from '../config';
  * Runs the scheduler in this worker (every worker runs one; the due-time key
  * keeps them from starting a run twice) and wakes it when a job changes.
  */
-export function startScheduler(deps: { config: WorkerConfig; db: Db; lifecycle: RunLifecycle; queue: RunQueue; log: Logger }): { stop(): Promise<void> } {
+export async function startScheduler(deps: { config: WorkerConfig; db: Db; lifecycle: RunLifecycle; queue: RunQueue; log: Logger }): Promise<{ stop(): Promise<void> }> {
   const { config, log } = deps;
   if (!config.scheduler.isEnabled) return { stop: async () => {} };
   const scheduler = createScheduler({
@@ -17,7 +17,8 @@ export function startScheduler(deps: { config: WorkerConfig; db: Db; lifecycle: 
   });
   const subscriber = createRedis(config.redisUrl);
   subscriber.on('message', () => scheduler.nudge());
-  subscriber.subscribe(scheduleChangedChannel(config.redisPrefix)).catch((e) => log.warn('schedule changes will be seen on the next look only', { error: (e as Error).message }));
+  // Subscribed before the first look, so no change made after that look goes unheard.
+  await subscriber.subscribe(scheduleChangedChannel(config.redisPrefix));
   scheduler.start();
   return {
     async stop() {
