@@ -39,7 +39,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
   it('spring forward (2026-03-08): a 02:30 daily job runs once that day, right after the gap', async () => {
     const job = await createJob({ name: 'dst-spring', schedule: { cron: '30 2 * * *', timezone: tz } });
     await setScheduleSince(clock.db, job.id, '2026-03-07T00:00:00Z');
-    await walk('2026-03-07T00:00:00Z', '2026-03-10T00:00:00Z', 10 * 60_000);
+    await walk('2026-03-07T00:00:00Z', '2026-03-10T00:00:00Z', 15 * 60_000);
     await pause(job.id);
 
     const fires = await allFires(stack, job.id);
@@ -56,7 +56,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
     const at0230 = await createJob({ name: 'dst-fall-0230', schedule: { cron: '30 2 * * *', timezone: tz } });
     const at0130 = await createJob({ name: 'dst-fall-0130', schedule: { cron: '30 1 * * *', timezone: tz } });
     for (const j of [at0230, at0130]) await setScheduleSince(clock.db, j.id, '2026-10-31T00:00:00Z');
-    await walk('2026-10-31T00:00:00Z', '2026-11-03T00:00:00Z', 10 * 60_000);
+    await walk('2026-10-31T00:00:00Z', '2026-11-03T00:00:00Z', 15 * 60_000);
     await pause(at0230.id);
     await pause(at0130.id);
 
@@ -202,6 +202,27 @@ describe('several schedulers at once', () => {
     const runs = await stack.request('GET', `/api/runs?jobId=${job.id}&limit=200`, { token: stack.admin.token });
     expect(runs.body.items).toHaveLength(40);
     expect(new Set(runs.body.items.map((r: { id: string }) => r.id))).toEqual(new Set(fires.map((f) => f.runId)));
+  });
+
+  it('a scheduler restarted at a due time starts its run once, whether the old process got to it or not', async () => {
+    const job = await createJob({ name: 'restart', schedule: { cron: '0 */5 * * * *', timezone: 'UTC' } });
+    await setScheduleSince(clock.db, job.id, '2026-08-02T00:00:00Z');
+    // The old process records 00:05 and dies; the new one comes up 20 s later (within the grace period).
+    const old = await fakeScheduler(stack, { graceMs: 30_000 });
+    await old.at('2026-08-02T00:05:00.010Z');
+    await old.close();
+    const restarted = await fakeScheduler(stack, { graceMs: 30_000 });
+    await restarted.at('2026-08-02T00:05:20Z');
+    // Down across the next due time: it comes up 20 s after 00:10 and still starts it.
+    await restarted.at('2026-08-02T00:10:20Z');
+    await restarted.close();
+    await pause(job.id);
+    const fires = await allFires(stack, job.id);
+    expect(fires.map((f) => [f.dueAt, f.outcome])).toEqual([
+      ['2026-08-02T00:05:00.000Z', 'started'],
+      ['2026-08-02T00:10:00.000Z', 'started'],
+    ]);
+    expect((await stack.request('GET', `/api/runs?jobId=${job.id}`, { token: stack.admin.token })).body.items).toHaveLength(2);
   });
 
   it('a pass after a long outage works through the due times in batches, recording every one', async () => {
