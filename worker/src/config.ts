@@ -13,7 +13,7 @@ const WorkerEnv = BaseEnv.extend({
   RETRY_BASE_MS: intFromEnv(1000),
   RETRY_CAP_MS: intFromEnv(60_000),
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
-  HEARTBEAT_MS: intFromEnv(5000, 200),
+  HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
   ABORT_GRACE_MS: intFromEnv(2000, 100),
   LOG_FLUSH_MS: intFromEnv(50, 1),

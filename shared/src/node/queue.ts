@@ -15,6 +15,16 @@ export type RunQueue = BeeQueue<RunJobData>;
 
 export const RUN_QUEUE_NAME = 'runs';
 
+/**
+ * A job whose run cannot start yet (its job is at `maxConcurrentRuns`) is
+ * offered again after a delay that grows from 250 ms to 5 s, so a long line
+ * of waiting runs costs little.
+ */
+const DEFERRAL_BACKOFF = 'jobflow-deferral';
+const MAX_DEFERRALS = 1_000_000;
+const DEFERRAL_BASE_MS = 250;
+const DEFERRAL_CAP_MS = 5000;
+
 /** One Bee-Queue job per attempt, so a stale delivery can be told from the current one. */
 export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
 
@@ -45,6 +55,10 @@ export function createRunQueue({ redisUrl, prefix, role, stallIntervalMs = 5000 
     removeOnFailure: true,
     stallInterval: stallIntervalMs,
   });
+  queue.backoffStrategies.set(DEFERRAL_BACKOFF, (job) => {
+    const deferrals = MAX_DEFERRALS - (job.options as { retries: number }).retries;
+    return Math.min(DEFERRAL_CAP_MS, DEFERRAL_BASE_MS * 2 ** Math.min(deferrals, 10));
+  });
   queue.on('error', () => {});
   void queue.ready().then(() => {
     const client = (queue as unknown as { client: NodeJS.EventEmitter }).client;
@@ -70,7 +84,7 @@ export async function withScripts<T>(queue: RunQueue, op: () => Promise<T>): Pro
  */
 export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
   await withScripts(queue, async () => {
-    const job = queue.createJob({ runId, attempt }).setId(queueJobId(runId, attempt)).retries(1_000_000).backoff('fixed', 1000);
+    const job = queue.createJob({ runId, attempt }).setId(queueJobId(runId, attempt)).retries(MAX_DEFERRALS).backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
     const at = notBefore ? new Date(notBefore).getTime() : 0;
     if (at > Date.now()) job.delayUntil(at);
     await job.save();
