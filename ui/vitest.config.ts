@@ -8,6 +8,7 @@ export default defineProject({
   resolve: { conditions: ['development', 'browser'] },
   test: {
     name: 'ui',
+    sequence: { groupOrder: 1 },
     environment: 'happy-dom',
     include: ['src/**/*.test.{ts,tsx}'],
   },

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import {
+  checkSchema,
   createLivePublisher,
   createLogger,
   createNotificationOutbox,
@@ -50,6 +51,7 @@ export interface App {
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel);
   const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
+  await checkSchema(orm);
   const db = dbOf(orm);
   const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
   const queue = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });

@@ -1,10 +1,10 @@
-import { preflight } from '@jobflow/shared/node';
+import { preflight, startOrExplain } from '@jobflow/shared/node';
 import { loadWorkerConfig } from './config';
 import { createWorker } from './worker';
 
 const config = loadWorkerConfig(process.env);
 await preflight(config);
-const worker = await createWorker(config);
+const worker = await startOrExplain(config, () => createWorker(config));
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

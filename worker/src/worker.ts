@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  checkSchema,
   createLivePublisher,
   createLogger,
   createNotificationOutbox,
@@ -32,6 +33,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const log = createLogger(`worker ${workerId}`, config.logLevel);
   const keys = redisKeys(config.redisPrefix);
   const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
+  await checkSchema(orm);
   const db = dbOf(orm);
   const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
   const subscriber = createRedis(config.redisUrl);

@@ -26,6 +26,11 @@ export async function createOrm({ databaseUrl, poolMax = 10 }: DbOptions): Promi
   });
 }
 
+/** Throws PostgreSQL's own error when the database or its Jobflow schema is missing (3D000 / 42P01). */
+export async function checkSchema(orm: Orm): Promise<void> {
+  await orm.em.getConnection().execute('select 1 from runs limit 0');
+}
+
 /** Applies every pending migration; returns the names applied. */
 export async function migrate(orm: Orm): Promise<string[]> {
   const applied = await orm.getMigrator().up();

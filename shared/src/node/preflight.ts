@@ -55,3 +55,28 @@ export async function preflight(opts: { databaseUrl: string; redisUrl: string })
   for (const p of problems) console.error(p);
   process.exit(1);
 }
+
+/**
+ * Runs a process's start-up; a failure that has a known cause and fix (no
+ * database, no schema, a service gone) is one line on stderr and exit 1,
+ * anything else the error itself.
+ */
+export async function startOrExplain<T>(opts: { databaseUrl: string; redisUrl: string }, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const message = String(e?.message ?? '');
+    let line: string | null = null;
+    if (e?.code === '3D000' || /database .* does not exist/.test(message)) {
+      line = `The database in ${redact(opts.databaseUrl)} does not exist: run \`make migrate\` (or \`make start\`) to create it.`;
+    } else if (e?.code === '42P01' || /relation .* does not exist/.test(message)) {
+      line = `The database in ${redact(opts.databaseUrl)} has no Jobflow schema yet: run \`make migrate\`.`;
+    } else if (/ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND/.test(message + (e?.code ?? ''))) {
+      line = /6379|redis/i.test(message) ? redisHint(opts.redisUrl) : postgresHint(opts.databaseUrl);
+    }
+    if (!line) throw error;
+    console.error(line);
+    process.exit(1);
+  }
+}
