@@ -80,7 +80,11 @@ describe('authorization matrix', () => {
   });
 
   it('everyone signed in sees every job and run; only the owner or an admin changes a job', async () => {
-    await expectStatus('other', 'GET', () => `/api/jobs/${jobId}`, 200);
+    const seen = await expectStatus('other', 'GET', () => `/api/jobs/${jobId}`, 200);
+    expect(seen.body.ownerId).toBe(owner.id);
+    expect(seen.body.ownerName).toMatch(/^User \d+$/);
+    const listed = await expectStatus('other', 'GET', () => '/api/jobs', 200);
+    expect(listed.body.items.find((j: { id: string }) => j.id === jobId)?.ownerName).toBe(seen.body.ownerName);
     await expectStatus('other', 'GET', () => `/api/runs/${runId}`, 200);
     await expectStatus('other', 'GET', () => `/api/runs/${runId}/logs`, 200);
     await expectStatus('other', 'PATCH', () => `/api/jobs/${jobId}`, 403, 'forbidden', { name: 'stolen' });

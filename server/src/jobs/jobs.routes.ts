@@ -4,7 +4,7 @@ import type { Authenticator } from '../auth/authenticate';
 import { principalOf, requireAuth } from '../auth/auth.middleware';
 import { pageQuery, queryString, toPage } from '../http/query';
 import type { RunsService } from '../runs/runs.service';
-import { toJobDto, type JobsService } from './jobs.service';
+import type { JobsService } from './jobs.service';
 
 export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsService): Router {
   const router = new Router({ prefix: '/api' });
@@ -19,8 +19,9 @@ export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsSer
   router.get('/jobs', async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type') };
-    const { jobs: rows, lastRuns } = await jobs.list(filter, limit + 1, after);
-    ctx.body = toPage(rows, limit, (j) => toJobDto(j, lastRuns.get(j.id) ?? null), (j) => [j.createdAt, j.id]);
+    const rows = await jobs.list(filter, limit + 1, after);
+    const dtos = await jobs.dtosOf(rows.slice(0, limit));
+    ctx.body = toPage(rows, limit, (j) => dtos.get(j.id)!, (j) => [j.createdAt, j.id]);
   });
 
   router.post('/jobs', async (ctx) => {

@@ -6,7 +6,7 @@ import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './j
 import { resolveNotificationTargets } from '../notifications/index';
 import { scheduleSettings } from '../schedules/index';
 
-export const toJobDto = (job: JobEntity, lastRun: RunRow | null): JobDto => ({
+export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName?: string): JobDto => ({
   id: job.id,
   name: job.name,
   description: job.description,
@@ -20,6 +20,7 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null): JobDto => ({
   schedulePaused: job.schedulePaused,
   notifications: job.notifications.map(toNotificationTargetDto),
   ownerId: job.ownerId,
+  ...(ownerName !== undefined ? { ownerName } : {}),
   createdAt: new Date(job.createdAt).toISOString(),
   updatedAt: new Date(job.updatedAt).toISOString(),
   lastRun: lastRun ? toRunDto(lastRun) : null,
@@ -32,15 +33,23 @@ export function checkOwnerOrAdmin(job: JobEntity, who: Principal): void {
 
 /** Job definitions: the only place that creates, changes or deletes them. */
 export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' | 'live'>) {
-  async function lastRuns(jobIds: string[]): Promise<Map<string, RunRow>> {
-    if (jobIds.length === 0) return new Map();
-    const rows = await db.sql<RunRow>(
-      `select r.*, j.name as job_name, j.type as job_type from jobs j
-       cross join lateral (select * from runs where runs.job_id = j.id order by queued_at desc, id desc limit 1) r
-       where j.id in (${jobIds.map(() => '?').join(',')})`,
-      jobIds,
-    );
-    return new Map(rows.map((r) => [r.job_id, r]));
+  /** Each job's DTO, with its last run and its owner's name, in two queries for any number of jobs. */
+  async function dtosOf(jobs: JobEntity[]): Promise<Map<string, JobDto>> {
+    if (jobs.length === 0) return new Map();
+    const ids = jobs.map((j) => j.id);
+    const owners = [...new Set(jobs.map((j) => j.ownerId))];
+    const [runs, users] = await Promise.all([
+      db.sql<RunRow>(
+        `select r.*, j.name as job_name, j.type as job_type from jobs j
+         cross join lateral (select * from runs where runs.job_id = j.id order by queued_at desc, id desc limit 1) r
+         where j.id in (${ids.map(() => '?').join(',')})`,
+        ids,
+      ),
+      db.sql<{ id: string; name: string; email: string }>(`select id, name, email from users where id in (${owners.map(() => '?').join(',')})`, owners),
+    ]);
+    const lastRun = new Map(runs.map((r) => [r.job_id, r]));
+    const ownerName = new Map(users.map((u) => [u.id, u.name || u.email]));
+    return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId))]));
   }
 
   async function findOrThrow(id: string): Promise<JobEntity> {
@@ -49,9 +58,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     return job;
   }
 
-  async function toDto(job: JobEntity): Promise<JobDto> {
-    return toJobDto(job, (await lastRuns([job.id])).get(job.id) ?? null);
-  }
+  const toDto = async (job: JobEntity): Promise<JobDto> => (await dtosOf([job])).get(job.id)!;
 
   async function publish(job: JobEntity): Promise<JobDto> {
     const dto = await toDto(job);
@@ -62,16 +69,16 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
   return {
     findOrThrow,
     toDto,
+    dtosOf,
     /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
     publish,
 
-    async list(filter: { q?: string; type?: string }, limit: number, after: { at: string; id: string } | null): Promise<{ jobs: JobEntity[]; lastRuns: Map<string, RunRow> }> {
+    async list(filter: { q?: string; type?: string }, limit: number, after: { at: string; id: string } | null): Promise<JobEntity[]> {
       const where: Record<string, unknown>[] = [];
       if (filter.q) where.push({ name: { $ilike: `%${filter.q.replace(/[\\%_]/g, '\\$&')}%` } });
       if (filter.type) where.push({ type: filter.type });
       if (after) where.push({ $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] });
-      const jobs = await orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
-      return { jobs, lastRuns: await lastRuns(jobs.map((j) => j.id)) };
+      return orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     },
 
     async create(body: JobBody, who: Principal): Promise<JobDto> {
@@ -94,9 +101,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
-      const dto = toJobDto(job, null);
-      live.jobUpdated(dto);
-      return dto;
+      return publish(job);
     },
 
     async update(id: string, body: UpdateJobBody, who: Principal): Promise<JobDto> {
