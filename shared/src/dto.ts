@@ -277,3 +277,16 @@ export const StartRunBody = z
   .object({ params: Params.optional(), timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().optional() })
   .strict();
 export type StartRunBody = z.infer<typeof StartRunBody>;
+
+/** Run counts for the dashboard: now, and per hour over a recent window. */
+export const RunStatsDto = z.object({
+  /** Start of the window (the top of the hour `hours` hours ago). */
+  since: IsoTime,
+  /** Runs queued or running right now. */
+  active: z.object({ queued: z.number().int(), running: z.number().int() }),
+  /** Runs that finished within the window, by outcome. */
+  finished: z.object({ succeeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int() }),
+  /** One bucket per hour, oldest first, by the hour the run finished in. */
+  hourly: z.array(z.object({ hour: IsoTime, succeeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })),
+});
+export type RunStatsDto = z.infer<typeof RunStatsDto>;

@@ -12,6 +12,9 @@ import {
   LoginBody,
   LoginResponse,
   RunDto,
+  RunStatsDto,
+  ScheduleFireDto,
+  ScheduleNextDto,
   StartRunBody,
   TokenDto,
   UpdateJobBody,
@@ -42,6 +45,9 @@ const schemas = {
   JobPage: page(JobDto),
   RunPage: page(RunDto),
   TokenPage: page(TokenDto),
+  RunStats: RunStatsDto,
+  ScheduleFirePage: page(ScheduleFireDto),
+  ScheduleNext: ScheduleNextDto,
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -130,6 +136,29 @@ const ops: Record<string, Record<string, Op>> = {
       params: [...pageParams, { name: 'jobId', in: 'query', schema: { type: 'string' } }, { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } }],
     },
   },
+  '/api/runs/stats': {
+    get: {
+      summary: 'Dashboard counts: runs queued and running now, and finished runs per hour over the last `hours` (default 24)',
+      tag: 'runs',
+      ok: [200, 'RunStats'],
+      errors: [400, 401],
+      params: [{ name: 'hours', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 744, default: 24 } }],
+    },
+  },
+  '/api/jobs/{id}/schedule/fires': {
+    get: { summary: "The job's due times and what became of each, latest first", tag: 'jobs', ok: [200, 'ScheduleFirePage'], errors: [400, 401, 404], params: [idParam('id'), ...pageParams] },
+  },
+  '/api/jobs/{id}/schedule/next': {
+    get: {
+      summary: 'The next due times (UTC and in the job zone)',
+      tag: 'jobs',
+      ok: [200, 'ScheduleNext'],
+      errors: [400, 401, 404],
+      params: [idParam('id'), { name: 'count', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 5 } }],
+    },
+  },
+  '/api/jobs/{id}/schedule/pause': { post: { summary: 'Pause the schedule, keeping its definition (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] } },
+  '/api/jobs/{id}/schedule/resume': { post: { summary: 'Resume the schedule (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] } },
   '/api/runs/{id}': { get: { summary: 'One run', tag: 'runs', ok: [200, 'Run'], errors: [401, 404], params: [idParam('id')] } },
   '/api/runs/{id}/logs': {
     get: {

@@ -25,6 +25,10 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
     ctx.body = toPage(rows, limit, toRunDto, (r) => [r.queued_at, r.id]);
   });
 
+  router.get('/stats', async (ctx) => {
+    ctx.body = await runs.stats(queryInt(ctx, 'hours', 24, 1, 24 * 31));
+  });
+
   router.get('/:id', async (ctx) => {
     ctx.body = toRunDto(await runs.findOrThrow(ctx.params.id!));
   });

@@ -1,4 +1,4 @@
-import { ApiError, isFinalStatus, type RunDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
 import { dequeueRun, isUuid, redisKeys, runStore, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
@@ -118,6 +118,38 @@ export function createRunsService(deps: AppDeps, jobs: JobsService) {
     },
 
     logs: (runId: string, after: number, limit: number) => runStore.logs(db.sql, runId, after, limit),
+
+    /** Counts for the dashboard: active runs now, and finished runs per hour over the last `hours` hours. */
+    async stats(hours: number): Promise<RunStatsDto> {
+      const [active, hourly] = await Promise.all([
+        db.sql<{ status: string; n: string }>(`select status, count(*) as n from runs where status in ('queued', 'running') group by status`),
+        db.sql<{ hour: string | Date; status: string; n: string }>(
+          `select date_trunc('hour', finished_at) as hour, status, count(*) as n from runs
+           where finished_at >= date_trunc('hour', now()) - (? - 1) * interval '1 hour'
+           group by 1, 2`,
+          [hours],
+        ),
+      ]);
+      const now = new Date();
+      now.setUTCMinutes(0, 0, 0);
+      const buckets = Array.from({ length: hours }, (_, i) => ({
+        hour: new Date(now.getTime() - (hours - 1 - i) * 3600_000).toISOString(),
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+      }));
+      const byHour = new Map(buckets.map((b) => [b.hour, b]));
+      const finished = { succeeded: 0, failed: 0, cancelled: 0 };
+      for (const row of hourly) {
+        const bucket = byHour.get(new Date(row.hour).toISOString());
+        const status = row.status as keyof typeof finished;
+        if (!bucket || !(status in finished)) continue;
+        bucket[status] += Number(row.n);
+        finished[status] += Number(row.n);
+      }
+      const count = (status: string) => Number(active.find((r) => r.status === status)?.n ?? 0);
+      return { since: buckets[0]!.hour, active: { queued: count('queued'), running: count('running') }, finished, hourly: buckets };
+    },
   };
 }
 

@@ -9,11 +9,16 @@ export const sleepHandler: JobHandler<ParamsOf<typeof sleepInfo>> = async (ctx) 
   while (Date.now() - started < totalMs) {
     const wait = Math.min(1000, totalMs - (Date.now() - started));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, wait);
-      ctx.signal.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(timer);
         reject(ctx.signal.reason);
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
+      if (ctx.signal.aborted) onAbort();
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
     });
     const elapsedMs = Date.now() - started;
     ctx.progress(Math.min(1, elapsedMs / totalMs));
