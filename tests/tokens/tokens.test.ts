@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type LiveSocket, type Stack, type TestUser } from '../support/stack';
 import { subscribe } from '../support/live';
+import { freePort, killServerProcesses, startServerProcess } from '../client/processes';
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
 });
-afterAll(() => stack.stop());
+afterAll(async () => {
+  await killServerProcesses();
+  await stack.stop();
+});
 
 /** A bound on waits, so a broken server fails the test instead of hanging it; never a pass/fail threshold. */
 const WAIT_MS = 10_000;
@@ -184,6 +188,25 @@ describe('API tokens', () => {
     expect((await stack.request('DELETE', `/api/tokens/${created.id}`, { token: user.token })).status).toBe(404);
     expect((await stack.request('DELETE', '/api/tokens/not-a-token-id', { token: user.token })).status).toBe(404);
   });
+
+  it('revoked on one server: its socket on another server process is dropped too', async () => {
+    const user = await stack.createUser();
+    const created = await createToken(user);
+    const other = await startServerProcess(stack.env, await freePort());
+    const { io } = await import('socket.io-client');
+    const socket: LiveSocket = io(other.url, { auth: { token: created.token }, transports: ['websocket'], forceNew: true });
+    try {
+      await connected(socket);
+      expect(await subscribe(socket, { topic: 'dashboard' })).toEqual({ ok: true });
+      const dropped = nextDisconnect(socket);
+      expect((await stack.request('DELETE', `/api/tokens/${created.id}`, { token: user.token })).status).toBe(204);
+      expect(await dropped).toBe('io server disconnect');
+      expect(await refusal(socket)).toBe('unauthorized');
+    } finally {
+      socket.disconnect();
+      await other.kill('SIGTERM');
+    }
+  }, 120_000);
 
   it("stop working while their user is disabled, with the user's sockets dropped", async () => {
     const user = await stack.createUser();
