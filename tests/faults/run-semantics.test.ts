@@ -22,7 +22,8 @@ async function runToEnd(jobId: string, body: Record<string, unknown> = {}) {
   await subscribe(socket, { topic: 'job', jobId });
   const run: RunDto = (await stack.request('POST', `/api/jobs/${jobId}/runs`, { token, body })).body;
   await subscribe(socket, { topic: 'run', runId: run.id, afterSeq: 0 });
-  const final = await watch.untilFinal(run.id, 40_000);
+  watch.seed((await stack.request('GET', `/api/runs/${run.id}`, { token })).body);
+  const final = await watch.untilFinal(run.id, 60_000);
   const logs = (await stack.request('GET', `/api/runs/${run.id}/logs?limit=5000`, { token })).body.items as LogLineDto[];
   socket.disconnect();
   return { run, final, updates: watch.updates(run.id), logs };

@@ -34,7 +34,7 @@ async function watchJob(jobId: string) {
   return { watch, start };
 }
 
-describe('worker processes', () => {
+describe('worker processes', { timeout: 240_000 }, () => {
   it('a worker killed with SIGKILL mid-run: the run is retried on another worker, counting an attempt', async () => {
     const a = await worker('fault-a');
     const job = await createJob('shell', { script: 'if [ "$JOBFLOW_ATTEMPT" = 1 ]; then echo first; sleep 60; fi; echo "done on attempt $JOBFLOW_ATTEMPT"' }, { maxAttempts: 2 });
@@ -47,7 +47,7 @@ describe('worker processes', () => {
     expect(await workerOf(run.id)).toBe('fault-a');
     await a.kill();
     const b = await worker('fault-b');
-    const final = await watch.untilFinal(run.id, 30_000).catch(async (e) => {
+    const final = await watch.untilFinal(run.id).catch(async (e) => {
       console.log(b.output());
       throw e;
     });
@@ -66,7 +66,7 @@ describe('worker processes', () => {
     await watch.untilStatus(run.id, 'running');
     await until(async () => (await workerOf(run.id)) === 'fault-c', 'the run to be on fault-c');
     await c.kill();
-    const final = await watch.untilFinal(run.id, 30_000);
+    const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('worker_lost');
   });
@@ -101,7 +101,7 @@ describe('worker processes', () => {
     await until(async () => (await workerOf(run.id)) === 'fault-d', 'the run to be on fault-d');
     const requested = Date.now();
     expect((await stack.request('POST', `/api/runs/${run.id}/cancel`, { token })).status).toBe(202);
-    const final = await watch.untilFinal(run.id, 10_000);
+    const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('cancelled');
     expect(Date.now() - requested).toBeLessThan(5000);
     await d.stop();
@@ -122,7 +122,7 @@ describe('worker processes', () => {
     const requeued = await l.watch.until(longRun.id, (r) => r.status === 'queued' && r.attempt === 2, 'handed back');
     expect(requeued.maxAttempts).toBe(2);
     await worker('fault-f');
-    const final = await l.watch.untilFinal(longRun.id, 30_000);
+    const final = await l.watch.untilFinal(longRun.id);
     expect(final.status).toBe('succeeded');
   });
 });

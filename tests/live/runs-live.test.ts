@@ -27,6 +27,7 @@ describe('live runs', () => {
     const late = stack.connect(token);
     const lateWatch = collectRun(late);
     expect(await subscribe(late, { topic: 'run', runId: run.id, afterSeq: 0 })).toEqual({ ok: true });
+    lateWatch.seed((await stack.request('GET', `/api/runs/${run.id}`, { token })).body);
     await lateWatch.untilFinal(run.id);
     const lines = await lateWatch.linesUntil(run.id, 3000);
     expect(lines.map((l: LogLineDto) => l.seq)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
@@ -43,6 +44,7 @@ describe('live runs', () => {
     const socket = stack.connect(token);
     const watch = collectRun(socket);
     await subscribe(socket, { topic: 'run', runId: run.id });
+    watch.seed((await stack.request('GET', `/api/runs/${run.id}`, { token })).body);
     await watch.untilFinal(run.id);
     const late = stack.connect(token);
     const lateWatch = collectRun(late);
@@ -92,7 +94,7 @@ describe('live runs', () => {
     const requested = Date.now();
     const res = await stack.request('POST', `/api/runs/${first.id}/cancel`, { token });
     expect(res.status).toBe(202);
-    const final = await watch.untilFinal(first.id, 10_000);
+    const final = await watch.untilFinal(first.id);
     expect(final.status).toBe('cancelled');
     expect(Date.now() - requested).toBeLessThan(5000);
     expect(watch.lines(first.id).map((l) => l.text)).not.toContain('never');
@@ -122,6 +124,7 @@ describe('live runs', () => {
     const watch = collectRun(socket);
     const run = await startRun(job.id);
     await subscribe(socket, { topic: 'run', runId: run.id, afterSeq: 0 });
+    watch.seed((await stack.request('GET', `/api/runs/${run.id}`, { token })).body);
     const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('succeeded');
     const stored = (await stack.request('GET', `/api/runs/${run.id}/logs`, { token })).body.items as LogLineDto[];

@@ -5,7 +5,7 @@ import type { LiveSocket } from './stack';
 export const subscribe = (socket: LiveSocket, topic: Topic | Record<string, unknown>): Promise<Ack> =>
   new Promise((resolve) => socket.emit('subscribe', topic as Topic, resolve));
 
-const waitFor = async <T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> => {
+const waitFor = async <T>(check: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -37,6 +37,10 @@ export function collectRun(socket: LiveSocket) {
   const latest = (runId: string) => (updates.get(runId) ?? []).reduce<RunDto | undefined>((a, b) => (!a || b.version > a.version ? b : a), undefined);
   const sorted = (runId: string) => [...(lines.get(runId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   return {
+    /** Adds a snapshot read over REST, as a client does right after subscribing (the run may have moved on before). */
+    seed(run: RunDto) {
+      updates.set(run.id, [...(updates.get(run.id) ?? []), run]);
+    },
     updates: (runId: string) => updates.get(runId) ?? [],
     latest,
     /** Every line received, repeats included, in arrival order. */

@@ -54,7 +54,7 @@ export function spawnTs(entry: string, env: Record<string, string>, name = entry
 }
 
 /** Waits until `check` resolves true (polling a process's readiness, not a product behaviour). */
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await Promise.resolve(check()).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
