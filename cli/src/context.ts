@@ -27,12 +27,15 @@ export interface Context {
 export interface ContextIo {
   env: CliEnv;
   o: Output;
-  stdin: NodeJS.ReadStream;
+  /** Opened only when a command reads stdin. */
+  stdin: () => NodeJS.ReadStream;
 }
 
 /** Builds the context and returns it with `dispose`, which closes every client it made. */
-export function createContext({ env, o, stdin }: ContextIo): { ctx: Context; dispose(): void } {
+export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: Context; dispose(): void } {
   const clients: JobflowClient[] = [];
+  let input: NodeJS.ReadStream | null = null;
+  const stdin = () => (input ??= openStdin());
   let stored: Promise<StoredConfig | null> | null = null;
   let lines: AsyncIterator<string> | null = null;
   const interruptHandlers = new Set<() => void>();
@@ -63,16 +66,16 @@ export function createContext({ env, o, stdin }: ContextIo): { ctx: Context; dis
     },
     anonymousClient: (url) => track(createClient({ url })),
     async prompt(question, options = {}) {
-      if (stdin.isTTY) return options.isSecret ? readSecret(stdin, o.err, question) : readVisible(stdin, o.err, question);
+      if (stdin().isTTY) return options.isSecret ? readSecret(stdin(), o.err, question) : readVisible(stdin(), o.err, question);
       // Piped answers, one per line; the questions would only clutter stderr.
-      lines ??= createInterface({ input: stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
+      lines ??= createInterface({ input: stdin(), crlfDelay: Infinity })[Symbol.asyncIterator]();
       const next = await lines.next();
       if (next.done) throw new UsageError(`stdin ended before the answer to "${question.trim()}"`);
       return next.value;
     },
     async readStdin() {
       const chunks: Buffer[] = [];
-      for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+      for await (const chunk of stdin()) chunks.push(Buffer.from(chunk as Buffer));
       return Buffer.concat(chunks).toString('utf8');
     },
     onInterrupt(handler) {
@@ -98,7 +101,7 @@ export function createContext({ env, o, stdin }: ContextIo): { ctx: Context; dis
       interruptHandlers.clear();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      stdin.pause();
+      input?.pause();
     },
   };
 }

@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const { ctx, dispose } = createContext({ env, o, stdin: process.stdin });
+  const { ctx, dispose } = createContext({ env, o, stdin: () => process.stdin });
   const isJson = rest.includes('--json');
   try {
     return await command.run(ctx, rest);

@@ -1,5 +1,5 @@
 import type { JobDto, LogLineDto, RunDto, RunStatus } from '@jobflow/shared';
-import { ApiClientError, isApiClientError, type JobflowClient } from '@jobflow/shared/client';
+import { ApiClientError, isApiClientError, isFinalStatus, type JobflowClient } from '@jobflow/shared/client';
 import { UsageError } from './args';
 import type { Context } from './context';
 import { EXIT, exitCodeOf } from './exit-codes';
@@ -7,8 +7,6 @@ import { formatDuration, note, paintStatus, printJson, type Output } from './out
 import { textPathsOf, type TextPathCheck } from './params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
-export const isFinal = (status: RunStatus) => FINAL.includes(status);
 
 /** A job by its id, or else by its exact name (which must then be unique). */
 export async function findJob(client: JobflowClient, ref: string): Promise<JobDto> {
@@ -112,7 +110,7 @@ export async function followToEnd(ctx: Context, client: JobflowClient, runId: st
         printLogLine(o, event.line);
       } else if (event.run.status !== shownStatus) {
         shownStatus = event.run.status;
-        if (!options.isQuiet && !isFinal(shownStatus)) note(o, describeRun(o, event.run));
+        if (!options.isQuiet && !isFinalStatus(shownStatus)) note(o, describeRun(o, event.run));
       }
     }
   } finally {
@@ -122,7 +120,7 @@ export async function followToEnd(ctx: Context, client: JobflowClient, runId: st
   const stop = state.stopped;
   if (stop?.why === 'refused') throw stop.error;
   const run = follow.run;
-  if (stop?.why === 'interrupted' || !run || !isFinal(run.status)) {
+  if (stop?.why === 'interrupted' || !run || !isFinalStatus(run.status)) {
     if (!options.isQuiet) note(o, `stopped following; the run goes on (stop it with: jobflow cancel ${runId})`);
     return EXIT.cancelled;
   }
