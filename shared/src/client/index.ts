@@ -8,7 +8,7 @@ import type { ApiClientError } from './client-error';
 export { ApiClientError, isApiClientError, type ClientErrorCode } from './client-error';
 export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
 export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers } from './live';
-export type { ClientOptions, HealthStatus, JobInput, JobListQuery, LogQuery, PageQuery, RestApi, RunListQuery, TokenListQuery } from './rest';
+export type { ClientOptions, HealthStatus, JobInput, JobListQuery, LogQuery, PageQuery, RestApi, RunListQuery, RunStatsQuery, ScheduleNextQuery, TokenListQuery } from './rest';
 export type { Watch, WatchEvent, WatchOptions } from './watch';
 export { createAsyncQueue, type AsyncQueue } from './async-queue';
 
@@ -65,7 +65,18 @@ export function createClient(options: ClientOptions): JobflowClient {
 }
 
 // Browser-safe runtime helpers of the contract, so a browser bundle needs nothing else from shared.
-export { FINAL_STATUSES, LOG_STREAMS, RUN_STATUSES, TRIGGER_KINDS, isFinalStatus } from '../dto';
+export {
+  DEFAULT_SCHEDULE_POLICY,
+  FINAL_STATUSES,
+  LOG_STREAMS,
+  NOTIFICATION_EVENTS,
+  RUN_STATUSES,
+  SCHEDULE_FIRE_OUTCOMES,
+  SCHEDULE_MISSED_POLICIES,
+  SCHEDULE_OVERLAP_POLICIES,
+  TRIGGER_KINDS,
+  isFinalStatus,
+} from '../dto';
 // The contract's types, so a browser imports everything from this one entry.
 export type * from '../dto';
 export type * from '../errors';

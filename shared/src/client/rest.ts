@@ -6,6 +6,9 @@ import {
   LogPageDto,
   LoginResponse,
   RunDto,
+  RunStatsDto,
+  ScheduleFireDto,
+  ScheduleNextDto,
   TokenDto,
   UserDto,
   type CreateTokenBody,
@@ -48,6 +51,14 @@ export interface RunListQuery extends PageQuery {
 export interface TokenListQuery extends PageQuery {
   /** Admins only: another user's id, or `all` for every user's tokens. */
   userId?: string;
+}
+export interface RunStatsQuery {
+  /** The window: this many hourly buckets ending with the current hour, 1..744 (server default 24). */
+  hours?: number;
+}
+export interface ScheduleNextQuery {
+  /** How many due times, 1..100 (server default 5). */
+  count?: number;
 }
 export interface LogQuery {
   /** Lines with `seq > after`; default 0. */
@@ -248,10 +259,24 @@ export function createRestApi(t: Transport) {
       delete: (id: string): Promise<void> => t.request('DELETE', `/api/jobs/${seg(id)}`, NoContent) as Promise<void>,
       /** `POST /api/jobs/:id/runs`: a new run in `queued`; `params` replaces the job's params for this run only. */
       run: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/jobs/${seg(id)}/runs`, RunDto, { body }),
+      /** A job's schedule; the schedule itself is set with `create` / `update`. */
+      schedule: {
+        /** `GET /api/jobs/:id/schedule/fires`: every due time and what became of it, latest first. */
+        fires: (id: string, query: PageQuery = {}): Promise<Page<ScheduleFireDto>> =>
+          t.request('GET', `/api/jobs/${seg(id)}/schedule/fires`, pageOf(ScheduleFireDto), { query: { ...query } }),
+        /** `GET /api/jobs/:id/schedule/next`: the coming due times (none while paused or unscheduled). */
+        next: (id: string, query: ScheduleNextQuery = {}) => t.request('GET', `/api/jobs/${seg(id)}/schedule/next`, ScheduleNextDto, { query: { ...query } }),
+        /** `POST /api/jobs/:id/schedule/pause`: keeps the schedule but starts nothing until resumed; `409` without a schedule. */
+        pause: (id: string) => t.request('POST', `/api/jobs/${seg(id)}/schedule/pause`, JobDto, { body: {} }),
+        /** `POST /api/jobs/:id/schedule/resume`: due times count again from now (those while paused are not recorded). */
+        resume: (id: string) => t.request('POST', `/api/jobs/${seg(id)}/schedule/resume`, JobDto, { body: {} }),
+      },
     },
     runs: {
       list: (query: RunListQuery = {}): Promise<Page<RunDto>> => t.request('GET', '/api/runs', pageOf(RunDto), { query: { ...query } }),
       get: (id: string) => t.request('GET', `/api/runs/${seg(id)}`, RunDto),
+      /** `GET /api/runs/stats`: runs queued and running now, and finished runs per hour over the window, by outcome. */
+      stats: (query: RunStatsQuery = {}) => t.request('GET', '/api/runs/stats', RunStatsDto, { query: { ...query } }),
       /** Lines with `seq > after`, ascending. */
       logs: (id: string, query: LogQuery = {}) => t.request('GET', `/api/runs/${seg(id)}/logs`, LogPageDto, { query: { ...query } }),
       /** URL of the whole log as text/plain; it needs the bearer token, so fetch it with `logsText`. */
