@@ -15,8 +15,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const HOUR = 3600_000;
-
 async function createJob(body: Record<string, unknown>): Promise<{ id: string; [k: string]: unknown }> {
   const res = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { type: 'sleep', params: { seconds: 0 }, ...body } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);

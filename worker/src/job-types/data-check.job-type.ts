@@ -6,8 +6,7 @@ import { DATA_CHECK_RULES, RowRules, type DataCheckRule } from './data-check-rul
 import { NonRetryableError, type JobContext, type JobHandler } from './job-handler';
 import { sendRequest, type HttpAccessOptions } from './http-request';
 
-const dataCheckInfo = jobTypeInfos['data-check'];
-export type DataCheckParams = ParamsOf<typeof dataCheckInfo>;
+export type DataCheckParams = ParamsOf<(typeof jobTypeInfos)['data-check']>;
 
 /** What a data check leaves as the run's result, whether it passed or failed. */
 export interface DataCheckSummary extends Record<string, unknown> {
