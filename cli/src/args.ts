@@ -20,11 +20,7 @@ export const COMMON_OPTIONS = {
  * `node:util` parseArgs in strict mode, with its errors turned into usage
  * errors and the number of positionals checked.
  */
-export function parseCommandArgs<O extends Options>(
-  argv: string[],
-  options: O,
-  positionals: { min: number; max: number; names: string },
-) {
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, positionals: { min: number; max: number; names: string }) {
   const config = {
     args: argv,
     options: { ...COMMON_OPTIONS, ...options } as typeof COMMON_OPTIONS & O,

@@ -106,7 +106,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(ctx, rest);
   } catch (error) {
-    const url = await ctx.connection().then((c) => c.url, () => null);
+    const url = await ctx.connection().then(
+      (c) => c.url,
+      () => null,
+    );
     return reportError(o, command, error, isJson, url);
   } finally {
     dispose();

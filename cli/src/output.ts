@@ -29,7 +29,7 @@ const sgr =
 const plain: Paint = (text) => text;
 
 export function colorsFor(sink: TextSink, env: CliEnv): Colors {
-  const isEnabled = env.isNoColor ? false : env.forceColor ?? (sink.isTTY === true && !env.isDumbTerminal);
+  const isEnabled = env.isNoColor ? false : (env.forceColor ?? (sink.isTTY === true && !env.isDumbTerminal));
   const pick = (paint: Paint) => (isEnabled ? paint : plain);
   return {
     isEnabled,
@@ -64,7 +64,6 @@ export const printJson = (o: Output, value: unknown) => o.out.write(JSON.stringi
 /** A note from the command itself (not run output), on stderr. */
 export const note = (o: Output, text: string) => o.err.write(`${o.ec.dim('jobflow:')} ${text}\n`);
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 const visibleLength = (text: string) => [...text.replace(ANSI, '')].length;
 

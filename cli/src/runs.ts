@@ -57,7 +57,9 @@ export function describeRun(o: Output, run: RunDto): string {
   const what = `run ${c.bold(run.id)} of ${run.jobName}`;
   switch (run.status) {
     case 'queued':
-      return run.attempt > 1 ? `${what} ${paintStatus(c, run.status)} for attempt ${run.attempt} of ${run.maxAttempts}` : `${what} ${paintStatus(c, run.status)}`;
+      return run.attempt > 1
+        ? `${what} ${paintStatus(c, run.status)} for attempt ${run.attempt} of ${run.maxAttempts}`
+        : `${what} ${paintStatus(c, run.status)}`;
     case 'running':
       return `${what} ${paintStatus(c, run.status)}${run.maxAttempts > 1 ? ` (attempt ${run.attempt} of ${run.maxAttempts})` : ''}`;
     case 'succeeded':

@@ -127,7 +127,23 @@ describe('jobflow run --follow', () => {
 describe('jobflow job create and run --param', () => {
   it('reads values as JSON when they parse, nests dotted keys, and keeps text where the type wants text', async () => {
     const created = await jobflow(
-      ['job', 'create', '--type', 'shell', '--name', 'cli greet', '--param', 'script=echo "$GREETING, $WHO ($PORT)"', '--param', 'env.GREETING=hello', '--param', 'env.WHO=world', '--param', 'env.PORT=8080', '--json'],
+      [
+        'job',
+        'create',
+        '--type',
+        'shell',
+        '--name',
+        'cli greet',
+        '--param',
+        'script=echo "$GREETING, $WHO ($PORT)"',
+        '--param',
+        'env.GREETING=hello',
+        '--param',
+        'env.WHO=world',
+        '--param',
+        'env.PORT=8080',
+        '--json',
+      ],
       { env },
     );
     expect(created.code, created.stderr).toBe(0);
@@ -150,7 +166,11 @@ describe('jobflow job create and run --param', () => {
     await writeFile(file, JSON.stringify({ script: 'echo "$A-$B"', env: { A: 'from file', B: 'from file' } }));
     const created = await jobflow(['job', 'create', '--type', 'shell', '--name', 'cli filed', '--params-file', file, '--param', 'env.B=from flag'], { env });
     expect(created.code, created.stderr).toBe(0);
-    expect(await jobflow(['run', created.stdout.trim(), '--follow', '--quiet'], { env })).toMatchObject({ code: 0, stdout: 'from file-from flag\n', stderr: '' });
+    expect(await jobflow(['run', created.stdout.trim(), '--follow', '--quiet'], { env })).toMatchObject({
+      code: 0,
+      stdout: 'from file-from flag\n',
+      stderr: '',
+    });
   });
 
   it("reports the server's validation errors with their paths, exit 3", async () => {
@@ -184,7 +204,7 @@ describe('jobflow watch --json', () => {
     expect(updates.map((r) => r.version)).toEqual([...updates.map((r) => r.version)].sort((a, b) => a - b));
   });
 
-  it('with --job, prints only that job\'s events', async () => {
+  it("with --job, prints only that job's events", async () => {
     const mine = await api.jobs.create({ name: 'cli watched mine', type: 'sleep', params: { seconds: 0 } });
     const other = await api.jobs.create({ name: 'cli watched other', type: 'sleep', params: { seconds: 0 } });
     const watcher = startJobflow(['watch', '--job', 'cli watched mine', '--json'], { env });
@@ -197,7 +217,11 @@ describe('jobflow watch --json', () => {
     expect(result.code).toBe(0);
     const jobIds = parseLines(result.stdout).map((e) => e.run?.jobId ?? e.job?.id);
     expect(new Set(jobIds)).toEqual(new Set([mine.id]));
-    expect(parseLines(result.stdout).filter((e) => e.run?.id === run.id).map((e) => e.run.status)).toEqual(['queued', 'running', 'succeeded']);
+    expect(
+      parseLines(result.stdout)
+        .filter((e) => e.run?.id === run.id)
+        .map((e) => e.run.status),
+    ).toEqual(['queued', 'running', 'succeeded']);
   });
 
   it('prints aligned human lines without --json', async () => {

@@ -38,7 +38,7 @@ describe('--param values', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('merge over a job\'s params key by key', () => {
+  it("merge over a job's params key by key", () => {
     expect(mergeParams({ script: 's', env: { A: '1', B: '2' } }, { env: { B: '3' } })).toEqual({ script: 's', env: { A: '1', B: '3' } });
     expect(mergeParams({ list: [1, 2] }, { list: [3] })).toEqual({ list: [3] });
   });

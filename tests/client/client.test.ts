@@ -134,7 +134,15 @@ describe('typed client: jobs and runs', () => {
 
   it('creates, finds, updates and deletes jobs, with typed errors', async () => {
     const job = await admin.jobs.create({ name: 'typed job alpha', type: 'sleep', params: { seconds: 0 } });
-    expect(job).toMatchObject({ name: 'typed job alpha', type: 'sleep', params: { seconds: 0 }, maxAttempts: 1, schedule: null, lastRun: null, ownerId: stack.admin.id });
+    expect(job).toMatchObject({
+      name: 'typed job alpha',
+      type: 'sleep',
+      params: { seconds: 0 },
+      maxAttempts: 1,
+      schedule: null,
+      lastRun: null,
+      ownerId: stack.admin.id,
+    });
     expect(await admin.jobs.get(job.id)).toEqual(job);
     expect((await admin.jobs.list({ q: 'job alpha' })).items.map((j) => j.id)).toEqual([job.id]);
     expect((await admin.jobs.list({ type: 'sleep', limit: 200 })).items.every((j) => j.type === 'sleep')).toBe(true);
@@ -160,7 +168,11 @@ describe('typed client: jobs and runs', () => {
   });
 
   it('runs a job, reads its log three ways, reruns it and refuses to cancel a finished run', async () => {
-    const job = await admin.jobs.create({ name: 'typed echo', type: 'shell', params: { script: 'echo "hello $WHO"; echo "to stderr" >&2', env: { WHO: 'world' } } });
+    const job = await admin.jobs.create({
+      name: 'typed echo',
+      type: 'shell',
+      params: { script: 'echo "hello $WHO"; echo "to stderr" >&2', env: { WHO: 'world' } },
+    });
     const run = await admin.jobs.run(job.id);
     expect(run).toMatchObject({ jobId: job.id, jobName: 'typed echo', status: 'queued', attempt: 1, trigger: { kind: 'api', userId: stack.admin.id } });
     expect(await admin.runs.get(run.id)).toMatchObject({ id: run.id });

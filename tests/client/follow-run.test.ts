@@ -51,7 +51,12 @@ function liveCounter(client: JobflowClient) {
     states.push(state);
     if (state === 'live') lives += 1;
   });
-  return { states, get lives() { return lives; } };
+  return {
+    states,
+    get lives() {
+      return lives;
+    },
+  };
 }
 
 /**
@@ -86,7 +91,7 @@ async function followThrough(client: JobflowClient, runId: string, stopFile: str
 
 async function expectEveryLineOnceInOrder(client: JobflowClient, runId: string, lines: LogLineDto[]) {
   const stored: LogLineDto[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await client.runs.logs(runId, { after, limit: 5000 });
     if (page.items.length === 0) break;
     stored.push(...page.items);

@@ -51,7 +51,8 @@ const connected = (socket: LiveSocket) =>
     'the socket to connect',
   );
 
-const nextDisconnect = (socket: LiveSocket) => within(new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason))), 'the socket to be disconnected');
+const nextDisconnect = (socket: LiveSocket) =>
+  within(new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason))), 'the socket to be disconnected');
 
 /** Tries to connect again and returns the connect_error message the server answers with. */
 const refusal = (socket: LiveSocket) => {
@@ -113,8 +114,13 @@ describe('API tokens', () => {
     const socket = stack.connect(token);
     await connected(socket);
     expect(await subscribe(socket, { topic: 'dashboard' })).toEqual({ ok: true });
-    const seen = within(new Promise<{ name: string }>((resolve) => socket.on('job:updated', (job) => job.name === 'seen by token' && resolve(job))), 'job:updated');
-    expect((await stack.request('POST', '/api/jobs', { token: user.token, body: { name: 'seen by token', type: 'sleep', params: { seconds: 0 } } })).status).toBe(201);
+    const seen = within(
+      new Promise<{ name: string }>((resolve) => socket.on('job:updated', (job) => job.name === 'seen by token' && resolve(job))),
+      'job:updated',
+    );
+    expect(
+      (await stack.request('POST', '/api/jobs', { token: user.token, body: { name: 'seen by token', type: 'sleep', params: { seconds: 0 } } })).status,
+    ).toBe(201);
     expect((await seen).name).toBe('seen by token');
 
     const bad = await me('jf_not-a-real-token');
@@ -138,7 +144,10 @@ describe('API tokens', () => {
 
   it('refuse an expiry in the past, and stop working at their expiry, sockets included', async () => {
     const user = await stack.createUser();
-    const past = await stack.request('POST', '/api/tokens', { token: user.token, body: { name: 'old', expiresAt: new Date(Date.now() - 60_000).toISOString() } });
+    const past = await stack.request('POST', '/api/tokens', {
+      token: user.token,
+      body: { name: 'old', expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    });
     expect(past.status).toBe(422);
     expect(past.body.error.code).toBe('validation_failed');
     expect(past.body.error.details).toEqual([expect.objectContaining({ path: '/expiresAt' })]);
@@ -179,7 +188,10 @@ describe('API tokens', () => {
     expect(await refusal(tokenSocket)).toBe('unauthorized');
 
     expect(sessionSocket.connected).toBe(true);
-    const seen = within(new Promise<string>((resolve) => sessionSocket.on('job:updated', (job) => job.name === 'after revoke' && resolve(job.name))), 'job:updated');
+    const seen = within(
+      new Promise<string>((resolve) => sessionSocket.on('job:updated', (job) => job.name === 'after revoke' && resolve(job.name))),
+      'job:updated',
+    );
     await stack.request('POST', '/api/jobs', { token: user.token, body: { name: 'after revoke', type: 'sleep', params: { seconds: 0 } } });
     expect(await seen).toBe('after revoke');
 
@@ -227,14 +239,14 @@ describe('API tokens', () => {
     expect((await me(created.token)).status).toBe(200);
   });
 
-  it("stop working when their user is deleted", async () => {
+  it('stop working when their user is deleted', async () => {
     const user = await stack.createUser();
     const created = await createToken(user);
     expect((await stack.request('DELETE', `/api/users/${user.id}`, { token: stack.admin.token })).status).toBe(204);
     expect((await me(created.token)).status).toBe(401);
   });
 
-  it("can be listed and revoked by an admin for any user", async () => {
+  it('can be listed and revoked by an admin for any user', async () => {
     const user = await stack.createUser();
     const created = await createToken(user, { name: 'users token' });
 
@@ -255,7 +267,7 @@ describe('API tokens', () => {
     expect(await dropped).toBe('io server disconnect');
   });
 
-  it("cannot be listed or revoked by another user", async () => {
+  it('cannot be listed or revoked by another user', async () => {
     const owner = await stack.createUser();
     const other = await stack.createUser();
     const created = await createToken(owner);

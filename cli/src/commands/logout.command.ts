@@ -29,7 +29,11 @@ Options:
       } catch (error) {
         // Already revoked (401/404) is fine; anything else leaves a working token behind: say so.
         const status = (error as { status?: number }).status;
-        if (status !== 401 && status !== 404) note(ctx.o, `could not revoke the token on ${stored.url} (${(error as Error).message}); revoke it in the UI or with "jobflow tokens revoke ${stored.tokenId}"`);
+        if (status !== 401 && status !== 404)
+          note(
+            ctx.o,
+            `could not revoke the token on ${stored.url} (${(error as Error).message}); revoke it in the UI or with "jobflow tokens revoke ${stored.tokenId}"`,
+          );
       } finally {
         client.close();
       }

@@ -88,7 +88,12 @@ async function overrideParams(ctx: Context, client: JobflowClient, type: string,
   return applyAssignments(assignments, base, assignments.length ? await textPathsOfType(client, type) : undefined);
 }
 
-async function reportStarted(ctx: Context, client: JobflowClient, run: RunDto, options: { isFollow: boolean; isJson: boolean; isQuiet: boolean }): Promise<number> {
+async function reportStarted(
+  ctx: Context,
+  client: JobflowClient,
+  run: RunDto,
+  options: { isFollow: boolean; isJson: boolean; isQuiet: boolean },
+): Promise<number> {
   if (!options.isFollow) {
     if (options.isJson) printJson(ctx.o, run);
     else {

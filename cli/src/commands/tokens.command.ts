@@ -66,7 +66,10 @@ async function create(ctx: Context, argv: string[]): Promise<number> {
   if (values.json) printJson(ctx.o, created);
   else {
     ctx.o.out.write(created.token + '\n');
-    note(ctx.o, `created token "${created.name}" (id ${created.id}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}); copy it now: it is not shown again`);
+    note(
+      ctx.o,
+      `created token "${created.name}" (id ${created.id}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}); copy it now: it is not shown again`,
+    );
   }
   return EXIT.ok;
 }
