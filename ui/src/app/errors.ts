@@ -35,6 +35,12 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^must NOT have additional properties$/, () => t('validation.additional')],
   [/^property name must be valid$/, () => t('validation.propertyName')],
   [/^must NOT have duplicate items/, () => t('validation.unique')],
+  // The server's own words for job fields outside the params schema.
+  [/^is required\b/, () => t('validation.required')],
+  [/^must have at least (\d+) characters$/, (m) => t('validation.minLength', { n: m[1] ?? '' })],
+  [/^must be an http\(s\) URL$/, () => t('validation.httpUrl')],
+  [/^Invalid email address$/, () => t('validation.email')],
+  [/^Too small: expected array to have >=?(\d+) items?$/, (m) => (m[1] === '1' ? t('validation.pickOne') : t('validation.minItems', { n: m[1] ?? '' }))],
 ];
 
 /** Ajv's English message for a field, in the user's language when it is a known one. */

@@ -10,15 +10,13 @@ import { RunsTable } from '../components/runs-table';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
 import { formatNumber, t } from '../i18n/i18n';
-import { isAdmin } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRuns } from '../stores/runs.store';
-import { loadUsers } from '../stores/users.store';
 import { RunsChart } from './runs-chart';
-import { createRunStats } from './run-stats';
+import { createRunStats, WINDOW_HOURS } from './run-stats';
 
 const isStatus = (value: string | null): value is RunStatus => value !== null && (RUN_STATUSES as readonly string[]).includes(value);
 
@@ -42,9 +40,14 @@ export default function DashboardScreen() {
     fetchPage: (cursor, limit) => client.runs.list({ status: status() ?? undefined, cursor, limit }),
     store: upsertRuns,
   });
-  const stats = createRunStats((query) => client.runs.list(query));
   const [statsError, setStatsError] = createSignal<unknown>(null);
-  const loadStats = () => stats.load().then(() => setStatsError(null), setStatsError);
+  const stats = createRunStats({
+    fetchStats: () => client.runs.stats({ hours: WINDOW_HOURS }),
+    stored: (id) => runs[id],
+    onRefetchError: setStatsError,
+  });
+  onCleanup(() => stats.dispose());
+  const loadStats = (hasMissedEvents = false) => stats.load(hasMissedEvents).then(() => setStatsError(null), setStatsError);
 
   createEffect(on([q, type], () => void jobList.reload(), { defer: false }));
   createEffect(on(status, () => void runList.reload(), { defer: false }));
@@ -62,7 +65,6 @@ export default function DashboardScreen() {
 
   onCleanup(
     onStoreEvents((events) => {
-      const fresh = [];
       for (const event of events) {
         if (event.type === 'job-deleted') jobList.remove(event.id);
         else if (event.type === 'job') {
@@ -70,7 +72,6 @@ export default function DashboardScreen() {
             jobList.insert(event.job.id, (a, b) => (jobs[a]?.createdAt ?? '') > (jobs[b]?.createdAt ?? ''));
           }
         } else {
-          fresh.push(event.run);
           const wanted = status();
           if (!runList.has(event.run.id) && (!wanted || event.run.status === wanted)) {
             runList.insert(event.run.id, (a, b) => {
@@ -81,22 +82,25 @@ export default function DashboardScreen() {
           }
         }
       }
-      stats.apply(fresh);
     }),
   );
 
   onMount(() => {
     void loadJobTypes().catch(() => undefined);
     void loadStats();
-    if (isAdmin()) void loadUsers().catch(() => undefined);
     const subscription = client.subscribe(
       { topic: 'dashboard' },
       {
         ...storeHandlers,
+        onRunUpdated: (run) => {
+          // In arrival order, before the stores move: the stats need each transition.
+          stats.noteRun(run);
+          storeHandlers.onRunUpdated(run);
+        },
         onRefetch: () => {
           void jobList.reload(true);
           void runList.reload(true);
-          void loadStats();
+          void loadStats(true);
         },
       },
     );
@@ -117,16 +121,13 @@ export default function DashboardScreen() {
 
       <section class="cards" aria-label={t('dashboard.counts')}>
         <div class="count-cards">
-          <CountCard status="running" label={t('dashboard.running')} value={counts().running} />
-          <CountCard status="queued" label={t('dashboard.queued')} value={counts().queued} />
-          <CountCard status="failed" label={t('dashboard.failed24h')} value={counts().failed} />
+          <CountCard status="running" label={t('dashboard.running')} value={stats.isLoaded() ? counts().running : null} />
+          <CountCard status="queued" label={t('dashboard.queued')} value={stats.isLoaded() ? counts().queued : null} />
+          <CountCard status="failed" label={t('dashboard.failed24h')} value={stats.isLoaded() ? counts().failed : null} />
         </div>
         <div class="card chart-card">
           <h2 class="card-title">{t('chart.title')}</h2>
           <RunsChart buckets={buckets()} />
-          <Show when={stats.isPartial()}>
-            <p class="muted small">{t('dashboard.partialStats')}</p>
-          </Show>
           <Show when={statsError()}>
             {(error) => (
               <p class="error small" role="alert">
@@ -174,6 +175,14 @@ export default function DashboardScreen() {
                       <tr data-job-id={id}>
                         <td>
                           <Link href={`/jobs/${encodeURIComponent(id)}`}>{job().name}</Link>
+                          <Show when={job().schedule}>
+                            {(schedule) => (
+                              <span class="tag" classList={{ 'tag-paused': job().schedulePaused }} title={`${schedule().cron} (${schedule().timezone})`}>
+                                <span aria-hidden="true">{job().schedulePaused ? '⏸ ' : '⏱ '}</span>
+                                {job().schedulePaused ? t('jobs.schedulePaused') : t('jobs.scheduled')}
+                              </span>
+                            )}
+                          </Show>
                         </td>
                         <td>{jobTypeTitle(job().type)}</td>
                         <td>
@@ -222,10 +231,10 @@ export default function DashboardScreen() {
   );
 }
 
-function CountCard(props: { status: RunStatus; label: string; value: number }) {
+function CountCard(props: { status: RunStatus; label: string; value: number | null }) {
   return (
-    <Link href={`/?status=${props.status}`} class={`card count-card count-${props.status}`}>
-      <span class="count-value">{formatNumber(props.value)}</span>
+    <Link href={`/?status=${props.status}`} class={`card count-card count-${props.status}`} aria-busy={props.value === null ? 'true' : undefined}>
+      <span class="count-value">{props.value === null ? '—' : formatNumber(props.value)}</span>
       <span class="count-text">
         <StatusBadge status={props.status} />
         <span class="count-label">{props.label}</span>

@@ -1,17 +1,15 @@
 import { createSignal } from 'solid-js';
-import type { Page, RunDto, RunStatus } from '@jobflow/shared/client';
+import type { RunDto, RunStatsDto, RunStatus } from '@jobflow/shared/client';
+import { createFrameQueue } from '../app/frame-queue';
 
 export const HOUR_MS = 3_600_000;
 export const WINDOW_HOURS = 24;
-const PAGE_LIMIT = 200;
-/** How many runs of the last 24 h the dashboard reads at most for its counts and chart. */
-export const MAX_WINDOW_RUNS = 5_000;
+/** How long to wait before asking the server again when a live event could not be placed. */
+export const UNSURE_REFETCH_MS = 1_000;
+/** Known run states kept before the final ones (which never change again) are forgotten. */
+const MAX_KNOWN = 5_000;
 
-interface Seen {
-  status: RunStatus;
-  queuedAt: string;
-  version: number;
-}
+type Finished = 'succeeded' | 'failed' | 'cancelled';
 
 export interface HourBucket {
   /** Start of the hour, epoch ms. */
@@ -19,115 +17,177 @@ export interface HourBucket {
   succeeded: number;
   failed: number;
   cancelled: number;
-  /** Still queued or running. */
-  active: number;
 }
 
 export interface RunCounts {
   running: number;
   queued: number;
+  /** Runs that failed within the window. */
   failed: number;
 }
 
-type FetchRuns = (query: { status?: RunStatus; cursor?: string | null; limit: number }) => Promise<Page<RunDto>>;
+/** The state of a run as some snapshot had it. */
+export interface KnownRun {
+  status: RunStatus;
+  version: number;
+}
+
+export interface RunStatsOptions {
+  fetchStats: () => Promise<RunStatsDto>;
+  /** What this browser already holds of a run (the runs store), or nothing. */
+  stored: (runId: string) => KnownRun | undefined;
+  /** Called after a live event could not be placed and a refetch was started; for error display. */
+  onRefetchError?: (error: unknown) => void;
+}
+
+const isActive = (status: RunStatus | null): status is 'queued' | 'running' => status === 'queued' || status === 'running';
+const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 /**
- * Counts per status and runs per hour over the last 24 h, from a REST read of
- * the window, kept current by live run events.
+ * The dashboard's counts (queued and running now, failed in the last 24 h) and
+ * its runs-per-hour chart: one `GET /api/runs/stats`, then every live
+ * `run:updated` moves the numbers by the run's status transition.
+ *
+ * The previous status of a run is the one this object last saw, or else the
+ * one the runs store holds when it is the version just before. A run first
+ * seen at version 1 is new. Anything else (a run that changed while nobody
+ * here was looking) cannot be placed, so the stats are fetched again shortly
+ * instead of guessing. Events are fed one by one in arrival order (before the
+ * per-frame coalescing of the stores), and the screen re-renders once a frame.
  */
-export function createRunStats(fetchRuns: FetchRuns) {
-  const seen = new Map<string, Seen>();
+export function createRunStats(options: RunStatsOptions) {
   const [tick, setTick] = createSignal(0);
-  const [isPartial, setPartial] = createSignal(false);
   const [isLoaded, setLoaded] = createSignal(false);
+  const bump = createFrameQueue<true>(() => setTick((n) => n + 1));
+  const active = { queued: 0, running: 0 };
+  let byHour = new Map<number, Record<Finished, number>>();
+  const known = new Map<string, KnownRun>();
   let generation = 0;
+  let inFlight = 0;
+  /** Events that arrived while a snapshot was on its way; the snapshot is taken to include them. */
+  let arrivedInFlight: RunDto[] = [];
+  let refetchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const note = (run: RunDto) => {
-    const current = seen.get(run.id);
+  const remember = (run: RunDto) => {
+    const current = known.get(run.id);
     if (current && current.version >= run.version) return false;
-    seen.set(run.id, { status: run.status, queuedAt: run.queuedAt, version: run.version });
+    known.set(run.id, { status: run.status, version: run.version });
+    if (known.size > MAX_KNOWN) {
+      for (const [id, k] of known) {
+        if (known.size <= MAX_KNOWN * 0.8) break;
+        if (!isActive(k.status)) known.delete(id);
+      }
+    }
     return true;
   };
 
-  /** Reads the window again: runs queued in the last 24 h, plus everything still queued or running. */
-  const load = async (now = Date.now()) => {
-    const mine = ++generation;
-    const since = new Date(now - WINDOW_HOURS * HOUR_MS).toISOString();
-    const fresh: RunDto[] = [];
-    let isCapped = false;
-    let cursor: string | null = null;
-    do {
-      const page = await fetchRuns({ cursor, limit: PAGE_LIMIT });
-      if (mine !== generation) return;
-      const inWindow = page.items.filter((run) => run.queuedAt >= since);
-      fresh.push(...inWindow);
-      cursor = inWindow.length === page.items.length ? page.nextCursor : null;
-      if (cursor && fresh.length >= MAX_WINDOW_RUNS) {
-        isCapped = true;
-        cursor = null;
-      }
-    } while (cursor);
-    for (const status of ['running', 'queued'] as const) {
-      let next: string | null = null;
-      do {
-        const page = await fetchRuns({ status, cursor: next, limit: PAGE_LIMIT });
-        if (mine !== generation) return;
-        fresh.push(...page.items);
-        next = page.nextCursor;
-        if (next && fresh.length >= MAX_WINDOW_RUNS * 2) {
-          isCapped = true;
-          next = null;
-        }
-      } while (next);
+  const bucketAt = (start: number) => {
+    let bucket = byHour.get(start);
+    if (!bucket) {
+      bucket = { succeeded: 0, failed: 0, cancelled: 0 };
+      byHour.set(start, bucket);
     }
-    seen.clear();
-    for (const run of fresh) note(run);
-    setPartial(isCapped);
-    setLoaded(true);
-    setTick((n) => n + 1);
+    return bucket;
   };
 
-  /** Live run events; call once per frame with that frame's runs. */
-  const apply = (runs: readonly RunDto[]) => {
-    let changed = false;
-    for (const run of runs) changed = note(run) || changed;
-    if (changed) setTick((n) => n + 1);
+  const move = (from: RunStatus | null, run: RunDto) => {
+    if (from !== null && !isActive(from)) return; // final states never move
+    if (from === run.status) return;
+    if (isActive(from)) active[from] = Math.max(0, active[from] - 1);
+    if (isActive(run.status)) active[run.status]++;
+    else bucketAt(hourOf(run.finishedAt ? Date.parse(run.finishedAt) : Date.now()))[run.status]++;
+  };
+
+  /**
+   * Reads the stats again. With `hasMissedEvents` (resync, reconnect) what
+   * was seen before is no longer trusted as the base of later transitions.
+   */
+  const load = async (hasMissedEvents = false): Promise<void> => {
+    clearTimeout(refetchTimer);
+    refetchTimer = undefined;
+    if (hasMissedEvents) known.clear();
+    const mine = ++generation;
+    inFlight++;
+    let stats: RunStatsDto;
+    try {
+      stats = await options.fetchStats();
+    } catch (e) {
+      inFlight--;
+      if (inFlight === 0) {
+        // No new base: what arrived meanwhile moves the numbers shown.
+        const pending = arrivedInFlight;
+        arrivedInFlight = [];
+        for (const run of pending) noteRun(run);
+      }
+      throw e;
+    }
+    inFlight--;
+    if (mine !== generation) return;
+    active.queued = stats.active.queued;
+    active.running = stats.active.running;
+    byHour = new Map();
+    for (const h of stats.hourly) byHour.set(Date.parse(h.hour), { succeeded: h.succeeded, failed: h.failed, cancelled: h.cancelled });
+    for (const run of arrivedInFlight) remember(run);
+    arrivedInFlight = [];
+    setLoaded(true);
+    bump.push(true);
+  };
+
+  const refetchSoon = () => {
+    if (refetchTimer !== undefined) return;
+    refetchTimer = setTimeout(() => {
+      refetchTimer = undefined;
+      load().catch((e: unknown) => options.onRefetchError?.(e));
+    }, UNSURE_REFETCH_MS);
+  };
+
+  /** One live `run:updated`, in arrival order. */
+  const noteRun = (run: RunDto): void => {
+    if (inFlight > 0) {
+      arrivedInFlight.push(run);
+      return;
+    }
+    const seen = known.get(run.id);
+    if (seen && seen.version >= run.version) return;
+    let from: RunStatus | null | undefined;
+    if (seen) from = seen.status;
+    else {
+      const stored = options.stored(run.id);
+      if (stored && stored.version >= run.version) return;
+      if (stored && stored.version === run.version - 1) from = stored.status;
+      else if (run.version === 1) from = null;
+    }
+    remember(run);
+    if (from === undefined) {
+      refetchSoon();
+      return;
+    }
+    move(from, run);
+    bump.push(true);
   };
 
   const counts = (now: number): RunCounts => {
     tick();
-    const since = new Date(now - WINDOW_HOURS * HOUR_MS).toISOString();
-    const result: RunCounts = { running: 0, queued: 0, failed: 0 };
-    for (const run of seen.values()) {
-      if (run.status === 'running') result.running++;
-      else if (run.status === 'queued') result.queued++;
-      else if (run.status === 'failed' && run.queuedAt >= since) result.failed++;
-    }
-    return result;
+    const first = hourOf(now) - (WINDOW_HOURS - 1) * HOUR_MS;
+    let failed = 0;
+    for (const [start, bucket] of byHour) if (start >= first && start <= hourOf(now)) failed += bucket.failed;
+    return { running: active.running, queued: active.queued, failed };
   };
 
-  /** 24 hourly buckets ending with the current hour, by queue time and current outcome. */
+  /** 24 hourly buckets ending with the current hour, by the hour runs finished in. */
   const buckets = (now: number): HourBucket[] => {
     tick();
-    const lastStart = Math.floor(now / HOUR_MS) * HOUR_MS;
-    const firstStart = lastStart - (WINDOW_HOURS - 1) * HOUR_MS;
-    const list: HourBucket[] = Array.from({ length: WINDOW_HOURS }, (_, i) => ({
-      start: firstStart + i * HOUR_MS,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-      active: 0,
-    }));
-    for (const run of seen.values()) {
-      const at = Date.parse(run.queuedAt);
-      const index = Math.floor((at - firstStart) / HOUR_MS);
-      const bucket = list[index];
-      if (!bucket) continue;
-      if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') bucket[run.status]++;
-      else bucket.active++;
-    }
-    return list;
+    const first = hourOf(now) - (WINDOW_HOURS - 1) * HOUR_MS;
+    return Array.from({ length: WINDOW_HOURS }, (_, i) => {
+      const start = first + i * HOUR_MS;
+      const b = byHour.get(start);
+      return { start, succeeded: b?.succeeded ?? 0, failed: b?.failed ?? 0, cancelled: b?.cancelled ?? 0 };
+    });
   };
 
-  return { load, apply, counts, buckets, isPartial, isLoaded };
+  const dispose = () => clearTimeout(refetchTimer);
+
+  return { load, noteRun, counts, buckets, isLoaded, dispose, flush: () => bump.flushNow() };
 }
+
+export type RunStats = ReturnType<typeof createRunStats>;

@@ -5,11 +5,11 @@ import type { HourBucket } from './run-stats';
 const W = 720;
 const H = 180;
 const PAD = { top: 12, right: 8, bottom: 24, left: 32 };
-const SERIES = ['succeeded', 'failed', 'cancelled', 'active'] as const;
+const SERIES = ['succeeded', 'failed', 'cancelled'] as const;
 
-/** Runs per hour over the last 24 h, stacked by outcome, drawn as plain SVG. */
+/** Finished runs per hour over the last 24 h, stacked by outcome, drawn as plain SVG. */
 export function RunsChart(props: { buckets: HourBucket[] }) {
-  const max = () => Math.max(1, ...props.buckets.map((b) => b.succeeded + b.failed + b.cancelled + b.active));
+  const max = () => Math.max(1, ...props.buckets.map((b) => b.succeeded + b.failed + b.cancelled));
   const niceMax = () => {
     const m = max();
     const step = 10 ** Math.floor(Math.log10(m));
@@ -21,8 +21,8 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
   const innerH = H - PAD.top - PAD.bottom;
   const slot = () => innerW / Math.max(1, props.buckets.length);
   const y = (value: number) => PAD.top + innerH - (value / niceMax()) * innerH;
-  const total = () => props.buckets.reduce((sum, b) => sum + b.succeeded + b.failed + b.cancelled + b.active, 0);
-  const label = (key: (typeof SERIES)[number]) => t(key === 'active' ? 'chart.active' : `status.${key}`);
+  const total = () => props.buckets.reduce((sum, b) => sum + b.succeeded + b.failed + b.cancelled, 0);
+  const label = (key: (typeof SERIES)[number]) => t(`status.${key}`);
 
   return (
     <figure class="chart">
@@ -43,7 +43,7 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
           {(bucket, i) => {
             const x = () => PAD.left + i() * slot() + slot() * 0.15;
             const width = () => slot() * 0.7;
-            const sum = () => bucket.succeeded + bucket.failed + bucket.cancelled + bucket.active;
+            const sum = () => bucket.succeeded + bucket.failed + bucket.cancelled;
             const segments = () => {
               let base = 0;
               return SERIES.map((key) => {

@@ -68,6 +68,17 @@ function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeForma
 export const formatDateTime = (iso: string): string => dateTimeFormat({ dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 /** Only the clock time, for timelines. */
 export const formatTime = (iso: string): string => dateTimeFormat({ timeStyle: 'medium' }).format(new Date(iso));
+/** A timestamp on the clock of `timeZone` (a job's zone), with the zone's short name; UTC when the zone is unknown here. */
+export function formatDateTimeIn(iso: string, timeZone: string): string {
+  try {
+    return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'long', timeZone }).format(new Date(iso));
+  } catch {
+    return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' }).format(new Date(iso));
+  }
+}
+/** Items joined as the language does it ("a, b or c"). */
+export const formatList = (items: readonly string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string =>
+  new Intl.ListFormat(locale(), { type }).format(items);
 /** An hour label for the chart axis. */
 export const formatHour = (ms: number): string => dateTimeFormat({ hour: 'numeric' }).format(new Date(ms));
 

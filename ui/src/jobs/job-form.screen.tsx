@@ -7,8 +7,11 @@ import { t } from '../i18n/i18n';
 import { isAdmin } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
+import { checkSchedule, checkTargets, scheduleBody, scheduleDraftOf, targetBodies, targetDraftOf, type ScheduleDraft, type TargetDraft } from './job-draft';
+import { NotificationFields } from './notification-fields';
 import { ParamsForm, type FieldErrors } from './params-form';
 import { focusFirstError } from './run-params';
+import { ScheduleFields } from './schedule-fields';
 import { cloneJson, defaultsFor, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
 
@@ -20,12 +23,7 @@ interface Draft {
   timeoutSec: string;
   maxAttempts: string;
   maxConcurrentRuns: string;
-  hasSchedule: boolean;
-  cron: string;
-  timezone: string;
 }
-
-const localZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** New job (pick a type, then its generated form) and edit job. */
 export default function JobFormScreen(props: { jobId?: string }) {
@@ -59,10 +57,9 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     timeoutSec: props.job?.timeoutSec != null ? String(props.job.timeoutSec) : '',
     maxAttempts: String(props.job?.maxAttempts ?? 1),
     maxConcurrentRuns: props.job?.maxConcurrentRuns != null ? String(props.job.maxConcurrentRuns) : '',
-    hasSchedule: props.job?.schedule != null,
-    cron: props.job?.schedule?.cron ?? '',
-    timezone: props.job?.schedule?.timezone ?? localZone(),
   });
+  const [schedule, setSchedule] = createSignal<ScheduleDraft>(scheduleDraftOf(props.job));
+  const [targets, setTargets] = createSignal<TargetDraft[]>((props.job?.notifications ?? []).map(targetDraftOf));
   const paramsByType = new Map<string, Record<string, unknown>>();
   const [params, setParams] = createSignal<Record<string, unknown>>(props.job ? cloneJson(props.job.params) : {});
   const [errors, setErrors] = createSignal<FieldErrors>({});
@@ -83,10 +80,10 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   let hasTried = false;
   // After a first attempt, errors follow the user's fixes as they type.
   createEffect(
-    on([draft, params], ([d, p]) => {
+    on([draft, params, schedule, targets], ([d, p, sd, ts]) => {
       const jt = jobType();
       if (!hasTried || !jt) return;
-      const found = { ...checkBase(d), ...validateJobParams(jt, p) };
+      const found = checkAll(jt, d, p, sd, ts);
       setErrors(found);
       if (Object.keys(found).length === 0) setFailure(null);
     }, { defer: true }),
@@ -112,10 +109,15 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     if (attempts === null || attempts === 'bad' || attempts < 1 || attempts > 100) found['/maxAttempts'] = [t('validation.between', { min: 1, max: 100 })];
     const concurrent = intOrNull(d.maxConcurrentRuns);
     if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000))) found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
-    if (d.hasSchedule && d.cron.trim() === '') found['/schedule/cron'] = [t('validation.required')];
-    if (d.hasSchedule && d.timezone.trim() === '') found['/schedule/timezone'] = [t('validation.required')];
     return found;
   };
+
+  const checkAll = (jt: JobTypeDto, d: Draft, p: Record<string, unknown>, sd: ScheduleDraft, ts: readonly TargetDraft[]): FieldErrors => ({
+    ...checkSchedule(sd, intOrNull(d.maxConcurrentRuns)),
+    ...checkBase(d),
+    ...validateJobParams(jt, p),
+    ...checkTargets(ts),
+  });
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -123,7 +125,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     if (!jt) return;
     const d = draft();
     hasTried = true;
-    const found = { ...checkBase(d), ...validateJobParams(jt, params()) };
+    const found = checkAll(jt, d, params(), schedule(), targets());
     setErrors(found);
     setFailure(null);
     if (Object.keys(found).length > 0) {
@@ -138,7 +140,8 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       timeoutSec: intOrNull(d.timeoutSec) as number | null,
       maxAttempts: intOrNull(d.maxAttempts) as number,
       maxConcurrentRuns: intOrNull(d.maxConcurrentRuns) as number | null,
-      schedule: d.hasSchedule ? { cron: d.cron.trim(), timezone: d.timezone.trim() } : null,
+      ...scheduleBody(schedule()),
+      notifications: targetBodies(targets()),
     };
     setBusy(true);
     try {
@@ -280,57 +283,10 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
                 {baseInput('maxAttempts', t('jobs.maxAttempts'), t('jobForm.attemptsHint'), 1, 100)}
                 {baseInput('maxConcurrentRuns', t('jobs.maxConcurrentRuns'), t('jobForm.concurrentHint'), 1, 10_000)}
               </div>
-              <div class="field field-check">
-                <span class="check-row">
-                  <input id="job-has-schedule" type="checkbox" checked={draft().hasSchedule} onChange={(e) => set('hasSchedule', e.currentTarget.checked)} />
-                  <label class="label" for="job-has-schedule">
-                    {t('jobForm.schedule')}
-                  </label>
-                </span>
-              </div>
-              <Show when={draft().hasSchedule}>
-                <div class="grid-2">
-                  <div class="field" classList={{ invalid: !!fieldError('/schedule/cron') }}>
-                    <label class="label" for="job-cron">
-                      {t('jobs.cron')}
-                    </label>
-                    <span class="hint" id="job-cron-hint">
-                      {t('jobForm.cronHint')}
-                    </span>
-                    <input
-                      id="job-cron"
-                      class="mono"
-                      value={draft().cron}
-                      placeholder="0 * * * *"
-                      aria-describedby="job-cron-hint"
-                      aria-invalid={fieldError('/schedule/cron') ? 'true' : undefined}
-                      onInput={(e) => set('cron', e.currentTarget.value)}
-                    />
-                    <Show when={fieldError('/schedule/cron')}>
-                      <span class="field-error" data-error-path="/schedule/cron">
-                        {fieldError('/schedule/cron')}
-                      </span>
-                    </Show>
-                  </div>
-                  <div class="field" classList={{ invalid: !!fieldError('/schedule/timezone') }}>
-                    <label class="label" for="job-timezone">
-                      {t('jobs.timezone')}
-                    </label>
-                    <input
-                      id="job-timezone"
-                      value={draft().timezone}
-                      aria-invalid={fieldError('/schedule/timezone') ? 'true' : undefined}
-                      onInput={(e) => set('timezone', e.currentTarget.value)}
-                    />
-                    <Show when={fieldError('/schedule/timezone')}>
-                      <span class="field-error" data-error-path="/schedule/timezone">
-                        {fieldError('/schedule/timezone')}
-                      </span>
-                    </Show>
-                  </div>
-                </div>
-              </Show>
             </details>
+
+            <ScheduleFields value={schedule()} onChange={(patch) => setSchedule((sd) => ({ ...sd, ...patch }))} errors={errors()} isDisabled={isBusy()} />
+            <NotificationFields value={targets()} onChange={setTargets} errors={errors()} isDisabled={isBusy()} />
 
             <Show when={failure()}>
               <p class="error" role="alert">

@@ -1,5 +1,5 @@
-import { createResource, createSignal, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
-import type { RunDto } from '@jobflow/shared/client';
+import { createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import type { NotificationTargetDto, RunDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
 import { errorMessage } from '../app/errors';
@@ -9,13 +9,14 @@ import { ListFooter } from '../components/list-footer';
 import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { Time } from '../components/time';
-import { formatNumber, t } from '../i18n/i18n';
+import { formatList, formatNumber, t } from '../i18n/i18n';
 import { isAdmin, user } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { isJobDeleted, jobs, removeJob, upsertJob } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRun, upsertRuns } from '../stores/runs.store';
+import { ScheduleSection } from './schedule-panel';
 
 const RunWithParams = lazy(() => import('./run-params'));
 
@@ -26,6 +27,7 @@ export default function JobScreen(props: { jobId: string }) {
   const [actionError, setActionError] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
   const [isCustomizing, setCustomizing] = createSignal(false);
+  const [refetches, setRefetches] = createSignal(0);
   const [types] = createResource(() => loadJobTypes());
   const job = () => jobs[props.jobId];
   const canEdit = () => isAdmin() || job()?.ownerId === user()?.id;
@@ -70,6 +72,7 @@ export default function JobScreen(props: { jobId: string }) {
         onRefetch: () => {
           void loadJob();
           void history.reload(true);
+          setRefetches((n) => n + 1);
         },
       },
     );
@@ -200,10 +203,21 @@ export default function JobScreen(props: { jobId: string }) {
                   {j().schedule ? (
                     <>
                       <code>{j().schedule?.cron}</code> ({j().schedule?.timezone})
+                      <Show when={j().schedulePaused}>
+                        <span class="tag">{t('schedule.paused')}</span>
+                      </Show>
                     </>
                   ) : (
                     t('job.noSchedule')
                   )}
+                </dd>
+                <dt>{t('job.notifications')}</dt>
+                <dd>
+                  <Show when={j().notifications.length > 0} fallback={t('job.noNotifications')}>
+                    <ul class="targets">
+                      <For each={j().notifications}>{(target) => <TargetSummary target={target} />}</For>
+                    </ul>
+                  </Show>
                 </dd>
                 <dt>{t('job.created')}</dt>
                 <dd>
@@ -217,6 +231,9 @@ export default function JobScreen(props: { jobId: string }) {
               <h3>{t('job.params')}</h3>
               <ParamsView params={j().params} />
             </section>
+            <Show when={j().schedule}>
+              <ScheduleSection job={j()} canEdit={canEdit()} refetch={refetches()} />
+            </Show>
             <section class="panel" aria-labelledby="history-title">
               <h2 id="history-title">{t('job.history')}</h2>
               <RunsTable ids={history.ids()} now={now()} caption={t('job.history')} />
@@ -226,6 +243,18 @@ export default function JobScreen(props: { jobId: string }) {
         )}
       </Show>
     </div>
+  );
+}
+
+/** One notification target: kind, where it goes (secrets masked as the server sent them), and on which events. */
+function TargetSummary(props: { target: NotificationTargetDto }) {
+  const where = () => (props.target.kind === 'email' ? props.target.to.join(', ') : props.target.url);
+  const events = () => formatList(props.target.on.map((e) => t(`notify.event.${e}`)), 'disjunction');
+  return (
+    <li>
+      <strong>{t(`notify.kind.${props.target.kind}`)}</strong> <code class="target-where">{where()}</code>{' '}
+      <span class="muted">{t('job.notifyOn', { events: events() })}</span>
+    </li>
   );
 }
 
