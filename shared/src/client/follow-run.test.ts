@@ -111,7 +111,10 @@ describe('followRun', () => {
   });
 
   test('a final run is read over REST without subscribing, from afterSeq', async () => {
-    const server = fakeServer(run({ status: 'succeeded', logCount: 12_000, version: 9 }), Array.from({ length: 12_000 }, (_, i) => line(i + 1)));
+    const server = fakeServer(
+      run({ status: 'succeeded', logCount: 12_000, version: 9 }),
+      Array.from({ length: 12_000 }, (_, i) => line(i + 1)),
+    );
     const events = await collect(followRun(server.rest, server.live, 'r1', { afterSeq: 10 }));
     expect(server.subscriptions).toHaveLength(0);
     const got = seqs(events);

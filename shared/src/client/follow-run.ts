@@ -177,7 +177,10 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
     );
     acceptRun(first);
     // The snapshot may be older than the subscription's first events; after the ack, refetch once.
-    subscription.ready.then(() => refetchRun(), () => undefined);
+    subscription.ready.then(
+      () => refetchRun(),
+      () => undefined,
+    );
   };
 
   if (options.signal?.aborted) queue.end();

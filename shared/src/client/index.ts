@@ -8,7 +8,19 @@ import type { ApiClientError } from './client-error';
 export { ApiClientError, isApiClientError, type ClientErrorCode } from './client-error';
 export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
 export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers } from './live';
-export type { ClientOptions, HealthStatus, JobInput, JobListQuery, LogQuery, PageQuery, RestApi, RunListQuery, RunStatsQuery, ScheduleNextQuery, TokenListQuery } from './rest';
+export type {
+  ClientOptions,
+  HealthStatus,
+  JobInput,
+  JobListQuery,
+  LogQuery,
+  PageQuery,
+  RestApi,
+  RunListQuery,
+  RunStatsQuery,
+  ScheduleNextQuery,
+  TokenListQuery,
+} from './rest';
 export type { Watch, WatchEvent, WatchOptions } from './watch';
 export { createAsyncQueue, type AsyncQueue } from './async-queue';
 

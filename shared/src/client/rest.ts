@@ -78,7 +78,13 @@ export interface HealthStatus {
 export type JobInput = z.input<typeof JobBodySchema>;
 
 const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullish().transform((v) => v ?? null) });
+  z.object({
+    items: z.array(item),
+    nextCursor: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? null),
+  });
 const UserEnvelope = z.object({ user: UserDto });
 const JobTypeList = z.object({ items: z.array(JobTypeDto) });
 const NoContent = z.unknown();

@@ -24,7 +24,11 @@ export function App() {
     if (isRestoring()) return;
     const signedIn = user() !== null;
     if (!signedIn && path() !== '/signin') {
-      const next = location().path + location().query.toString().replace(/^(?=.)/, '?');
+      const next =
+        location().path +
+        location()
+          .query.toString()
+          .replace(/^(?=.)/, '?');
       navigate(`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
     } else if (signedIn && path() === '/signin') {
       navigate('/', { replace: true });

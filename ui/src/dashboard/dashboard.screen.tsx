@@ -60,8 +60,7 @@ export default function DashboardScreen() {
   };
   onCleanup(() => clearTimeout(searchTimer));
 
-  const matchesJob = (name: string, jobType: string) =>
-    (!q() || name.toLowerCase().includes(q().toLowerCase())) && (!type() || jobType === type());
+  const matchesJob = (name: string, jobType: string) => (!q() || name.toLowerCase().includes(q().toLowerCase())) && (!type() || jobType === type());
 
   onCleanup(
     onStoreEvents((events) => {

@@ -7,7 +7,9 @@ const NOW = Date.parse('2026-11-28T12:30:00.000Z');
 const hourIso = (hoursAgo: number) => new Date(Math.floor(NOW / HOUR_MS) * HOUR_MS - hoursAgo * HOUR_MS).toISOString();
 const at = (hoursAgo: number) => new Date(NOW - hoursAgo * HOUR_MS).toISOString();
 
-function statsDto(patch: { queued?: number; running?: number; hourly?: Record<number, Partial<Record<'succeeded' | 'failed' | 'cancelled', number>>> } = {}): RunStatsDto {
+function statsDto(
+  patch: { queued?: number; running?: number; hourly?: Record<number, Partial<Record<'succeeded' | 'failed' | 'cancelled', number>>> } = {},
+): RunStatsDto {
   const hourly = Array.from({ length: 24 }, (_, i) => ({ hour: hourIso(23 - i), succeeded: 0, failed: 0, cancelled: 0, ...patch.hourly?.[23 - i] }));
   const sum = (k: 'succeeded' | 'failed' | 'cancelled') => hourly.reduce((n, h) => n + h[k], 0);
   return {

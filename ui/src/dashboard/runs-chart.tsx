@@ -56,8 +56,7 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
             return (
               <g>
                 <title>
-                  {`${formatHour(bucket.start)} — ${t('chart.runs', { n: sum() })}: ` +
-                    SERIES.map((key) => `${label(key)} ${bucket[key]}`).join(', ')}
+                  {`${formatHour(bucket.start)} — ${t('chart.runs', { n: sum() })}: ` + SERIES.map((key) => `${label(key)} ${bucket[key]}`).join(', ')}
                 </title>
                 <rect class="chart-hit" x={PAD.left + i() * slot()} y={PAD.top} width={slot()} height={innerH} />
                 <For each={segments()}>

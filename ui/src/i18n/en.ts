@@ -162,7 +162,8 @@ export const en = {
   'jobForm.schedule': 'Run on a schedule',
   'jobForm.cronHint': 'Five fields (minute hour day month weekday), or six with seconds first. 0 9 * * 1-5 is 09:00 on weekdays.',
   'jobForm.scheduleSection': 'Schedule',
-  'jobForm.scheduleIntro': 'Start runs by themselves at the times a cron expression gives, in a time zone of your choice. Every due time is recorded with what became of it.',
+  'jobForm.scheduleIntro':
+    'Start runs by themselves at the times a cron expression gives, in a time zone of your choice. Every due time is recorded with what became of it.',
   'jobForm.timezoneHint': 'Type to search {n} zones, e.g. Tokyo or New_York. Due times follow this zone’s clock, daylight saving included.',
   'jobForm.useMyZone': 'Use {zone}',
   'jobForm.paused': 'Paused',
@@ -250,7 +251,8 @@ export const en = {
   'notify.url': 'URL',
   'notify.webhookUrlHint': 'Receives the run as a signed JSON POST.',
   'notify.secret': 'Signing secret',
-  'notify.secretHint': 'At least {n} characters. Each request carries X-Jobflow-Signature: sha256= and the HMAC-SHA256 of its body under this secret. Copy it now: once saved it is shown only masked.',
+  'notify.secretHint':
+    'At least {n} characters. Each request carries X-Jobflow-Signature: sha256= and the HMAC-SHA256 of its body under this secret. Copy it now: once saved it is shown only masked.',
   'notify.generate': 'Generate',
   'notify.replaceSecret': 'Replace secret',
   'notify.keepSecret': 'Keep the stored secret',

@@ -252,7 +252,8 @@ export const ja: Record<MessageKey, string> = {
   'notify.url': 'URL',
   'notify.webhookUrlHint': '実行内容を署名付きの JSON POST で受け取ります。',
   'notify.secret': '署名用シークレット',
-  'notify.secretHint': '{n} 文字以上。各リクエストには X-Jobflow-Signature ヘッダー(sha256= とこのシークレットによる本文の HMAC-SHA256)が付きます。今すぐコピーしてください。保存後はマスクされた形でしか表示されません。',
+  'notify.secretHint':
+    '{n} 文字以上。各リクエストには X-Jobflow-Signature ヘッダー(sha256= とこのシークレットによる本文の HMAC-SHA256)が付きます。今すぐコピーしてください。保存後はマスクされた形でしか表示されません。',
   'notify.generate': '生成',
   'notify.replaceSecret': 'シークレットを置き換える',
   'notify.keepSecret': '保存済みのシークレットを使う',

@@ -173,7 +173,9 @@ export function checkTargets(drafts: readonly TargetDraft[]): FieldErrors {
 /** A random signing secret (32 URL-safe characters) from the browser's CSPRNG. */
 export function generateSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }
 
 /** Errors at `path` and below it (e.g. `/notifications/0/to/1` under `/notifications/0/to`). */

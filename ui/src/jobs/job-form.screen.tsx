@@ -39,7 +39,14 @@ export default function JobFormScreen(props: { jobId?: string }) {
           {errorMessage(types.error ?? job.error)}
         </p>
       </Show>
-      <Show when={types() && (!props.jobId || job())} fallback={<Show when={!types.error && !job.error}><p class="muted">{t('common.loading')}</p></Show>}>
+      <Show
+        when={types() && (!props.jobId || job())}
+        fallback={
+          <Show when={!types.error && !job.error}>
+            <p class="muted">{t('common.loading')}</p>
+          </Show>
+        }
+      >
         <JobForm types={types() ?? []} job={job() ?? null} />
       </Show>
     </div>
@@ -73,20 +80,24 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     if (isEdit || !jt) return;
     if (lastType) paramsByType.set(lastType, params());
     lastType = jt.type;
-    setParams(paramsByType.get(jt.type) ?? ((defaultsFor(jt.paramsSchema as Schema) as Record<string, unknown> | undefined) ?? {}));
+    setParams(paramsByType.get(jt.type) ?? (defaultsFor(jt.paramsSchema as Schema) as Record<string, unknown> | undefined) ?? {});
     setErrors({});
   });
 
   let hasTried = false;
   // After a first attempt, errors follow the user's fixes as they type.
   createEffect(
-    on([draft, params, schedule, targets], ([d, p, sd, ts]) => {
-      const jt = jobType();
-      if (!hasTried || !jt) return;
-      const found = checkAll(jt, d, p, sd, ts);
-      setErrors(found);
-      if (Object.keys(found).length === 0) setFailure(null);
-    }, { defer: true }),
+    on(
+      [draft, params, schedule, targets],
+      ([d, p, sd, ts]) => {
+        const jt = jobType();
+        if (!hasTried || !jt) return;
+        const found = checkAll(jt, d, p, sd, ts);
+        setErrors(found);
+        if (Object.keys(found).length === 0) setFailure(null);
+      },
+      { defer: true },
+    ),
   );
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
@@ -108,7 +119,8 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     const attempts = intOrNull(d.maxAttempts);
     if (attempts === null || attempts === 'bad' || attempts < 1 || attempts > 100) found['/maxAttempts'] = [t('validation.between', { min: 1, max: 100 })];
     const concurrent = intOrNull(d.maxConcurrentRuns);
-    if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000))) found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
+    if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000)))
+      found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
     return found;
   };
 
@@ -228,7 +240,12 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
 
       <Show when={jobType()}>
         {(jt) => (
-          <form class="panel job-form" onSubmit={submit} novalidate aria-label={isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}>
+          <form
+            class="panel job-form"
+            onSubmit={submit}
+            novalidate
+            aria-label={isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}
+          >
             <Show when={isEdit}>
               <p class="muted">
                 {t('jobs.type')}: <strong>{jt().title}</strong>

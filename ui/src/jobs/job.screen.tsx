@@ -249,7 +249,11 @@ export default function JobScreen(props: { jobId: string }) {
 /** One notification target: kind, where it goes (secrets masked as the server sent them), and on which events. */
 function TargetSummary(props: { target: NotificationTargetDto }) {
   const where = () => (props.target.kind === 'email' ? props.target.to.join(', ') : props.target.url);
-  const events = () => formatList(props.target.on.map((e) => t(`notify.event.${e}`)), 'disjunction');
+  const events = () =>
+    formatList(
+      props.target.on.map((e) => t(`notify.event.${e}`)),
+      'disjunction',
+    );
   return (
     <li>
       <strong>{t(`notify.kind.${props.target.kind}`)}</strong> <code class="target-where">{where()}</code>{' '}

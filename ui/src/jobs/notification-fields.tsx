@@ -67,7 +67,14 @@ export function NotificationFields(props: {
   );
 }
 
-function TargetFields(props: { target: TargetDraft; index: number; errors: FieldErrors; isDisabled: boolean; onChange: (patch: Patch) => void; onRemove: () => void }) {
+function TargetFields(props: {
+  target: TargetDraft;
+  index: number;
+  errors: FieldErrors;
+  isDisabled: boolean;
+  onChange: (patch: Patch) => void;
+  onRemove: () => void;
+}) {
   const base = () => `notify-${props.target.key}`;
   const path = () => `/notifications/${props.index}`;
   const title = () => t('notify.targetTitle', { n: props.index + 1, kind: t(`notify.kind.${props.target.kind}`) });
@@ -134,7 +141,13 @@ function TargetFields(props: { target: TargetDraft; index: number; errors: Field
     <fieldset class="fieldset target" classList={{ invalid: !!targetError() }} data-target-kind={props.target.kind}>
       <legend class="target-legend">
         <span class="label">{title()}</span>
-        <button type="button" class="button small danger" disabled={props.isDisabled} onClick={() => props.onRemove()} aria-label={t('notify.removeTarget', { name: title() })}>
+        <button
+          type="button"
+          class="button small danger"
+          disabled={props.isDisabled}
+          onClick={() => props.onRemove()}
+          aria-label={t('notify.removeTarget', { name: title() })}
+        >
           {t('form.remove')}
         </button>
       </legend>
@@ -147,7 +160,11 @@ function TargetFields(props: { target: TargetDraft; index: number; errors: Field
         <Match when={props.target.kind === 'webhook' && props.target}>
           {(w) => (
             <>
-              {textInput('url', t('notify.url'), t('notify.webhookUrlHint'), w().url, { type: 'url', inputmode: 'url', placeholder: 'https://example.com/hooks/jobflow' })}
+              {textInput('url', t('notify.url'), t('notify.webhookUrlHint'), w().url, {
+                type: 'url',
+                inputmode: 'url',
+                placeholder: 'https://example.com/hooks/jobflow',
+              })}
               <Show
                 when={w().isReplacing || w().storedSecret === null}
                 fallback={stored(t('notify.secret'), w().storedSecret ?? '', t('notify.replaceSecret'), 'secret')}
@@ -189,9 +206,18 @@ function TargetFields(props: { target: TargetDraft; index: number; errors: Field
         <Match when={props.target.kind === 'slack' && props.target}>
           {(s) => (
             <Show when={s().isReplacing || s().storedUrl === null} fallback={stored(t('notify.slackUrl'), s().storedUrl ?? '', t('notify.replaceUrl'), 'url')}>
-              {textInput('url', t('notify.slackUrl'), t('notify.slackUrlHint'), s().url, { type: 'url', inputmode: 'url', placeholder: 'https://hooks.slack.com/services/…' })}
+              {textInput('url', t('notify.slackUrl'), t('notify.slackUrlHint'), s().url, {
+                type: 'url',
+                inputmode: 'url',
+                placeholder: 'https://hooks.slack.com/services/…',
+              })}
               <Show when={s().storedUrl !== null}>
-                <button type="button" class="button small keep-button" disabled={props.isDisabled} onClick={() => props.onChange({ isReplacing: false, url: '' })}>
+                <button
+                  type="button"
+                  class="button small keep-button"
+                  disabled={props.isDisabled}
+                  onClick={() => props.onChange({ isReplacing: false, url: '' })}
+                >
                   {t('notify.keepUrl')}
                 </button>
               </Show>

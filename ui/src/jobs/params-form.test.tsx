@@ -18,7 +18,10 @@ function mount(schema: Schema, initial: Record<string, unknown>, baseline?: Reco
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const root = document.createElement('div');
   document.body.append(root);
-  dispose = render(() => <ParamsForm schema={schema} value={value} onChange={setValue} errors={errors} baseline={baseline ? () => baseline : undefined} />, root);
+  dispose = render(
+    () => <ParamsForm schema={schema} value={value} onChange={setValue} errors={errors} baseline={baseline ? () => baseline : undefined} />,
+    root,
+  );
   const byLabel = (text: string) => {
     const label = [...root.querySelectorAll('label')].find((l) => l.textContent?.trim() === text);
     const id = label?.getAttribute('for');
@@ -64,7 +67,10 @@ describe('generated params form', () => {
 
   test('browser validation puts Ajv’s errors at their fields', () => {
     const { root, value, setErrors, byLabel } = mount(shell, { env: { '1BAD': 'x' } });
-    const errors = validateJobParams({ type: 'shell', title: 'Shell', description: '', adminOnly: true, paramsSchema: shellInfo.paramsSchema as unknown as Record<string, unknown> }, value());
+    const errors = validateJobParams(
+      { type: 'shell', title: 'Shell', description: '', adminOnly: true, paramsSchema: shellInfo.paramsSchema as unknown as Record<string, unknown> },
+      value(),
+    );
     expect(errors['/params/script']).toEqual(['Required.']);
     expect(errors['/params/env']?.length).toBeGreaterThan(0);
     setErrors(errors);

@@ -49,14 +49,7 @@ export function ParamsForm(props: {
   const ctx: FieldContext = { errors: props.errors, baseline: props.baseline, isDisabled: props.isDisabled };
   return (
     <div class="params-form">
-      <ObjectFields
-        schema={props.schema}
-        path="/params"
-        get={props.value}
-        set={(v) => props.onChange(asObject(v))}
-        baseline={props.baseline}
-        ctx={ctx}
-      />
+      <ObjectFields schema={props.schema} path="/params" get={props.value} set={(v) => props.onChange(asObject(v))} baseline={props.baseline} ctx={ctx} />
     </div>
   );
 }
@@ -361,7 +354,12 @@ function MapEditor(props: FieldProps & EditorExtras) {
                 update(row().id, { value });
               }}
             />
-            <button type="button" class="button small" onClick={() => push(rows().filter((r) => r.id !== row().id))} aria-label={t('form.removeRow', { key: row().key || String(i + 1) })}>
+            <button
+              type="button"
+              class="button small"
+              onClick={() => push(rows().filter((r) => r.id !== row().id))}
+              aria-label={t('form.removeRow', { key: row().key || String(i + 1) })}
+            >
               {t('form.remove')}
             </button>
             <Show when={rowError(row().key).length > 0}>
@@ -408,7 +406,12 @@ function StringListEditor(props: FieldProps & EditorExtras) {
               disabled={props.ctx.isDisabled?.() ?? false}
               onInput={(e) => setList(list().map((v, j) => (j === i ? e.currentTarget.value : v)))}
             />
-            <button type="button" class="button small" onClick={() => setList(list().filter((_, j) => j !== i))} aria-label={t('form.removeItem', { n: i + 1 })}>
+            <button
+              type="button"
+              class="button small"
+              onClick={() => setList(list().filter((_, j) => j !== i))}
+              aria-label={t('form.removeItem', { n: i + 1 })}
+            >
               {t('form.remove')}
             </button>
             <Show when={itemError(i).length > 0}>

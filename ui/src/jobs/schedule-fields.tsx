@@ -5,12 +5,7 @@ import { errorsUnder, localZone, timeZones, type ScheduleDraft } from './job-dra
 import type { FieldErrors } from './params-form';
 
 /** The Schedule section of the job form: cron, time zone, overlap and missed policies, paused. */
-export function ScheduleFields(props: {
-  value: ScheduleDraft;
-  onChange: (patch: Partial<ScheduleDraft>) => void;
-  errors: FieldErrors;
-  isDisabled: boolean;
-}) {
+export function ScheduleFields(props: { value: ScheduleDraft; onChange: (patch: Partial<ScheduleDraft>) => void; errors: FieldErrors; isDisabled: boolean }) {
   const error = (path: string) => errorsUnder(props.errors, path).join(' ');
   const errorNode = (path: string, id: string): JSX.Element => (
     <Show when={error(path)}>
@@ -31,7 +26,13 @@ export function ScheduleFields(props: {
       </span>
       <div class="field field-check">
         <span class="check-row">
-          <input id="job-has-schedule" type="checkbox" checked={props.value.isOn} disabled={props.isDisabled} onChange={(e) => props.onChange({ isOn: e.currentTarget.checked })} />
+          <input
+            id="job-has-schedule"
+            type="checkbox"
+            checked={props.value.isOn}
+            disabled={props.isDisabled}
+            onChange={(e) => props.onChange({ isOn: e.currentTarget.checked })}
+          />
           <label class="label" for="job-has-schedule">
             {t('jobForm.schedule')}
           </label>

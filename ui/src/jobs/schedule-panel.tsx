@@ -92,7 +92,15 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
     store: upsertFires,
     pageSize: HEAD_PAGE,
   });
-  const runIds = createMemo(() => new Set(history.ids().map((id) => fires[id]?.runId).filter(Boolean)));
+  const runIds = createMemo(
+    () =>
+      new Set(
+        history
+          .ids()
+          .map((id) => fires[id]?.runId)
+          .filter(Boolean),
+      ),
+  );
   let isHeadLoading = false;
   let isHeadWanted = false;
   let hasLoaded = false;

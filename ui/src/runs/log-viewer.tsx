@@ -102,7 +102,8 @@ export function LogViewer(props: { runId: string; model: LogModel; isLive: boole
   };
   const step = (direction: 1 | -1) => {
     if (query() !== appliedQuery()) applyQuery(query());
-    const from = current() ?? (direction === 1 ? Math.floor(viewport.scrollTop / ROW_PX) - 1 : Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_PX));
+    const from =
+      current() ?? (direction === 1 ? Math.floor(viewport.scrollTop / ROW_PX) - 1 : Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_PX));
     const next = stepMatch(matches(), from, direction);
     if (next !== null) goTo(next);
   };

@@ -136,7 +136,8 @@ export default function RunScreen(props: { runId: string }) {
     const system = model.systemLines();
     const shown = system.length > 60 ? [...system.slice(0, 30), ...system.slice(-30)] : system;
     for (const line of shown) items.push({ ts: line.ts, label: line.text, kind: 'system' });
-    if (r.startedAt) items.push({ ts: r.startedAt, label: r.attempt > 1 ? t('timeline.startedAttempt', { n: r.attempt }) : t('timeline.started'), kind: 'running' });
+    if (r.startedAt)
+      items.push({ ts: r.startedAt, label: r.attempt > 1 ? t('timeline.startedAttempt', { n: r.attempt }) : t('timeline.started'), kind: 'running' });
     if (r.finishedAt) items.push({ ts: r.finishedAt, label: t(`status.${r.status}`), kind: r.status });
     return items.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   });

@@ -134,7 +134,14 @@ export default function TokensScreen() {
             <span class="hint" id="token-expires-hint">
               {t('tokens.expiresHint')}
             </span>
-            <input id="token-expires" type="date" min={today()} value={expires()} aria-describedby="token-expires-hint" onInput={(e) => setExpires(e.currentTarget.value)} />
+            <input
+              id="token-expires"
+              type="date"
+              min={today()}
+              value={expires()}
+              aria-describedby="token-expires-hint"
+              onInput={(e) => setExpires(e.currentTarget.value)}
+            />
           </div>
         </div>
         <div class="actions">
@@ -200,7 +207,12 @@ export default function TokensScreen() {
                         <Time iso={token.lastUsedAt} fallback={t('tokens.neverUsed')} />
                       </td>
                       <td class="row-actions">
-                        <button type="button" class="button small danger" onClick={() => void revoke(token)} aria-label={t('tokens.revokeNamed', { name: token.name })}>
+                        <button
+                          type="button"
+                          class="button small danger"
+                          onClick={() => void revoke(token)}
+                          aria-label={t('tokens.revokeNamed', { name: token.name })}
+                        >
                           {t('tokens.revoke')}
                         </button>
                       </td>

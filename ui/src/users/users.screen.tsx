@@ -14,7 +14,11 @@ export default function UsersScreen() {
   const [notice, setNotice] = createSignal<string | null>(null);
   const [resetting, setResetting] = createSignal<UserDto | null>(null);
 
-  const reload = () => loadUsers().then(() => setError(null), (e: unknown) => setError(errorMessage(e)));
+  const reload = () =>
+    loadUsers().then(
+      () => setError(null),
+      (e: unknown) => setError(errorMessage(e)),
+    );
   onMount(() => void reload());
 
   const act = async (work: () => Promise<void>, done: string) => {
@@ -82,14 +86,17 @@ export default function UsersScreen() {
                             onChange={(e) => {
                               const role = e.currentTarget.value as Role;
                               const select = e.currentTarget;
-                              void act(async () => {
-                                try {
-                                  upsertUser(await client.users.update(id, { role }));
-                                } catch (err) {
-                                  select.value = u().role;
-                                  throw err;
-                                }
-                              }, t('users.roleChanged', { email: u().email }));
+                              void act(
+                                async () => {
+                                  try {
+                                    upsertUser(await client.users.update(id, { role }));
+                                  } catch (err) {
+                                    select.value = u().role;
+                                    throw err;
+                                  }
+                                },
+                                t('users.roleChanged', { email: u().email }),
+                              );
                             }}
                           >
                             <option value="user">{t('role.user')}</option>
@@ -124,10 +131,13 @@ export default function UsersScreen() {
                             onClick={async () => {
                               if (!(await confirmAction(t('users.confirmDelete', { email: u().email }), t('users.delete')))) return;
                               const email = u().email;
-                              await act(async () => {
-                                await client.users.delete(id);
-                                removeUser(id);
-                              }, t('users.deleted', { email }));
+                              await act(
+                                async () => {
+                                  await client.users.delete(id);
+                                  removeUser(id);
+                                },
+                                t('users.deleted', { email }),
+                              );
                             }}
                           >
                             {t('users.delete')}
