@@ -2,19 +2,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import {
-  checkSchema,
-  createLivePublisher,
-  createLogger,
-  createNotificationOutbox,
-  createOrm,
-  createReconciler,
-  createRedis,
-  createRunLifecycle,
-  createRunQueue,
-  dbOf,
-  withScheduleNudges,
-} from '@jobflow/shared/node';
+import { createLogger, createReconciler, openCore, withScheduleNudges } from '@jobflow/shared/node';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { createAuthenticator } from './auth/authenticate';
@@ -50,14 +38,8 @@ export interface App {
  */
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel);
-  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
-  await checkSchema(orm);
-  const db = dbOf(orm);
-  const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
-  const queue = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
-  const live = withScheduleNudges(createLivePublisher(redis, config.redisPrefix), redis, config.redisPrefix);
-  const outbox = createNotificationOutbox({ db, log, redisUrl: config.redisUrl, prefix: config.redisPrefix });
-  const lifecycle = createRunLifecycle({ db, queue, live, backoff: config.backoff, onChange: outbox.onRunChanged });
+  const core = await openCore({ ...config, log, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
+  const { orm, db, redis, queue, live, lifecycle } = core;
 
   const httpServer = http.createServer();
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
@@ -110,10 +92,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
       await gateway?.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await queue.close(1000).catch(() => {});
-      await outbox.close();
-      redis.disconnect();
-      await orm.close(true);
+      await core.close();
     },
   };
 }

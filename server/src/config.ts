@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, intFromEnv, parseEnv } from '@jobflow/shared/node';
+import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/shared/node';
 
 /** The example secret from .env.example; refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-string';
@@ -13,14 +13,8 @@ const ServerEnv = BaseEnv.extend({
   LOGIN_MAX_ATTEMPTS: intFromEnv(10, 1),
   LOGIN_WINDOW_SEC: intFromEnv(900, 1),
   UI_DIST: z.string().optional(),
-  PUBLIC_URL: z.string().optional(),
-  RETRY_BASE_MS: intFromEnv(1000),
-  RETRY_CAP_MS: intFromEnv(60_000),
   CANCEL_GRACE_MS: intFromEnv(4000),
   SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
-  DB_POOL_MAX: intFromEnv(10, 1),
-  RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
-  RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example secret; set a long random value in production' });
@@ -31,13 +25,9 @@ export type ServerConfig = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof ServerEnv>) {
   return {
-    env: env.NODE_ENV,
+    ...baseConfig(env),
     port: env.PORT,
     host: env.HOST,
-    databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
-    redisPrefix: env.REDIS_PREFIX,
-    logLevel: env.LOG_LEVEL,
     jwtSecret: env.JWT_SECRET,
     jwtTtlSec: env.JWT_TTL_SEC,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
@@ -45,11 +35,8 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     loginWindowSec: env.LOGIN_WINDOW_SEC,
     uiDist: env.UI_DIST,
     publicUrl: env.PUBLIC_URL,
-    backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
     cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
-    dbPoolMax: env.DB_POOL_MAX,
-    reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
   };
 }
 

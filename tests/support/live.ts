@@ -39,7 +39,8 @@ export function collectRun(socket: LiveSocket) {
   return {
     /** Adds a snapshot read over REST, as a client does right after subscribing (the run may have moved on before). */
     seed(run: RunDto) {
-      updates.set(run.id, [...(updates.get(run.id) ?? []), run]);
+      const known = updates.get(run.id) ?? [];
+      if (!known.some((r) => r.version === run.version)) updates.set(run.id, [...known, run].sort((a, b) => a.version - b.version));
     },
     updates: (runId: string) => updates.get(runId) ?? [],
     latest,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, intFromEnv, parseEnv } from '@jobflow/shared/node';
+import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/shared/node';
 
 const flag = (def: boolean) =>
   z
@@ -10,8 +10,6 @@ const flag = (def: boolean) =>
 const WorkerEnv = BaseEnv.extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).optional(),
-  RETRY_BASE_MS: intFromEnv(1000),
-  RETRY_CAP_MS: intFromEnv(60_000),
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
@@ -23,10 +21,6 @@ const WorkerEnv = BaseEnv.extend({
     .string()
     .optional()
     .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : undefined)),
-  DB_POOL_MAX: intFromEnv(10, 1),
-  RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
-  RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
-  PUBLIC_URL: z.string().optional(),
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
@@ -47,13 +41,9 @@ export type WorkerConfig = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof WorkerEnv>) {
   return {
-    databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
-    redisPrefix: env.REDIS_PREFIX,
-    logLevel: env.LOG_LEVEL,
+    ...baseConfig(env),
     workerId: env.WORKER_ID,
     concurrency: env.WORKER_CONCURRENCY,
-    backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
     stallIntervalMs: env.STALL_INTERVAL_MS,
     heartbeatMs: env.HEARTBEAT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
@@ -62,8 +52,6 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     logFlushLines: env.LOG_FLUSH_LINES,
     logMaxLineChars: env.LOG_MAX_LINE_CHARS,
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
-    dbPoolMax: env.DB_POOL_MAX,
-    reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
     scheduler: { isEnabled: env.SCHEDULER_ENABLED, graceMs: env.SCHEDULE_GRACE_MS, maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS },

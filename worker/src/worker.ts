@@ -1,19 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import {
-  checkSchema,
-  createLivePublisher,
-  createLogger,
-  createNotificationOutbox,
-  createOrm,
-  createReconciler,
-  createRedis,
-  createRunLifecycle,
-  createRunQueue,
-  dbOf,
-  redisKeys,
-  withScripts,
-} from '@jobflow/shared/node';
+import { createLogger, createReconciler, createRedis, createRunQueue, openCore, redisKeys, withScripts } from '@jobflow/shared/node';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';
@@ -32,16 +19,10 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = createLogger(`worker ${workerId}`, config.logLevel);
   const keys = redisKeys(config.redisPrefix);
-  const orm = await createOrm({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax });
-  await checkSchema(orm);
-  const db = dbOf(orm);
-  const redis = createRedis(config.redisUrl, (e) => log.warn('Redis connection problem', { error: e.message }));
+  const core = await openCore({ ...config, log });
+  const { db, redis, queue: producer, live, lifecycle } = core;
   const subscriber = createRedis(config.redisUrl);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
-  const producer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'producer' });
-  const live = createLivePublisher(redis, config.redisPrefix);
-  const outbox = createNotificationOutbox({ db, log, redisUrl: config.redisUrl, prefix: config.redisPrefix });
-  const lifecycle = createRunLifecycle({ db, queue: producer, live, backoff: config.backoff, onChange: outbox.onRunChanged });
   const executor = createRunExecutor({ db, live, lifecycle, config, log, workerId, handlers: createHandlers(config) });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
@@ -95,12 +76,9 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       await Promise.all([...executor.active.values()].map((a) => a.done));
       clearInterval(heartbeat);
       await redis.del(keys.worker(workerId)).catch(() => {});
-      await outbox.close();
       await notifier.close();
-      await producer.close(1000).catch(() => {});
       subscriber.disconnect();
-      redis.disconnect();
-      await orm.close(true);
+      await core.close();
       log.info('worker stopped');
     },
   };

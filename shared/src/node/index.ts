@@ -13,3 +13,4 @@ export * from './runs/run.lifecycle';
 export * from './runs/run.reconciler';
 export * from './schedules/index';
 export * from './notifications/index';
+export * from './core';

@@ -28,7 +28,7 @@ const DEFERRAL_CAP_MS = 5000;
 /** One Bee-Queue job per attempt, so a stale delivery can be told from the current one. */
 export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
 
-export interface RunQueueOptions {
+export interface QueueOptions {
   redisUrl: string;
   prefix: string;
   /** Workers process jobs and activate delayed ones; producers only add. */
@@ -37,13 +37,15 @@ export interface RunQueueOptions {
 }
 
 /**
- * A Bee-Queue on `redisUrl`. Bee-Queue keeps its Lua script hashes for the
- * life of the process and never reloads them, so after Redis restarts (and
- * forgets its scripts) every `ready` reloads them here.
+ * A Bee-Queue named `name` on `redisUrl`, set up the way every Jobflow queue
+ * is: jobs live in Redis only until processed, no per-job events, delayed jobs
+ * activated by workers. Bee-Queue keeps its Lua script hashes for the life of
+ * the process and never reloads them, so after Redis restarts (and forgets its
+ * scripts) every `ready` reloads them here.
  */
-export function createRunQueue({ redisUrl, prefix, role, stallIntervalMs = 5000 }: RunQueueOptions): RunQueue {
+export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
   const isWorker = role === 'worker';
-  const queue = new BeeQueue<RunJobData>(RUN_QUEUE_NAME, {
+  const queue = new BeeQueue<T>(name, {
     prefix: redisKeys(prefix).queue,
     redis: { url: redisUrl, retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000) } as never,
     isWorker,
@@ -55,10 +57,6 @@ export function createRunQueue({ redisUrl, prefix, role, stallIntervalMs = 5000 
     removeOnFailure: true,
     stallInterval: stallIntervalMs,
   });
-  queue.backoffStrategies.set(DEFERRAL_BACKOFF, (job) => {
-    const deferrals = MAX_DEFERRALS - (job.options as { retries: number }).retries;
-    return Math.min(DEFERRAL_CAP_MS, DEFERRAL_BASE_MS * 2 ** Math.min(deferrals, 10));
-  });
   queue.on('error', () => {});
   void queue.ready().then(() => {
     const client = (queue as unknown as { client: NodeJS.EventEmitter }).client;
@@ -67,8 +65,18 @@ export function createRunQueue({ redisUrl, prefix, role, stallIntervalMs = 5000 
   return queue;
 }
 
+/** The run queue: one job per attempt of a run. */
+export function createRunQueue(opts: QueueOptions): RunQueue {
+  const queue = createBeeQueue<RunJobData>(RUN_QUEUE_NAME, opts);
+  queue.backoffStrategies.set(DEFERRAL_BACKOFF, (job) => {
+    const deferrals = MAX_DEFERRALS - (job.options as { retries: number }).retries;
+    return Math.min(DEFERRAL_CAP_MS, DEFERRAL_BASE_MS * 2 ** Math.min(deferrals, 10));
+  });
+  return queue;
+}
+
 /** Reloads Bee-Queue's scripts after a NOSCRIPT error and tries `op` once more. */
-export async function withScripts<T>(queue: RunQueue, op: () => Promise<T>): Promise<T> {
+export async function withScripts<T>(queue: BeeQueue<never> | BeeQueue<any>, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
@@ -76,6 +84,12 @@ export async function withScripts<T>(queue: RunQueue, op: () => Promise<T>): Pro
     await lua.buildCache((queue as unknown as { client: unknown }).client);
     return op();
   }
+}
+
+/** Whether Redis still holds the job `jobId` (false once processed, or after Redis lost its data). */
+export function hasJob(queue: BeeQueue<any>, jobId: string): Promise<boolean> {
+  const q = queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void }; toKey(k: string): string };
+  return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
 }
 
 /**
@@ -97,9 +111,4 @@ export async function dequeueRun(queue: RunQueue, runId: string, attempt: number
 }
 
 /** Whether Redis still holds the job of this attempt (false after Redis lost its data). */
-export async function isEnqueued(queue: RunQueue, runId: string, attempt: number): Promise<boolean> {
-  const client = (queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void } }).client;
-  return new Promise((resolve, reject) =>
-    client.hexists((queue as unknown as { toKey(k: string): string }).toKey('jobs'), queueJobId(runId, attempt), (e, n) => (e ? reject(e) : resolve(n === 1))),
-  );
-}
+export const isEnqueued = (queue: RunQueue, runId: string, attempt: number): Promise<boolean> => hasJob(queue, queueJobId(runId, attempt));

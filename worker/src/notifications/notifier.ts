@@ -9,7 +9,7 @@ import {
   isDeliveryEnqueued,
   noteOnRun,
   iso,
-  withQueueScripts,
+  withScripts,
   type Db,
   type DeliveryJobData,
   type LivePublisher,
@@ -127,12 +127,12 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
   return {
     async start(): Promise<void> {
       queue.on('error', (e) => {
-        if (/NOSCRIPT/.test(e.message)) void withQueueScripts(queue, () => Promise.resolve()).catch(() => {});
+        if (/NOSCRIPT/.test(e.message)) void withScripts(queue, () => Promise.resolve()).catch(() => {});
       });
       await queue.ready();
       queue.process(config.notify.concurrency, process);
       timers.push(
-        setInterval(() => void withQueueScripts(queue, () => queue.checkStalledJobs()).catch(() => {}), config.stallIntervalMs),
+        setInterval(() => void withScripts(queue, () => queue.checkStalledJobs()).catch(() => {}), config.stallIntervalMs),
         setInterval(() => void sweep(), SWEEP_MS),
       );
     },
