@@ -130,6 +130,21 @@ describe('API tokens', () => {
     expect(await refusal(stranger)).toBe('unauthorized');
   });
 
+  it('made with an expiring token, expire no later than it', async () => {
+    const user = await stack.createUser();
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+    const parent = await createToken(user, { name: 'short', expiresAt });
+    const forever = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'forever' } });
+    expect(forever.status).toBe(422);
+    expect(forever.body.error.details[0].path).toBe('/expiresAt');
+    const longer = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'longer', expiresAt: new Date(Date.now() + 7200_000).toISOString() } });
+    expect(longer.status).toBe(422);
+    const shorter = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'shorter', expiresAt: new Date(Date.now() + 600_000).toISOString() } });
+    expect(shorter.status).toBe(201);
+    const fromSession = await stack.request('POST', '/api/tokens', { token: user.token, body: { name: 'no expiry' } });
+    expect(fromSession.status).toBe(201);
+  });
+
   it('record when they were last used', async () => {
     const user = await stack.createUser();
     const created = await createToken(user);

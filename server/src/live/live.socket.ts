@@ -17,6 +17,7 @@ type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<stri
 const BACKFILL_PAGE_LINES = 1000;
 const DRAIN_THRESHOLD_PACKETS = 64;
 const SLOW_CONSUMER_CHECK_MS = 1000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Packets queued for a socket and not yet written to its transport. */
 const buffered = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
@@ -118,8 +119,14 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     void socket.join(rooms.user(principal.id));
     if (principal.tokenId) void socket.join(rooms.token(principal.tokenId));
     if (principal.expiresAt) {
-      const ms = principal.expiresAt.getTime() - Date.now();
-      const timer = setTimeout(() => socket.disconnect(true), Math.min(Math.max(ms, 0), 2 ** 31 - 1));
+      // Timers hold at most ~24.8 days: re-arm until the credential really expires.
+      const expiresAt = principal.expiresAt.getTime();
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        const ms = expiresAt - Date.now();
+        timer = ms > 0 ? setTimeout(arm, Math.min(ms, MAX_TIMER_MS)) : setTimeout(() => socket.disconnect(true), 0);
+      };
+      arm();
       socket.once('disconnect', () => clearTimeout(timer));
     }
 

@@ -38,6 +38,12 @@ export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
     if (body.expiresAt && Date.parse(body.expiresAt) <= Date.now()) {
       throw new ApiError('validation_failed', 'The expiry must be in the future.', [{ path: '/expiresAt', message: 'must be in the future' }]);
     }
+    // A token may only mint tokens that expire no later than itself, so a short-lived or leaked token cannot outlive its own expiry.
+    if (me.tokenId && me.expiresAt && (!body.expiresAt || Date.parse(body.expiresAt) > me.expiresAt.getTime())) {
+      throw new ApiError('validation_failed', 'A token created with an API token must expire no later than that token.', [
+        { path: '/expiresAt', message: `must be set and no later than ${me.expiresAt.toISOString()}` },
+      ]);
+    }
     const secret = newApiTokenSecret();
     const rows = await db.sql<TokenRow>(`insert into api_tokens (user_id, name, token_hash, expires_at) values (?, ?, ?, ?) returning *`, [
       me.id,
