@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDataCheckHandler, dataCheckHandler, formatFromHints, type DataCheckParams, type DataCheckSummary } from './data-check.job-type';
-import { NonRetryableError, type JobContext } from './job-handler';
+import { NonRetryableError } from './job-handler';
+import { failure, makeContext as makeTestContext } from './job-context.testing';
+
+const makeContext = (params: TestParams, signal?: AbortSignal) => makeTestContext<DataCheckParams>(params as Partial<DataCheckParams>, signal);
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -40,31 +43,7 @@ afterAll(async () => {
 
 type TestParams = Omit<Partial<DataCheckParams>, 'url' | 'content'> & ({ url: string } | { content: string });
 
-function makeContext(params: TestParams, signal: AbortSignal = new AbortController().signal) {
-  const logs: string[] = [];
-  const progress: number[] = [];
-  const ctx: JobContext<DataCheckParams> = {
-    runId: 'run-1',
-    // Only the schema defaults are left out, as a job stored without them would be.
-    params: params as DataCheckParams,
-    attempt: 1,
-    maxAttempts: 3,
-    signal,
-    log: (line) => logs.push(line),
-    progress: (fraction) => progress.push(fraction),
-    setResult: () => undefined,
-  };
-  return { ctx, logs, progress };
-}
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error(`expected the handler to throw, it returned (or threw ${String(outcome)})`);
-  return outcome;
-}
 
 const noViolations = { required: 0, type: 0, nonEmpty: 0, unique: 0, range: 0, pattern: 0, structure: 0 };
 

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isHostAllowed } from './http-request';
 import { createHttpHandler, httpHandler, type HttpParams, type HttpResult } from './http.job-type';
-import { HandlerError, NonRetryableError, type JobContext } from './job-handler';
+import { HandlerError, NonRetryableError } from './job-handler';
+import { failure, makeContext as makeTestContext } from './job-context.testing';
+
+const makeContext = (params: Partial<HttpParams> & { url: string }, signal?: AbortSignal) => makeTestContext<HttpParams>(params, signal);
 
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -47,32 +50,7 @@ afterAll(async () => {
   await once(server, 'close');
 });
 
-function makeContext(params: Partial<HttpParams> & { url: string }, signal: AbortSignal = new AbortController().signal) {
-  const logs: string[] = [];
-  const progress: number[] = [];
-  const ctx: JobContext<HttpParams> = {
-    runId: 'run-1',
-    // Only the schema defaults are left out, as a job stored without them would be.
-    params: params as HttpParams,
-    attempt: 1,
-    maxAttempts: 3,
-    signal,
-    log: (line) => logs.push(line),
-    progress: (fraction) => progress.push(fraction),
-    setResult: () => undefined,
-  };
-  return { ctx, logs, progress };
-}
 
-/** Runs the handler and returns what it threw. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error(`expected the handler to throw, it returned (or threw ${String(outcome)})`);
-  return outcome;
-}
 
 const echo: Route = (req, res, body) => {
   res.writeHead(200, { 'content-type': 'application/json' });
