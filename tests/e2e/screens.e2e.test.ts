@@ -84,7 +84,6 @@ describe('server-side validation', () => {
   test('the server’s 422 details show next to the fields they name', async () => {
     await page.goto('/jobs/new?type=sleep');
     await page.getByLabel('Name', { exact: true }).fill('Noon nap');
-    await page.getByText('Execution and schedule').click();
     await page.getByLabel('Run on a schedule').check();
     await page.getByLabel('Cron expression').fill('every day');
     await page.getByLabel('Time zone').fill('Mars/Olympus_Mons');

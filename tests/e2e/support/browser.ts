@@ -66,6 +66,8 @@ export async function ensureSignedIn(page: Page, email: string, password: string
 
 export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // A full-page shot of a scrolled page draws the sticky header halfway down.
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, fullPage });
 }
 

@@ -177,7 +177,7 @@ export default function DashboardScreen() {
                           <Show when={job().schedule}>
                             {(schedule) => (
                               <span class="tag" classList={{ 'tag-paused': job().schedulePaused }} title={`${schedule().cron} (${schedule().timezone})`}>
-                                <span aria-hidden="true">{job().schedulePaused ? '⏸ ' : '⏱ '}</span>
+                                <span aria-hidden="true">{job().schedulePaused ? '‖ ' : '↻ '}</span>
                                 {job().schedulePaused ? t('jobs.schedulePaused') : t('jobs.scheduled')}
                               </span>
                             )}

@@ -198,7 +198,7 @@ export default function JobScreen(props: { jobId: string }) {
                 <dd>{j().maxAttempts}</dd>
                 <dt>{t('jobs.maxConcurrentRuns')}</dt>
                 <dd>{j().maxConcurrentRuns ?? t('job.unlimited')}</dd>
-                <dt>{t('jobForm.schedule')}</dt>
+                <dt>{t('schedule.title')}</dt>
                 <dd>
                   {j().schedule ? (
                     <>
@@ -257,6 +257,11 @@ function TargetSummary(props: { target: NotificationTargetDto }) {
   return (
     <li>
       <strong>{t(`notify.kind.${props.target.kind}`)}</strong> <code class="target-where">{where()}</code>{' '}
+      {props.target.kind === 'webhook' && (
+        <span class="muted">
+          · {t('notify.secret')} <code>{props.target.secret}</code>{' '}
+        </span>
+      )}
       <span class="muted">{t('job.notifyOn', { events: events() })}</span>
     </li>
   );

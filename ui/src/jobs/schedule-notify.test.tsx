@@ -135,7 +135,7 @@ describe('due-time outcomes and owners', () => {
       </>
     ));
     const texts = [...root.querySelectorAll('.outcome')].map((b) => b.textContent);
-    expect(texts).toEqual(['▶Started', '⏭Skipped: still running', '⚠Missed', '↻Caught up']);
+    expect(texts).toEqual(['▶Started', '↷Skipped: still running', '⚠Missed', '↺Caught up']);
     expect([...root.querySelectorAll('.outcome')].every((b) => (b.getAttribute('title') ?? '').length > 0)).toBe(true);
     setLocale('ja');
     expect(root.querySelector('.outcome-missed')?.textContent).toBe('⚠見逃し');

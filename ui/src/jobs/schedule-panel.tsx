@@ -27,8 +27,8 @@ const MIN_DUE_REFRESH_MS = 5_000;
 
 const OUTCOME_ICONS: Record<ScheduleFireDto['outcome'], string> = {
   started: '▶',
-  'caught-up': '↻',
-  'skipped-overlap': '⏭',
+  'caught-up': '↺',
+  'skipped-overlap': '↷',
   missed: '⚠',
 };
 
@@ -210,7 +210,7 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
               when={props.job.schedulePaused}
               fallback={
                 <button type="button" class="button" disabled={isBusy()} onClick={() => void setPaused(true)}>
-                  <span aria-hidden="true">⏸</span> {t('schedule.pause')}
+                  <span aria-hidden="true">‖</span> {t('schedule.pause')}
                 </button>
               }
             >
@@ -230,7 +230,7 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
             <dt>{t('schedule.state')}</dt>
             <dd>
               <span class={`schedule-state ${props.job.schedulePaused ? 'is-paused' : 'is-active'}`}>
-                <span aria-hidden="true">{props.job.schedulePaused ? '⏸' : '●'}</span> {props.job.schedulePaused ? t('schedule.paused') : t('schedule.active')}
+                <span aria-hidden="true">{props.job.schedulePaused ? '‖' : '●'}</span> {props.job.schedulePaused ? t('schedule.paused') : t('schedule.active')}
               </span>
             </dd>
             <dt>{t('schedule.cron')}</dt>
@@ -255,7 +255,7 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
               when={!props.job.schedulePaused}
               fallback={
                 <p class="warning paused-notice">
-                  <span aria-hidden="true">⏸ </span>
+                  <span aria-hidden="true">‖ </span>
                   {t('schedule.pausedNotice')}
                 </p>
               }
