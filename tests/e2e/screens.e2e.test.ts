@@ -92,6 +92,7 @@ describe('server-side validation', () => {
     await cronError.waitFor();
     expect(await cronError.textContent()).toContain('5 fields');
     expect(await page.locator('[data-error-path="/schedule/timezone"]').textContent()).toContain('IANA');
+    expect(await page.locator('.field-error').count()).toBe(2);
     expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('alert').first().textContent()).toContain('Some fields need attention');
     await screenshot(page, '14-server-validation');

@@ -38,7 +38,13 @@ export function ScheduleFields(props: { value: ScheduleDraft; onChange: (patch: 
           </label>
         </span>
       </div>
-      {errorNode('/schedule', 'job-schedule-error')}
+      <Show when={props.errors['/schedule']}>
+        {(messages) => (
+          <span class="field-error" id="job-schedule-error" data-error-path="/schedule">
+            {messages().join(' ')}
+          </span>
+        )}
+      </Show>
       <Show when={props.value.isOn}>
         <div class="grid-2">
           <div class="field" classList={{ invalid: !!error('/schedule/cron') }}>

@@ -120,6 +120,7 @@ describe('schedule fields in the job form', () => {
 
     setErrors({ '/schedule/cron': ['The cron expression needs 5 fields.'] });
     expect(root.querySelector('[data-error-path="/schedule/cron"]')?.textContent).toContain('5 fields');
+    expect(root.querySelectorAll('.field-error')).toHaveLength(1);
     expect(byLabel(root, 'Cron expression')?.getAttribute('aria-invalid')).toBe('true');
     expect(byLabel(root, 'Cron expression')?.getAttribute('aria-describedby')).toContain('job-cron-error');
   });
