@@ -80,6 +80,8 @@ describe('job form drafts', () => {
       schedulePaused: true,
     });
     expect(scheduleBody({ ...draft, isOn: false })).toMatchObject({ schedule: null, schedulePaused: false });
+    expect(scheduleBody({ ...draft, isOn: false, overlap: 'queue' }).schedulePolicy).toEqual({ overlap: 'allow', missed: 'run-once' });
+    expect(scheduleBody({ ...draft, overlap: 'queue' }).schedulePolicy).toEqual({ overlap: 'queue', missed: 'run-once' });
     expect(checkSchedule({ ...draft, cron: '' }, null)).toEqual({ '/schedule/cron': ['Required.'] });
     expect(Object.keys(checkSchedule({ ...draft, overlap: 'queue' }, 3))).toEqual(['/maxConcurrentRuns']);
     expect(checkSchedule({ ...draft, overlap: 'queue' }, 1)).toEqual({});

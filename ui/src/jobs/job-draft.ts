@@ -102,7 +102,8 @@ export const recipients = (text: string): string[] => text.split(/[\s,;]+/).filt
 export function scheduleBody(d: ScheduleDraft): { schedule: ScheduleDto | null; schedulePolicy: SchedulePolicyDto; schedulePaused: boolean } {
   return {
     schedule: d.isOn ? { cron: d.cron.trim().replace(/\s+/g, ' '), timezone: d.timezone.trim() } : null,
-    schedulePolicy: { overlap: d.overlap, missed: d.missed },
+    // `queue` asks for one run at a time, which means nothing without a schedule and would refuse a higher limit.
+    schedulePolicy: { overlap: !d.isOn && d.overlap === 'queue' ? 'allow' : d.overlap, missed: d.missed },
     schedulePaused: d.isOn && d.isPaused,
   };
 }
