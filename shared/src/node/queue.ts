@@ -17,13 +17,13 @@ export const RUN_QUEUE_NAME = 'runs';
 
 /**
  * A job whose run cannot start yet (its job is at `maxConcurrentRuns`) is
- * offered again after a delay that grows from 250 ms to 5 s, so a long line
+ * offered again after a delay that grows from 250 ms to 2 s, so a long line
  * of waiting runs costs little.
  */
 const DEFERRAL_BACKOFF = 'jobflow-deferral';
 const MAX_DEFERRALS = 1_000_000;
 const DEFERRAL_BASE_MS = 250;
-const DEFERRAL_CAP_MS = 5000;
+const DEFERRAL_CAP_MS = 2000;
 
 /** One Bee-Queue job per attempt, so a stale delivery can be told from the current one. */
 export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
