@@ -23,6 +23,12 @@ export interface RunLogEvent {
   lines: LogLineDto[];
 }
 
+/** `schedule:recorded` payload: what became of the due times just recorded for one job. */
+export interface ScheduleRecordedEvent {
+  jobId: string;
+  outcomes: string[];
+}
+
 /** Events the server pushes. */
 export interface ServerToClientEvents {
   /** The full run snapshot after a change of its stored state. */
@@ -33,6 +39,8 @@ export interface ServerToClientEvents {
   'job:updated': (job: JobDto) => void;
   /** A job was deleted. */
   'job:deleted': (event: { id: string }) => void;
+  /** The scheduler recorded due times of a job (started, skipped, missed or caught up): refetch its schedule history. */
+  'schedule:recorded': (event: ScheduleRecordedEvent) => void;
   /** The server may have missed events: refetch what you show. */
   resync: (event: Record<string, never>) => void;
 }

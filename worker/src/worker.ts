@@ -60,7 +60,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   reconciler.start();
   const notifier = createNotifier({ config, db, live, log });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, log });
+  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {

@@ -204,7 +204,7 @@ export function buildOpenApi(version: string) {
       title: 'Jobflow API',
       version,
       description:
-        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted` and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`.',
+        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`.',
     },
     servers: [{ url: '/' }],
     components: {

@@ -25,6 +25,8 @@ export interface TopicHandlers {
   onRunLog?(event: RunLogEvent): void;
   onJobUpdated?(job: JobDto): void;
   onJobDeleted?(event: { id: string }): void;
+  /** The scheduler recorded due times of a job (dashboard and that job's topic). */
+  onScheduleRecorded?(event: { jobId: string; outcomes: string[] }): void;
   /**
    * The server may have missed events (`resync`), or the connection was
    * re-established and the topic subscribed again (`reconnect`): refetch.
@@ -52,6 +54,7 @@ export interface SubscribeOptions {
 const ACK_TIMEOUT_MS = 10_000;
 const RunLogPayload = z.object({ runId: z.string(), lines: z.array(LogLineDto) });
 const JobDeletedPayload = z.object({ id: z.string() });
+const ScheduleRecordedPayload = z.object({ jobId: z.string(), outcomes: z.array(z.string()) });
 
 interface Entry {
   topic: Topic;
@@ -264,6 +267,15 @@ export class LiveConnection {
         if (t.topic === 'dashboard' || (t.topic === 'job' && t.jobId === event.data.id)) entry.handlers.onJobDeleted?.(event.data);
       }
     });
+    socket.on('schedule:recorded', (payload) => {
+      const event = ScheduleRecordedPayload.safeParse(payload);
+      if (!event.success) return;
+      this.emitEvent({ type: 'schedule:recorded', ...event.data });
+      for (const entry of this.entries) {
+        const t = entry.topic;
+        if (t.topic === 'dashboard' || (t.topic === 'job' && t.jobId === event.data.jobId)) entry.handlers.onScheduleRecorded?.(event.data);
+      }
+    });
     socket.on('resync', () => {
       this.emitEvent({ type: 'resync' });
       for (const entry of [...this.entries]) entry.handlers.onRefetch?.('resync');
@@ -333,6 +345,7 @@ export type LiveEvent =
   | { type: 'run:log'; runId: string; lines: LogLineDto[] }
   | { type: 'job:updated'; job: JobDto }
   | { type: 'job:deleted'; id: string }
+  | { type: 'schedule:recorded'; jobId: string; outcomes: string[] }
   | { type: 'resync' }
   /** The connection came back and the topic is subscribed again; events may have been missed. */
   | { type: 'reconnected'; topic: Topic };

@@ -13,6 +13,7 @@ export interface LivePublisher {
   runLog(runId: string, lines: LogLineDto[]): void;
   jobUpdated(job: JobDto): void;
   jobDeleted(jobId: string): void;
+  scheduleRecorded(jobId: string, outcomes: string[]): void;
 }
 
 export function createLivePublisher(redis: Redis, prefix: string): LivePublisher {
@@ -24,5 +25,6 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
     },
     jobUpdated: (job) => emitter.to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
     jobDeleted: (jobId) => emitter.to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
+    scheduleRecorded: (jobId, outcomes) => emitter.to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
   };
 }

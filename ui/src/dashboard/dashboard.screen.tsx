@@ -70,7 +70,7 @@ export default function DashboardScreen() {
           if (!jobList.has(event.job.id) && matchesJob(event.job.name, event.job.type)) {
             jobList.insert(event.job.id, (a, b) => (jobs[a]?.createdAt ?? '') > (jobs[b]?.createdAt ?? ''));
           }
-        } else {
+        } else if (event.type === 'run') {
           const wanted = status();
           if (!runList.has(event.run.id) && (!wanted || event.run.status === wanted)) {
             runList.insert(event.run.id, (a, b) => {

@@ -20,10 +20,6 @@ import { localZone } from './job-draft';
 export const NEXT_SHOWN = 5;
 const NEXT_FETCHED = 30;
 const HEAD_PAGE = 20;
-/** After a due time passes, look at the history this much later (it records skipped ones without any event). */
-const AFTER_DUE_MS = 1_500;
-/** ...but not more often than this on a fast schedule; run events bring started ones sooner. */
-const MIN_DUE_REFRESH_MS = 5_000;
 
 const OUTCOME_ICONS: Record<ScheduleFireDto['outcome'], string> = {
   started: '▶',
@@ -148,29 +144,15 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
           void refreshHead();
           return;
         }
+        // Due times recorded without a run (skipped, missed) are announced by the scheduler.
+        if (event.type === 'schedule' && event.jobId === props.job.id) {
+          void refreshHead();
+          return;
+        }
       }
     }),
   );
 
-  // Skipped due times come with no event: look again just after each due time passes.
-  let dueTimer: ReturnType<typeof setTimeout> | undefined;
-  let lastDueRefresh = 0;
-  createEffect(
-    on(
-      () => upcoming()[0]?.at,
-      (current, previous) => {
-        if (!previous || previous === current || dueTimer !== undefined) return;
-        const waitMs = Math.max(AFTER_DUE_MS, lastDueRefresh + MIN_DUE_REFRESH_MS - Date.now());
-        dueTimer = setTimeout(() => {
-          dueTimer = undefined;
-          lastDueRefresh = Date.now();
-          void refreshHead();
-        }, waitMs);
-      },
-      { defer: true },
-    ),
-  );
-  onCleanup(() => clearTimeout(dueTimer));
 
   // Resync or reconnect: refetch what is shown.
   createEffect(

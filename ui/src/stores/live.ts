@@ -5,7 +5,7 @@ import { noteRunOfJob, removeJob, upsertJob } from './jobs.store';
 import { upsertRun } from './runs.store';
 
 /** A store change that arrived over the socket. */
-export type StoreEvent = { type: 'run'; run: RunDto } | { type: 'job'; job: JobDto } | { type: 'job-deleted'; id: string };
+export type StoreEvent = { type: 'run'; run: RunDto } | { type: 'job'; job: JobDto } | { type: 'job-deleted'; id: string } | { type: 'schedule'; jobId: string };
 
 type Listener = (events: readonly StoreEvent[]) => void;
 const listeners = new Set<Listener>();
@@ -53,4 +53,5 @@ export const storeHandlers = {
   onRunUpdated: (run: RunDto) => pushStoreEvent({ type: 'run', run }),
   onJobUpdated: (job: JobDto) => pushStoreEvent({ type: 'job', job }),
   onJobDeleted: (event: { id: string }) => pushStoreEvent({ type: 'job-deleted', id: event.id }),
+  onScheduleRecorded: (event: { jobId: string }) => pushStoreEvent({ type: 'schedule', jobId: event.jobId }),
 };

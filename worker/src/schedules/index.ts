@@ -1,17 +1,25 @@
-import { createRedis, createScheduler, scheduleChangedChannel, type Db, type Logger, type RunLifecycle, type RunQueue } from '@jobflow/shared/node';
+import { createRedis, createScheduler, scheduleChangedChannel, type Db, type LivePublisher, type Logger, type RunLifecycle, type RunQueue } from '@jobflow/shared/node';
 import type { WorkerConfig } from '../config';
 
 /**
  * Runs the scheduler in this worker (every worker runs one; the due-time key
  * keeps them from starting a run twice) and wakes it when a job changes.
  */
-export async function startScheduler(deps: { config: WorkerConfig; db: Db; lifecycle: RunLifecycle; queue: RunQueue; log: Logger }): Promise<{ stop(): Promise<void> }> {
+export async function startScheduler(deps: {
+  config: WorkerConfig;
+  db: Db;
+  lifecycle: RunLifecycle;
+  queue: RunQueue;
+  live: LivePublisher;
+  log: Logger;
+}): Promise<{ stop(): Promise<void> }> {
   const { config, log } = deps;
   if (!config.scheduler.isEnabled) return { stop: async () => {} };
   const scheduler = createScheduler({
     db: deps.db,
     lifecycle: deps.lifecycle,
     queue: deps.queue,
+    live: deps.live,
     log,
     options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs },
   });

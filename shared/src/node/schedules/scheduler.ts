@@ -1,6 +1,7 @@
 import type { Db } from '../db-access';
 import type { Logger } from '../logger';
 import { enqueueRun, type RunQueue } from '../queue';
+import type { LivePublisher } from '../live';
 import type { RunLifecycle } from '../runs/run.lifecycle';
 import { fireStore, type PlannedFire, type ScheduledJob } from './schedule-fire.store';
 import { dueTimesBetween } from './schedule-times';
@@ -31,7 +32,16 @@ export interface SchedulerOptions {
  * only one of them can do. It sleeps until the next due time of any job (at
  * most `maxSleepMs`, or until `nudge()`: a job changed).
  */
-export function createScheduler(deps: { db: Db; lifecycle: RunLifecycle; queue: RunQueue; log: Logger; options: SchedulerOptions; clock?: Clock }) {
+export function createScheduler(deps: {
+  db: Db;
+  lifecycle: RunLifecycle;
+  queue: RunQueue;
+  log: Logger;
+  options: SchedulerOptions;
+  clock?: Clock;
+  /** Tells the job's rooms when due times were recorded (skipped and missed ones start no run to announce them). */
+  live?: LivePublisher;
+}) {
   const { db, lifecycle, queue, log, options } = deps;
   const clock = deps.clock ?? systemClock;
   const batchSize = options.batchSize ?? 1000;
@@ -61,7 +71,10 @@ export function createScheduler(deps: { db: Db; lifecycle: RunLifecycle; queue: 
       // If Redis is down the run is stored as queued; the reconciler enqueues it later.
       enqueueRun(queue, row.id, row.attempt).catch((e) => log.warn('could not enqueue a scheduled run; the reconciler will', { runId: row.id, error: (e as Error).message }));
     }
-    if (result.outcomes.length) log.debug('schedule due times recorded', { jobId: job.id, outcomes: result.outcomes });
+    if (result.outcomes.length) {
+      log.debug('schedule due times recorded', { jobId: job.id, outcomes: result.outcomes });
+      deps.live?.scheduleRecorded(job.id, result.outcomes);
+    }
     return next?.getTime() ?? null;
   }
 
