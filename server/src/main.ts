@@ -5,7 +5,9 @@ import { loadServerConfig } from './config';
 const config = loadServerConfig(process.env);
 await preflight(config);
 const app = await startOrExplain(config, () => createApp(config));
-process.stderr.write(`Jobflow server listening on ${app.url.replace('127.0.0.1', config.host === '0.0.0.0' ? 'localhost' : config.host)} (UI /, API /api, docs /api/docs)\n`);
+process.stderr.write(
+  `Jobflow server listening on ${app.url.replace('127.0.0.1', config.host === '0.0.0.0' ? 'localhost' : config.host)} (UI /, API /api, docs /api/docs)\n`,
+);
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

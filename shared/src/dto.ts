@@ -242,7 +242,13 @@ export const JobBody = z
     type: z.string().min(1).max(100),
     params: Params.default({}),
     schedule: ScheduleDto.nullable().default(null),
-    timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().default(null),
+    timeoutSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .nullable()
+      .default(null),
     maxAttempts: z.number().int().min(1).max(100).default(1),
     maxConcurrentRuns: z.number().int().min(1).max(10_000).nullable().default(null),
     /** Missing fields take the defaults: overlap `allow`, missed `skip`. */
@@ -259,7 +265,12 @@ export const UpdateJobBody = z
     description: z.string().max(10_000),
     params: Params,
     schedule: ScheduleDto.nullable(),
-    timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable(),
+    timeoutSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .nullable(),
     maxAttempts: z.number().int().min(1).max(100),
     maxConcurrentRuns: z.number().int().min(1).max(10_000).nullable(),
     /** Only the given policy fields change. */
@@ -274,7 +285,16 @@ export type UpdateJobBody = z.infer<typeof UpdateJobBody>;
 
 /** Body of `POST /api/jobs/:id/runs` and `POST /api/runs/:id/rerun`. */
 export const StartRunBody = z
-  .object({ params: Params.optional(), timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().optional() })
+  .object({
+    params: Params.optional(),
+    timeoutSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .nullable()
+      .optional(),
+  })
   .strict();
 export type StartRunBody = z.infer<typeof StartRunBody>;
 

@@ -31,7 +31,10 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('a body over 1 MiB is a 413', async () => {
-    const res = await stack.request('POST', '/api/jobs', { token, body: { name: 'x', type: 'sleep', params: { seconds: 1 }, description: 'x'.repeat(1_100_000) } });
+    const res = await stack.request('POST', '/api/jobs', {
+      token,
+      body: { name: 'x', type: 'sleep', params: { seconds: 1 }, description: 'x'.repeat(1_100_000) },
+    });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
@@ -73,10 +76,16 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('invalid schedules are a 422 naming the field', async () => {
-    const cron = await stack.request('POST', '/api/jobs', { token, body: { name: 's', type: 'sleep', params: { seconds: 1 }, schedule: { cron: '61 * * * *', timezone: 'UTC' } } });
+    const cron = await stack.request('POST', '/api/jobs', {
+      token,
+      body: { name: 's', type: 'sleep', params: { seconds: 1 }, schedule: { cron: '61 * * * *', timezone: 'UTC' } },
+    });
     expect(cron.status).toBe(422);
     expect(cron.body.error.details.map((d: { path: string }) => d.path)).toContain('/schedule/cron');
-    const zone = await stack.request('POST', '/api/jobs', { token, body: { name: 's', type: 'sleep', params: { seconds: 1 }, schedule: { cron: '* * * * *', timezone: 'Mars/Olympus' } } });
+    const zone = await stack.request('POST', '/api/jobs', {
+      token,
+      body: { name: 's', type: 'sleep', params: { seconds: 1 }, schedule: { cron: '* * * * *', timezone: 'Mars/Olympus' } },
+    });
     expect(zone.body.error.details.map((d: { path: string }) => d.path)).toContain('/schedule/timezone');
   });
 
@@ -101,7 +110,9 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       expect(res.status, query).toBe(400);
       expect(res.body.error.code).toBe('bad_request');
     }
-    const logs = await stack.request('GET', `/api/runs/${(await stack.request('GET', '/api/runs', { token })).body.items[0]?.id ?? '0'}/logs?after=-1`, { token });
+    const logs = await stack.request('GET', `/api/runs/${(await stack.request('GET', '/api/runs', { token })).body.items[0]?.id ?? '0'}/logs?after=-1`, {
+      token,
+    });
     expect([400, 404]).toContain(logs.status);
   });
 
@@ -113,7 +124,17 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
 
   it('malformed socket payloads get an error ack and the server keeps serving', async () => {
     const socket = stack.connect(token);
-    for (const payload of [null, 'dashboard', 42, {}, { topic: 'nope' }, { topic: 'run' }, { topic: 'run', runId: 5 }, { topic: 'run', runId: 'x', afterSeq: -1 }, { topic: 'job', jobId: {} }]) {
+    for (const payload of [
+      null,
+      'dashboard',
+      42,
+      {},
+      { topic: 'nope' },
+      { topic: 'run' },
+      { topic: 'run', runId: 5 },
+      { topic: 'run', runId: 'x', afterSeq: -1 },
+      { topic: 'job', jobId: {} },
+    ]) {
       const ack = await subscribe(socket, payload as never);
       expect(ack.ok, JSON.stringify(payload)).toBe(false);
       if (!ack.ok) expect(ack.error.code).toBe('validation_failed');
@@ -142,7 +163,15 @@ describe('OpenAPI and docs', () => {
     const res = await stack.request('GET', '/api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    for (const path of ['/api/auth/login', '/api/users/{id}', '/api/jobs/{id}/runs', '/api/runs/{id}/logs', '/api/runs/{id}/cancel', '/api/tokens', '/readyz']) {
+    for (const path of [
+      '/api/auth/login',
+      '/api/users/{id}',
+      '/api/jobs/{id}/runs',
+      '/api/runs/{id}/logs',
+      '/api/runs/{id}/cancel',
+      '/api/tokens',
+      '/readyz',
+    ]) {
       expect(Object.keys(res.body.paths)).toContain(path);
     }
     expect(res.body.components.schemas.Run.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'cancelled']);

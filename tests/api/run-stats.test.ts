@@ -20,7 +20,8 @@ describe('GET /api/runs/stats', () => {
     const socket = stack.connect(token);
     const watch = collectRun(socket);
     await subscribe(socket, { topic: 'job', jobId: job.id });
-    const start = async (script: string) => (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: { params: { script } } })).body.id as string;
+    const start = async (script: string) =>
+      (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: { params: { script } } })).body.id as string;
     const ids = [await start('exit 0'), await start('exit 0'), await start('exit 1')];
     await Promise.all(ids.map((id) => watch.untilFinal(id)));
     const slow = await start('sleep 30');

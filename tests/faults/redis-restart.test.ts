@@ -41,7 +41,8 @@ afterAll(async () => {
 describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout: 180_000 }, () => {
   it('loses no run: the reconciler re-enqueues them and Bee-Queue reloads its scripts', async () => {
     const token = stack.admin.token;
-    const job = (await stack.request('POST', '/api/jobs', { token, body: { name: 'survivor', type: 'sleep', params: { seconds: 0.2 }, maxConcurrentRuns: 1 } })).body;
+    const job = (await stack.request('POST', '/api/jobs', { token, body: { name: 'survivor', type: 'sleep', params: { seconds: 0.2 }, maxConcurrentRuns: 1 } }))
+      .body;
     const socket = stack.connect(token);
     const watch = collectRun(socket);
     const resyncs: unknown[] = [];

@@ -24,7 +24,8 @@ const worker = async (id: string) => {
 };
 const createJob = async (type: string, params: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type, params, ...extra } })).body;
-const workerOf = async (runId: string) => (await stack.app.deps.db.sql<{ worker_id: string | null }>('select worker_id from runs where id = ?', [runId]))[0]?.worker_id;
+const workerOf = async (runId: string) =>
+  (await stack.app.deps.db.sql<{ worker_id: string | null }>('select worker_id from runs where id = ?', [runId]))[0]?.worker_id;
 
 async function watchJob(jobId: string) {
   const socket = stack.connect(token);
@@ -37,7 +38,11 @@ async function watchJob(jobId: string) {
 describe('worker processes', { timeout: 240_000 }, () => {
   it('a worker killed with SIGKILL mid-run: the run is retried on another worker, counting an attempt', async () => {
     const a = await worker('fault-a');
-    const job = await createJob('shell', { script: 'if [ "$JOBFLOW_ATTEMPT" = 1 ]; then echo first; sleep 60; fi; echo "done on attempt $JOBFLOW_ATTEMPT"' }, { maxAttempts: 2 });
+    const job = await createJob(
+      'shell',
+      { script: 'if [ "$JOBFLOW_ATTEMPT" = 1 ]; then echo first; sleep 60; fi; echo "done on attempt $JOBFLOW_ATTEMPT"' },
+      { maxAttempts: 2 },
+    );
     const { watch, start } = await watchJob(job.id);
     const run = await start();
     const socket = stack.connect(token);

@@ -25,9 +25,11 @@ describe('several servers on one Redis', () => {
     expect(await subscribe(onA, { topic: 'dashboard' })).toEqual({ ok: true });
 
     const post = (path: string, body: unknown) =>
-      fetch(serverB.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-        (r) => r.json() as Promise<any>,
-      );
+      fetch(serverB.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<any>);
     const job = await post('/api/jobs', { name: 'via B', type: 'shell', params: { script: 'echo from B' } });
     const run: RunDto = await post(`/api/jobs/${job.id}/runs`, {});
     const final = await watch.untilFinal(run.id);

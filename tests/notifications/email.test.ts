@@ -11,7 +11,15 @@ beforeAll(async () => {
     worker: {
       publicUrl: 'https://jobflow.example.test',
       notify: { maxAttempts: 3, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 },
-      smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'jobflow', password: 'smtp-password', from: 'Jobflow <jobflow@example.test>', rejectUnauthorized: true },
+      smtp: {
+        host: '127.0.0.1',
+        port: smtp.port,
+        secure: false,
+        user: 'jobflow',
+        password: 'smtp-password',
+        from: 'Jobflow <jobflow@example.test>',
+        rejectUnauthorized: true,
+      },
     },
   });
 });
@@ -37,7 +45,12 @@ describe('email notifications', () => {
   it('sends a plain-text and an HTML part over the configured SMTP server, signed in', async () => {
     const created = await stack.request('POST', '/api/jobs', {
       token: stack.admin.token,
-      body: { name: 'backup', type: 'shell', params: { script: 'echo "copied 42 files"' }, notifications: [{ kind: 'email', on: ['succeeded', 'failed'], to: ['ops@example.test', 'lead@example.test'] }] },
+      body: {
+        name: 'backup',
+        type: 'shell',
+        params: { script: 'echo "copied 42 files"' },
+        notifications: [{ kind: 'email', on: ['succeeded', 'failed'], to: ['ops@example.test', 'lead@example.test'] }],
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const run = await stack.request('POST', `/api/jobs/${created.body.id}/runs`, { token: stack.admin.token, body: {} });
@@ -64,7 +77,9 @@ describe('email notifications', () => {
       return items.find((l) => l.text.startsWith('notification (succeeded) via email')) ?? false;
     }, 'the delivery line');
     expect(logs.stream).toBe('system');
-    expect(logs.text).toMatch(/^notification \(succeeded\) via email to ops@example\.test, lead@example\.test: delivered \(accepted by 127\.0\.0\.1 as <.+>\), attempt 1 of 3$/);
+    expect(logs.text).toMatch(
+      /^notification \(succeeded\) via email to ops@example\.test, lead@example\.test: delivered \(accepted by 127\.0\.0\.1 as <.+>\), attempt 1 of 3$/,
+    );
     expect(smtp.messages).toHaveLength(1);
   });
 });

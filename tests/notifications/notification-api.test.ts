@@ -8,7 +8,8 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const SECRET = 'sixteen-chars-or-more-1234';
-const create = (notifications: unknown) => stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'n', type: 'sleep', params: { seconds: 0 }, notifications } });
+const create = (notifications: unknown) =>
+  stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'n', type: 'sleep', params: { seconds: 0 }, notifications } });
 const paths = (res: { body: { error: { details: { path: string }[] } } }) => res.body.error.details.map((d) => d.path);
 
 describe('notification targets', () => {
@@ -16,7 +17,13 @@ describe('notification targets', () => {
     [[{ kind: 'webhook', on: ['failed'], url: 'https://example.test/hook' }], '/notifications/0/secret'],
     [[{ kind: 'webhook', on: ['failed'], url: 'https://example.test/hook', secret: 'short' }], '/notifications/0/secret'],
     [[{ kind: 'webhook', on: ['failed'], url: 'ftp://example.test/hook', secret: SECRET }], '/notifications/0/url'],
-    [[{ kind: 'email', on: ['failed'], to: ['ops@example.test'] }, { kind: 'slack', on: ['failed'] }], '/notifications/1/url'],
+    [
+      [
+        { kind: 'email', on: ['failed'], to: ['ops@example.test'] },
+        { kind: 'slack', on: ['failed'] },
+      ],
+      '/notifications/1/url',
+    ],
     [[{ kind: 'slack', on: ['failed'], url: 'not a url' }], '/notifications/0/url'],
     [[{ kind: 'email', on: ['failed'], to: ['not-an-address'] }], '/notifications/0/to/0'],
     [[{ kind: 'email', on: [], to: ['ops@example.test'] }], '/notifications/0/on'],
@@ -39,14 +46,23 @@ describe('notification targets', () => {
     const [hook, slack] = res.body.notifications;
     expect(hook).toEqual({ id: expect.any(String), kind: 'webhook', on: ['failed', 'succeeded'], url: 'https://example.test/hook', secret: '****1234' });
     expect(slack).toEqual({ id: expect.any(String), kind: 'slack', on: ['started'], url: 'https://hooks.slack.com/****ZZ99' });
-    for (const body of [res.body, (await stack.request('GET', `/api/jobs/${res.body.id}`, { token: stack.admin.token })).body, (await stack.request('GET', '/api/jobs', { token: stack.admin.token })).body]) {
+    for (const body of [
+      res.body,
+      (await stack.request('GET', `/api/jobs/${res.body.id}`, { token: stack.admin.token })).body,
+      (await stack.request('GET', '/api/jobs', { token: stack.admin.token })).body,
+    ]) {
       expect(JSON.stringify(body)).not.toContain(SECRET);
       expect(JSON.stringify(body)).not.toContain('XXXXXXXXXXXX');
     }
 
     const kept = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
       token: stack.admin.token,
-      body: { notifications: [{ ...hook, on: ['cancelled'] }, { id: slack.id, kind: 'slack', on: ['started', 'failed'] }] },
+      body: {
+        notifications: [
+          { ...hook, on: ['cancelled'] },
+          { id: slack.id, kind: 'slack', on: ['started', 'failed'] },
+        ],
+      },
     });
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
     expect(kept.body.notifications).toEqual([
@@ -54,11 +70,17 @@ describe('notification targets', () => {
       { ...slack, on: ['started', 'failed'] },
     ]);
 
-    const replaced = await stack.request('PATCH', `/api/jobs/${res.body.id}`, { token: stack.admin.token, body: { notifications: [{ ...hook, secret: 'a-brand-new-secret-5678' }] } });
+    const replaced = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
+      token: stack.admin.token,
+      body: { notifications: [{ ...hook, secret: 'a-brand-new-secret-5678' }] },
+    });
     expect(replaced.body.notifications).toEqual([{ ...hook, secret: '****5678' }]);
 
     // A masked value that is not this target's is not a secret.
-    const foreign = await stack.request('PATCH', `/api/jobs/${res.body.id}`, { token: stack.admin.token, body: { notifications: [{ kind: 'webhook', on: ['failed'], url: 'https://example.test/x', secret: '****1234' }] } });
+    const foreign = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
+      token: stack.admin.token,
+      body: { notifications: [{ kind: 'webhook', on: ['failed'], url: 'https://example.test/x', secret: '****1234' }] },
+    });
     expect(foreign.status).toBe(422);
     expect(paths(foreign)).toEqual(['/notifications/0/secret']);
   });

@@ -26,7 +26,12 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const logsOf = async (runId: string) => (await stack.request('GET', `/api/runs/${runId}/logs?limit=5000`, { token: stack.admin.token })).body.items as { seq: number; stream: string; text: string }[];
+const logsOf = async (runId: string) =>
+  (await stack.request('GET', `/api/runs/${runId}/logs?limit=5000`, { token: stack.admin.token })).body.items as {
+    seq: number;
+    stream: string;
+    text: string;
+  }[];
 const systemLines = async (runId: string) => (await logsOf(runId)).filter((l) => l.stream === 'system').map((l) => l.text);
 
 async function jobWith(name: string, notifications: unknown[], params: Record<string, unknown> = { seconds: 0 }) {
@@ -38,7 +43,9 @@ async function jobWith(name: string, notifications: unknown[], params: Record<st
 describe('webhook notifications', () => {
   it('POSTs the run signed with the secret, retries after a 500, and logs each attempt on the run', async () => {
     const job = await jobWith('webhook-job', [{ kind: 'webhook', on: ['started', 'succeeded'], url: `${receiver.url}/hook`, secret: SECRET }]);
-    expect(job.notifications).toEqual([{ id: expect.any(String), kind: 'webhook', on: ['started', 'succeeded'], url: `${receiver.url}/hook`, secret: `****${SECRET.slice(-4)}` }]);
+    expect(job.notifications).toEqual([
+      { id: expect.any(String), kind: 'webhook', on: ['started', 'succeeded'], url: `${receiver.url}/hook`, secret: `****${SECRET.slice(-4)}` },
+    ]);
     expect(JSON.stringify(job)).not.toContain(SECRET);
     // Sent back as shown (secret masked), the target keeps its secret: deliveries below are signed with it.
     const roundTrip = await stack.request('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { notifications: job.notifications } });
@@ -91,7 +98,10 @@ describe('webhook notifications', () => {
     const second = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
     const cancelled = await stack.request('POST', `/api/runs/${second.body.id}/cancel`, { token: stack.admin.token });
     expect(cancelled.body.status).toBe('cancelled');
-    const req = await eventually(async () => receiver.requests.find((r) => r.path === '/cancelled' && r.body.run.id === second.body.id), 'the cancelled delivery');
+    const req = await eventually(
+      async () => receiver.requests.find((r) => r.path === '/cancelled' && r.body.run.id === second.body.id),
+      'the cancelled delivery',
+    );
     expect(req.body).toMatchObject({ event: 'cancelled', run: { status: 'cancelled', error: { code: 'cancelled' } } });
     expect(req.headers['x-jobflow-signature']).toBe(sign(req.raw));
     await stack.request('POST', `/api/runs/${first.body.id}/cancel`, { token: stack.admin.token });

@@ -52,6 +52,8 @@ describe('a schedule every second with two schedulers', () => {
     const runs = await stack.request('GET', `/api/runs?jobId=${jobId}&limit=200`, { token: stack.admin.token });
     expect(runs.body.items.length).toBe(fires.length);
     expect(new Set(runs.body.items.map((r: { id: string }) => r.id))).toEqual(new Set(fires.map((f) => f.runId)));
-    expect(runs.body.items.every((r: { trigger: { kind: string; userId: string | null } }) => r.trigger.kind === 'schedule' && r.trigger.userId === null)).toBe(true);
+    expect(runs.body.items.every((r: { trigger: { kind: string; userId: string | null } }) => r.trigger.kind === 'schedule' && r.trigger.userId === null)).toBe(
+      true,
+    );
   });
 });

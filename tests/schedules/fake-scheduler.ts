@@ -33,7 +33,14 @@ export async function fakeScheduler(stack: Stack, opts: { graceMs: number; start
   const live = createLivePublisher(redis, stack.redisPrefix);
   const lifecycle = createRunLifecycle({ db, queue, live, backoff: { baseMs: 200, capMs: 1000 } });
   let now = opts.startAt ? Date.parse(opts.startAt) : Date.now();
-  const scheduler = createScheduler({ db, lifecycle, queue, log: createLogger('fake-scheduler', 'error'), clock: { now: () => now }, options: { graceMs: opts.graceMs, maxSleepMs: 1000 } });
+  const scheduler = createScheduler({
+    db,
+    lifecycle,
+    queue,
+    log: createLogger('fake-scheduler', 'error'),
+    clock: { now: () => now },
+    options: { graceMs: opts.graceMs, maxSleepMs: 1000 },
+  });
   const handle: FakeScheduler = {
     scheduler,
     db,

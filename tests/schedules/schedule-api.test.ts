@@ -53,7 +53,12 @@ describe('schedule fields and endpoints', () => {
   });
 
   it('PATCH changes one policy field and keeps the other', async () => {
-    const job = await post({ ...base, name: 'policy', schedule: { cron: '0 3 * * *', timezone: 'UTC' }, schedulePolicy: { overlap: 'skip', missed: 'run-once' } });
+    const job = await post({
+      ...base,
+      name: 'policy',
+      schedule: { cron: '0 3 * * *', timezone: 'UTC' },
+      schedulePolicy: { overlap: 'skip', missed: 'run-once' },
+    });
     const patched = await stack.request('PATCH', `/api/jobs/${job.body.id}`, { token: stack.admin.token, body: { schedulePolicy: { overlap: 'allow' } } });
     expect(patched.status).toBe(200);
     expect(patched.body.schedulePolicy).toEqual({ overlap: 'allow', missed: 'run-once' });
@@ -68,7 +73,11 @@ describe('schedule fields and endpoints', () => {
 
     const paused = await stack.request('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token });
     expect(paused.status).toBe(200);
-    expect(paused.body).toMatchObject({ schedulePaused: true, schedule: { cron: '15 9 * * 1-5', timezone: 'Asia/Tokyo' }, schedulePolicy: { overlap: 'skip' } });
+    expect(paused.body).toMatchObject({
+      schedulePaused: true,
+      schedule: { cron: '15 9 * * 1-5', timezone: 'Asia/Tokyo' },
+      schedulePolicy: { overlap: 'skip' },
+    });
     const whilePaused = await stack.request('GET', `/api/jobs/${job.body.id}/schedule/next?count=3`, { token: stack.admin.token });
     expect(whilePaused.body).toEqual({ timezone: 'Asia/Tokyo', paused: true, items: [] });
 

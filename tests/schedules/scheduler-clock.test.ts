@@ -21,15 +21,18 @@ async function createJob(body: Record<string, unknown>): Promise<{ id: string; [
   return res.body;
 }
 
-const pause = async (jobId: string) => expect((await stack.request('POST', `/api/jobs/${jobId}/schedule/pause`, { token: stack.admin.token })).status).toBe(200);
+const pause = async (jobId: string) =>
+  expect((await stack.request('POST', `/api/jobs/${jobId}/schedule/pause`, { token: stack.admin.token })).status).toBe(200);
 
 /** Moves the fake clock from `from` to `to` in `stepMs` steps, one scheduler pass at each. */
 async function walk(from: string, to: string, stepMs: number) {
   for (let t = Date.parse(from); t <= Date.parse(to); t += stepMs) await clock.at(t);
 }
 
-const localDate = (iso: string, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
-const localTime = (iso: string, timeZone: string) => new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
+const localDate = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+const localTime = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
 
 describe('daylight-saving changes (America/New_York, fake clock)', () => {
   const tz = 'America/New_York';
@@ -139,8 +142,20 @@ describe('missed due times (fake clock)', () => {
 
 describe('overlapping runs (fake clock)', () => {
   const longRun = { type: 'sleep', params: { seconds: 600 } };
-  const runsOf = async (jobId: string) => (await stack.request('GET', `/api/runs?jobId=${jobId}`, { token: stack.admin.token })).body.items as { id: string; status: string; startedAt: string | null; finishedAt: string | null }[];
-  const runOf = async (runId: string) => (await stack.request('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body as { id: string; status: string; startedAt: string | null; finishedAt: string | null };
+  const runsOf = async (jobId: string) =>
+    (await stack.request('GET', `/api/runs?jobId=${jobId}`, { token: stack.admin.token })).body.items as {
+      id: string;
+      status: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+    }[];
+  const runOf = async (runId: string) =>
+    (await stack.request('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body as {
+      id: string;
+      status: string;
+      startedAt: string | null;
+      finishedAt: string | null;
+    };
   const cancel = (runId: string) => stack.request('POST', `/api/runs/${runId}/cancel`, { token: stack.admin.token });
   const until = (runId: string, status: string) => eventually(async () => (await runOf(runId)).status === status, `run ${runId} to be ${status}`);
 

@@ -40,7 +40,11 @@ export function collectRun(socket: LiveSocket) {
     /** Adds a snapshot read over REST, as a client does right after subscribing (the run may have moved on before). */
     seed(run: RunDto) {
       const known = updates.get(run.id) ?? [];
-      if (!known.some((r) => r.version === run.version)) updates.set(run.id, [...known, run].sort((a, b) => a.version - b.version));
+      if (!known.some((r) => r.version === run.version))
+        updates.set(
+          run.id,
+          [...known, run].sort((a, b) => a.version - b.version),
+        );
     },
     updates: (runId: string) => updates.get(runId) ?? [],
     latest,
@@ -53,10 +57,15 @@ export function collectRun(socket: LiveSocket) {
     until: (runId: string, predicate: (run: RunDto) => boolean, what: string, timeoutMs?: number) =>
       waitFor(() => (updates.get(runId) ?? []).find(predicate), `run ${runId}: ${what}`, timeoutMs),
     untilFinal: (runId: string, timeoutMs?: number) =>
-      waitFor(() => {
-        const run = latest(runId);
-        return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
-      }, `run ${runId} to finish`, timeoutMs),
-    linesUntil: (runId: string, count: number, timeoutMs?: number) => waitFor(() => (lines.get(runId)?.size ?? 0) >= count && sorted(runId), `${count} lines of ${runId}`, timeoutMs),
+      waitFor(
+        () => {
+          const run = latest(runId);
+          return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+        },
+        `run ${runId} to finish`,
+        timeoutMs,
+      ),
+    linesUntil: (runId: string, count: number, timeoutMs?: number) =>
+      waitFor(() => (lines.get(runId)?.size ?? 0) >= count && sorted(runId), `${count} lines of ${runId}`, timeoutMs),
   };
 }

@@ -24,7 +24,11 @@ export interface Stack {
   admin: TestUser;
   createUser(role?: 'admin' | 'user'): Promise<TestUser>;
   /** A JSON request; returns status and parsed body (text for non-JSON). */
-  request(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** A connected Socket.IO client, closed with the stack. */
   connect(token: string, opts?: { autoConnect?: boolean }): LiveSocket;
   /** Starts another in-process worker. */
@@ -66,7 +70,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RECONCILE_INTERVAL_MS: '1000',
     RECONCILE_QUEUED_GRACE_MS: '2000',
   };
-  const config = loadServerConfig(env, { port: 0, host: '127.0.0.1', uiDist: opts.uiDist ?? fileURLToPath(new URL('../../ui/dist', import.meta.url)), ...opts.server });
+  const config = loadServerConfig(env, {
+    port: 0,
+    host: '127.0.0.1',
+    uiDist: opts.uiDist ?? fileURLToPath(new URL('../../ui/dist', import.meta.url)),
+    ...opts.server,
+  });
   const app = await createApp(config);
   const workers: Worker[] = [];
   const addWorker = async (overrides: Partial<WorkerConfig> = {}) => {
@@ -121,7 +130,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return { id: res.body.id, email, password, token: await login(email, password) };
     },
     connect(token, o = {}) {
-      const socket: LiveSocket = io(app.url, { auth: { token }, transports: ['websocket'], reconnection: true, autoConnect: o.autoConnect ?? true, forceNew: true });
+      const socket: LiveSocket = io(app.url, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: true,
+        autoConnect: o.autoConnect ?? true,
+        forceNew: true,
+      });
       sockets.add(socket);
       return socket;
     },

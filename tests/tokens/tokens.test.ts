@@ -137,9 +137,15 @@ describe('API tokens', () => {
     const forever = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'forever' } });
     expect(forever.status).toBe(422);
     expect(forever.body.error.details[0].path).toBe('/expiresAt');
-    const longer = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'longer', expiresAt: new Date(Date.now() + 7200_000).toISOString() } });
+    const longer = await stack.request('POST', '/api/tokens', {
+      token: parent.token,
+      body: { name: 'longer', expiresAt: new Date(Date.now() + 7200_000).toISOString() },
+    });
     expect(longer.status).toBe(422);
-    const shorter = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'shorter', expiresAt: new Date(Date.now() + 600_000).toISOString() } });
+    const shorter = await stack.request('POST', '/api/tokens', {
+      token: parent.token,
+      body: { name: 'shorter', expiresAt: new Date(Date.now() + 600_000).toISOString() },
+    });
     expect(shorter.status).toBe(201);
     const fromSession = await stack.request('POST', '/api/tokens', { token: user.token, body: { name: 'no expiry' } });
     expect(fromSession.status).toBe(201);

@@ -9,7 +9,10 @@ const flag = (def: boolean) =>
 
 const WorkerEnv = BaseEnv.extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
-  WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:-]+$/).optional(),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .optional(),
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
@@ -20,7 +23,14 @@ const WorkerEnv = BaseEnv.extend({
   HTTP_ALLOWED_HOSTS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : undefined)),
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter(Boolean)
+        : undefined,
+    ),
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
@@ -55,7 +65,12 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
     scheduler: { isEnabled: env.SCHEDULER_ENABLED, graceMs: env.SCHEDULE_GRACE_MS, maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS },
-    notify: { maxAttempts: env.NOTIFY_MAX_ATTEMPTS, retryBaseMs: env.NOTIFY_RETRY_BASE_MS, timeoutMs: env.NOTIFY_TIMEOUT_MS, concurrency: env.NOTIFY_CONCURRENCY },
+    notify: {
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
+      timeoutMs: env.NOTIFY_TIMEOUT_MS,
+      concurrency: env.NOTIFY_CONCURRENCY,
+    },
     /** SMTP for email notifications; null when SMTP_HOST is not set (email targets then fail with a log line). */
     smtp: env.SMTP_HOST
       ? {

@@ -41,7 +41,15 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_RESOLUTION_MS) {
       db.sql(`update api_tokens set last_used_at = now() where id = ?`, [row.token_id]).catch((e) => log.warn('could not record token use', { error: e }));
     }
-    return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: new Date(row.created_at), tokenId: row.token_id, expiresAt: row.expires_at ? new Date(row.expires_at) : null };
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role,
+      createdAt: new Date(row.created_at),
+      tokenId: row.token_id,
+      expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    };
   }
 
   async function fromSession(token: string): Promise<Principal | null> {

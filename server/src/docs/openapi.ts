@@ -65,8 +65,7 @@ const errorCodes: Record<number, string> = {
   429: 'rate_limited: see the Retry-After header',
   503: 'unavailable: PostgreSQL or Redis unreachable',
 };
-const errors = (...statuses: number[]) =>
-  Object.fromEntries([...statuses, 503].map((s) => [String(s), { description: errorCodes[s], ...json('Error') }]));
+const errors = (...statuses: number[]) => Object.fromEntries([...statuses, 503].map((s) => [String(s), { description: errorCodes[s], ...json('Error') }]));
 
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const pageParams = [
@@ -86,7 +85,16 @@ interface Op {
 }
 
 const ops: Record<string, Record<string, Op>> = {
-  '/api/auth/login': { post: { summary: 'Sign in with email and password', tag: 'auth', body: 'LoginRequest', ok: [200, 'LoginResponse'], errors: [400, 401, 422, 429], open: true } },
+  '/api/auth/login': {
+    post: {
+      summary: 'Sign in with email and password',
+      tag: 'auth',
+      body: 'LoginRequest',
+      ok: [200, 'LoginResponse'],
+      errors: [400, 401, 422, 429],
+      open: true,
+    },
+  },
   '/api/auth/me': { get: { summary: 'The signed-in user', tag: 'auth', ok: [200, null], errors: [401] } },
   '/api/users': {
     get: { summary: 'List users (admin)', tag: 'users', ok: [200, 'UserPage'], errors: [400, 401, 403], params: pageParams },
@@ -94,8 +102,21 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/api/users/{id}': {
     get: { summary: 'One user (admin)', tag: 'users', ok: [200, 'User'], errors: [401, 403, 404], params: [idParam('id')] },
-    patch: { summary: 'Change a user (admin); 409 when no enabled admin would remain', tag: 'users', body: 'UpdateUserRequest', ok: [200, 'User'], errors: [400, 401, 403, 404, 409, 422], params: [idParam('id')] },
-    delete: { summary: 'Delete a user (admin); 409 for the last admin or an owner of jobs', tag: 'users', ok: [204, null], errors: [401, 403, 404, 409], params: [idParam('id')] },
+    patch: {
+      summary: 'Change a user (admin); 409 when no enabled admin would remain',
+      tag: 'users',
+      body: 'UpdateUserRequest',
+      ok: [200, 'User'],
+      errors: [400, 401, 403, 404, 409, 422],
+      params: [idParam('id')],
+    },
+    delete: {
+      summary: 'Delete a user (admin); 409 for the last admin or an owner of jobs',
+      tag: 'users',
+      ok: [204, null],
+      errors: [401, 403, 404, 409],
+      params: [idParam('id')],
+    },
   },
   '/api/tokens': {
     get: {
@@ -105,9 +126,23 @@ const ops: Record<string, Record<string, Op>> = {
       errors: [400, 401, 403],
       params: [...pageParams, { name: 'userId', in: 'query', schema: { type: 'string' } }],
     },
-    post: { summary: 'Create an API token; the secret is shown only in this response', tag: 'tokens', body: 'CreateTokenRequest', ok: [201, 'CreatedToken'], errors: [400, 401, 422] },
+    post: {
+      summary: 'Create an API token; the secret is shown only in this response',
+      tag: 'tokens',
+      body: 'CreateTokenRequest',
+      ok: [201, 'CreatedToken'],
+      errors: [400, 401, 422],
+    },
   },
-  '/api/tokens/{id}': { delete: { summary: 'Revoke a token (owner or admin); its sockets are disconnected', tag: 'tokens', ok: [204, null], errors: [401, 403, 404], params: [idParam('id')] } },
+  '/api/tokens/{id}': {
+    delete: {
+      summary: 'Revoke a token (owner or admin); its sockets are disconnected',
+      tag: 'tokens',
+      ok: [204, null],
+      errors: [401, 403, 404],
+      params: [idParam('id')],
+    },
+  },
   '/api/job-types': { get: { summary: 'Every job type with its params schema', tag: 'jobs', ok: [200, null], errors: [401] } },
   '/api/jobs': {
     get: {
@@ -115,17 +150,47 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'jobs',
       ok: [200, 'JobPage'],
       errors: [400, 401],
-      params: [...pageParams, { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Part of the name' }, { name: 'type', in: 'query', schema: { type: 'string' } }],
+      params: [
+        ...pageParams,
+        { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Part of the name' },
+        { name: 'type', in: 'query', schema: { type: 'string' } },
+      ],
     },
-    post: { summary: 'Create a job; params are validated against the type', tag: 'jobs', body: 'CreateJobRequest', ok: [201, 'Job'], errors: [400, 401, 403, 422] },
+    post: {
+      summary: 'Create a job; params are validated against the type',
+      tag: 'jobs',
+      body: 'CreateJobRequest',
+      ok: [201, 'Job'],
+      errors: [400, 401, 403, 422],
+    },
   },
   '/api/jobs/{id}': {
     get: { summary: 'One job with its last run', tag: 'jobs', ok: [200, 'Job'], errors: [401, 404], params: [idParam('id')] },
-    patch: { summary: 'Change a job (owner or admin)', tag: 'jobs', body: 'UpdateJobRequest', ok: [200, 'Job'], errors: [400, 401, 403, 404, 422], params: [idParam('id')] },
-    delete: { summary: 'Delete a job and its runs (owner or admin); 409 while a run is queued or running', tag: 'jobs', ok: [204, null], errors: [401, 403, 404, 409], params: [idParam('id')] },
+    patch: {
+      summary: 'Change a job (owner or admin)',
+      tag: 'jobs',
+      body: 'UpdateJobRequest',
+      ok: [200, 'Job'],
+      errors: [400, 401, 403, 404, 422],
+      params: [idParam('id')],
+    },
+    delete: {
+      summary: 'Delete a job and its runs (owner or admin); 409 while a run is queued or running',
+      tag: 'jobs',
+      ok: [204, null],
+      errors: [401, 403, 404, 409],
+      params: [idParam('id')],
+    },
   },
   '/api/jobs/{id}/runs': {
-    post: { summary: 'Start a run now; `params` replaces the job params for this run only', tag: 'runs', body: 'StartRunRequest', ok: [201, 'Run'], errors: [400, 401, 403, 404, 422], params: [idParam('id')] },
+    post: {
+      summary: 'Start a run now; `params` replaces the job params for this run only',
+      tag: 'runs',
+      body: 'StartRunRequest',
+      ok: [201, 'Run'],
+      errors: [400, 401, 403, 404, 422],
+      params: [idParam('id')],
+    },
   },
   '/api/runs': {
     get: {
@@ -133,7 +198,11 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       ok: [200, 'RunPage'],
       errors: [400, 401],
-      params: [...pageParams, { name: 'jobId', in: 'query', schema: { type: 'string' } }, { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } }],
+      params: [
+        ...pageParams,
+        { name: 'jobId', in: 'query', schema: { type: 'string' } },
+        { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } },
+      ],
     },
   },
   '/api/runs/stats': {
@@ -146,7 +215,13 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/api/jobs/{id}/schedule/fires': {
-    get: { summary: "The job's due times and what became of each, latest first", tag: 'jobs', ok: [200, 'ScheduleFirePage'], errors: [400, 401, 404], params: [idParam('id'), ...pageParams] },
+    get: {
+      summary: "The job's due times and what became of each, latest first",
+      tag: 'jobs',
+      ok: [200, 'ScheduleFirePage'],
+      errors: [400, 401, 404],
+      params: [idParam('id'), ...pageParams],
+    },
   },
   '/api/jobs/{id}/schedule/next': {
     get: {
@@ -157,8 +232,18 @@ const ops: Record<string, Record<string, Op>> = {
       params: [idParam('id'), { name: 'count', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 5 } }],
     },
   },
-  '/api/jobs/{id}/schedule/pause': { post: { summary: 'Pause the schedule, keeping its definition (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] } },
-  '/api/jobs/{id}/schedule/resume': { post: { summary: 'Resume the schedule (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] } },
+  '/api/jobs/{id}/schedule/pause': {
+    post: {
+      summary: 'Pause the schedule, keeping its definition (owner or admin)',
+      tag: 'jobs',
+      ok: [200, 'Job'],
+      errors: [401, 403, 404, 409],
+      params: [idParam('id')],
+    },
+  },
+  '/api/jobs/{id}/schedule/resume': {
+    post: { summary: 'Resume the schedule (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] },
+  },
   '/api/runs/{id}': { get: { summary: 'One run', tag: 'runs', ok: [200, 'Run'], errors: [401, 404], params: [idParam('id')] } },
   '/api/runs/{id}/logs': {
     get: {
@@ -166,15 +251,34 @@ const ops: Record<string, Record<string, Op>> = {
       tag: 'runs',
       ok: [200, 'LogPage'],
       errors: [400, 401, 404],
-      params: [idParam('id'), { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 } }],
+      params: [
+        idParam('id'),
+        { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 } },
+      ],
     },
   },
-  '/api/runs/{id}/logs.txt': { get: { summary: 'The whole log as text, streamed', tag: 'runs', ok: [200, 'text'], errors: [401, 404], params: [idParam('id')] } },
+  '/api/runs/{id}/logs.txt': {
+    get: { summary: 'The whole log as text, streamed', tag: 'runs', ok: [200, 'text'], errors: [401, 404], params: [idParam('id')] },
+  },
   '/api/runs/{id}/cancel': {
-    post: { summary: 'Cancel (job owner, run starter or admin); a running run ends cancelled within 5 s', tag: 'runs', ok: [202, 'Run'], errors: [401, 403, 404, 409], params: [idParam('id')] },
+    post: {
+      summary: 'Cancel (job owner, run starter or admin); a running run ends cancelled within 5 s',
+      tag: 'runs',
+      ok: [202, 'Run'],
+      errors: [401, 403, 404, 409],
+      params: [idParam('id')],
+    },
   },
   '/api/runs/{id}/rerun': {
-    post: { summary: "A new run of the same job with the old run's (or the given) params", tag: 'runs', body: 'StartRunRequest', ok: [201, 'Run'], errors: [400, 401, 403, 404, 422], params: [idParam('id')] },
+    post: {
+      summary: "A new run of the same job with the old run's (or the given) params",
+      tag: 'runs',
+      body: 'StartRunRequest',
+      ok: [201, 'Run'],
+      errors: [400, 401, 403, 404, 422],
+      params: [idParam('id')],
+    },
   },
 };
 
@@ -212,9 +316,17 @@ export function buildOpenApi(version: string) {
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })])),
     },
     paths: {
-      ...Object.fromEntries(Object.entries(ops).map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, op]) => [m, operation(op)]))])),
+      ...Object.fromEntries(
+        Object.entries(ops).map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([m, op]) => [m, operation(op)]))]),
+      ),
       '/healthz': { get: { summary: 'Liveness', tags: ['health'], responses: { '200': { description: 'The process lives' } } } },
-      '/readyz': { get: { summary: 'Readiness: PostgreSQL and Redis answer', tags: ['health'], responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: PostgreSQL and Redis answer',
+          tags: ['health'],
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
     },
   };
 }

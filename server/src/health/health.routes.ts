@@ -12,11 +12,19 @@ export function healthRoutes({ db, redis }: Pick<AppDeps, 'db' | 'redis'>): Rout
   });
   router.get('/readyz', async (ctx) => {
     const [postgres, redisUp] = await Promise.all([
-      within(1500, db.sql('select 1')).then(() => true, () => false),
-      within(1500, redis.ping()).then(() => true, () => false),
+      within(1500, db.sql('select 1')).then(
+        () => true,
+        () => false,
+      ),
+      within(1500, redis.ping()).then(
+        () => true,
+        () => false,
+      ),
     ]);
     const services = { postgres: postgres ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };
-    const down = Object.entries(services).filter(([, state]) => state === 'down').map(([name]) => name);
+    const down = Object.entries(services)
+      .filter(([, state]) => state === 'down')
+      .map(([name]) => name);
     ctx.status = down.length ? 503 : 200;
     ctx.body = down.length
       ? { error: { code: 'unavailable', message: `Not ready: ${down.join(' and ')} unreachable.` }, ...services }

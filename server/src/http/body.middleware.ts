@@ -62,7 +62,8 @@ export function jsonBodyMiddleware(limitBytes: number): Koa.Middleware {
         throw new ApiError('bad_request', 'The body is not valid JSON.');
       }
       const nul = findNul(body);
-      if (nul) throw new ApiError('validation_failed', 'Text may not contain NUL bytes.', [{ path: nul, message: 'must not contain NUL (\\u0000) characters' }]);
+      if (nul)
+        throw new ApiError('validation_failed', 'Text may not contain NUL bytes.', [{ path: nul, message: 'must not contain NUL (\\u0000) characters' }]);
     }
     ctx.state.body = body;
     return next();

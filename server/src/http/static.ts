@@ -52,6 +52,7 @@ export function uiMiddleware(distDir: string): Koa.Middleware {
     if (path.extname(ctx.path) && ctx.path !== '/') return next();
     if (await sendFile(ctx, distDir, 'index.html')) return;
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = '<!doctype html><title>Jobflow</title><p>The UI is not built yet: run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>';
+    ctx.body =
+      '<!doctype html><title>Jobflow</title><p>The UI is not built yet: run <code>npm run build</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>';
   };
 }

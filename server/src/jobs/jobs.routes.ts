@@ -12,7 +12,13 @@ export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsSer
 
   router.get('/job-types', async (ctx) => {
     ctx.body = {
-      items: Object.values(jobTypeInfos).map(({ type, title, description, paramsSchema, adminOnly }) => ({ type, title, description, paramsSchema, adminOnly })),
+      items: Object.values(jobTypeInfos).map(({ type, title, description, paramsSchema, adminOnly }) => ({
+        type,
+        title,
+        description,
+        paramsSchema,
+        adminOnly,
+      })),
     };
   });
 
@@ -21,7 +27,12 @@ export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsSer
     const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type') };
     const rows = await jobs.list(filter, limit + 1, after);
     const dtos = await jobs.dtosOf(rows.slice(0, limit));
-    ctx.body = toPage(rows, limit, (j) => dtos.get(j.id)!, (j) => [j.createdAt, j.id]);
+    ctx.body = toPage(
+      rows,
+      limit,
+      (j) => dtos.get(j.id)!,
+      (j) => [j.createdAt, j.id],
+    );
   });
 
   router.post('/jobs', async (ctx) => {

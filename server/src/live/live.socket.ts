@@ -22,8 +22,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Packets queued for a socket and not yet written to its transport. */
 const buffered = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
 
-const roomOf = (topic: Topic) =>
-  topic.topic === 'dashboard' ? rooms.dashboard : topic.topic === 'job' ? rooms.job(topic.jobId) : rooms.run(topic.runId);
+const roomOf = (topic: Topic) => (topic.topic === 'dashboard' ? rooms.dashboard : topic.topic === 'job' ? rooms.job(topic.jobId) : rooms.run(topic.runId));
 
 /** Answers an ack with `{ok: true}` or API.md's error, whatever the handler throws. */
 const acked =
@@ -41,7 +40,13 @@ const acked =
 
 const parseTopic = (payload: unknown): Topic => {
   const parsed = Topic.safeParse(payload);
-  if (!parsed.success) throw new ApiError('validation_failed', `Bad topic: ${zodDetails(parsed.error).map((d) => `${d.path || '/'} ${d.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ApiError(
+      'validation_failed',
+      `Bad topic: ${zodDetails(parsed.error)
+        .map((d) => `${d.path || '/'} ${d.message}`)
+        .join('; ')}`,
+    );
   return parsed.data;
 };
 

@@ -21,7 +21,11 @@ const isHttpUrl = (value: string) => {
  * client never needs to know a secret to edit the rest. Throws a 422 naming
  * every problem.
  */
-export function resolveNotificationTargets(input: NotificationTargetBody[], stored: StoredNotificationTarget[], prefix = '/notifications'): StoredNotificationTarget[] {
+export function resolveNotificationTargets(
+  input: NotificationTargetBody[],
+  stored: StoredNotificationTarget[],
+  prefix = '/notifications',
+): StoredNotificationTarget[] {
   const problems: ErrorDetail[] = [];
   const seen = new Set<string>();
   const out: StoredNotificationTarget[] = [];
@@ -41,7 +45,8 @@ export function resolveNotificationTargets(input: NotificationTargetBody[], stor
         let secret = t.secret;
         if (secret === undefined || (kept !== undefined && isMaskOf(secret, kept))) secret = kept;
         if (secret === undefined) problems.push({ path: `${path}/secret`, message: 'is required: the key the payload is signed with' });
-        else if (looksMasked(secret) && secret !== kept) problems.push({ path: `${path}/secret`, message: 'is a masked value; send the secret itself or omit it to keep the stored one' });
+        else if (looksMasked(secret) && secret !== kept)
+          problems.push({ path: `${path}/secret`, message: 'is a masked value; send the secret itself or omit it to keep the stored one' });
         else if (secret.length < MIN_SECRET_CHARS) problems.push({ path: `${path}/secret`, message: `must have at least ${MIN_SECRET_CHARS} characters` });
         out.push({ id, kind: 'webhook', on, url: t.url, secret: secret ?? '' });
         break;

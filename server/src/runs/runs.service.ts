@@ -23,7 +23,13 @@ export function createRunsService(deps: AppDeps, jobs: JobsService) {
    * truth: if Redis is slow or down, the run is already stored and the
    * reconciler enqueues it when Redis is back.
    */
-  async function start(job: JobEntity, body: StartRunBody, who: Principal, trigger: Omit<TriggerDto, 'userId'>, baseParams: Record<string, unknown>): Promise<RunDto> {
+  async function start(
+    job: JobEntity,
+    body: StartRunBody,
+    who: Principal,
+    trigger: Omit<TriggerDto, 'userId'>,
+    baseParams: Record<string, unknown>,
+  ): Promise<RunDto> {
     const info = jobTypeOrThrow(job.type);
     if (body.params !== undefined) {
       checkTypeAccess(info, who, 'change the params of');

@@ -18,7 +18,12 @@ export function scheduleSettings(
   const overlap = body.schedulePolicy?.overlap ?? current?.scheduleOverlap ?? DEFAULT_SCHEDULE_POLICY.overlap;
   const missed = body.schedulePolicy?.missed ?? current?.scheduleMissed ?? DEFAULT_SCHEDULE_POLICY.missed;
   const paused = body.schedulePaused ?? current?.schedulePaused ?? false;
-  const schedule = body.schedule !== undefined ? body.schedule : current?.scheduleCron && current.scheduleTimezone ? { cron: current.scheduleCron, timezone: current.scheduleTimezone } : null;
+  const schedule =
+    body.schedule !== undefined
+      ? body.schedule
+      : current?.scheduleCron && current.scheduleTimezone
+        ? { cron: current.scheduleCron, timezone: current.scheduleTimezone }
+        : null;
 
   let since: Date | null = null;
   if (schedule) {

@@ -8,8 +8,7 @@ import { hashPassword } from '../auth/passwords';
 const lockAdmins = (em: EntityManager) =>
   em.getConnection().execute(`select pg_advisory_xact_lock(hashtext('jobflow:admins'))`, [], 'all', em.getTransactionContext());
 
-const enabledAdminsOtherThan = async (em: EntityManager, userId: string) =>
-  em.count(UserSchema, { role: 'admin', disabled: false, id: { $ne: userId } });
+const enabledAdminsOtherThan = async (em: EntityManager, userId: string) => em.count(UserSchema, { role: 'admin', disabled: false, id: { $ne: userId } });
 
 /** Users: the only place that creates, changes or removes them. */
 export function createUsersService(orm: Orm) {
@@ -85,7 +84,9 @@ export function createUsersService(orm: Orm) {
         if (user.role === 'admin' && !user.disabled && (await enabledAdminsOtherThan(em, id)) === 0) {
           throw new ApiError('conflict', 'The last enabled admin cannot be deleted.');
         }
-        const owned = await em.getConnection().execute<{ n: string }[]>(`select count(*) as n from jobs where owner_id = ?`, [id], 'all', em.getTransactionContext());
+        const owned = await em
+          .getConnection()
+          .execute<{ n: string }[]>(`select count(*) as n from jobs where owner_id = ?`, [id], 'all', em.getTransactionContext());
         if (Number(owned[0]?.n) > 0) {
           throw new ApiError('conflict', `This user owns ${owned[0]?.n} job(s): delete them or disable the user instead.`);
         }

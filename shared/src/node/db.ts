@@ -53,4 +53,3 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     await client.end();
   }
 }
-

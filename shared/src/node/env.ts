@@ -9,7 +9,10 @@ export const BaseEnv = z.object({
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/jobflow'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key and channel, so several installs can share one Redis. */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('jf'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('jf'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DB_POOL_MAX: intFromEnv(10, 1),
   RETRY_BASE_MS: intFromEnv(1000),

@@ -98,7 +98,11 @@ export function hasJob(queue: BeeQueue<any>, jobId: string): Promise<boolean> {
  */
 export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
   await withScripts(queue, async () => {
-    const job = queue.createJob({ runId, attempt }).setId(queueJobId(runId, attempt)).retries(MAX_DEFERRALS).backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
+    const job = queue
+      .createJob({ runId, attempt })
+      .setId(queueJobId(runId, attempt))
+      .retries(MAX_DEFERRALS)
+      .backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
     const at = notBefore ? new Date(notBefore).getTime() : 0;
     if (at > Date.now()) job.delayUntil(at);
     await job.save();

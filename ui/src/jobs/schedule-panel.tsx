@@ -153,7 +153,6 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
     }),
   );
 
-
   // Resync or reconnect: refetch what is shown.
   createEffect(
     on(

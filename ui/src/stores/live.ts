@@ -5,7 +5,8 @@ import { noteRunOfJob, removeJob, upsertJob } from './jobs.store';
 import { upsertRun } from './runs.store';
 
 /** A store change that arrived over the socket. */
-export type StoreEvent = { type: 'run'; run: RunDto } | { type: 'job'; job: JobDto } | { type: 'job-deleted'; id: string } | { type: 'schedule'; jobId: string };
+export type StoreEvent =
+  { type: 'run'; run: RunDto } | { type: 'job'; job: JobDto } | { type: 'job-deleted'; id: string } | { type: 'schedule'; jobId: string };
 
 type Listener = (events: readonly StoreEvent[]) => void;
 const listeners = new Set<Listener>();

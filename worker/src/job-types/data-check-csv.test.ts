@@ -19,13 +19,26 @@ function fields(text: string, delimiter?: string): string[][] {
 
 describe('CSV parser', () => {
   it('splits plain records on LF, CRLF and CR, with or without a final line break', () => {
-    expect(fields('a,b\n1,2\n')).toEqual([['a', 'b'], ['1', '2']]);
-    expect(fields('a,b\r\n1,2\r\n3,4')).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
-    expect(fields('a,b\r1,2\r')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(fields('a,b\n1,2\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(fields('a,b\r\n1,2\r\n3,4')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+    expect(fields('a,b\r1,2\r')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 
   it('keeps empty fields, including a trailing one', () => {
-    expect(fields(',a,,\n,\n')).toEqual([['', 'a', '', ''], ['', '']]);
+    expect(fields(',a,,\n,\n')).toEqual([
+      ['', 'a', '', ''],
+      ['', ''],
+    ]);
   });
 
   it('reads quoted fields with delimiters, escaped quotes and line breaks inside', () => {

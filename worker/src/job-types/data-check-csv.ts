@@ -9,7 +9,10 @@ export interface CsvRecord {
 
 /** Thrown when a record grows past the size limit, which usually means an unclosed quote. */
 export class CsvRecordTooLargeError extends Error {
-  constructor(readonly line: number, maxChars: number) {
+  constructor(
+    readonly line: number,
+    maxChars: number,
+  ) {
     super(`the record starting on line ${line} is longer than ${maxChars} characters (an unclosed quote?)`);
     this.name = new.target.name;
   }

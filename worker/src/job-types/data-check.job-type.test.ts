@@ -43,8 +43,6 @@ afterAll(async () => {
 
 type TestParams = Omit<Partial<DataCheckParams>, 'url' | 'content'> & ({ url: string } | { content: string });
 
-
-
 const noViolations = { required: 0, type: 0, nonEmpty: 0, unique: 0, range: 0, pattern: 0, structure: 0 };
 
 const serve =
@@ -112,7 +110,12 @@ describe('data-check job type', () => {
       'row 5 (line 6): column "score" is not a number: "x"',
       'checked 5 rows (csv): 12 violations (required 1, type 5, nonEmpty 2, unique 1, range 2, pattern 1)',
     ]);
-    expect(result).toEqual({ rows: 5, violations: 12, byRule: { required: 1, type: 5, nonEmpty: 2, unique: 1, range: 2, pattern: 1, structure: 0 }, format: 'csv' });
+    expect(result).toEqual({
+      rows: 5,
+      violations: 12,
+      byRule: { required: 1, type: 5, nonEmpty: 2, unique: 1, range: 2, pattern: 1, structure: 0 },
+      format: 'csv',
+    });
   });
 
   it('checks JSON rows by their JSON types and each row for the required columns', async () => {
@@ -225,7 +228,10 @@ describe('data-check job type', () => {
       await expect(dataCheckHandler(makeContext({ content: '{"a":1}' }).ctx)).resolves.toMatchObject({ format: 'json', rows: 1 });
       await expect(dataCheckHandler(makeContext({ content: 'a,b\n1,2' }).ctx)).resolves.toMatchObject({ format: 'csv', rows: 1 });
       // A format given in the params wins: read as CSV, this JSON is a header and one row.
-      await expect(dataCheckHandler(makeContext({ url: `${base}/rows`, format: 'csv', delimiter: ';' }).ctx)).resolves.toMatchObject({ format: 'csv', rows: 1 });
+      await expect(dataCheckHandler(makeContext({ url: `${base}/rows`, format: 'csv', delimiter: ';' }).ctx)).resolves.toMatchObject({
+        format: 'csv',
+        rows: 1,
+      });
     });
 
     it('names formats from common media types and extensions', () => {
@@ -358,7 +364,11 @@ describe('data-check job type', () => {
         head: 'id,email,age,score\n',
         tail: '',
         // Every row is exactly 100 bytes.
-        row: (n: number) => `${String(n === 300_000 ? 7 : n).padStart(10, '0')},${`user${n}@example.com`.padEnd(62, ' ')},${n === 100_000 ? 999 : 30 + (n % 50)},${(n % 1000) / 10}`.padEnd(99, '0') + '\n',
+        row: (n: number) =>
+          `${String(n === 300_000 ? 7 : n).padStart(10, '0')},${`user${n}@example.com`.padEnd(62, ' ')},${n === 100_000 ? 999 : 30 + (n % 50)},${(n % 1000) / 10}`.padEnd(
+            99,
+            '0',
+          ) + '\n',
         firstHalfViolation: 'row 100000 (line 100001): column "age" is above the maximum 150: "999"',
         secondHalfViolation: 'row 300000 (line 300001): duplicate key (id) = "0000000007"',
       },
@@ -389,7 +399,12 @@ describe('data-check job type', () => {
         const { ctx } = makeContext({
           url: `${base}/big`,
           requiredColumns: ['id', 'email', 'age'],
-          columns: { id: { nonEmpty: true }, email: { pattern: '^user\\d+@example\\.com\\s*$' }, age: { type: 'integer', min: 0, max: 150 }, score: { type: 'number' } },
+          columns: {
+            id: { nonEmpty: true },
+            email: { pattern: '^user\\d+@example\\.com\\s*$' },
+            age: { type: 'integer', min: 0, max: 150 },
+            score: { type: 'number' },
+          },
           uniqueKeys: [['id'], ['email']],
           maxViolations: 10,
         });

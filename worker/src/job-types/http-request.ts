@@ -13,7 +13,11 @@ export interface HttpAccessOptions {
   allowedHosts?: readonly string[];
 }
 
-const normalizeHost = (host: string): string => host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+const normalizeHost = (host: string): string =>
+  host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 
 /** Whether `hostname` (as in `URL.hostname`) is allowed by the list; no list allows all. */
 export function isHostAllowed(hostname: string, allowedHosts: readonly string[] | undefined): boolean {

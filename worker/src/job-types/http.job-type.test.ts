@@ -50,8 +50,6 @@ afterAll(async () => {
   await once(server, 'close');
 });
 
-
-
 const echo: Route = (req, res, body) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ method: req.method, path: req.url, body, authorization: req.headers.authorization ?? null, token: req.headers['x-token'] ?? null }));
@@ -118,7 +116,11 @@ describe('http job type', () => {
       const result = (await httpHandler(ctx)) as HttpResult;
 
       expect(result).toMatchObject({ status: 200, bodyPreview: 'arrived', url: `${base}/done` });
-      expect(logs.filter((line) => line.startsWith('302 redirect to'))).toEqual([`302 redirect to ${base}/r2`, `302 redirect to ${base}/r1`, `302 redirect to ${base}/done`]);
+      expect(logs.filter((line) => line.startsWith('302 redirect to'))).toEqual([
+        `302 redirect to ${base}/r2`,
+        `302 redirect to ${base}/r1`,
+        `302 redirect to ${base}/done`,
+      ]);
     });
 
     it('follows up to 10 and fails without a retry past that', async () => {

@@ -63,7 +63,9 @@ export function createHttpHandler(options: HttpAccessOptions = {}): JobHandler<H
         bytes: body.bytes,
         ...(body.isTruncated ? { isTruncated: true as const } : {}),
       };
-      ctx.log(`${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${durationMs} ms, ${body.bytes}${body.isTruncated ? '+' : ''} bytes`);
+      ctx.log(
+        `${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${durationMs} ms, ${body.bytes}${body.isTruncated ? '+' : ''} bytes`,
+      );
 
       if (body.isTruncated) {
         throw new HandlerError(`response body larger than maxResponseBytes (${maxBytes} bytes)`, result);

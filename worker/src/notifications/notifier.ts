@@ -67,7 +67,9 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
   }
 
   const note = (runId: string, text: string) =>
-    noteOnRun(db.sql, live, runId, text).catch((e) => log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }));
+    noteOnRun(db.sql, live, runId, text).catch((e) =>
+      log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }),
+    );
 
   async function process(job: BeeQueue.Job<DeliveryJobData>): Promise<void> {
     const { runId, targetId, event, attempt } = job.data;
@@ -98,7 +100,10 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
       if (err.isPermanent || attempt >= maxAttempts) {
         if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
-          await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; giving up${err.isPermanent ? ' (retrying would not help)' : ''}`);
+          await note(
+            runId,
+            `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; giving up${err.isPermanent ? ' (retrying would not help)' : ''}`,
+          );
         }
         return;
       }

@@ -2,7 +2,12 @@ import type { StoredNotificationTarget } from '@jobflow/shared/node';
 import { DeliveryError, describeFetchError, isPermanentStatus } from './delivery-error';
 import { facts, headline, type NotificationMessage } from './notification-message';
 
-const ICONS: Record<NotificationMessage['event'], string> = { started: ':arrow_forward:', succeeded: ':white_check_mark:', failed: ':x:', cancelled: ':no_entry_sign:' };
+const ICONS: Record<NotificationMessage['event'], string> = {
+  started: ':arrow_forward:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+};
 const MAX_LOG_CHARS = 2800;
 
 /** Slack's mrkdwn needs only &, < and > escaped. */
@@ -24,7 +29,11 @@ export function slackPayload(m: NotificationMessage) {
   return { text: `${headline(m)} (${m.run.status}): ${m.link}`, blocks };
 }
 
-export async function sendSlack(target: Extract<StoredNotificationTarget, { kind: 'slack' }>, m: NotificationMessage, opts: { timeoutMs: number; userAgent: string }): Promise<string> {
+export async function sendSlack(
+  target: Extract<StoredNotificationTarget, { kind: 'slack' }>,
+  m: NotificationMessage,
+  opts: { timeoutMs: number; userAgent: string },
+): Promise<string> {
   let res: Response;
   let answer = '';
   try {

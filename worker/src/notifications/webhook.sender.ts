@@ -21,7 +21,11 @@ export function webhookPayload(m: NotificationMessage) {
 }
 
 /** POSTs the run as JSON, signed; redirects are not followed. Resolves with a short outcome. */
-export async function sendWebhook(target: Extract<StoredNotificationTarget, { kind: 'webhook' }>, m: NotificationMessage, opts: { timeoutMs: number; userAgent: string }): Promise<string> {
+export async function sendWebhook(
+  target: Extract<StoredNotificationTarget, { kind: 'webhook' }>,
+  m: NotificationMessage,
+  opts: { timeoutMs: number; userAgent: string },
+): Promise<string> {
   const body = JSON.stringify(webhookPayload(m));
   let res: Response;
   try {

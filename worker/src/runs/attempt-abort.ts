@@ -11,5 +11,4 @@ export class AttemptAborted extends Error {
   }
 }
 
-export const abortKindOf = (signal: AbortSignal): AbortKind | null =>
-  signal.aborted && signal.reason instanceof AttemptAborted ? signal.reason.kind : null;
+export const abortKindOf = (signal: AbortSignal): AbortKind | null => (signal.aborted && signal.reason instanceof AttemptAborted ? signal.reason.kind : null);

@@ -114,7 +114,11 @@ export function createRunExecutor(deps: {
         ? setTimeout(() => controller.abort(new AttemptAborted('timeout', `timed out after ${row.timeout_sec} s`)), row.timeout_sec * 1000)
         : null;
 
-    const settled = await settle(Promise.resolve().then(() => handler(ctx)), controller.signal, config.abortGraceMs);
+    const settled = await settle(
+      Promise.resolve().then(() => handler(ctx)),
+      controller.signal,
+      config.abortGraceMs,
+    );
     if (timeout) clearTimeout(timeout);
     const aborted = abortKindOf(controller.signal);
     if (aborted === 'superseded') {
@@ -133,9 +137,19 @@ export function createRunExecutor(deps: {
 
     let row2: RunRow | null;
     if (aborted === 'timeout') {
-      row2 = await runStore.finish(db.sql, runId, attempt, { status: 'failed', result: keptResult, error: { code: 'timeout', message: reason!.message }, systemLine: reason!.message });
+      row2 = await runStore.finish(db.sql, runId, attempt, {
+        status: 'failed',
+        result: keptResult,
+        error: { code: 'timeout', message: reason!.message },
+        systemLine: reason!.message,
+      });
     } else if (aborted === 'cancel') {
-      row2 = await runStore.finish(db.sql, runId, attempt, { status: 'cancelled', result: keptResult, error: { code: 'cancelled', message: reason!.message }, systemLine: reason!.message });
+      row2 = await runStore.finish(db.sql, runId, attempt, {
+        status: 'cancelled',
+        result: keptResult,
+        error: { code: 'cancelled', message: reason!.message },
+        systemLine: reason!.message,
+      });
     } else if (aborted === 'shutdown') {
       await lifecycle.retryOrFail(runId, attempt, { code: 'worker_lost', message: `worker ${workerId} shut down (this attempt does not count)` }, true);
       return;
@@ -151,7 +165,8 @@ export function createRunExecutor(deps: {
     } else {
       const error = settled.kind === 'threw' ? settled.error : new Error('the handler did not stop');
       if (settled.kind === 'threw' && !(error instanceof HandlerError)) log.debug('handler threw', { runId, error });
-      if (keptResult) await db.sql(`update runs set result = ?::jsonb where id = ? and attempt = ? and status = 'running'`, [JSON.stringify(keptResult), runId, attempt]);
+      if (keptResult)
+        await db.sql(`update runs set result = ?::jsonb where id = ? and attempt = ? and status = 'running'`, [JSON.stringify(keptResult), runId, attempt]);
       await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: messageOf(error) });
       return;
     }
@@ -174,7 +189,10 @@ export function createRunExecutor(deps: {
           // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
           if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
             log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
-            await lifecycle.retryOrFail(runId, attempt, { code: 'worker_lost', message: `worker ${row.worker_id} stopped responding during attempt ${attempt}` });
+            await lifecycle.retryOrFail(runId, attempt, {
+              code: 'worker_lost',
+              message: `worker ${row.worker_id} stopped responding during attempt ${attempt}`,
+            });
           }
           return;
         }

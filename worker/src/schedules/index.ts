@@ -1,4 +1,13 @@
-import { createRedis, createScheduler, scheduleChangedChannel, type Db, type LivePublisher, type Logger, type RunLifecycle, type RunQueue } from '@jobflow/shared/node';
+import {
+  createRedis,
+  createScheduler,
+  scheduleChangedChannel,
+  type Db,
+  type LivePublisher,
+  type Logger,
+  type RunLifecycle,
+  type RunQueue,
+} from '@jobflow/shared/node';
 import type { WorkerConfig } from '../config';
 
 /**

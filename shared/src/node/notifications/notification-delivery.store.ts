@@ -49,7 +49,15 @@ export const deliveryStore = {
    * Records attempt `attempt` and its outcome, only if it is the next one of a
    * pending delivery (so a redelivered queue job cannot count twice).
    */
-  async record(sql: Sql, runId: string, targetId: string, event: NotificationEvent, attempt: number, status: DeliveryStatus, error: string | null): Promise<boolean> {
+  async record(
+    sql: Sql,
+    runId: string,
+    targetId: string,
+    event: NotificationEvent,
+    attempt: number,
+    status: DeliveryStatus,
+    error: string | null,
+  ): Promise<boolean> {
     const rows = await sql(
       `update notification_deliveries set attempts = ?, status = ?, last_error = ?, updated_at = now()
        where run_id = ? and target_id = ? and event = ? and status = 'pending' and attempts = ? returning 1`,

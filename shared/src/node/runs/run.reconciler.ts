@@ -22,7 +22,15 @@ export interface ReconcilerOptions {
  * - running runs whose cancel was not carried out in time are cancelled.
  * Every write is fenced, so any number of reconcilers can run at once.
  */
-export function createReconciler(deps: { db: Db; redis: Redis; queue: RunQueue; lifecycle: RunLifecycle; prefix: string; log: Logger; options: ReconcilerOptions }) {
+export function createReconciler(deps: {
+  db: Db;
+  redis: Redis;
+  queue: RunQueue;
+  lifecycle: RunLifecycle;
+  prefix: string;
+  log: Logger;
+  options: ReconcilerOptions;
+}) {
   const { db, redis, queue, lifecycle, log, options } = deps;
   const keys = redisKeys(deps.prefix);
   let suspects = new Set<string>();
@@ -68,10 +76,9 @@ export function createReconciler(deps: { db: Db; redis: Redis; queue: RunQueue; 
   }
 
   async function forceCancels() {
-    const rows = await db.sql<{ id: string }>(
-      `select id from runs where status = 'running' and cancel_requested_at < now() - ? * interval '1 millisecond'`,
-      [options.cancelGraceMs],
-    );
+    const rows = await db.sql<{ id: string }>(`select id from runs where status = 'running' and cancel_requested_at < now() - ? * interval '1 millisecond'`, [
+      options.cancelGraceMs,
+    ]);
     for (const r of rows) {
       const row = await runStore.forceCancel(db.sql, r.id, 'Cancelled (the worker did not stop in time)');
       if (row) lifecycle.publish(row);

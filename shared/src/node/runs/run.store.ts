@@ -164,7 +164,9 @@ export const runStore = {
 
   async setProgress(sql: Sql, runId: string, attempt: number, progress: number): Promise<RunRow | null> {
     const rows = await sql<RunRow>(
-      withJob(`update runs set progress = ?, version = version + 1 where id = ? and attempt = ? and status = 'running' and progress is distinct from ? returning *`),
+      withJob(
+        `update runs set progress = ?, version = version + 1 where id = ? and attempt = ? and status = 'running' and progress is distinct from ? returning *`,
+      ),
       [progress, runId, attempt, progress],
     );
     return rows[0] ?? null;
@@ -175,11 +177,22 @@ export const runStore = {
     sql: Sql,
     runId: string,
     attempt: number,
-    outcome: { status: 'succeeded' | 'failed' | 'cancelled'; result: Record<string, unknown> | null; error: { code: string; message: string } | null; systemLine?: string },
+    outcome: {
+      status: 'succeeded' | 'failed' | 'cancelled';
+      result: Record<string, unknown> | null;
+      error: { code: string; message: string } | null;
+      systemLine?: string;
+    },
   ): Promise<RunRow | null> {
     const set = `status = ?, finished_at = now(), result = ?::jsonb, error_code = ?, error_message = ?, worker_id = null,
                  progress = case when ? = 'succeeded' and progress is not null then 1 else progress end`;
-    const params = [outcome.status, outcome.result === null ? null : JSON.stringify(outcome.result), outcome.error?.code ?? null, outcome.error?.message ?? null, outcome.status];
+    const params = [
+      outcome.status,
+      outcome.result === null ? null : JSON.stringify(outcome.result),
+      outcome.error?.code ?? null,
+      outcome.error?.message ?? null,
+      outcome.status,
+    ];
     const where = `id = ? and attempt = ? and status = 'running'`;
     const rows = outcome.systemLine
       ? await sql<RunRow>(transitionWithLine(set, where), [...params, runId, attempt, outcome.systemLine])
@@ -227,7 +240,10 @@ export const runStore = {
   /** queued -> cancelled at once. Null when the run is not queued. */
   async cancelQueued(sql: Sql, runId: string, message: string): Promise<RunRow | null> {
     const rows = await sql<RunRow>(
-      transitionWithLine(`status = 'cancelled', finished_at = now(), error_code = 'cancelled', error_message = ?, not_before = null`, `id = ? and status = 'queued'`),
+      transitionWithLine(
+        `status = 'cancelled', finished_at = now(), error_code = 'cancelled', error_message = ?, not_before = null`,
+        `id = ? and status = 'queued'`,
+      ),
       [message, runId, message],
     );
     return rows[0] ?? null;

@@ -53,13 +53,29 @@ const sameTime = (a: Timestamp | null, b: Timestamp | null) => (a == null || b =
 export const fireStore = {
   /** Jobs with an active (set, not paused) schedule. */
   async scheduledJobs(sql: Sql): Promise<ScheduledJob[]> {
-    const rows = await sql<{ id: string; cron: string; timezone: string; overlap: ScheduledJob['overlap']; missed: ScheduledJob['missed']; since: Timestamp | null; last_due: Timestamp | null }>(
+    const rows = await sql<{
+      id: string;
+      cron: string;
+      timezone: string;
+      overlap: ScheduledJob['overlap'];
+      missed: ScheduledJob['missed'];
+      since: Timestamp | null;
+      last_due: Timestamp | null;
+    }>(
       `select j.id, j.schedule_cron as cron, j.schedule_timezone as timezone, j.schedule_overlap as overlap, j.schedule_missed as missed,
               j.schedule_since as since, (select max(f.due_at) from schedule_fires f where f.job_id = j.id) as last_due
        from jobs j
        where j.schedule_cron is not null and j.schedule_timezone is not null and not j.schedule_paused`,
     );
-    return rows.map((r) => ({ id: r.id, cron: r.cron, timezone: r.timezone, overlap: r.overlap, missed: r.missed, since: toDate(r.since), lastDue: toDate(r.last_due) }));
+    return rows.map((r) => ({
+      id: r.id,
+      cron: r.cron,
+      timezone: r.timezone,
+      overlap: r.overlap,
+      missed: r.missed,
+      since: toDate(r.since),
+      lastDue: toDate(r.last_due),
+    }));
   },
 
   /**
@@ -117,12 +133,19 @@ export const fireStore = {
         if (job.overlap === 'skip') {
           const active = await sql(`select 1 from runs where job_id = ? and status in ('queued', 'running') limit 1`, [job.id]);
           if (active.length) {
-            const rows = await sql(`insert into schedule_fires (job_id, due_at, outcome) values (?, ?, 'skipped-overlap') on conflict do nothing returning 1`, [job.id, p.dueAt]);
+            const rows = await sql(`insert into schedule_fires (job_id, due_at, outcome) values (?, ?, 'skipped-overlap') on conflict do nothing returning 1`, [
+              job.id,
+              p.dueAt,
+            ]);
             if (rows.length) outcomes.push('skipped-overlap');
             continue;
           }
         }
-        const fire = await sql<{ id: string }>(`insert into schedule_fires (job_id, due_at, outcome) values (?, ?, ?) on conflict do nothing returning id`, [job.id, p.dueAt, p.outcome]);
+        const fire = await sql<{ id: string }>(`insert into schedule_fires (job_id, due_at, outcome) values (?, ?, ?) on conflict do nothing returning id`, [
+          job.id,
+          p.dueAt,
+          p.outcome,
+        ]);
         if (!fire[0]) continue;
         const run = await runStore.create(sql, {
           jobId: job.id,

@@ -69,7 +69,9 @@ export function createScheduler(deps: {
     for (const row of result.runs) {
       lifecycle.publish(row);
       // If Redis is down the run is stored as queued; the reconciler enqueues it later.
-      enqueueRun(queue, row.id, row.attempt).catch((e) => log.warn('could not enqueue a scheduled run; the reconciler will', { runId: row.id, error: (e as Error).message }));
+      enqueueRun(queue, row.id, row.attempt).catch((e) =>
+        log.warn('could not enqueue a scheduled run; the reconciler will', { runId: row.id, error: (e as Error).message }),
+      );
     }
     if (result.outcomes.length) {
       log.debug('schedule due times recorded', { jobId: job.id, outcomes: result.outcomes });
