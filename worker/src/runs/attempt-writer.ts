@@ -1,5 +1,5 @@
 import type { LogStream } from '@jobflow/shared';
-import { runStore, toRunDto, type Db, type LivePublisher, type Logger } from '@jobflow/shared/node';
+import { runStore, toRunDto, type Db, type LivePublisher, type Logger, type NewLogLine } from '@jobflow/shared/node';
 import { safeLine } from './log-text';
 
 const MAX_BATCH_LINES = 5000;
@@ -20,16 +20,25 @@ export interface AttemptWriterOptions {
 }
 
 /**
- * Everything one attempt writes while it runs: log lines, batched by time and
- * size into one multi-row insert each (then one `run:log` per batch), and
- * throttled progress. Every write is fenced by (runId, attempt); the first
- * refused write, or `close()`, ends the writer and later writes are dropped.
+ * Everything one attempt writes while it runs: log lines, batched into one
+ * multi-row insert each (then one `run:log` per batch), and throttled
+ * progress. A run's batches are at least `flushMs` apart unless one holds
+ * `flushLines` lines, so a fast writer makes few, large batches (few commits,
+ * few packets to every subscriber) while a line after a quiet spell goes out
+ * at once. Every write is fenced by (runId, attempt); the first refused
+ * write, or `close()`, ends the writer and later writes are dropped.
  */
 export function createAttemptWriter(o: AttemptWriterOptions) {
-  let buffer: { ts: string; stream: LogStream; text: string }[] = [];
+  let buffer: NewLogLine[] = [];
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
   let isClosed = false;
+  /** Set by `takeRest`: write whole batches only, leave the last one to the caller. */
+  let isHandingOver = false;
+  /** Set by `drain`: write whatever is buffered now, without waiting for the batch to fill. */
+  let isDraining = false;
+  /** When the last batch write started: batches of a run are at least `flushMs` apart unless full. */
+  let lastWriteAt = -Infinity;
   let progressTimer: NodeJS.Timeout | null = null;
   let progressWrite: Promise<void> = Promise.resolve();
   let pendingProgress: number | null = null;
@@ -43,7 +52,9 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
   };
 
   async function writeLoop(): Promise<void> {
-    while (buffer.length && !isClosed) {
+    while (buffer.length && !isClosed && !(isHandingOver && buffer.length <= MAX_BATCH_LINES)) {
+      if (!isDraining && !isHandingOver && buffer.length < o.flushLines && Date.now() < lastWriteAt + o.flushMs) return;
+      lastWriteAt = Date.now();
       const batch = buffer.slice(0, MAX_BATCH_LINES);
       let stored;
       try {
@@ -69,12 +80,16 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
     return flushing;
   }
 
+  /** Writes the buffer once the last write is `flushMs` old (at once when the writer has been idle that long). */
   function schedule() {
-    if (timer || flushing) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void kick();
-    }, o.flushMs);
+    if (timer || flushing || isHandingOver) return;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void kick();
+      },
+      Math.max(0, lastWriteAt + o.flushMs - Date.now()),
+    );
   }
 
   async function writeProgress() {
@@ -91,6 +106,21 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
         o.log.warn('storing progress failed', { runId: o.runId, error: (e as Error).message });
       }
     });
+  }
+
+  function close() {
+    isClosed = true;
+    if (timer) clearTimeout(timer);
+    if (progressTimer) clearTimeout(progressTimer);
+    buffer = [];
+  }
+
+  async function flushProgress() {
+    if (progressTimer) {
+      clearTimeout(progressTimer);
+      await writeProgress();
+    }
+    await progressWrite;
   }
 
   return {
@@ -122,21 +152,33 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
 
     /** Stores everything buffered so far. */
     async drain(): Promise<void> {
+      isDraining = true;
       while ((buffer.length || flushing) && !isClosed) await kick();
-      if (progressTimer) {
-        clearTimeout(progressTimer);
-        await writeProgress();
-      }
-      await progressWrite;
+      isDraining = false;
+      await flushProgress();
+    },
+
+    /**
+     * Ends the writer and hands over the lines it has not stored yet, at most
+     * one batch, for the caller to store together with the attempt's outcome
+     * (one statement instead of two). Waits for the write in flight, stores
+     * any earlier whole batches and pending progress first, so the lines
+     * handed over come after everything stored. Empty once superseded.
+     */
+    async takeRest(): Promise<NewLogLine[]> {
+      isHandingOver = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      while ((flushing || buffer.length > MAX_BATCH_LINES) && !isClosed) await kick();
+      await flushProgress();
+      const rest = isClosed ? [] : buffer;
+      buffer = [];
+      close();
+      return rest;
     },
 
     /** Ends the writer: later writes are dropped. */
-    close() {
-      isClosed = true;
-      if (timer) clearTimeout(timer);
-      if (progressTimer) clearTimeout(progressTimer);
-      buffer = [];
-    },
+    close,
   };
 }
 

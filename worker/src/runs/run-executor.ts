@@ -125,8 +125,6 @@ export function createRunExecutor(deps: {
       writer.close();
       return;
     }
-    await writer.drain();
-    writer.close();
 
     const reason = controller.signal.reason as AttemptAborted | undefined;
     if (settled.kind === 'returned' && settled.value) result = { ...result, ...settled.value };
@@ -135,34 +133,15 @@ export function createRunExecutor(deps: {
     }
     const keptResult = Object.keys(result).length ? result : null;
 
-    let row2: RunRow | null;
-    if (aborted === 'timeout') {
-      row2 = await runStore.finish(db.sql, runId, attempt, {
-        status: 'failed',
-        result: keptResult,
-        error: { code: 'timeout', message: reason!.message },
-        systemLine: reason!.message,
-      });
-    } else if (aborted === 'cancel') {
-      row2 = await runStore.finish(db.sql, runId, attempt, {
-        status: 'cancelled',
-        result: keptResult,
-        error: { code: 'cancelled', message: reason!.message },
-        systemLine: reason!.message,
-      });
-    } else if (aborted === 'shutdown') {
-      await lifecycle.retryOrFail(runId, attempt, { code: 'worker_lost', message: `worker ${workerId} shut down (this attempt does not count)` }, true);
-      return;
-    } else if (settled.kind === 'returned') {
-      row2 = await runStore.finish(db.sql, runId, attempt, { status: 'succeeded', result: keptResult ?? {}, error: null });
-    } else if (settled.kind === 'threw' && settled.error instanceof NonRetryableError) {
-      row2 = await runStore.finish(db.sql, runId, attempt, {
-        status: 'failed',
-        result: keptResult,
-        error: { code: 'handler_error', message: messageOf(settled.error) },
-        systemLine: `failed (not retried): ${messageOf(settled.error)}`,
-      });
-    } else {
+    const isFinalOutcome =
+      aborted === 'timeout' || aborted === 'cancel' || settled.kind === 'returned' || (settled.kind === 'threw' && settled.error instanceof NonRetryableError);
+    if (aborted === 'shutdown' || !isFinalOutcome) {
+      await writer.drain();
+      writer.close();
+      if (aborted === 'shutdown') {
+        await lifecycle.retryOrFail(runId, attempt, { code: 'worker_lost', message: `worker ${workerId} shut down (this attempt does not count)` }, true);
+        return;
+      }
       const error = settled.kind === 'threw' ? settled.error : new Error('the handler did not stop');
       if (settled.kind === 'threw' && !(error instanceof HandlerError)) log.debug('handler threw', { runId, error });
       if (keptResult)
@@ -170,7 +149,41 @@ export function createRunExecutor(deps: {
       await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: messageOf(error) });
       return;
     }
-    if (row2) lifecycle.publish(row2);
+
+    // A final outcome: the lines not stored yet go in the same statement as the outcome.
+    const lines = await writer.takeRest();
+    let row2: RunRow | null;
+    if (aborted === 'timeout') {
+      row2 = await runStore.finish(db.sql, runId, attempt, {
+        status: 'failed',
+        result: keptResult,
+        error: { code: 'timeout', message: reason!.message },
+        systemLine: reason!.message,
+        lines,
+      });
+    } else if (aborted === 'cancel') {
+      row2 = await runStore.finish(db.sql, runId, attempt, {
+        status: 'cancelled',
+        result: keptResult,
+        error: { code: 'cancelled', message: reason!.message },
+        systemLine: reason!.message,
+        lines,
+      });
+    } else if (settled.kind === 'returned') {
+      row2 = await runStore.finish(db.sql, runId, attempt, { status: 'succeeded', result: keptResult ?? {}, error: null, lines });
+    } else {
+      const error = settled.kind === 'threw' ? settled.error : null;
+      row2 = await runStore.finish(db.sql, runId, attempt, {
+        status: 'failed',
+        result: keptResult,
+        error: { code: 'handler_error', message: messageOf(error) },
+        systemLine: `failed (not retried): ${messageOf(error)}`,
+        lines,
+      });
+    }
+    if (!row2) return;
+    if (row2.stored_lines?.length) deps.live.runLog(runId, row2.stored_lines);
+    lifecycle.publish(row2);
   }
 
   return {
