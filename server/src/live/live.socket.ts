@@ -102,17 +102,27 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     }
   }
 
-  /** Sends every stored line after `afterSeq`, pausing while the socket's buffer is full. */
+  /**
+   * Sends every stored line after `afterSeq`, pausing while the socket's
+   * buffer is full. The next page is read while the current one is sent, so
+   * a long catch-up costs about one query's time per page, not two steps.
+   */
   async function backfill(socket: LiveSocket, runId: string, afterSeq: number): Promise<void> {
-    let after = afterSeq;
     const room = rooms.run(runId);
+    const page = (after: number) => {
+      const read = runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
+      read.catch(() => {}); // awaited below; a page read ahead and then abandoned must not be an unhandled rejection
+      return read;
+    };
+    if (socket.disconnected || !socket.rooms.has(room)) return;
+    let next = page(afterSeq);
     for (;;) {
-      if (socket.disconnected || !socket.rooms.has(room)) return;
-      const lines = await runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
-      if (lines.length === 0) return;
+      const lines = await next;
+      if (socket.disconnected || !socket.rooms.has(room) || lines.length === 0) return;
+      const isLast = lines.length < BACKFILL_PAGE_LINES;
+      if (!isLast) next = page(lines[lines.length - 1]!.seq);
       socket.emit('run:log', { runId, lines });
-      after = lines[lines.length - 1]!.seq;
-      if (lines.length < BACKFILL_PAGE_LINES) return;
+      if (isLast) return;
       if (buffered(socket) > DRAIN_THRESHOLD_PACKETS) {
         await Promise.race([once(socket.conn, 'drain'), once(socket, 'disconnect')]);
       }
