@@ -19,8 +19,11 @@ export function createNotificationOutbox(deps: { db: Db; log: Logger; redisUrl: 
   async function open(row: RunRow): Promise<void> {
     const event = notificationEventOf(row);
     if (!event) return;
-    const jobs = await db.sql<{ notifications: StoredNotificationTarget[] }>(`select notifications from jobs where id = ?`, [row.job_id]);
-    const targets = (jobs[0]?.notifications ?? []).filter((t) => t.on.includes(event));
+    const stored =
+      (row.job_notifications as StoredNotificationTarget[] | undefined) ??
+      (await db.sql<{ notifications: StoredNotificationTarget[] }>(`select notifications from jobs where id = ?`, [row.job_id]))[0]?.notifications ??
+      [];
+    const targets = stored.filter((t) => t.on.includes(event));
     if (targets.length === 0) return;
     const opened = await deliveryStore.open(db.sql, toRunDto(row), event, targets);
     for (const targetId of opened) {

@@ -14,6 +14,8 @@ export interface RunRow {
   job_id: string;
   job_name: string;
   job_type?: string;
+  /** The job's notification targets (stored form), where the statement joined the job. */
+  job_notifications?: unknown[];
   status: RunStatus;
   params: Record<string, unknown>;
   attempt: number;
@@ -101,7 +103,10 @@ function linesParam(lines: unknown[]) {
   return raw(`${tag}${text}${tag}`);
 }
 
-const withJob = (cte: string) => `with r as (${cte}) select r.*, j.name as job_name, j.type as job_type from r join jobs j on j.id = r.job_id`;
+/** The job columns every statement below returns with the run (notifications: so run changes need no second query). */
+const JOB_COLUMNS = 'j.name as job_name, j.type as job_type, j.notifications as job_notifications';
+
+const withJob = (cte: string) => `with r as (${cte}) select r.*, ${JOB_COLUMNS} from r join jobs j on j.id = r.job_id`;
 
 /**
  * A state change that also stores one `system` log line, in one statement:
@@ -111,7 +116,7 @@ const transitionWithLine = (set: string, where: string) => `
   with r as (update runs set ${set}, version = version + 1, log_count = log_count + 1 where ${where} returning *),
   l as (insert into run_logs (run_id, seq, ts, stream, text)
         select r.id, r.log_count, now(), 'system', ? from r returning seq, ts, stream, text)
-  select r.*, j.name as job_name, j.type as job_type, (select row_to_json(l) from l) as log_line
+  select r.*, ${JOB_COLUMNS}, (select row_to_json(l) from l) as log_line
   from r join jobs j on j.id = r.job_id`;
 
 export interface NewRun {
@@ -133,7 +138,7 @@ export const runStore = {
   },
 
   async get(sql: Sql, runId: string): Promise<RunRow | null> {
-    const rows = await sql<RunRow>(`select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id where r.id = ?`, [runId]);
+    const rows = await sql<RunRow>(`select r.*, ${JOB_COLUMNS} from runs r join jobs j on j.id = r.job_id where r.id = ?`, [runId]);
     return rows[0] ?? null;
   },
 
@@ -249,7 +254,7 @@ export const runStore = {
              select r.id, r.log_count - ${n} + t.i, coalesce(t.ts, now()), t.stream, t.text
              from r, json_to_recordset(?::json) as t(i int, ts timestamptz, stream text, text text)
              returning seq, ts, stream, text)
-       select r.*, j.name as job_name, j.type as job_type,
+       select r.*, ${JOB_COLUMNS},
               (select row_to_json(l) from l where ?::boolean and l.seq = r.log_count) as log_line
        from r join jobs j on j.id = r.job_id`,
       [...params, runId, attempt, linesParam(all), Boolean(outcome.systemLine)],
@@ -291,7 +296,7 @@ export const runStore = {
                     case when r.status = 'queued' then format('attempt %s of %s after: %s', r.attempt, r.max_attempts, ?::text)
                          else format('failed after %s of %s attempts: %s', r.attempt, r.max_attempts, ?::text) end
              from r returning seq, ts, stream, text)
-       select r.*, j.name as job_name, j.type as job_type, (select row_to_json(l) from l) as log_line
+       select r.*, ${JOB_COLUMNS}, (select row_to_json(l) from l) as log_line
        from r join jobs j on j.id = r.job_id`,
       [backoffMs, error.code, error.message, runId, attempt, `${error.code}: ${error.message}`, `${error.code}: ${error.message}`],
     );
