@@ -26,7 +26,9 @@ export function collectRun(socket: LiveSocket) {
   const lines = new Map<string, Map<number, LogLineDto>>();
   const received = new Map<string, LogLineDto[]>();
   socket.on('run:updated', (run) => {
-    updates.set(run.id, [...(updates.get(run.id) ?? []), run]);
+    const known = updates.get(run.id) ?? [];
+    // A snapshot already read over REST (seed) arrives again as an event: keep one per version.
+    if (!known.some((r) => r.version === run.version)) updates.set(run.id, [...known, run]);
   });
   socket.on('run:log', ({ runId, lines: batch }) => {
     const kept = lines.get(runId) ?? new Map<number, LogLineDto>();
