@@ -30,7 +30,7 @@ describe('a run end to end', () => {
     expect(final.result).toEqual({ exitCode: 0 });
     const statuses = watcher.updates(started.body.id).map((r: RunDto) => r.status);
     expect(statuses).toContain('running');
-    const versions = watcher.updates(started.body.id).map((r: RunDto) => r.version);
+    const versions = watcher.arrived(started.body.id).map((r: RunDto) => r.version);
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     expect(new Set(versions).size).toBe(versions.length);
 

@@ -23,9 +23,11 @@ export { waitFor };
  */
 export function collectRun(socket: LiveSocket) {
   const updates = new Map<string, RunDto[]>();
+  const arrived = new Map<string, RunDto[]>();
   const lines = new Map<string, Map<number, LogLineDto>>();
   const received = new Map<string, LogLineDto[]>();
   socket.on('run:updated', (run) => {
+    arrived.set(run.id, [...(arrived.get(run.id) ?? []), run]);
     const known = updates.get(run.id) ?? [];
     // A snapshot already read over REST (seed) arrives again as an event: keep one per version.
     if (!known.some((r) => r.version === run.version)) updates.set(run.id, [...known, run]);
@@ -49,6 +51,8 @@ export function collectRun(socket: LiveSocket) {
         );
     },
     updates: (runId: string) => updates.get(runId) ?? [],
+    /** Every `run:updated` event as it arrived, repeats included (no REST seeds). */
+    arrived: (runId: string) => arrived.get(runId) ?? [],
     latest,
     /** Every line received, repeats included, in arrival order. */
     received: (runId: string) => received.get(runId) ?? [],
