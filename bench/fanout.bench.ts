@@ -1,8 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { measured, startJobflow, type BenchEnv } from './lib/env';
+import { measured, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { pool } from './lib/http';
 import { timeOfLine } from './lib/lines';
-import { startHost } from './lib/proc';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { SeqCheck, connect, connected, subscribe, until, type BenchSocket } from './lib/sockets';
@@ -17,13 +16,15 @@ const RATE = 1000;
  * Socket.IO with the same Redis adapter, the same N and rate, one emit per line.
  */
 export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
-  const seconds = env.isQuick ? 2 : 10;
-  const sizes = env.isQuick ? [1, 100, 200] : [1, 100, 500];
+  const seconds = env.isQuick ? 1 : 10;
+  const sizes = env.isQuick ? [1, 20, 50] : [1, 100, 500];
   const maxN = Math.max(...sizes);
-  const jf = await startJobflow(env, { concurrency: 10 });
-  const rawKey = `${env.newPrefix('rawio')}:io`;
-  const rawIo = await startHost<{ url: string }>('raw-io', 'raw-io', { redisUrl: env.redisUrl, key: rawKey });
-  const rawWorker = await startHost('raw-worker', 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 2 });
+  const [jf, rawIo, rawWorker] = await Promise.all([
+    jobflowFor(env, { concurrency: 10 }),
+    rawHost<{ url: string; key: string }>(env, 'raw-io', { redisUrl: env.redisUrl, key: `${env.newPrefix('rawio')}:io` }),
+    rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+  ]);
+  const rawKey = rawIo.info.key;
   const jobId = await jf.createJob({ name: 'bench fanout', type: 'shell', params: { script: 'true' } });
   const jfSockets: BenchSocket[] = [];
   const rawSockets: BenchSocket[] = [];
@@ -117,7 +118,7 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
             workload: `one shell run writing ${RATE.toLocaleString('en-US')} lines/s for ${seconds} s (lines carry their production time), ${n} subscriber(s) of the run`,
             peer: 'raw Socket.IO server with the same Redis adapter; raw emitter, one emit per line as it is produced, same N and rate',
             warmup: true,
-            repeats: env.isQuick ? 3 : 5,
+            repeats: env.repeats,
             rows: [
               { label: 'delivery p50', metric: 'p50', unit: 'ms', targets: [] },
               { label: 'delivery p99', metric: 'p99', unit: 'ms', targets: [{ kind: 'ratio<=', value: 1.5, text: '≤ 1.5× raw' }] },

@@ -3,8 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measured, sleep, startJobflow, type BenchEnv, type JobflowStack } from './lib/env';
-import { startHost } from './lib/proc';
+import { measured, sleep, jobflowFor, rawHost, type BenchEnv, type JobflowStack } from './lib/env';
 import { wallMs } from './lib/probe';
 import { cpuMs } from './runs.bench';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
@@ -69,10 +68,12 @@ export async function checkStoredLines(env: BenchEnv, ids: string[], count: numb
  * emitter → adapter → client of the same lines (300 per emit).
  */
 export async function ingestBench(env: BenchEnv): Promise<CaseResult[]> {
-  const jf = await startJobflow(env, { concurrency: 10 });
-  const rawKey = `${env.newPrefix('rawio')}:io`;
-  const rawIo = await startHost<{ url: string }>('raw-io', 'raw-io', { redisUrl: env.redisUrl, key: rawKey });
-  const rawWorker = await startHost('raw-worker', 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 });
+  const [jf, rawIo, rawWorker] = await Promise.all([
+    jobflowFor(env, { concurrency: 10 }),
+    rawHost<{ url: string; key: string }>(env, 'raw-io', { redisUrl: env.redisUrl, key: `${env.newPrefix('rawio')}:io` }),
+    rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+  ]);
+  const rawKey = rawIo.info.key;
   const jobId = await jf.createJob({ name: 'bench ingest', type: 'shell', params: { script: 'true' } });
   const jfSocket = connect(jf.url, jf.token);
   const rawSocket = connect(rawIo.info.url);
@@ -89,8 +90,8 @@ export async function ingestBench(env: BenchEnv): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const workloads = env.isQuick
     ? [
-        { id: 'ingest 1×50k', runs: 1, lines: 50_000 },
-        { id: 'ingest 10×5k', runs: 10, lines: 5_000 },
+        { id: 'ingest 1×10k', runs: 1, lines: 10_000 },
+        { id: 'ingest 10×1k', runs: 10, lines: 1_000 },
       ]
     : [
         { id: 'ingest 1×200k', runs: 1, lines: 200_000 },
@@ -170,7 +171,7 @@ export async function ingestBench(env: BenchEnv): Promise<CaseResult[]> {
             workload: `${w.runs} run(s) × ${w.lines.toLocaleString('en-US')} lines of 80 B, written by a shell run as fast as the pipe takes them; timed from release to the last line at one subscriber`,
             peer: `slower of: raw multi-row INSERT (${ROWS_PER_STATEMENT} rows per statement, one connection per run) and raw emitter → adapter → client (${ROWS_PER_STATEMENT} lines per emit)`,
             warmup: true,
-            repeats: env.isQuick ? 3 : 5,
+            repeats: env.repeats,
             rows: [
               {
                 label: 'lines/s vs slower raw',

@@ -2,8 +2,7 @@ import BeeQueue from 'bee-queue';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Emitter } from '@socket.io/redis-emitter';
-import { measured, sleep, startJobflow, type BenchEnv } from './lib/env';
-import { startHost } from './lib/proc';
+import { measured, sleep, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { connect, connected, subscribe, until, type BenchSocket } from './lib/sockets';
@@ -25,12 +24,14 @@ interface Seen {
  * no-op handler announcing completion through the emitter.
  */
 export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
-  const seconds = env.isQuick ? 5 : 60;
-  const warmupSeconds = env.isQuick ? 2 : 10;
-  const jf = await startJobflow(env, { concurrency: 50, connections: 50 });
-  const ioKey = `${jf.prefix}:io`;
+  const seconds = env.isQuick ? 2 : 60;
+  const warmupSeconds = env.isQuick ? 1 : 10;
   const rawPrefix = `${env.newPrefix('raw')}:bq`;
-  const rawWorker = await startHost('raw-worker', 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 2 });
+  const [jf, rawWorker] = await Promise.all([
+    jobflowFor(env, { concurrency: 50, connections: 50 }),
+    rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+  ]);
+  const ioKey = `${jf.prefix}:io`;
   await rawWorker.call('bq:start', { prefix: rawPrefix, concurrency: 50, emit: { key: ioKey, room: 'dashboard' } });
   const producer = new BeeQueue('runs', {
     prefix: rawPrefix,
@@ -164,7 +165,7 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
         workload: `open loop at ${RATE} runs/s for ${seconds} s (warm-up ${warmupSeconds} s), ${SUBSCRIBERS} dashboard subscribers, no-op (sleep 0 s) runs, one worker at concurrency 50`,
         peer: 'raw Bee-Queue job saved then announced with the emitter, no-op handler announcing completion with the emitter, to the same 10 sockets',
         warmup: true,
-        repeats: env.isQuick ? 3 : 5,
+        repeats: env.repeats,
         rows: [
           { label: 'first event p50', metric: 'firstP50', unit: 'ms', targets: [] },
           { label: 'first event p99', metric: 'firstP99', unit: 'ms', targets: [{ kind: 'diff<=', value: 50, text: 'within 50 ms of raw' }] },
@@ -180,6 +181,7 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
     for (const s of subscribers) s.disconnect();
     redis.disconnect();
     await producer.close(1000).catch(() => {});
+    await rawWorker.call('bq:stop').catch(() => {});
     await rawWorker.stop();
     await jf.stop();
   }

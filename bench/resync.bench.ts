@@ -1,6 +1,5 @@
-import { measured, startJobflow, type BenchEnv } from './lib/env';
+import { measured, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { generateLoggedRun } from './lib/fixtures';
-import { startHost } from './lib/proc';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult } from './lib/runner';
 import { SeqCheck, connect, connected, subscribe, until } from './lib/sockets';
@@ -10,9 +9,11 @@ import { SeqCheck, connect, connected, subscribe, until } from './lib/sockets';
  * 100,000 missed lines of a run, against a raw indexed read of the same rows.
  */
 export async function resyncBench(env: BenchEnv): Promise<CaseResult[]> {
-  const lines = env.isQuick ? 20_000 : 100_000;
-  const jf = await startJobflow(env, { workers: 0 });
-  const rawWorker = await startHost('raw-worker', 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 2 });
+  const lines = env.isQuick ? 10_000 : 100_000;
+  const [jf, rawWorker] = await Promise.all([
+    jobflowFor(env, { workers: 0 }),
+    rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+  ]);
   const jobId = await jf.createJob({ name: 'bench resync', type: 'sleep', params: { seconds: 0 } });
   const runId = await generateLoggedRun(env, jobId, lines);
   const socket = connect(jf.url, jf.token);
@@ -29,7 +30,7 @@ export async function resyncBench(env: BenchEnv): Promise<CaseResult[]> {
         workload: `a subscriber joins a run with afterSeq 0 and ${lines.toLocaleString('en-US')} stored lines; timed from subscribe to the last line received`,
         peer: 'raw indexed read of the same rows (one SELECT ... WHERE run_id = $1 AND seq > $2 ORDER BY seq through bare pg)',
         warmup: true,
-        repeats: env.isQuick ? 3 : 5,
+        repeats: env.repeats,
         rows: [{ label: 'catch-up time', metric: 'ms', unit: 'ms', targets: [{ kind: 'ratio<=', value: 2, text: '≤ 2× raw' }] }],
         async run(side) {
           if (side === 'jobflow') {

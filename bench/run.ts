@@ -2,13 +2,13 @@
  * The benchmark suite: each benchmark runs Jobflow and its raw peer
  * interleaved (warm-up, then repeats, A B A B), verifies delivery, and reports
  * median, min–max and the per-repeat ratio. Usage:
- *   npm run bench [-- --quick] [-- --only runs,ingest] [-- --out file.json]
+ *   npm run bench [-- --quick] [-- --only runs,ingest] [-- --repeats 5] [-- --out file.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createBenchDatabase, type BenchEnv } from './lib/env';
+import { createBenchDatabase, stopShared, type BenchEnv } from './lib/env';
 import { installPgCounter, readPgCounts, diffPgCounts } from './lib/pg-count';
 import { stoppedHostsPg } from './lib/proc';
 import { createProbe } from './lib/probe';
@@ -35,15 +35,17 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<CaseResult[]>> = {
 };
 
 function parseArgs(argv: string[]) {
-  const opts = { isQuick: false, only: Object.keys(BENCHES), out: '' };
+  const opts = { isQuick: false, only: Object.keys(BENCHES), out: '', repeats: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') opts.isQuick = true;
     else if (a === '--only') opts.only = argv[++i]!.split(',');
     else if (a.startsWith('--only=')) opts.only = a.slice(7).split(',');
+    else if (a === '--repeats') opts.repeats = Number(argv[++i]);
+    else if (a.startsWith('--repeats=')) opts.repeats = Number(a.slice(10));
     else if (a === '--out') opts.out = argv[++i]!;
     else if (a.startsWith('--out=')) opts.out = a.slice(6);
-    else throw new Error(`unknown argument ${a} (use --quick, --only a,b, --out file.json)`);
+    else throw new Error(`unknown argument ${a} (use --quick, --only a,b, --repeats n, --out file.json)`);
   }
   for (const id of opts.only) if (!BENCHES[id]) throw new Error(`unknown benchmark ${id}; known: ${Object.keys(BENCHES).join(', ')}`);
   return opts;
@@ -52,14 +54,16 @@ function parseArgs(argv: string[]) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = new Date();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string) => process.stderr.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
   log(`jobflow bench (${opts.isQuick ? 'quick' : 'full'}): ${opts.only.join(', ')}`);
+  if (opts.isQuick) log('quick mode: small workloads, a warm-up and 1 measured repeat per benchmark: a smoke run of the harness, figures indicative only');
   const database = await createBenchDatabase();
   log(`bench database ${database.name}`);
   const runTag = randomBytes(3).toString('hex');
   let prefixes = 0;
   const env: BenchEnv = {
     isQuick: opts.isQuick,
+    repeats: opts.repeats >= 1 ? Math.floor(opts.repeats) : opts.isQuick ? 1 : 5,
     dbName: database.name,
     databaseUrl: database.url,
     redisUrl: process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -67,30 +71,31 @@ async function main() {
     log,
     newPrefix: (tag) => `jfbench${runTag}${tag}${++prefixes}`,
     driver: createProbe(),
+    shared: opts.isQuick ? new Map() : null,
   };
   const results: CaseResult[] = [];
-  const pgChecks: Record<string, unknown> = {};
+  let pgCheck: { xactCommitDelta: number; commitsCountedByClients: number } | null = null;
   let isFailed = false;
   try {
+    const xact0 = await xactCommitFresh(database.url, database.name);
+    const driver0 = readPgCounts();
+    const hosts0 = { ...stoppedHostsPg };
     for (const id of opts.only) {
-      log(`\n== ${id}`);
-      const xact0 = await xactCommitFresh(database.url, database.name);
-      const driver0 = readPgCounts();
-      const hosts0 = { ...stoppedHostsPg };
+      log(`== ${id}`);
       try {
         results.push(...(await BENCHES[id]!(env)));
       } catch (e) {
         isFailed = true;
         log(`${id} failed: ${(e as Error).stack ?? e}`);
       }
-      // Closing every connection flushes its statistics, so the delta below is complete.
-      await env.db.end();
-      env.db = new pg.Pool({ connectionString: database.url, max: 4 });
-      const counted = diffPgCounts(driver0, readPgCounts()).commits + diffPgCounts(hosts0, stoppedHostsPg).commits;
-      const xact1 = await xactCommitFresh(database.url, database.name);
-      pgChecks[id] = { xactCommitDelta: xact1 - xact0 - 1, commitsCountedByClients: counted };
     }
+    await stopShared(env);
+    // Every process has closed its connections, which flushes their statistics: the delta below is complete.
+    await env.db.end();
+    const counted = diffPgCounts(driver0, readPgCounts()).commits + diffPgCounts(hosts0, stoppedHostsPg).commits;
+    pgCheck = { xactCommitDelta: (await xactCommitFresh(database.url, database.name)) - xact0 - 1, commitsCountedByClients: counted };
   } finally {
+    await stopShared(env).catch(() => {});
     await env.db.end().catch(() => {});
     await database.drop().catch((e) => log(`could not drop ${database.name}: ${e}`));
   }
@@ -104,7 +109,7 @@ async function main() {
     machine: machine(),
     isVerified: !isFailed,
     results,
-    pgStatCrossCheck: pgChecks,
+    pgStatCrossCheck: pgCheck,
   };
   const out = opts.out || fileURLToPath(new URL(`./results/bench-${report.mode}-${started.toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url));
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
@@ -120,7 +125,7 @@ async function main() {
     for (const p of r.problems.slice(0, 20)) process.stdout.write(`  LOSS/ERROR: ${p}\n`);
   }
   process.stdout.write(
-    `\n${processTable(results)}\n\nPostgreSQL xact_commit on the bench database vs commits counted at the clients, per benchmark: ${JSON.stringify(pgChecks)}\n`,
+    `\n${processTable(results)}\n\nPostgreSQL xact_commit of the bench database over the whole run vs commits counted by the processes: ${JSON.stringify(pgCheck)}\n`,
   );
   process.stdout.write(`\nJSON: ${out}\n${isFailed ? 'FAILED: a delivery check or a benchmark failed (see above)\n' : 'All deliveries verified: no loss.\n'}`);
   process.exitCode = isFailed ? 1 : 0;

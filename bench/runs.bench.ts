@@ -1,8 +1,8 @@
 import BeeQueue from 'bee-queue';
 import { randomBytes } from 'node:crypto';
-import { measured, startJobflow, type BenchEnv } from './lib/env';
+import { measured, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { pool } from './lib/http';
-import { startHost, type ProbeReading } from './lib/proc';
+import type { ProbeReading } from './lib/proc';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { connect, connected, subscribe, until } from './lib/sockets';
@@ -18,10 +18,13 @@ export const cpuMs = (procs: Record<string, ProbeReading>) => Object.values(proc
  * same Redis, queue settings and concurrency and a no-op handler.
  */
 export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
-  const count = env.isQuick ? 1000 : 10_000;
-  const jf = await startJobflow(env, { concurrency: CONCURRENCY, connections: CONCURRENCY });
+  const count = env.isQuick ? 200 : 10_000;
+  const warmupCount = env.isQuick ? 50 : 1000;
   const rawPrefix = `${env.newPrefix('raw')}:bq`;
-  const rawWorker = await startHost('raw-worker', 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 2 });
+  const [jf, rawWorker] = await Promise.all([
+    jobflowFor(env, { concurrency: CONCURRENCY, connections: CONCURRENCY }),
+    rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+  ]);
   await rawWorker.call('bq:start', { prefix: rawPrefix, concurrency: CONCURRENCY });
   const producer = new BeeQueue('runs', {
     prefix: rawPrefix,
@@ -45,7 +48,7 @@ export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
     if (run.status === 'succeeded') u.succeededAtMs = wallMs();
   });
 
-  async function jobflowRepeat(): Promise<SideSample> {
+  async function jobflowRepeat(count: number): Promise<SideSample> {
     const ids: string[] = [];
     let done = 0;
     const m = await measured(env, jf.hosts, async () => {
@@ -99,7 +102,7 @@ export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
     };
   }
 
-  async function rawRepeat(): Promise<SideSample> {
+  async function rawRepeat(count: number): Promise<SideSample> {
     await rawWorker.call('bq:reset');
     const tag = randomBytes(4).toString('hex');
     let state = { count: 0, duplicates: 0, lastAtMs: 0 };
@@ -130,17 +133,20 @@ export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
     const result = await runCase(
       {
         id: 'runs',
-        workload: `${count.toLocaleString('en-US')} no-op runs (sleep type, 0 s: stores one log line), ${CONCURRENCY} POSTs in flight, one worker at concurrency ${CONCURRENCY}`,
+        workload: `${count.toLocaleString('en-US')} no-op runs (warm-up ${warmupCount.toLocaleString('en-US')}) (sleep type, 0 s: stores one log line), ${CONCURRENCY} POSTs in flight, one worker at concurrency ${CONCURRENCY}`,
         peer: `raw Bee-Queue: same Redis, queue settings and concurrency, no-op handler, ${CONCURRENCY} saves in flight`,
         warmup: true,
-        repeats: env.isQuick ? 3 : 5,
+        repeats: env.repeats,
         rows: [
           { label: 'runs/s', metric: 'runsPerSec', unit: 'runs/s', targets: [{ kind: 'ratio>=', value: 0.35, text: '≥ 0.35 of raw' }] },
           { label: 'CPU ms per run, all processes', metric: 'cpuMsPerRun', unit: 'ms', targets: [] },
           { label: 'PG commits per run', metric: 'commitsPerRun', unit: 'commits', isJobflowOnly: true, targets: [{ kind: 'abs<=', value: 3, text: '≤ 3' }] },
           { label: 'PG write commits per run', metric: 'writeCommitsPerRun', unit: 'commits', isJobflowOnly: true, targets: [] },
         ],
-        run: (side) => (side === 'jobflow' ? jobflowRepeat() : rawRepeat()),
+        run: (side, _repeat, isWarmup) => {
+          const n = isWarmup ? warmupCount : count;
+          return side === 'jobflow' ? jobflowRepeat(n) : rawRepeat(n);
+        },
       },
       env.log,
     );
@@ -148,6 +154,7 @@ export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
   } finally {
     dashboard.disconnect();
     await producer.close(1000).catch(() => {});
+    await rawWorker.call('bq:stop').catch(() => {});
     await rawWorker.stop();
     await jf.stop();
   }

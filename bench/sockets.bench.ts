@@ -12,10 +12,10 @@ import { connect, connected, subscribe, until, type BenchSocket } from './lib/so
  * with a no-op auth middleware. Each repeat starts fresh server processes.
  */
 export async function socketsBench(env: BenchEnv): Promise<CaseResult[]> {
-  const count = env.isQuick ? 1000 : 5000;
-  const holdSec = env.isQuick ? 5 : 60;
+  const count = env.isQuick ? 200 : 5000;
+  const holdSec = env.isQuick ? 1 : 30;
 
-  /** Connects `count` sockets 100 at a time, holds them, checks one broadcast reaches all, and measures the server's RSS (after GC). */
+  /** Connects `count` sockets 200 at a time, holds them, checks one broadcast reaches all, and measures the server's RSS (after GC). */
   async function repeat(
     server: Host,
     url: string,
@@ -32,7 +32,7 @@ export async function socketsBench(env: BenchEnv): Promise<CaseResult[]> {
     let got = 0;
     const m = await measured(env, hosts, async () => {
       const t0 = Date.now();
-      await pool(count, 100, async (i) => {
+      await pool(count, 200, async (i) => {
         const s = connect(url, token);
         sockets[i] = s;
         await connected(s);
@@ -73,7 +73,7 @@ export async function socketsBench(env: BenchEnv): Promise<CaseResult[]> {
         workload: `${count.toLocaleString('en-US')} authenticated sockets (session token) subscribed to the dashboard, held ${holdSec} s; RSS after GC, minus the fresh server's RSS after GC, per socket`,
         peer: 'raw Socket.IO server, same Redis adapter, no-op auth middleware, subscribe joins a room',
         warmup: false,
-        repeats: env.isQuick ? 3 : 5,
+        repeats: env.repeats,
         rows: [
           { label: 'RSS per socket', metric: 'kbPerSocket', unit: 'KB', targets: [{ kind: 'ratio<=', value: 1.5, text: '≤ 1.5× raw' }] },
           { label: 'RSS per socket right after connecting', metric: 'kbPerSocketAtConnect', unit: 'KB', targets: [] },

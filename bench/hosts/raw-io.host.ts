@@ -28,7 +28,7 @@ export async function start(args: { redisUrl: string; key: string }): Promise<Ho
   });
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r));
   return {
-    info: { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` },
+    info: { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, key: args.key },
     commands: {},
     async close() {
       io.disconnectSockets(true);

@@ -45,6 +45,7 @@ export async function start(args: { redisUrl: string; databaseUrl: string; poolM
     commands: {
       /** A Bee-Queue worker with Jobflow's queue settings and a no-op handler; optionally emits `raw:done` on completion. */
       'bq:start': async (a: { prefix: string; concurrency: number; emit?: { key: string; room: string } }) => {
+        await queue?.close(2000).catch(() => {});
         done.count = 0;
         done.duplicates = 0;
         done.seen.clear();

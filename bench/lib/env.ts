@@ -8,6 +8,8 @@ import { diffPgCounts, readPgCounts, type PgCounts } from './pg-count';
 
 export interface BenchEnv {
   isQuick: boolean;
+  /** Measured repeats per benchmark (after a warm-up): 5 in full mode, 1 in quick mode, unless `--repeats` says otherwise. */
+  repeats: number;
   dbName: string;
   databaseUrl: string;
   redisUrl: string;
@@ -18,7 +20,34 @@ export interface BenchEnv {
   newPrefix(tag: string): string;
   /** The driver process (load generator and subscribers) measured like the others. */
   driver: ReturnType<typeof createProbe>;
+  /**
+   * Quick mode keeps one Jobflow stack and one of each raw peer process for
+   * the whole run (started when first needed, stopped by `stopShared`); full
+   * mode starts fresh processes for every benchmark.
+   */
+  shared: Map<string, Promise<{ stop(): Promise<void> }>> | null;
 }
+
+/** `start()`, or in quick mode the process(es) `key` started earlier; the caller's `stop()` then leaves them running. */
+export async function reuse<T extends { stop(): Promise<void> }>(env: BenchEnv, key: string, start: () => Promise<T>): Promise<T> {
+  if (!env.shared) return start();
+  let started = env.shared.get(key) as Promise<T> | undefined;
+  if (!started) {
+    started = start();
+    env.shared.set(key, started);
+  }
+  return { ...(await started), stop: async () => {} };
+}
+
+/** Stops what quick mode kept running. */
+export async function stopShared(env: BenchEnv): Promise<void> {
+  for (const started of env.shared?.values() ?? []) await (await started.catch(() => null))?.stop();
+  env.shared?.clear();
+}
+
+/** A raw peer process (`bench/hosts/<role>.host.ts`), shared across benchmarks in quick mode. */
+export const rawHost = <Info = any>(env: BenchEnv, role: string, args: unknown): Promise<Host<Info>> =>
+  reuse(env, role, () => startHost<Info>(role, role, args));
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -70,11 +99,17 @@ export interface JobflowStack {
   stop(): Promise<void>;
 }
 
+type JobflowOptions = { workers?: number; concurrency?: number; connections?: number; serverEnv?: Record<string, string> };
+
+/**
+ * A Jobflow stack for a benchmark; in quick mode one stack (one worker at
+ * concurrency 50) serves every benchmark but the sockets one.
+ */
+export const jobflowFor = (env: BenchEnv, opts: JobflowOptions = {}): Promise<JobflowStack> =>
+  env.shared ? reuse(env, 'jobflow', () => startJobflow(env, { workers: 1, concurrency: 50, connections: 64 })) : startJobflow(env, opts);
+
 /** A Jobflow server and `workers` worker processes on the bench database, with their own Redis prefix. */
-export async function startJobflow(
-  env: BenchEnv,
-  opts: { workers?: number; concurrency?: number; connections?: number; serverEnv?: Record<string, string> } = {},
-): Promise<JobflowStack> {
+export async function startJobflow(env: BenchEnv, opts: JobflowOptions = {}): Promise<JobflowStack> {
   const prefix = env.newPrefix('jf');
   const common = {
     NODE_ENV: 'production',
@@ -85,15 +120,14 @@ export async function startJobflow(
     JWT_SECRET: randomBytes(24).toString('hex'),
   };
   const adminUser = { email: `bench-${prefix}@example.com`, password: randomBytes(12).toString('hex') };
-  const server = await startHost<{ url: string }>('jobflow-server', 'jobflow-server', { env: { ...common, ...opts.serverEnv }, admin: adminUser });
-  const workers: Host[] = [];
-  for (let i = 0; i < (opts.workers ?? 1); i++) {
-    workers.push(
-      await startHost(`jobflow-worker${opts.workers && opts.workers > 1 ? i + 1 : ''}`, 'jobflow-worker', {
+  const [server, ...workers] = await Promise.all([
+    startHost<{ url: string }>('jobflow-server', 'jobflow-server', { env: { ...common, ...opts.serverEnv }, admin: adminUser }),
+    ...Array.from({ length: opts.workers ?? 1 }, (_, i) =>
+      startHost(`jobflow-worker${opts.workers && opts.workers > 1 ? i + 1 : ''}`, 'jobflow-worker', {
         env: { ...common, WORKER_CONCURRENCY: String(opts.concurrency ?? 10) },
       }),
-    );
-  }
+    ),
+  ]);
   const http = createHttpClient(server.info.url, opts.connections ?? 64);
   const login = await http.request('POST', '/api/auth/login', { body: adminUser });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
