@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 bash scripts/install.sh
 npx tsc -p tsconfig.json
+npx eslint .
+npx prettier --check . --log-level warn
 bash scripts/build-ui.sh
 npx vitest run "$@"
