@@ -34,16 +34,25 @@ export async function start(args: { databaseUrl: string; poolMax: number }): Pro
       ctx.body = { items: rows.slice(0, limit), nextCursor: null };
       return;
     }
+    if (isLogs) {
+      // The same statements as Jobflow's log page: the page, and the run only when the page is empty.
+      const after = Number(q.after ?? 0);
+      const { rows } = await pool.query(
+        `select seq, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ts, stream, text from run_logs where run_id = $1 and seq > $2 order by seq limit $3`,
+        [id, after, Number(q.limit ?? 1000)],
+      );
+      if (
+        rows.length === 0 &&
+        !(await pool.query(`select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id where r.id = $1`, [id])).rows[0]
+      ) {
+        return void (ctx.status = 404);
+      }
+      ctx.body = { items: rows, nextAfter: rows.length ? rows[rows.length - 1].seq : after };
+      return;
+    }
     const run = await pool.query(`select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id where r.id = $1`, [id]);
     if (!run.rows[0]) return void (ctx.status = 404);
-    if (!isLogs) return void (ctx.body = run.rows[0]);
-    const after = Number(q.after ?? 0);
-    const { rows } = await pool.query(`select seq, ts, stream, text from run_logs where run_id = $1 and seq > $2 order by seq limit $3`, [
-      id,
-      after,
-      Number(q.limit ?? 1000),
-    ]);
-    ctx.body = { items: rows, nextAfter: rows.length ? rows[rows.length - 1].seq : after };
+    ctx.body = run.rows[0];
   });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

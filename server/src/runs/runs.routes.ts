@@ -33,12 +33,19 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
     ctx.body = toRunDto(await runs.findOrThrow(ctx.params.id!));
   });
 
+  // A page with lines proves the run exists: the run itself is read only for an empty page (404 or not).
   router.get('/:id/logs', async (ctx) => {
-    await runs.findOrThrow(ctx.params.id!);
-    const after = queryInt(ctx, 'after', 0, 0, 2 ** 31 - 1);
-    const limit = queryInt(ctx, 'limit', 1000, 1, 5000);
-    const items = await runs.logs(ctx.params.id!, after, limit);
-    ctx.body = { items, nextAfter: items.length ? items[items.length - 1]!.seq : after };
+    const id = ctx.params.id!;
+    let page: { after: number; limit: number };
+    try {
+      page = { after: queryInt(ctx, 'after', 0, 0, 2 ** 31 - 1), limit: queryInt(ctx, 'limit', 1000, 1, 5000) };
+    } catch (e) {
+      await runs.findOrThrow(id);
+      throw e;
+    }
+    const items = isUuid(id) ? await runs.logs(id, page.after, page.limit) : [];
+    if (items.length === 0) await runs.findOrThrow(id);
+    ctx.body = { items, nextAfter: items.length ? items[items.length - 1]!.seq : page.after };
   });
 
   router.get('/:id/logs.txt', async (ctx) => {
