@@ -86,11 +86,17 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
     const sent: { id: string; atMs: number }[] = [];
     const t0 = wallMs() + 20;
     const inFlight: Promise<void>[] = [];
+    const failures: string[] = [];
     for (let i = 0; i < n; i++) {
       const wait = t0 + (i * 1000) / RATE - wallMs();
       if (wait > 0) await sleep(wait);
       const atMs = wallMs();
-      inFlight.push(start(i).then((id) => void sent.push({ id, atMs })));
+      inFlight.push(
+        start(i).then(
+          (id) => void sent.push({ id, atMs }),
+          (e: Error) => void failures.push(e.message),
+        ),
+      );
     }
     await Promise.all(inFlight);
     await until(() => sent.every((r) => seen.every((m) => (m.get(r.id)?.finalMs ?? 0) > 0)), 'every subscriber to see every run finish', 60_000, 20);
@@ -103,7 +109,7 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
         final.push(x.finalMs - r.atMs);
       }
     }
-    return { sent, first: latencySummary(first), final: latencySummary(final) };
+    return { sent, failures, first: latencySummary(first), final: latencySummary(final) };
   }
 
   const cleanup = (ids: string[]) => {
@@ -119,7 +125,7 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
       }),
     );
     const ids = m.value.sent.map((r) => r.id);
-    const problems: string[] = [];
+    const problems: string[] = m.value.failures.length ? [`${m.value.failures.length} runs could not be started: ${m.value.failures[0]}`] : [];
     let bad = 0;
     for (const id of ids) for (const s of seen) if ([...s.get(id)!.versions].sort().join() !== '1,2,3') bad++;
     if (bad) problems.push(`${bad} (run, subscriber) pairs without exactly versions 1, 2, 3`);
@@ -153,7 +159,10 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
     return {
       metrics: { firstP50: m.value.first.p50, firstP99: m.value.first.p99, finalP50: m.value.final.p50, finalP99: m.value.final.p99, runs: ids.length },
       verified: [`each of ${SUBSCRIBERS} subscribers got the queued and done events of every job once`],
-      problems: bad ? [`${bad} (job, subscriber) pairs without exactly one queued and one done event`] : [],
+      problems: [
+        ...(bad ? [`${bad} (job, subscriber) pairs without exactly one queued and one done event`] : []),
+        ...(m.value.failures.length ? [`${m.value.failures.length} jobs could not be started: ${m.value.failures[0]}`] : []),
+      ],
       procs: m.procs,
     };
   }

@@ -73,6 +73,12 @@ async function main() {
     driver: createProbe(),
     shared: opts.isQuick ? new Map() : null,
   };
+  // A stray rejection in a load generator is a failed figure, not a reason to lose the whole run.
+  let strayErrors = 0;
+  process.on('unhandledRejection', (e) => {
+    strayErrors++;
+    log(`unhandled rejection: ${(e as Error)?.stack ?? e}`);
+  });
   const results: CaseResult[] = [];
   let pgCheck: { xactCommitDelta: number; commitsCountedByClients: number } | null = null;
   let isFailed = false;
@@ -100,7 +106,7 @@ async function main() {
     await database.drop().catch((e) => log(`could not drop ${database.name}: ${e}`));
   }
   const failedCases = results.filter((r) => !r.isVerified);
-  if (failedCases.length) isFailed = true;
+  if (failedCases.length || strayErrors) isFailed = true;
 
   const report = {
     mode: opts.isQuick ? 'quick' : 'full',
