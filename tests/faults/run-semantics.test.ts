@@ -97,12 +97,12 @@ describe('fencing', () => {
     const superseded = await lifecycle.retryOrFail(run.id, 1, { code: 'worker_lost', message: 'taken over in a test' });
     expect(superseded?.attempt).toBe(2);
     expect(await runStore.appendLogs(db.sql, run.id, 1, [{ ts: new Date().toISOString(), stream: 'stdout', text: 'stale' }])).toBeNull();
-    expect(await runStore.finish(db.sql, run.id, 1, { status: 'succeeded', result: {}, error: null })).toBeNull();
+    expect(await runStore.finish(db.sql, { runId: run.id, attempt: 1, status: 'succeeded', result: {}, error: null })).toBeNull();
     expect(await runStore.setProgress(db.sql, run.id, 1, 0.5)).toBeNull();
     await stack.request('POST', `/api/runs/${run.id}/cancel`, { token });
     const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('cancelled');
-    expect(await runStore.finish(db.sql, run.id, 2, { status: 'succeeded', result: {}, error: null })).toBeNull();
+    expect(await runStore.finish(db.sql, { runId: run.id, attempt: 2, status: 'succeeded', result: {}, error: null })).toBeNull();
     const logs = (await stack.request('GET', `/api/runs/${run.id}/logs`, { token })).body.items as LogLineDto[];
     expect(logs.map((l) => l.text)).not.toContain('stale');
   });

@@ -3,6 +3,7 @@ import {
   createLogger,
   createOrm,
   createRedis,
+  createRunBatches,
   createRunLifecycle,
   createRunQueue,
   createScheduler,
@@ -31,7 +32,7 @@ export async function fakeScheduler(stack: Stack, opts: { graceMs: number; start
   const redis = createRedis(stack.env.REDIS_URL!);
   const queue = createRunQueue({ redisUrl: stack.env.REDIS_URL!, prefix: stack.redisPrefix, role: 'producer' });
   const live = createLivePublisher(redis, stack.redisPrefix);
-  const lifecycle = createRunLifecycle({ db, queue, live, backoff: { baseMs: 200, capMs: 1000 } });
+  const lifecycle = createRunLifecycle({ db, queue, live, batches: createRunBatches(db), backoff: { baseMs: 200, capMs: 1000 } });
   let now = opts.startAt ? Date.parse(opts.startAt) : Date.now();
   const scheduler = createScheduler({
     db,

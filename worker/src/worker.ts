@@ -20,10 +20,10 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const log = createLogger(`worker ${workerId}`, config.logLevel);
   const keys = redisKeys(config.redisPrefix);
   const core = await openCore({ ...config, log });
-  const { db, redis, queue: producer, live, lifecycle } = core;
+  const { db, redis, queue: producer, live, batches, lifecycle } = core;
   const subscriber = createRedis(config.redisUrl);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
-  const executor = createRunExecutor({ db, live, lifecycle, config, log, workerId, handlers: createHandlers(config) });
+  const executor = createRunExecutor({ db, live, batches, lifecycle, config, log, workerId, handlers: createHandlers(config) });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();

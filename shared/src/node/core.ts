@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { createNotificationOutbox } from './notifications/index';
 import { createRunQueue, type RunQueue } from './queue';
 import { createRedis } from './redis';
+import { createRunBatches, type RunBatches } from './runs/run.batches';
 import { createRunLifecycle, type BackoffOptions, type RunLifecycle } from './runs/run.lifecycle';
 
 export interface CoreOptions {
@@ -27,6 +28,8 @@ export interface Core {
   /** Adds runs to the queue (workers consume through a queue of their own). */
   queue: RunQueue;
   live: LivePublisher;
+  /** The writes every run makes, grouped across runs. */
+  batches: RunBatches;
   lifecycle: RunLifecycle;
   close(): Promise<void>;
 }
@@ -46,13 +49,15 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   const plainLive = createLivePublisher(redis, o.redisPrefix);
   const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
   const outbox = createNotificationOutbox({ db, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
-  const lifecycle = createRunLifecycle({ db, queue, live, backoff: o.backoff, onChange: outbox.onRunChanged });
+  const batches = createRunBatches(db);
+  const lifecycle = createRunLifecycle({ db, queue, live, batches, backoff: o.backoff, onChange: outbox.onRunChanged });
   return {
     orm,
     db,
     redis,
     queue,
     live,
+    batches,
     lifecycle,
     async close() {
       await queue.close(1000).catch(() => {});

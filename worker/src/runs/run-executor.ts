@@ -1,6 +1,6 @@
 import type BeeQueue from 'bee-queue';
 import { findJobTypeInfo, validateParams, type LogStream } from '@jobflow/shared';
-import { runStore, type Db, type LivePublisher, type Logger, type RunJobData, type RunLifecycle, type RunRow } from '@jobflow/shared/node';
+import type { Db, LivePublisher, Logger, RunBatches, RunJobData, RunLifecycle, RunRow } from '@jobflow/shared/node';
 import type { WorkerConfig } from '../config';
 import type { JobContext, JobHandler } from '../job-types/job-handler';
 import { NonRetryableError, HandlerError } from '../job-types/job-handler';
@@ -48,13 +48,14 @@ export interface ActiveAttempt {
 export function createRunExecutor(deps: {
   db: Db;
   live: LivePublisher;
+  batches: RunBatches;
   lifecycle: RunLifecycle;
   config: WorkerConfig;
   log: Logger;
   workerId: string;
   handlers: Record<string, JobHandler<never>>;
 }) {
-  const { db, lifecycle, config, log, workerId } = deps;
+  const { db, batches, lifecycle, config, log, workerId } = deps;
   const active = new Map<string, ActiveAttempt>();
 
   async function execute(row: RunRow, controller: AbortController): Promise<void> {
@@ -63,7 +64,9 @@ export function createRunExecutor(deps: {
     const info = row.job_type ? findJobTypeInfo(row.job_type) : undefined;
     const handler = row.job_type ? deps.handlers[row.job_type] : undefined;
     if (!info || !handler) {
-      const done = await runStore.finish(db.sql, runId, attempt, {
+      const done = await batches.finish({
+        runId,
+        attempt,
         status: 'failed',
         result: null,
         error: { code: 'handler_error', message: `This worker has no handler for job type "${row.job_type}".` },
@@ -75,7 +78,9 @@ export function createRunExecutor(deps: {
     const problems = validateParams(info, row.params);
     if (problems.length) {
       const message = problems.map((p) => `${p.path} ${p.message}`).join('; ');
-      const done = await runStore.finish(db.sql, runId, attempt, {
+      const done = await batches.finish({
+        runId,
+        attempt,
         status: 'failed',
         result: null,
         error: { code: 'invalid_params', message },
@@ -154,7 +159,9 @@ export function createRunExecutor(deps: {
     const lines = await writer.takeRest();
     let row2: RunRow | null;
     if (aborted === 'timeout') {
-      row2 = await runStore.finish(db.sql, runId, attempt, {
+      row2 = await batches.finish({
+        runId,
+        attempt,
         status: 'failed',
         result: keptResult,
         error: { code: 'timeout', message: reason!.message },
@@ -162,7 +169,9 @@ export function createRunExecutor(deps: {
         lines,
       });
     } else if (aborted === 'cancel') {
-      row2 = await runStore.finish(db.sql, runId, attempt, {
+      row2 = await batches.finish({
+        runId,
+        attempt,
         status: 'cancelled',
         result: keptResult,
         error: { code: 'cancelled', message: reason!.message },
@@ -170,10 +179,12 @@ export function createRunExecutor(deps: {
         lines,
       });
     } else if (settled.kind === 'returned') {
-      row2 = await runStore.finish(db.sql, runId, attempt, { status: 'succeeded', result: keptResult ?? {}, error: null, lines });
+      row2 = await batches.finish({ runId, attempt, status: 'succeeded', result: keptResult ?? {}, error: null, lines });
     } else {
       const error = settled.kind === 'threw' ? settled.error : null;
-      row2 = await runStore.finish(db.sql, runId, attempt, {
+      row2 = await batches.finish({
+        runId,
+        attempt,
         status: 'failed',
         result: keptResult,
         error: { code: 'handler_error', message: messageOf(error) },
@@ -193,35 +204,35 @@ export function createRunExecutor(deps: {
     async process(job: BeeQueue.Job<RunJobData>): Promise<void> {
       const { runId, attempt } = job.data;
       if (active.has(runId)) return;
-      const claim = await runStore.claim(db, runId, attempt, workerId, job.id);
-      switch (claim.kind) {
-        case 'busy':
-          throw new DeferredError();
-        case 'unclaimable': {
-          const row = claim.row;
-          // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
-          if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
-            log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
-            await lifecycle.retryOrFail(runId, attempt, {
-              code: 'worker_lost',
-              message: `worker ${row.worker_id} stopped responding during attempt ${attempt}`,
-            });
+      let finish!: () => void;
+      const entry: ActiveAttempt = { attempt, controller: new AbortController(), done: new Promise<void>((r) => (finish = r)) };
+      // Held from the claim on, so a second delivery of the same run meanwhile stands back.
+      active.set(runId, entry);
+      try {
+        const claim = await batches.claim({ runId, attempt, workerId, queueJobId: job.id });
+        switch (claim.kind) {
+          case 'busy':
+            throw new DeferredError();
+          case 'unclaimable': {
+            const row = claim.row;
+            // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
+            if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
+              log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
+              await lifecycle.retryOrFail(runId, attempt, {
+                code: 'worker_lost',
+                message: `worker ${row.worker_id} stopped responding during attempt ${attempt}`,
+              });
+            }
+            return;
           }
-          return;
-        }
-        case 'claimed': {
-          lifecycle.publish(claim.row);
-          let finish!: () => void;
-          const entry: ActiveAttempt = { attempt, controller: new AbortController(), done: new Promise<void>((r) => (finish = r)) };
-          active.set(runId, entry);
-          try {
+          case 'claimed':
+            lifecycle.publish(claim.row);
             await execute(claim.row, entry.controller);
-          } finally {
-            active.delete(runId);
-            finish();
-          }
-          return;
+            return;
         }
+      } finally {
+        active.delete(runId);
+        finish();
       }
     },
 

@@ -2,6 +2,7 @@ import type { RunDto } from '../../dto';
 import type { Db } from '../db-access';
 import type { LivePublisher } from '../live';
 import { enqueueRun, type RunQueue } from '../queue';
+import type { RunBatches } from './run.batches';
 import { runStore, systemLineOf, toRunDto, type NewRun, type RunRow } from './run.store';
 
 export interface BackoffOptions {
@@ -21,6 +22,7 @@ export function createRunLifecycle(deps: {
   db: Db;
   queue: RunQueue;
   live: LivePublisher;
+  batches: RunBatches;
   backoff: BackoffOptions;
   /** Told of every stored change once it is published; must return at once (notifications hang here). */
   onChange?: (row: RunRow) => void;
@@ -47,10 +49,12 @@ export function createRunLifecycle(deps: {
     /**
      * Stores a new queued run, pushes it, and starts putting it on the queue.
      * The run exists once this resolves; `enqueued` settles when Redis has it
-     * (if Redis is down, the reconciler enqueues it later).
+     * (if Redis is down, the reconciler enqueues it later). Null when the job
+     * does not exist (or is of a type this build lacks).
      */
-    async start(newRun: NewRun): Promise<{ run: RunDto; enqueued: Promise<void> }> {
-      const row = await runStore.create(db.sql, newRun);
+    async start(newRun: NewRun): Promise<{ run: RunDto; enqueued: Promise<void> } | null> {
+      const row = await deps.batches.create(newRun);
+      if (!row) return null;
       const run = publish(row);
       return { run, enqueued: enqueueRun(queue, row.id, row.attempt) };
     },

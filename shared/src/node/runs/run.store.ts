@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { raw } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { jobTypeInfos } from '../../job-types/index';
 import type { LogLineDto, LogStream, RunDto, RunStatus, TriggerDto } from '../../dto';
 import type { Db } from '../db-access';
 import type { Sql } from '../sql';
@@ -88,23 +88,11 @@ export function systemLineOf(row: RunRow): LogLineDto | null {
   return l ? { seq: l.seq, ts: new Date(l.ts).toISOString(), stream: l.stream, text: l.text } : null;
 }
 
-/**
- * A batch of log lines as a statement parameter: a dollar-quoted JSON
- * constant. The ORM escapes a string parameter one character at a time
- * (about 120 ms, blocking the event loop, for a batch of 5,000 lines); a
- * dollar-quoted constant needs no escaping at all. Its tag is random and
- * absent from the text, so no line can end the constant early.
- */
-function linesParam(lines: unknown[]) {
-  const text = JSON.stringify(lines);
-  let tag: string;
-  do tag = `$jf${randomBytes(6).toString('hex')}$`;
-  while (text.includes(tag));
-  return raw(`${tag}${text}${tag}`);
-}
-
 /** The job columns every statement below returns with the run (notifications: so run changes need no second query). */
 const JOB_COLUMNS = 'j.name as job_name, j.type as job_type, j.notifications as job_notifications';
+
+/** What claiming sets, besides the worker and the queue job. */
+const CLAIM_SET = `status = 'running', started_at = coalesce(started_at, now()), version = version + 1, progress = null, not_before = null`;
 
 const withJob = (cte: string) => `with r as (${cte}) select r.*, ${JOB_COLUMNS} from r join jobs j on j.id = r.job_id`;
 
@@ -119,22 +107,79 @@ const transitionWithLine = (set: string, where: string) => `
   select r.*, ${JOB_COLUMNS}, (select row_to_json(l) from l) as log_line
   from r join jobs j on j.id = r.job_id`;
 
+/** A worker taking one attempt of a run, delivered as Bee-Queue job `queueJobId`. */
+export interface Claim {
+  runId: string;
+  attempt: number;
+  workerId: string;
+  queueJobId: string;
+}
+
+export type ClaimOutcome = { kind: 'claimed'; row: RunRow } | { kind: 'busy' } | { kind: 'unclaimable'; row: RunRow | null };
+
+/** How an attempt ended, as `finish` stores it. */
+export interface Ending {
+  runId: string;
+  attempt: number;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+  systemLine?: string;
+  lines?: NewLogLine[];
+}
+
 export interface NewRun {
+  /** Chosen by the caller when it needs to know the id before the run is stored; a fresh UUID otherwise. */
+  id?: string;
   jobId: string;
-  params: Record<string, unknown>;
-  maxAttempts: number;
-  timeoutSec: number | null;
+  /** Left out: the job's own params, max attempts and timeout, read in the same statement. */
+  params?: Record<string, unknown>;
+  maxAttempts?: number;
+  timeoutSec?: number | null;
   trigger: TriggerDto;
 }
 
+/** Job types this build knows: a run is stored only for a job of one of them. */
+const KNOWN_TYPES = JSON.stringify(Object.keys(jobTypeInfos));
+
+/** One row of a batched statement's input, as `json_to_recordset` reads it. */
+const recordset = (rows: unknown[]) => JSON.stringify(rows);
+
 export const runStore = {
-  async create(sql: Sql, run: NewRun): Promise<RunRow> {
+  /**
+   * Stores new queued runs in one statement, each with its job's defaults
+   * where `NewRun` leaves them out. Returns one row per input, in order;
+   * null where the job does not exist (or is of a type this build lacks).
+   */
+  async createMany(sql: Sql, runs: NewRun[]): Promise<(RunRow | null)[]> {
+    const input = runs.map((r) => ({
+      id: r.id ?? randomUUID(),
+      job_id: r.jobId,
+      params: r.params ?? null,
+      max_attempts: r.maxAttempts ?? null,
+      timeout_sec: r.timeoutSec ?? null,
+      has_timeout: r.timeoutSec !== undefined,
+      trigger_kind: r.trigger.kind,
+      trigger_user_id: r.trigger.userId,
+      rerun_of: r.trigger.rerunOf ?? null,
+    }));
     const rows = await sql<RunRow>(
-      withJob(`insert into runs (job_id, status, params, max_attempts, timeout_sec, trigger_kind, trigger_user_id, rerun_of)
-               values (?, 'queued', ?::jsonb, ?, ?, ?, ?, ?) returning *`),
-      [run.jobId, JSON.stringify(run.params), run.maxAttempts, run.timeoutSec, run.trigger.kind, run.trigger.userId, run.trigger.rerunOf ?? null],
+      withJob(`insert into runs (id, job_id, status, params, max_attempts, timeout_sec, trigger_kind, trigger_user_id, rerun_of)
+               select t.id, j.id, 'queued', coalesce(t.params, j.params), coalesce(t.max_attempts, j.max_attempts),
+                      case when t.has_timeout then t.timeout_sec else j.timeout_sec end, t.trigger_kind, t.trigger_user_id, t.rerun_of
+               from json_to_recordset(?::json) as t(id uuid, job_id uuid, params jsonb, max_attempts int, timeout_sec int, has_timeout boolean,
+                                                     trigger_kind text, trigger_user_id uuid, rerun_of uuid)
+               join jobs j on j.id = t.job_id
+               where j.type in (select json_array_elements_text(?::json))
+               returning *`),
+      [recordset(input), KNOWN_TYPES],
     );
-    return rows[0]!;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return input.map((r) => byId.get(r.id) ?? null);
+  },
+
+  async create(sql: Sql, run: NewRun): Promise<RunRow | null> {
+    return (await runStore.createMany(sql, [run]))[0]!;
   },
 
   async get(sql: Sql, runId: string): Promise<RunRow | null> {
@@ -143,30 +188,35 @@ export const runStore = {
   },
 
   /**
-   * queued -> running for exactly this attempt. Jobs with `max_concurrent_runs`
-   * are claimed under a per-job advisory lock so two workers cannot both take
-   * the last free slot.
+   * queued -> running for exactly these attempts, in one statement, for runs
+   * of jobs without `max_concurrent_runs`. One row per input, in order; null
+   * where the run was not claimed this way (see `claimLimited`).
    */
-  async claim(
-    db: Db,
-    runId: string,
-    attempt: number,
-    workerId: string,
-    queueJobId: string,
-  ): Promise<{ kind: 'claimed'; row: RunRow } | { kind: 'busy' } | { kind: 'unclaimable'; row: RunRow | null }> {
-    const set = `status = 'running', started_at = coalesce(started_at, now()), worker_id = ?, queue_job_id = ?, version = version + 1, progress = null, not_before = null`;
-    const rows = await db.sql<RunRow>(
-      withJob(`update runs set ${set} where id = ? and attempt = ? and status = 'queued'
-               and (select max_concurrent_runs from jobs where jobs.id = runs.job_id) is null returning *`),
-      [workerId, queueJobId, runId, attempt],
+  async claimMany(sql: Sql, claims: Claim[]): Promise<(RunRow | null)[]> {
+    const rows = await sql<RunRow>(
+      withJob(`update runs set ${CLAIM_SET}, worker_id = t.worker_id, queue_job_id = t.queue_job_id
+               from json_to_recordset(?::json) as t(id uuid, attempt int, worker_id text, queue_job_id text)
+               where runs.id = t.id and runs.attempt = t.attempt and runs.status = 'queued'
+                 and (select max_concurrent_runs from jobs where jobs.id = runs.job_id) is null
+               returning runs.*`),
+      [recordset(claims.map((c) => ({ id: c.runId, attempt: c.attempt, worker_id: c.workerId, queue_job_id: c.queueJobId })))],
     );
-    if (rows[0]) return { kind: 'claimed', row: rows[0] };
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return claims.map((c) => byId.get(c.runId) ?? null);
+  },
+
+  /**
+   * The claim of a run `claimMany` did not take: its job has
+   * `max_concurrent_runs` (claimed under a per-job advisory lock, so two
+   * workers cannot both take the last free slot), or it is not claimable.
+   */
+  async claimLimited(db: Db, { runId, attempt, workerId, queueJobId }: Claim): Promise<ClaimOutcome> {
     const current = await runStore.get(db.sql, runId);
     if (!current || current.status !== 'queued' || current.attempt !== attempt) return { kind: 'unclaimable', row: current };
     return db.tx(async (sql) => {
       await sql(`select pg_advisory_xact_lock(hashtext(?))`, [current.job_id]);
       const limited = await sql<RunRow>(
-        withJob(`update runs set ${set} where id = ? and attempt = ? and status = 'queued'
+        withJob(`update runs set ${CLAIM_SET}, worker_id = ?, queue_job_id = ? where id = ? and attempt = ? and status = 'queued'
                  and (select count(*) from runs o where o.job_id = runs.job_id and o.status = 'running')
                      < coalesce((select max_concurrent_runs from jobs where jobs.id = runs.job_id), 2147483647)
                  returning *`),
@@ -188,7 +238,7 @@ export const runStore = {
                select ?::uuid, r.log_count - ? + t.i, t.ts, t.stream, t.text
                from r, json_to_recordset(?::json) as t(i int, ts timestamptz, stream text, text text))
        select log_count from r`,
-      [lines.length, runId, attempt, runId, lines.length, linesParam(lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text })))],
+      [lines.length, runId, attempt, runId, lines.length, recordset(lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text })))],
     );
     const end = rows[0]?.log_count;
     if (end === undefined) return null;
@@ -207,63 +257,65 @@ export const runStore = {
   },
 
   /**
-   * running -> succeeded | failed | cancelled for exactly this attempt; null
-   * when it is no longer current. The attempt's last `lines` (output not yet
-   * stored) and the optional system line are stored in the same statement,
-   * after every earlier line: one round trip and one commit for the whole
-   * ending. The returned row's `stored_lines` holds `lines` as stored.
+   * running -> succeeded | failed | cancelled for exactly these attempts, in
+   * one statement; one row per input, in order, null where the attempt is no
+   * longer current. Each attempt's last `lines` (output not yet stored) and
+   * optional system line are stored with its outcome, after every earlier
+   * line: one round trip and one commit for many endings. A returned row's
+   * `stored_lines` holds its `lines` as stored.
    */
-  async finish(
-    sql: Sql,
-    runId: string,
-    attempt: number,
-    outcome: {
-      status: 'succeeded' | 'failed' | 'cancelled';
-      result: Record<string, unknown> | null;
-      error: { code: string; message: string } | null;
-      systemLine?: string;
-      lines?: NewLogLine[];
-    },
-  ): Promise<RunRow | null> {
-    const set = `status = ?, finished_at = now(), result = ?::jsonb, error_code = ?, error_message = ?, worker_id = null,
-                 progress = case when ? = 'succeeded' and progress is not null then 1 else progress end`;
-    const params = [
-      outcome.status,
-      outcome.result === null ? null : JSON.stringify(outcome.result),
-      outcome.error?.code ?? null,
-      outcome.error?.message ?? null,
-      outcome.status,
-    ];
-    const where = `id = ? and attempt = ? and status = 'running'`;
-    const lines = outcome.lines ?? [];
-    const all: { i: number; ts: string | null; stream: LogStream; text: string }[] = lines.map((l, i) => ({
-      i: i + 1,
-      ts: l.ts,
-      stream: l.stream,
-      text: l.text,
-    }));
-    if (outcome.systemLine) all.push({ i: all.length + 1, ts: null, stream: 'system', text: outcome.systemLine });
-    if (all.length === 0) {
-      const rows = await sql<RunRow>(withJob(`update runs set ${set}, version = version + 1 where ${where} returning *`), [...params, runId, attempt]);
-      return rows[0] ?? null;
-    }
-    const n = all.length;
+  async finishMany(sql: Sql, endings: Ending[]): Promise<(RunRow | null)[]> {
+    const input = endings.map((e) => {
+      const lines: { i: number; ts: string | null; stream: LogStream; text: string }[] = (e.lines ?? []).map((l, i) => ({
+        i: i + 1,
+        ts: l.ts,
+        stream: l.stream,
+        text: l.text,
+      }));
+      if (e.systemLine) lines.push({ i: lines.length + 1, ts: null, stream: 'system', text: e.systemLine });
+      return {
+        id: e.runId,
+        attempt: e.attempt,
+        status: e.status,
+        result: e.result,
+        error_code: e.error?.code ?? null,
+        error_message: e.error?.message ?? null,
+        n: lines.length,
+        lines,
+        has_system: Boolean(e.systemLine),
+      };
+    });
     const rows = await sql<RunRow>(
-      `with r as (update runs set ${set}, version = version + 1, log_count = log_count + ${n} where ${where} returning *),
+      `with t as (select * from json_to_recordset(?::json)
+                  as t(id uuid, attempt int, status text, result jsonb, error_code text, error_message text, n int, lines json, has_system boolean)),
+       r as (update runs set status = t.status, finished_at = now(), result = t.result, error_code = t.error_code, error_message = t.error_message,
+                             worker_id = null, progress = case when t.status = 'succeeded' and runs.progress is not null then 1 else runs.progress end,
+                             version = runs.version + 1, log_count = runs.log_count + t.n
+             from t where runs.id = t.id and runs.attempt = t.attempt and runs.status = 'running'
+             returning runs.*),
        l as (insert into run_logs (run_id, seq, ts, stream, text)
-             select r.id, r.log_count - ${n} + t.i, coalesce(t.ts, now()), t.stream, t.text
-             from r, json_to_recordset(?::json) as t(i int, ts timestamptz, stream text, text text)
-             returning seq, ts, stream, text)
-       select r.*, ${JOB_COLUMNS},
-              (select row_to_json(l) from l where ?::boolean and l.seq = r.log_count) as log_line
-       from r join jobs j on j.id = r.job_id`,
-      [...params, runId, attempt, linesParam(all), Boolean(outcome.systemLine)],
+             select r.id, r.log_count - t.n + x.i, coalesce(x.ts, now()), x.stream, x.text
+             from r join t on t.id = r.id, json_to_recordset(t.lines) as x(i int, ts timestamptz, stream text, text text)
+             returning run_id, seq, ts, stream, text)
+       select r.*, ${JOB_COLUMNS}, (select row_to_json(l) from l where l.run_id = r.id and l.seq = r.log_count and t.has_system) as log_line
+       from r join t on t.id = r.id join jobs j on j.id = r.job_id`,
+      [recordset(input)],
     );
-    const row = rows[0];
-    if (!row) return null;
-    const first = row.log_count - n + 1;
-    row.stored_lines = lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
-    return row;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return endings.map((e) => {
+      const row = byId.get(e.runId);
+      if (!row) return null;
+      const lines = e.lines ?? [];
+      const n = lines.length + (e.systemLine ? 1 : 0);
+      const first = row.log_count - n + 1;
+      row.stored_lines = lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+      if (row.log_line) delete (row.log_line as { run_id?: string }).run_id;
+      return row;
+    });
+  },
+
+  async finish(sql: Sql, ending: Ending): Promise<RunRow | null> {
+    return (await runStore.finishMany(sql, [ending]))[0]!;
   },
 
   /**

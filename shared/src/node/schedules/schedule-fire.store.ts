@@ -154,6 +154,8 @@ export const fireStore = {
           timeoutSec: j.timeout_sec,
           trigger: { kind: 'schedule', userId: null },
         });
+        // The job is locked by this transaction, so it still exists: a missing row is a bug, not a race.
+        if (!run) throw new Error(`could not store a scheduled run of job ${job.id}`);
         await sql(`update schedule_fires set run_id = ? where id = ?`, [run.id, fire[0].id]);
         runs.push(run);
         outcomes.push(p.outcome);
