@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import BeeQueue from 'bee-queue';
+import { createBatcher } from './batcher';
 import { redisKeys } from './redis';
 
 const require = createRequire(import.meta.url);
@@ -92,20 +93,46 @@ export function hasJob(queue: BeeQueue<any>, jobId: string): Promise<boolean> {
   return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
 }
 
+/** The queue job of one attempt of a run, optionally not before `notBefore`. */
+function attemptJob(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): BeeQueue.Job<RunJobData> {
+  const job = queue
+    .createJob({ runId, attempt })
+    .setId(queueJobId(runId, attempt))
+    .retries(MAX_DEFERRALS)
+    .backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
+  const at = notBefore ? new Date(notBefore).getTime() : 0;
+  if (at > Date.now()) job.delayUntil(at);
+  return job;
+}
+
 /**
  * Puts one attempt of a run on the queue, optionally not before `notBefore`.
  * Adding the same attempt twice is a no-op while its job is still in Redis.
  */
 export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
-  await withScripts(queue, async () => {
-    const job = queue
-      .createJob({ runId, attempt })
-      .setId(queueJobId(runId, attempt))
-      .retries(MAX_DEFERRALS)
-      .backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
-    const at = notBefore ? new Date(notBefore).getTime() : 0;
-    if (at > Date.now()) job.delayUntil(at);
-    await job.save();
+  await withScripts(queue, () => attemptJob(queue, runId, attempt, notBefore).save());
+}
+
+export interface AttemptToEnqueue {
+  runId: string;
+  attempt: number;
+  notBefore?: Date | string | null;
+}
+
+/**
+ * `enqueueRun` for busy processes: attempts enqueued while a batch is on its
+ * way to Redis go together in one pipeline (one round trip for many runs).
+ */
+export function createEnqueuer(queue: RunQueue): (attempt: AttemptToEnqueue) => Promise<void> {
+  return createBatcher<AttemptToEnqueue, void>({
+    maxBatch: 500,
+    maxInFlight: 2,
+    run: (items) =>
+      withScripts(queue, async () => {
+        const errors = await queue.saveAll(items.map((i) => attemptJob(queue, i.runId, i.attempt, i.notBefore)));
+        if (errors.size) throw errors.values().next().value;
+        return items.map(() => undefined);
+      }),
   });
 }
 

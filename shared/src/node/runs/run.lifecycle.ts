@@ -1,7 +1,7 @@
 import type { RunDto } from '../../dto';
 import type { Db } from '../db-access';
 import type { LivePublisher } from '../live';
-import { enqueueRun, type RunQueue } from '../queue';
+import { createEnqueuer, type RunQueue } from '../queue';
 import type { RunBatches } from './run.batches';
 import { runStore, systemLineOf, toRunDto, type NewRun, type RunRow } from './run.store';
 
@@ -27,7 +27,8 @@ export function createRunLifecycle(deps: {
   /** Told of every stored change once it is published; must return at once (notifications hang here). */
   onChange?: (row: RunRow) => void;
 }) {
-  const { db, queue, live } = deps;
+  const { db, live } = deps;
+  const enqueue = createEnqueuer(deps.queue);
 
   /** Pushes a stored change: the run's new snapshot, and the system line it stored, if any. */
   const publish = (row: RunRow): RunDto => {
@@ -56,7 +57,7 @@ export function createRunLifecycle(deps: {
       const row = await deps.batches.create(newRun);
       if (!row) return null;
       const run = publish(row);
-      return { run, enqueued: enqueueRun(queue, row.id, row.attempt) };
+      return { run, enqueued: enqueue({ runId: row.id, attempt: row.attempt }) };
     },
 
     /** Ends an attempt in error: another attempt after backoff while any remain, else `failed`. */
@@ -64,7 +65,7 @@ export function createRunLifecycle(deps: {
       const row = await runStore.retryOrFail(db.sql, runId, attempt, error, isFreeAttempt ? 0 : backoffMs(attempt, deps.backoff), isFreeAttempt);
       if (!row) return null;
       publish(row);
-      if (row.status === 'queued') await enqueueRun(queue, row.id, row.attempt, row.not_before);
+      if (row.status === 'queued') await enqueue({ runId: row.id, attempt: row.attempt, notBefore: row.not_before });
       return row;
     },
   };
