@@ -17,7 +17,7 @@ const WorkerEnv = BaseEnv.extend({
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
   ABORT_GRACE_MS: intFromEnv(2000, 100),
-  LOG_FLUSH_MS: intFromEnv(50, 1),
+  LOG_FLUSH_MS: intFromEnv(0, 0),
   LOG_FLUSH_LINES: intFromEnv(500, 1),
   LOG_MAX_LINE_CHARS: intFromEnv(16_384, 80),
   HTTP_ALLOWED_HOSTS: z

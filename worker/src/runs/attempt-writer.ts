@@ -1,5 +1,5 @@
 import type { LogStream } from '@jobflow/shared';
-import { runStore, toRunDto, type Db, type LivePublisher, type Logger, type NewLogLine } from '@jobflow/shared/node';
+import { runStore, toRunDto, type Db, type LivePublisher, type Logger, type NewLogLine, type RunBatches } from '@jobflow/shared/node';
 import { safeLine } from './log-text';
 
 const MAX_BATCH_LINES = 5000;
@@ -8,6 +8,8 @@ const RETRY_DELAY_MS = 500;
 
 export interface AttemptWriterOptions {
   db: Db;
+  /** Lines go through the worker's shared log batch: many runs' lines in one statement. */
+  batches: RunBatches;
   live: LivePublisher;
   log: Logger;
   runId: string;
@@ -22,15 +24,18 @@ export interface AttemptWriterOptions {
 /**
  * Everything one attempt writes while it runs: log lines, batched into one
  * multi-row insert each (then one `run:log` per batch), and throttled
- * progress. A run's batches are at least `flushMs` apart unless one holds
- * `flushLines` lines, so a fast writer makes few, large batches (few commits,
- * few packets to every subscriber) while a line after a quiet spell goes out
- * at once. Every write is fenced by (runId, attempt); the first refused
- * write, or `close()`, ends the writer and later writes are dropped.
+ * progress. A run has one batch in flight at a time: the lines written
+ * meanwhile make its next batch, so a quiet run's line goes out at once and a
+ * fast writer makes few, large batches (few commits, few packets to every
+ * subscriber). `flushMs` (0 by default) can space a run's batches further
+ * apart, unless one holds `flushLines` lines. Every write is fenced by
+ * (runId, attempt); the first refused write, or `close()`, ends the writer
+ * and later writes are dropped.
  */
 export function createAttemptWriter(o: AttemptWriterOptions) {
   let buffer: NewLogLine[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  let timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  let isImmediate = false;
   let flushing: Promise<void> | null = null;
   let isClosed = false;
   /** Set by `takeRest`: write whole batches only, leave the last one to the caller. */
@@ -58,7 +63,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       const batch = buffer.slice(0, MAX_BATCH_LINES);
       let stored;
       try {
-        stored = await runStore.appendLogs(o.db.sql, o.runId, o.attempt, batch);
+        stored = await o.batches.appendLogs({ runId: o.runId, attempt: o.attempt, lines: batch });
       } catch (e) {
         o.log.warn('storing log lines failed; retrying', { runId: o.runId, error: (e as Error).message });
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
@@ -70,9 +75,13 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
     }
   }
 
-  function kick(): Promise<void> {
-    if (timer) clearTimeout(timer);
+  function clearTimer() {
+    if (timer) isImmediate ? clearImmediate(timer as NodeJS.Immediate) : clearTimeout(timer as NodeJS.Timeout);
     timer = null;
+  }
+
+  function kick(): Promise<void> {
+    clearTimer();
     flushing ??= writeLoop().finally(() => {
       flushing = null;
       if (buffer.length && !isClosed) schedule();
@@ -80,16 +89,16 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
     return flushing;
   }
 
-  /** Writes the buffer once the last write is `flushMs` old (at once when the writer has been idle that long). */
+  /** Writes the buffer once the last write is `flushMs` old (at once, after this turn's lines, when it is). */
   function schedule() {
     if (timer || flushing || isHandingOver) return;
-    timer = setTimeout(
-      () => {
-        timer = null;
-        void kick();
-      },
-      Math.max(0, lastWriteAt + o.flushMs - Date.now()),
-    );
+    const wait = lastWriteAt + o.flushMs - Date.now();
+    const fire = () => {
+      timer = null;
+      void kick();
+    };
+    isImmediate = wait <= 0;
+    timer = isImmediate ? setImmediate(fire) : setTimeout(fire, wait);
   }
 
   async function writeProgress() {
@@ -110,7 +119,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
 
   function close() {
     isClosed = true;
-    if (timer) clearTimeout(timer);
+    clearTimer();
     if (progressTimer) clearTimeout(progressTimer);
     buffer = [];
   }
@@ -167,8 +176,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
      */
     async takeRest(): Promise<NewLogLine[]> {
       isHandingOver = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
+      clearTimer();
       while ((flushing || buffer.length > MAX_BATCH_LINES) && !isClosed) await kick();
       await flushProgress();
       const rest = isClosed ? [] : buffer;

@@ -92,6 +92,7 @@ export function createRunExecutor(deps: {
 
     const writer = createAttemptWriter({
       db,
+      batches,
       live: deps.live,
       log,
       runId,

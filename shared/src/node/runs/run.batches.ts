@@ -1,17 +1,19 @@
 import { createBatcher } from '../batcher';
 import type { Db } from '../db-access';
-import { runStore, type Claim, type ClaimOutcome, type Ending, type NewRun, type RunRow } from './run.store';
+import type { LogLineDto } from '../../dto';
+import { runStore, type Claim, type ClaimOutcome, type Ending, type LogAppend, type NewRun, type RunRow } from './run.store';
 
 /** Statements of one kind in flight at once, per process (each holds a pooled connection). */
 const MAX_IN_FLIGHT = 2;
 const MAX_BATCH = 200;
-/** Log lines stored with the endings of one statement. */
-const MAX_ENDING_LINES = 5000;
+/** Log lines stored by one statement (with endings, or appended). */
+const MAX_STATEMENT_LINES = 5000;
 
 /**
- * The three writes every run makes (stored, claimed, ended), each grouped
- * across runs: concurrent calls share one statement and one commit (see
- * `createBatcher`). Same results as the single-run statements of `runStore`.
+ * The writes every run makes (stored, claimed, lines appended, ended), each
+ * grouped across runs: concurrent calls share one statement and one commit
+ * (see `createBatcher`). Same results as the single-run statements of
+ * `runStore`.
  */
 export function createRunBatches(db: Db) {
   const create = createBatcher<NewRun, RunRow | null>({
@@ -29,7 +31,14 @@ export function createRunBatches(db: Db) {
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
     weigh: (e) => (e.lines?.length ?? 0) + 1,
-    maxWeight: MAX_ENDING_LINES,
+    maxWeight: MAX_STATEMENT_LINES,
+  });
+  const appendLogs = createBatcher<LogAppend, LogLineDto[] | null>({
+    run: (appends) => runStore.appendLogsMany(db.sql, appends),
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    weigh: (a) => a.lines.length,
+    maxWeight: MAX_STATEMENT_LINES,
   });
   return {
     /** Stores a queued run (null when its job does not exist). */
@@ -39,6 +48,8 @@ export function createRunBatches(db: Db) {
       const row = await claimUnlimited(claim);
       return row ? { kind: 'claimed', row } : runStore.claimLimited(db, claim);
     },
+    /** Appends lines for the current attempt; the lines as stored, or null when the attempt is no longer current. */
+    appendLogs,
     /** running -> final for exactly this attempt; null when it is no longer current. */
     finish,
   };

@@ -117,6 +117,13 @@ export interface Claim {
 
 export type ClaimOutcome = { kind: 'claimed'; row: RunRow } | { kind: 'busy' } | { kind: 'unclaimable'; row: RunRow | null };
 
+/** Lines for the current attempt of a running run. */
+export interface LogAppend {
+  runId: string;
+  attempt: number;
+  lines: NewLogLine[];
+}
+
 /** How an attempt ended, as `finish` stores it. */
 export interface Ending {
   runId: string;
@@ -227,23 +234,45 @@ export const runStore = {
   },
 
   /**
-   * Appends lines for the current attempt of a running run, in one statement.
-   * Returns the stored lines, or null when the attempt is no longer current.
+   * Appends lines for the current attempts of running runs, in one
+   * statement. One result per input, in order: the lines as stored, or null
+   * when that attempt is no longer current.
    */
+  async appendLogsMany(sql: Sql, appends: LogAppend[]): Promise<(LogLineDto[] | null)[]> {
+    const input = appends.filter((a) => a.lines.length);
+    const rows = input.length
+      ? await sql<{ id: string; log_count: number }>(
+          `with t as (select * from json_to_recordset(?::json) as t(id uuid, attempt int, n int, lines json)),
+           r as (update runs set log_count = runs.log_count + t.n from t
+                 where runs.id = t.id and runs.attempt = t.attempt and runs.status = 'running' returning runs.id, runs.log_count),
+           ins as (insert into run_logs (run_id, seq, ts, stream, text)
+                   select r.id, r.log_count - t.n + x.i, x.ts, x.stream, x.text
+                   from r join t on t.id = r.id, json_to_recordset(t.lines) as x(i int, ts timestamptz, stream text, text text))
+           select id, log_count from r`,
+          [
+            recordset(
+              input.map((a) => ({
+                id: a.runId,
+                attempt: a.attempt,
+                n: a.lines.length,
+                lines: a.lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text })),
+              })),
+            ),
+          ],
+        )
+      : [];
+    const ends = new Map(rows.map((r) => [r.id, r.log_count]));
+    return appends.map(({ runId, lines }) => {
+      if (lines.length === 0) return [];
+      const end = ends.get(runId);
+      if (end === undefined) return null;
+      const first = end - lines.length + 1;
+      return lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+    });
+  },
+
   async appendLogs(sql: Sql, runId: string, attempt: number, lines: NewLogLine[]): Promise<LogLineDto[] | null> {
-    if (lines.length === 0) return [];
-    const rows = await sql<{ log_count: number }>(
-      `with r as (update runs set log_count = log_count + ? where id = ? and attempt = ? and status = 'running' returning log_count),
-       ins as (insert into run_logs (run_id, seq, ts, stream, text)
-               select ?::uuid, r.log_count - ? + t.i, t.ts, t.stream, t.text
-               from r, json_to_recordset(?::json) as t(i int, ts timestamptz, stream text, text text))
-       select log_count from r`,
-      [lines.length, runId, attempt, runId, lines.length, recordset(lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text })))],
-    );
-    const end = rows[0]?.log_count;
-    if (end === undefined) return null;
-    const first = end - lines.length + 1;
-    return lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+    return (await runStore.appendLogsMany(sql, [{ runId, attempt, lines }]))[0]!;
   },
 
   async setProgress(sql: Sql, runId: string, attempt: number, progress: number): Promise<RunRow | null> {
