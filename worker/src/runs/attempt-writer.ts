@@ -76,7 +76,8 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
   }
 
   function clearTimer() {
-    if (timer) isImmediate ? clearImmediate(timer as NodeJS.Immediate) : clearTimeout(timer as NodeJS.Timeout);
+    if (timer && isImmediate) clearImmediate(timer as NodeJS.Immediate);
+    else if (timer) clearTimeout(timer as NodeJS.Timeout);
     timer = null;
   }
 
