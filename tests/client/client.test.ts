@@ -278,6 +278,31 @@ describe('typed client: live', () => {
     for await (const event of after) if (event.type === 'job:deleted') break;
     after.close();
   });
+
+  it('rejects ready with unauthorized when the token is refused, before and after the socket learns it', async () => {
+    const refused = clientWith('jf_not-a-real-token');
+    const first = refused.subscribe({ topic: 'dashboard' }, {});
+    expect(await failure(first.ready)).toMatchObject({ code: 'unauthorized' });
+    const later = refused.subscribe({ topic: 'dashboard' }, {});
+    expect(await failure(later.ready)).toMatchObject({ code: 'unauthorized' });
+    refused.close();
+  });
+
+  it('ends open watch and followRun iterators when the client is closed', async () => {
+    const closing = clientWith(stack.admin.token);
+    const job = await closing.jobs.create({ name: 'typed closing', type: 'sleep', params: { seconds: 30 } });
+    const run = await closing.jobs.run(job.id);
+    const watch = closing.watch({ topic: { topic: 'job', jobId: job.id } });
+    await watch.ready;
+    const follow = closing.followRun(run.id);
+    const followed = drain(follow);
+    const watched = drain(watch);
+    // Both have seen the run start before the client goes away.
+    await expect.poll(() => follow.run?.status, { timeout: 10_000 }).toBe('running');
+    closing.close();
+    await Promise.all([followed, watched]);
+    await admin.runs.cancel(run.id);
+  });
 });
 
 async function drain(iterator: AsyncIterable<unknown>): Promise<void> {

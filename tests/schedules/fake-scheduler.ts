@@ -76,7 +76,7 @@ export async function allFires(stack: Stack, jobId: string): Promise<{ dueAt: st
 /** Sets when a job's due times start counting (as if its schedule had been set then). */
 export const setScheduleSince = (db: Db, jobId: string, iso: string) => db.sql(`update jobs set schedule_since = ? where id = ?`, [iso, jobId]);
 
-export const DISABLED_SCHEDULER = { scheduler: { isEnabled: false, graceMs: 30_000, maxSleepMs: 5000 } };
+export const DISABLED_SCHEDULER = { scheduler: { isEnabled: false, graceMs: 30_000, maxSleepMs: 5000, historyDays: 30 } };
 
 /** Polls an async check until it returns a truthy value. */
 export async function eventually<T>(check: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fireStore } from '@jobflow/shared/node';
 import { startStack, type Stack } from '../support/stack';
 import { DISABLED_SCHEDULER, allFires, eventually, fakeScheduler, setScheduleSince, type FakeScheduler } from './fake-scheduler';
 
@@ -255,5 +256,29 @@ describe('several schedulers at once', () => {
     expect(fires.filter((f) => f.outcome === 'missed')).toHaveLength(3 * 24 * 60 - 2);
     expect(fires.at(-2)).toMatchObject({ dueAt: '2026-09-03T23:59:00.000Z', outcome: 'caught-up' });
     expect(fires.at(-1)).toMatchObject({ dueAt: '2026-09-04T00:00:00.000Z', outcome: 'started' });
+  });
+
+  it("prunes due times older than the kept days in bounded batches, never a job's latest one", async () => {
+    const [a, b] = [await createJob({ name: 'prune a' }), await createJob({ name: 'prune b' })];
+    const { db } = stack.app.deps;
+    await db.sql(
+      `insert into schedule_fires (job_id, due_at, outcome) values
+         (?, now() - interval '40 days', 'missed'), (?, now() - interval '35 days', 'missed'), (?, now() - interval '1 day', 'missed'),
+         (?, now() - interval '50 days', 'missed')`,
+      [a.id, a.id, a.id, b.id],
+    );
+    expect(await fireStore.prune(db.sql, 30, 1)).toBe(1);
+    expect(await fireStore.prune(db.sql, 30, 10)).toBe(1);
+    expect(await fireStore.prune(db.sql, 30, 10)).toBe(0);
+    const left = await db.sql<{ job_id: string; age: number }>(
+      `select job_id, extract(day from now() - due_at)::int as age from schedule_fires where job_id in (?, ?) order by job_id, due_at`,
+      [a.id, b.id],
+    );
+    expect(left.map((r) => [r.job_id, r.age]).sort()).toEqual(
+      [
+        [a.id, 1],
+        [b.id, 50],
+      ].sort(),
+    );
   });
 });

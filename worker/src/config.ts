@@ -34,6 +34,7 @@ const WorkerEnv = BaseEnv.extend({
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
+  SCHEDULE_HISTORY_DAYS: intFromEnv(30, 0),
   NOTIFY_MAX_ATTEMPTS: intFromEnv(8, 1),
   NOTIFY_RETRY_BASE_MS: intFromEnv(2000, 10),
   NOTIFY_TIMEOUT_MS: intFromEnv(10_000, 100),
@@ -64,7 +65,12 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
-    scheduler: { isEnabled: env.SCHEDULER_ENABLED, graceMs: env.SCHEDULE_GRACE_MS, maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS },
+    scheduler: {
+      isEnabled: env.SCHEDULER_ENABLED,
+      graceMs: env.SCHEDULE_GRACE_MS,
+      maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS,
+      historyDays: env.SCHEDULE_HISTORY_DAYS,
+    },
     notify: {
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: env.NOTIFY_RETRY_BASE_MS,

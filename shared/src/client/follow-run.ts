@@ -172,6 +172,7 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
           if (error.code === 'timeout') return;
           fail(error);
         },
+        onClosed: () => queue.end(),
       },
       { resumeSeq: () => lastSeq },
     );

@@ -34,9 +34,16 @@ export interface TopicHandlers {
   onRefetch?(reason: RefetchReason): void;
   /** The server refused the subscription (`not_found`, `forbidden`, `validation_failed`) or did not answer. */
   onError?(error: ApiClientError): void;
+  /** The client was closed: no event of this subscription will come any more. */
+  onClosed?(): void;
 }
 
-/** A live subscription; `ready` settles with the first acknowledgement. */
+/**
+ * A live subscription; `ready` settles with the first acknowledgement, is
+ * rejected with `unauthorized` when the server refuses the token before that
+ * (the subscription stays registered and resumes with a new token), and
+ * resolves when the subscription or the client is closed first.
+ */
 export interface Subscription {
   readonly topic: Topic;
   readonly ready: Promise<void>;
@@ -52,6 +59,7 @@ export interface SubscribeOptions {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+const refusedToken = () => new ApiClientError('unauthorized', 'The server refused the token.', 401);
 const RunLogPayload = z.object({ runId: z.string(), lines: z.array(LogLineDto) });
 const JobDeletedPayload = z.object({ id: z.string() });
 const ScheduleRecordedPayload = z.object({ jobId: z.string(), outcomes: z.array(z.string()) });
@@ -136,6 +144,7 @@ export class LiveConnection {
       },
     };
     this.entries.add(entry);
+    if (this.stateValue === 'unauthorized') entry.settle(refusedToken());
     const socket = this.ensureSocket();
     if (socket.connected) this.sendSubscribe(entry, false);
     else if (!socket.active && this.transport.token && this.stateValue !== 'unauthorized') {
@@ -174,13 +183,14 @@ export class LiveConnection {
     this.setState('idle');
   }
 
-  /** Closes the socket and forgets every subscription. */
+  /** Closes the socket and forgets every subscription; each is told through `onClosed` (iterators over them end). */
   close(): void {
-    for (const entry of [...this.entries]) {
+    const entries = [...this.entries];
+    this.entries.clear();
+    for (const entry of entries) {
       entry.isClosed = true;
       entry.settle();
     }
-    this.entries.clear();
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
@@ -189,6 +199,7 @@ export class LiveConnection {
       window.removeEventListener('offline', this.onOffline);
     }
     this.setState('idle');
+    for (const entry of entries) entry.handlers.onClosed?.();
   }
 
   private ensureSocket(): ClientSocket {
@@ -222,7 +233,8 @@ export class LiveConnection {
     socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') {
         this.setState('unauthorized');
-        this.transport.reportAuthError(new ApiClientError('unauthorized', 'The server refused the token.', 401));
+        for (const entry of this.entries) if (!entry.hasSubscribed) entry.settle(refusedToken());
+        this.transport.reportAuthError(refusedToken());
         return;
       }
       // A refusal other than the token's stops the manager's retries; retry later ourselves.

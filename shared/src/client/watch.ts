@@ -32,6 +32,7 @@ export function watch(live: LiveConnection, options: WatchOptions): Watch {
     onJobDeleted: (event) => queue.push({ type: 'job:deleted', id: event.id }),
     onRefetch: (reason) => queue.push(reason === 'resync' ? { type: 'resync' } : { type: 'reconnected' }),
     onError: (error) => queue.end(error),
+    onClosed: () => queue.end(),
   });
   if (options.signal?.aborted) queue.end();
   else options.signal?.addEventListener('abort', onAbort);

@@ -30,7 +30,7 @@ export async function startScheduler(deps: {
     queue: deps.queue,
     live: deps.live,
     log,
-    options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs },
+    options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs, historyDays: config.scheduler.historyDays },
   });
   const subscriber = createRedis(config.redisUrl);
   subscriber.on('message', () => scheduler.nudge());

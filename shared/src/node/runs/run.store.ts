@@ -149,6 +149,12 @@ export interface NewRun {
 /** Job types this build knows: a run is stored only for a job of one of them. */
 const KNOWN_TYPES = JSON.stringify(Object.keys(jobTypeInfos));
 
+/** Lines numbered 1, 2, ... within their batch (the statement adds the run's count before them). */
+const numbered = (lines: NewLogLine[]) => lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text }));
+
+/** Lines as stored, the first with `seq` = `first`. */
+const storedFrom = (lines: NewLogLine[], first: number): LogLineDto[] => lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+
 /** One row of a batched statement's input, as `json_to_recordset` reads it. */
 const recordset = (rows: unknown[]) => JSON.stringify(rows);
 
@@ -255,7 +261,7 @@ export const runStore = {
                 id: a.runId,
                 attempt: a.attempt,
                 n: a.lines.length,
-                lines: a.lines.map((l, i) => ({ i: i + 1, ts: l.ts, stream: l.stream, text: l.text })),
+                lines: numbered(a.lines),
               })),
             ),
           ],
@@ -266,8 +272,7 @@ export const runStore = {
       if (lines.length === 0) return [];
       const end = ends.get(runId);
       if (end === undefined) return null;
-      const first = end - lines.length + 1;
-      return lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+      return storedFrom(lines, end - lines.length + 1);
     });
   },
 
@@ -295,12 +300,7 @@ export const runStore = {
    */
   async finishMany(sql: Sql, endings: Ending[]): Promise<(RunRow | null)[]> {
     const input = endings.map((e) => {
-      const lines: { i: number; ts: string | null; stream: LogStream; text: string }[] = (e.lines ?? []).map((l, i) => ({
-        i: i + 1,
-        ts: l.ts,
-        stream: l.stream,
-        text: l.text,
-      }));
+      const lines: { i: number; ts: string | null; stream: LogStream; text: string }[] = numbered(e.lines ?? []);
       if (e.systemLine) lines.push({ i: lines.length + 1, ts: null, stream: 'system', text: e.systemLine });
       return {
         id: e.runId,
@@ -337,7 +337,7 @@ export const runStore = {
       const lines = e.lines ?? [];
       const n = lines.length + (e.systemLine ? 1 : 0);
       const first = row.log_count - n + 1;
-      row.stored_lines = lines.map((l, i) => ({ seq: first + i, ts: l.ts, stream: l.stream, text: l.text }));
+      row.stored_lines = storedFrom(lines, first);
       if (row.log_line) delete (row.log_line as { run_id?: string }).run_id;
       return row;
     });

@@ -164,6 +164,23 @@ export const fireStore = {
     });
   },
 
+  /**
+   * Deletes up to `limit` due times older than `keepDays` days, never a job's
+   * latest one (it is where the scheduler resumes). Rows another process is
+   * deleting at the same moment are skipped. Returns how many went.
+   */
+  async prune(sql: Sql, keepDays: number, limit: number): Promise<number> {
+    const rows = await sql(
+      `with old as (select f.id from schedule_fires f
+                    where f.due_at < now() - ? * interval '1 day'
+                      and exists (select 1 from schedule_fires n where n.job_id = f.job_id and n.due_at > f.due_at)
+                    limit ? for update skip locked)
+       delete from schedule_fires where id in (select id from old) returning 1`,
+      [keepDays, limit],
+    );
+    return rows.length;
+  },
+
   /** A job's due times, latest first, keyset-paginated on (due_at, id). */
   async list(sql: Sql, jobId: string, limit: number, after: { at: string; id: string } | null): Promise<FireRow[]> {
     const params: unknown[] = [jobId];

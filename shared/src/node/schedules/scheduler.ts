@@ -24,7 +24,13 @@ export interface SchedulerOptions {
   maxSleepMs: number;
   /** Due times recorded per job per pass; a long outage is worked through in batches. */
   batchSize?: number;
+  /** Due-time history older than this many days is deleted (a job's latest due time stays); 0 keeps it all. */
+  historyDays?: number;
 }
+
+/** How often a scheduler prunes the due-time history, and how many rows per statement. */
+const PRUNE_INTERVAL_MS = 3600_000;
+const PRUNE_BATCH = 10_000;
 
 /**
  * Starts the runs of scheduled jobs. It can run in any number of processes at
@@ -49,6 +55,17 @@ export function createScheduler(deps: {
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let isNudged = false;
+  let lastPruneAt = -Infinity;
+
+  /** Keeps `schedule_fires` to `historyDays` (an every-second schedule records 86,400 due times a day). */
+  async function pruneHistory(): Promise<void> {
+    const days = options.historyDays ?? 0;
+    if (days <= 0 || clock.now() - lastPruneAt < PRUNE_INTERVAL_MS) return;
+    lastPruneAt = clock.now();
+    let total = 0;
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !stopped; total += n) n = await fireStore.prune(db.sql, days, PRUNE_BATCH);
+    if (total) log.info('pruned due-time history', { rows: total, olderThanDays: days });
+  }
 
   /** Plans the due times of `job` that have come by `now`; returns the next time to look at it. */
   async function handleJob(job: ScheduledJob, now: number): Promise<number | null> {
@@ -121,6 +138,7 @@ export function createScheduler(deps: {
       } catch (e) {
         log.warn('schedule pass failed; will try again', { error: (e as Error).message });
       }
+      await pruneHistory().catch((e) => log.warn('pruning due-time history failed; will try again', { error: (e as Error).message }));
       if (stopped) return;
       if (isNudged) continue;
       // A few ms past the due time, so the next pass is sure to find it due; a backlog goes on after a breath.
