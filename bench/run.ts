@@ -129,6 +129,7 @@ async function main() {
   for (const r of results) {
     process.stdout.write(`${r.id}: ${r.workload}; peer: ${r.peer}; ${r.warmup ? 'warm-up + ' : 'no warm-up, '}${r.repeats} repeats, ${r.seconds} s\n`);
     for (const p of r.problems.slice(0, 20)) process.stdout.write(`  LOSS/ERROR: ${p}\n`);
+    for (const p of r.peerFailures.slice(0, 20)) process.stdout.write(`  raw peer failed (its figures left out): ${p}\n`);
   }
   process.stdout.write(
     `\n${processTable(results)}\n\nPostgreSQL xact_commit of the bench database over the whole run vs commits counted by the processes: ${JSON.stringify(pgCheck)}\n`,

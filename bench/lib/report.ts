@@ -46,7 +46,8 @@ export function table(results: CaseResult[]): string {
       const ratio = r.ratio ? range(r.ratio) : '—';
       const targets = r.targets.map((t) => t.text).join('; ') || '—';
       const met = r.targets.length ? r.targets.map((t) => (t.isMet ? 'yes' : 'NO')).join('; ') : '—';
-      lines.push([c.id, `${r.label}`, range(r.jobflow), r.raw ? range(r.raw) : '—', ratio, targets, met, c.isVerified ? 'ok, no loss' : 'FAILED']);
+      const delivery = !c.isVerified ? 'FAILED' : c.peerFailures.length ? `ok, no loss (raw peer failed ${c.peerFailures.length}×)` : 'ok, no loss';
+      lines.push([c.id, `${r.label}`, range(r.jobflow), r.raw ? range(r.raw) : '—', ratio, targets, met, delivery]);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

@@ -8,6 +8,12 @@ export interface SideSample {
   /** What was verified, and every problem found (any problem makes the figure a failure). */
   verified: string[];
   problems: string[];
+  /**
+   * Raw side only: the peer itself could not deliver (e.g. its clients were
+   * dropped under a load it cannot carry). Its figures for that repeat are
+   * left out and the report says so; Jobflow's own delivery is not in doubt.
+   */
+  peerFailure?: string;
   /** Per process: CPU, event-loop delay, RSS over the measured window, and the statements it sent. */
   procs: Record<string, ProbeReading>;
   /** Sum of the side's own PostgreSQL counts (Jobflow: server + workers). */
@@ -68,6 +74,8 @@ export interface CaseResult {
   isVerified: boolean;
   verified: string[];
   problems: string[];
+  /** Repeats in which the raw peer failed, and why. */
+  peerFailures: string[];
   rows: RowResult[];
   samples: { side: Side; repeat: number; isWarmup: boolean; sample: SideSample }[];
 }
@@ -94,22 +102,33 @@ export async function runCase(spec: CaseSpec, log: (line: string) => void): Prom
       samples.push({ side, repeat, isWarmup, sample });
       const m = Object.entries(sample.metrics).map(([k, v]) => `${k} ${fmt(v)}`);
       log(
-        `  ${spec.id} ${isWarmup ? 'warm-up' : `#${repeat + 1}`} ${side}: ${m.join(', ')}${sample.problems.length ? `  PROBLEMS: ${sample.problems.slice(0, 5).join('; ')}` : ''}`,
+        `  ${spec.id} ${isWarmup ? 'warm-up' : `#${repeat + 1}`} ${side}: ${m.join(', ')}${sample.problems.length ? `  PROBLEMS: ${sample.problems.slice(0, 5).join('; ')}` : ''}${sample.peerFailure ? `  RAW PEER FAILED: ${sample.peerFailure}` : ''}`,
       );
     }
   }
   const measured = samples.filter((s) => !s.isWarmup);
-  const of = (side: Side, key: string) => measured.filter((s) => s.side === side).map((s) => s.sample.metrics[key] ?? NaN);
+  // A repeat the raw peer failed has no raw figure: its pair drops out of the ratios.
+  const of = (side: Side, key: string) => measured.filter((s) => s.side === side).map((s) => (s.sample.peerFailure ? NaN : (s.sample.metrics[key] ?? NaN)));
+  const finite = (values: number[]) => values.filter(Number.isFinite);
   const rows = spec.rows.map((r): RowResult => {
     const a = of('jobflow', r.metric);
     const b = r.isJobflowOnly ? null : of('raw', r.peerMetric ?? r.metric);
     const ratios = b ? a.map((x, i) => x / b[i]!) : null;
     const diffs = b ? a.map((x, i) => x - b[i]!) : null;
-    const base = { label: r.label, unit: r.unit, jobflow: spread(a), raw: b ? spread(b) : null, ratios, ratio: ratios ? spread(ratios) : null, diffs };
+    const base = {
+      label: r.label,
+      unit: r.unit,
+      jobflow: spread(a),
+      raw: b ? spread(finite(b)) : null,
+      ratios,
+      ratio: ratios ? spread(finite(ratios)) : null,
+      diffs: diffs && finite(diffs),
+    };
     return { ...base, targets: r.targets.map((t) => judge(t, base)) };
   });
   const problems = samples.flatMap((s) => s.sample.problems.map((p) => `${s.side} ${s.isWarmup ? 'warm-up' : `#${s.repeat + 1}`}: ${p}`));
   const verified = [...new Set(samples.flatMap((s) => s.sample.verified))];
+  const peerFailures = samples.flatMap((s) => (s.sample.peerFailure ? [`${s.isWarmup ? 'warm-up' : `#${s.repeat + 1}`}: ${s.sample.peerFailure}`] : []));
   return {
     id: spec.id,
     workload: spec.workload,
@@ -120,6 +139,7 @@ export async function runCase(spec: CaseSpec, log: (line: string) => void): Prom
     isVerified: problems.length === 0,
     verified,
     problems,
+    peerFailures,
     rows,
     samples,
   };
