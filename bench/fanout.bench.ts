@@ -26,10 +26,6 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   ]);
   const rawKey = rawIo.info.key;
   const jobId = await jf.createJob({ name: 'bench fanout', type: 'shell', params: { script: 'true' } });
-  const jfSockets: BenchSocket[] = [];
-  const rawSockets: BenchSocket[] = [];
-  /** Raw clients the raw server dropped (a load it cannot carry: its ping replies come too late). */
-  let rawDisconnects = 0;
   const total = RATE * seconds;
 
   // What the current repeat is collecting: per subscriber a seq check, and every latency sample.
@@ -51,24 +47,40 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
       }
     });
 
-  /** A connected raw client in slot `i` (one the raw server dropped in an earlier repeat is replaced). */
-  async function rawClient(i: number): Promise<BenchSocket> {
-    const old = rawSockets[i];
-    if (old?.connected) return old;
-    old?.close();
-    const b = connect(rawIo.info.url);
-    await connected(b);
-    listen(b, i);
-    b.on('disconnect', () => rawDisconnects++);
-    return (rawSockets[i] = b);
+  /**
+   * One side's subscribers, slot by slot. A client its server dropped (the
+   * Jobflow server drops subscribers that cannot keep up; a raw server under
+   * a load it cannot carry misses their pings) is replaced before the next
+   * repeat and counted.
+   */
+  function clientPool(open: () => BenchSocket) {
+    const sockets: BenchSocket[] = [];
+    const pool = {
+      sockets,
+      disconnects: 0,
+      async get(i: number): Promise<BenchSocket> {
+        const old = sockets[i];
+        if (old?.connected) return old;
+        old?.close();
+        const s = open();
+        await connected(s);
+        listen(s, i);
+        s.on('disconnect', () => pool.disconnects++);
+        return (sockets[i] = s);
+      },
+    };
+    return pool;
   }
+  const jfClients = clientPool(() => connect(jf.url, jf.token));
+  const rawClients = clientPool(() => connect(rawIo.info.url));
+  await pool(maxN, 50, (i) => Promise.all([jfClients.get(i), rawClients.get(i)]));
 
-  await pool(maxN, 50, async (i) => {
-    const a = connect(jf.url, jf.token);
-    await Promise.all([connected(a), rawClient(i)]);
-    listen(a, i);
-    jfSockets[i] = a;
-  });
+  /** Subscribes the first `n` clients; returns the failures (a client that cannot subscribe gets no line). */
+  async function subscribeAll(clients: ReturnType<typeof clientPool>, n: number, payload: Record<string, unknown>): Promise<string[]> {
+    const failures: string[] = [];
+    await pool(n, 50, async (i) => subscribe(await clients.get(i), payload, 20_000).catch((e) => failures.push(`subscriber ${i + 1}: ${e.message}`)));
+    return failures;
+  }
 
   const reset = (id: string, n: number) => {
     runId = id;
@@ -87,14 +99,21 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
     const goFile = goFileName();
     const [id] = await startShellRuns(env, jf, jobId, 1, emitScript(total, RATE, goFile));
     reset(id!, n);
-    await pool(n, 50, (i) => subscribe(jfSockets[i]!, { topic: 'run', runId: id }));
+    const disconnectsBefore = jfClients.disconnects;
+    const refused = await subscribeAll(jfClients, n, { topic: 'run', runId: id });
     const m = await measured(env, jf.hosts, async () => {
       writeFileSync(goFile, '');
       return collect();
     });
     rmSync(goFile, { force: true });
-    await pool(n, 50, (i) => new Promise((r) => jfSockets[i]!.emit('unsubscribe', { topic: 'run', runId: id }, r)));
-    const problems = [...checks.flatMap((c, i) => c.problems(`subscriber ${i + 1}`)).slice(0, 10), ...(await checkStoredLines(env, [id!], total))];
+    await pool(n, 50, (i) => new Promise((r) => jfClients.sockets[i]!.timeout(10_000).emit('unsubscribe', { topic: 'run', runId: id }, r)));
+    const dropped = jfClients.disconnects - disconnectsBefore;
+    const problems = [
+      ...refused.slice(0, 5),
+      ...(dropped ? [`${dropped} subscribers disconnected by the server (too slow to keep up)`] : []),
+      ...checks.flatMap((c, i) => c.problems(`subscriber ${i + 1}`)).slice(0, 10),
+      ...(await checkStoredLines(env, [id!], total)),
+    ];
     return {
       metrics: { p50: m.value.p50, p99: m.value.p99, max: m.value.max, commitsPer1000Lines: (m.pg.commits / total) * 1000 },
       verified: [`each of ${n} subscribers got seq 1..${total} once, in order`, 'PostgreSQL holds every line'],
@@ -105,22 +124,22 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   }
 
   async function rawRepeat(n: number): Promise<SideSample> {
-    const disconnectsBefore = rawDisconnects;
+    const disconnectsBefore = rawClients.disconnects;
     const [id] = await fixtureRuns(env, jobId, 1, 0);
     reset(id!, n);
-    await pool(n, 50, async (i) => subscribe(await rawClient(i), { room: `run:${id}` }));
+    const refused = await subscribeAll(rawClients, n, { room: `run:${id}` });
     const m = await measured(env, [rawWorker, rawIo], async () => {
       await rawWorker.call('io:paced', { key: rawKey, runId: id, count: total, rate: RATE });
       return collect();
     });
     const lost = checks.map((c, i) => c.problems(`raw client ${i + 1}`)).filter((p) => p.length);
-    const dropped = rawDisconnects - disconnectsBefore;
+    const dropped = rawClients.disconnects - disconnectsBefore;
     return {
       metrics: { p50: m.value.p50, p99: m.value.p99, max: m.value.max },
       verified: [`each of ${n} raw clients got seq 1..${total} once, in order`],
       problems: [],
       peerFailure: lost.length
-        ? `${lost.length} of ${n} raw clients did not get every line (${dropped} disconnections meanwhile), e.g. ${lost.flat().slice(0, 3).join('; ')}`
+        ? `${lost.length} of ${n} raw clients did not get every line (${dropped} disconnections, ${refused.length} failed subscriptions), e.g. ${lost.flat().slice(0, 3).join('; ')}`
         : undefined,
       procs: m.procs,
     };
@@ -150,7 +169,7 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
     }
     return results;
   } finally {
-    for (const s of [...jfSockets, ...rawSockets]) s?.disconnect();
+    for (const s of [...jfClients.sockets, ...rawClients.sockets]) s?.disconnect();
     await rawWorker.stop();
     await rawIo.stop();
     await jf.stop();
