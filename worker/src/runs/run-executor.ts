@@ -1,6 +1,6 @@
 import type BeeQueue from 'bee-queue';
 import { findJobTypeInfo, validateParams, type LogStream } from '@jobflow/shared';
-import type { Db, LivePublisher, Logger, RunBatches, RunJobData, RunLifecycle, RunRow } from '@jobflow/shared/node';
+import type { Db, Ending, LivePublisher, Logger, RunBatches, RunJobData, RunLifecycle, RunRow } from '@jobflow/shared/node';
 import type { WorkerConfig } from '../config';
 import type { JobContext, JobHandler } from '../job-types/job-handler';
 import { NonRetryableError, HandlerError } from '../job-types/job-handler';
@@ -158,41 +158,24 @@ export function createRunExecutor(deps: {
 
     // A final outcome: the lines not stored yet go in the same statement as the outcome.
     const lines = await writer.takeRest();
-    let row2: RunRow | null;
-    if (aborted === 'timeout') {
-      row2 = await batches.finish({
-        runId,
-        attempt,
-        status: 'failed',
-        result: keptResult,
-        error: { code: 'timeout', message: reason!.message },
-        systemLine: reason!.message,
-        lines,
-      });
-    } else if (aborted === 'cancel') {
-      row2 = await batches.finish({
-        runId,
-        attempt,
-        status: 'cancelled',
-        result: keptResult,
-        error: { code: 'cancelled', message: reason!.message },
-        systemLine: reason!.message,
-        lines,
-      });
-    } else if (settled.kind === 'returned') {
-      row2 = await batches.finish({ runId, attempt, status: 'succeeded', result: keptResult ?? {}, error: null, lines });
-    } else {
-      const error = settled.kind === 'threw' ? settled.error : null;
-      row2 = await batches.finish({
-        runId,
-        attempt,
-        status: 'failed',
-        result: keptResult,
-        error: { code: 'handler_error', message: messageOf(error) },
-        systemLine: `failed (not retried): ${messageOf(error)}`,
-        lines,
-      });
+    const ending = (status: Ending['status'], error: Ending['error'], systemLine?: string): Ending => ({
+      runId,
+      attempt,
+      status,
+      result: keptResult,
+      error,
+      systemLine,
+      lines,
+    });
+    let outcome: Ending;
+    if (aborted === 'timeout') outcome = ending('failed', { code: 'timeout', message: reason!.message }, reason!.message);
+    else if (aborted === 'cancel') outcome = ending('cancelled', { code: 'cancelled', message: reason!.message }, reason!.message);
+    else if (settled.kind === 'returned') outcome = { ...ending('succeeded', null), result: keptResult ?? {} };
+    else {
+      const message = messageOf(settled.kind === 'threw' ? settled.error : null);
+      outcome = ending('failed', { code: 'handler_error', message }, `failed (not retried): ${message}`);
     }
+    const row2 = await batches.finish(outcome);
     if (!row2) return;
     if (row2.stored_lines?.length) deps.live.runLog(runId, row2.stored_lines);
     lifecycle.publish(row2);
