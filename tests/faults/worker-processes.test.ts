@@ -3,6 +3,7 @@ import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { spawnWorker, until, type Proc } from '../support/processes';
+import { createRedis, queueJobId, redisKeys } from '@jobflow/shared/node';
 
 let stack: Stack;
 let token: string;
@@ -26,6 +27,32 @@ const createJob = async (type: string, params: Record<string, unknown>, extra: R
   (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type, params, ...extra } })).body;
 const workerOf = async (runId: string) =>
   (await stack.app.deps.db.sql<{ worker_id: string | null }>('select worker_id from runs where id = ?', [runId]))[0]?.worker_id;
+
+/**
+ * Rethrows `error` with what PostgreSQL and Redis hold for the run and what
+ * the worker processes printed, so a failure says where the run got stuck.
+ */
+async function explain(runId: string, error: Error): Promise<never> {
+  const [row] = await stack.app.deps.db.sql('select status, attempt, worker_id, queue_job_id, cancel_requested_at from runs where id = ?', [runId]);
+  const redis = createRedis(stack.env.REDIS_URL!);
+  try {
+    const bq = `${redisKeys(stack.redisPrefix).queue}:runs`;
+    const attempt = (row as { attempt?: number } | undefined)?.attempt ?? 1;
+    const [waiting, active, stalling, job] = await Promise.all([
+      redis.lrange(`${bq}:waiting`, 0, -1),
+      redis.lrange(`${bq}:active`, 0, -1),
+      redis.smembers(`${bq}:stalling`),
+      redis.hget(`${bq}:jobs`, queueJobId(runId, attempt)),
+    ]);
+    const workers = procs.map(
+      (p) => `--- ${p.child.spawnargs.join(' ')} (exit ${p.child.exitCode ?? p.child.signalCode ?? 'running'})\n${p.output().slice(-3000)}`,
+    );
+    error.message += `\nrun: ${JSON.stringify(row)}\nqueue: waiting ${JSON.stringify(waiting)} active ${JSON.stringify(active)} stalling ${JSON.stringify(stalling)} job ${job}\n${workers.join('\n')}`;
+  } finally {
+    redis.disconnect();
+  }
+  throw error;
+}
 
 async function watchJob(jobId: string) {
   const socket = stack.connect(token);
@@ -68,10 +95,10 @@ describe('worker processes', { timeout: 240_000 }, () => {
     const job = await createJob('shell', { script: 'sleep 60' }, { maxAttempts: 1 });
     const { watch, start } = await watchJob(job.id);
     const run = await start();
-    await watch.untilStatus(run.id, 'running');
+    await watch.untilStatus(run.id, 'running').catch((e) => explain(run.id, e));
     await until(async () => (await workerOf(run.id)) === 'fault-c', 'the run to be on fault-c');
     await c.kill();
-    const final = await watch.untilFinal(run.id);
+    const final = await watch.untilFinal(run.id).catch((e) => explain(run.id, e));
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('worker_lost');
   });
@@ -82,19 +109,24 @@ describe('worker processes', { timeout: 240_000 }, () => {
     let current = await worker('poison-0');
     const run = await start();
     let respawns = 0;
-    while (!watch.latest(run.id) || !['failed', 'succeeded', 'cancelled'].includes(watch.latest(run.id)!.status)) {
-      if (current.child.exitCode !== null || current.child.signalCode !== null) {
-        respawns++;
-        expect(respawns, 'workers killed').toBeLessThan(10);
-        current = await worker(`poison-${respawns}`);
+    const deadline = Date.now() + 150_000;
+    try {
+      while (!watch.latest(run.id) || !['failed', 'succeeded', 'cancelled'].includes(watch.latest(run.id)!.status)) {
+        if (Date.now() > deadline) await explain(run.id, new Error('the poison run did not end within 150 s'));
+        if (current.child.exitCode !== null || current.child.signalCode !== null) {
+          respawns++;
+          expect(respawns, 'workers killed').toBeLessThan(10);
+          current = await worker(`poison-${respawns}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await current.kill();
     }
     const final = watch.latest(run.id)!;
     expect(final.status).toBe('failed');
     expect(final.error?.code).toBe('worker_lost');
     expect(final.attempt).toBe(3);
-    await current.kill();
   });
 
   it('cancelling a run held by another worker process ends it within 5 s', async () => {
@@ -102,11 +134,11 @@ describe('worker processes', { timeout: 240_000 }, () => {
     const job = await createJob('shell', { script: 'echo go; sleep 60' });
     const { watch, start } = await watchJob(job.id);
     const run = await start();
-    await watch.untilStatus(run.id, 'running');
+    await watch.untilStatus(run.id, 'running').catch((e) => explain(run.id, e));
     await until(async () => (await workerOf(run.id)) === 'fault-d', 'the run to be on fault-d');
     const requested = Date.now();
     expect((await stack.request('POST', `/api/runs/${run.id}/cancel`, { token })).status).toBe(202);
-    const final = await watch.untilFinal(run.id);
+    const final = await watch.untilFinal(run.id).catch((e) => explain(run.id, e));
     expect(final.status).toBe('cancelled');
     expect(Date.now() - requested).toBeLessThan(5000);
     await d.stop();

@@ -1,12 +1,12 @@
 import type http from 'node:http';
 import { once } from 'node:events';
 import { Server, type Socket } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import { ApiError, Topic, rooms, zodDetails, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@jobflow/shared';
 import { JobSchema, isUuid, redisKeys, runStore } from '@jobflow/shared/node';
 import type { AppDeps } from '../deps';
 import type { Authenticator, Principal } from '../auth/authenticate';
 import { toApiError } from '../http/errors.middleware';
+import { createLogCoalescingAdapter } from './log-coalescing-adapter';
 
 interface SocketData {
   principal: Principal;
@@ -66,7 +66,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
-    adapter: createAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
+    adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
   });
 
   let linkLost = false;

@@ -5,17 +5,6 @@ import { safeLine } from './log-text';
 const MAX_BATCH_LINES = 5000;
 const PROGRESS_INTERVAL_MS = 250;
 const RETRY_DELAY_MS = 500;
-/**
- * A run logging faster than this (lines a second, measured over windows of
- * RATE_WINDOW_MS) has its batches spaced at least BUSY_SPACING_MS apart:
- * every batch is one packet to each of the run's subscribers, so a chatty
- * run watched by hundreds must not send one per line. A quiet run's line
- * still goes out at once.
- */
-const BUSY_LINES_PER_SEC = 200;
-const BUSY_SPACING_MS = 20;
-const RATE_WINDOW_MS = 250;
-
 export interface AttemptWriterOptions {
   db: Db;
   /** Lines go through the worker's shared log batch: many runs' lines in one statement. */
@@ -37,9 +26,9 @@ export interface AttemptWriterOptions {
  * progress. A run has one batch in flight at a time: the lines written
  * meanwhile make its next batch, so a quiet run's line goes out at once and a
  * fast writer makes few, large batches (few commits, few packets to every
- * subscriber); a run logging more than BUSY_LINES_PER_SEC has its batches
- * spaced BUSY_SPACING_MS apart. `flushMs` (0 by default) can space them
- * further, unless one holds `flushLines` lines. Every write is fenced by
+ * subscriber; servers merge the packets of a run that arrive while they are
+ * busy). `flushMs` (0 by default) can space batches apart, unless one holds
+ * `flushLines` lines. Every write is fenced by
  * (runId, attempt); the first refused write, or `close()`, ends the writer
  * and later writes are dropped.
  */
@@ -53,22 +42,8 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
   let isHandingOver = false;
   /** Set by `drain`: write whatever is buffered now, without waiting for the batch to fill. */
   let isDraining = false;
-  /** When the last batch write started: batches of a run are at least `spacingMs()` apart unless full. */
+  /** When the last batch write started: batches of a run are at least `flushMs` apart unless full. */
   let lastWriteAt = -Infinity;
-  let windowStartedAt = Date.now();
-  let windowLines = 0;
-  let isBusy = false;
-  const spacingMs = () => Math.max(o.flushMs, isBusy ? BUSY_SPACING_MS : 0);
-
-  /** Counts lines into the current rate window; a finished window says whether the run is busy. */
-  function countLines(n: number) {
-    windowLines += n;
-    const now = Date.now();
-    if (now - windowStartedAt < RATE_WINDOW_MS) return;
-    isBusy = (windowLines * 1000) / (now - windowStartedAt) > BUSY_LINES_PER_SEC;
-    windowStartedAt = now;
-    windowLines = 0;
-  }
   let progressTimer: NodeJS.Timeout | null = null;
   let progressWrite: Promise<void> = Promise.resolve();
   let pendingProgress: number | null = null;
@@ -83,7 +58,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
 
   async function writeLoop(): Promise<void> {
     while (buffer.length && !isClosed && !(isHandingOver && buffer.length <= MAX_BATCH_LINES)) {
-      if (!isDraining && !isHandingOver && buffer.length < o.flushLines && Date.now() < lastWriteAt + spacingMs()) return;
+      if (!isDraining && !isHandingOver && buffer.length < o.flushLines && Date.now() < lastWriteAt + o.flushMs) return;
       lastWriteAt = Date.now();
       const batch = buffer.slice(0, MAX_BATCH_LINES);
       let stored;
@@ -115,10 +90,10 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
     return flushing;
   }
 
-  /** Writes the buffer once the last write is `spacingMs()` old (at once, after this turn's lines, when it is). */
+  /** Writes the buffer once the last write is `flushMs` old (at once, after this turn's lines, when it is). */
   function schedule() {
     if (timer || flushing || isHandingOver) return;
-    const wait = lastWriteAt + spacingMs() - Date.now();
+    const wait = lastWriteAt + o.flushMs - Date.now();
     const fire = () => {
       timer = null;
       void kick();
@@ -169,7 +144,6 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       const ts = new Date().toISOString();
       const parts = String(text).split('\n');
       for (const part of parts) buffer.push({ ts, stream, text: safeLine(part, o.maxLineChars) });
-      countLines(parts.length);
       if (buffer.length >= o.flushLines) void kick();
       else schedule();
     },

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogLineDto, RunDto } from '@jobflow/shared';
+import { createLivePublisher, createRedis, type LivePublisher } from '@jobflow/shared/node';
+import type { Redis } from 'ioredis';
+import { startStack, type Stack } from '../support/stack';
+import { subscribe, waitFor } from '../support/live';
+
+let stack: Stack;
+let redis: Redis;
+let live: LivePublisher;
+
+beforeAll(async () => {
+  stack = await startStack({ workers: 0 });
+  redis = createRedis(stack.env.REDIS_URL!);
+  live = createLivePublisher(redis, stack.redisPrefix);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await stack.stop();
+});
+
+const line = (seq: number): LogLineDto => ({ seq, ts: new Date().toISOString(), stream: 'stdout', text: `line ${seq}` });
+
+/** A queued run (no worker takes it): the publisher below speaks for it as a worker would. */
+async function queuedRun(): Promise<RunDto> {
+  const token = stack.admin.token;
+  const job = (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type: 'sleep', params: { seconds: 1 } } })).body;
+  return (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body;
+}
+
+/** Every event a socket receives, in arrival order. */
+async function recorder(topic: Record<string, unknown>) {
+  const socket = stack.connect(stack.admin.token);
+  const events: { event: string; payload: any }[] = [];
+  socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
+  expect(await subscribe(socket, topic)).toEqual({ ok: true });
+  return events;
+}
+
+describe('run:log packets arriving together are sent as one', () => {
+  it('delivers every line once and in order, in fewer packets than were published', async () => {
+    const run = await queuedRun();
+    const events = await recorder({ topic: 'run', runId: run.id });
+    const other = await recorder({ topic: 'run', runId: (await queuedRun()).id });
+    for (let seq = 1; seq <= 2000; seq++) live.runLog(run.id, [line(seq)]);
+    const lines = () => events.filter((e) => e.event === 'run:log').flatMap((e) => e.payload.lines as LogLineDto[]);
+    await waitFor(() => lines().length >= 2000, '2,000 lines');
+    expect(lines().map((l) => l.seq)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+    const packets = events.filter((e) => e.event === 'run:log');
+    expect(packets.every((p) => p.payload.runId === run.id)).toBe(true);
+    expect(packets.length).toBeLessThan(2000);
+    expect(other.filter((e) => e.event === 'run:log')).toEqual([]);
+  });
+
+  it('keeps the order of a run:updated between lines', async () => {
+    const run = await queuedRun();
+    const events = await recorder({ topic: 'run', runId: run.id });
+    for (let seq = 1; seq <= 300; seq++) live.runLog(run.id, [line(seq)]);
+    live.runUpdated({ ...run, logCount: 300 });
+    for (let seq = 301; seq <= 600; seq++) live.runLog(run.id, [line(seq)]);
+    await waitFor(() => events.filter((e) => e.event === 'run:log').flatMap((e) => e.payload.lines).length >= 600, '600 lines');
+    const at = events.findIndex((e) => e.event === 'run:updated');
+    const seqs = (part: typeof events) => part.filter((e) => e.event === 'run:log').flatMap((e) => (e.payload.lines as LogLineDto[]).map((l) => l.seq));
+    expect(seqs(events.slice(0, at))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(seqs(events.slice(at + 1))).toEqual(Array.from({ length: 300 }, (_, i) => i + 301));
+  });
+});
