@@ -1,4 +1,5 @@
 import { KeyDigestSet } from './data-check-key-set';
+import { PatternTimeoutError, compilePattern } from './data-check-pattern';
 import { NonRetryableError } from './job-handler';
 
 /** The kinds of rule violations are counted by, the keys of `byRule` in the result. */
@@ -20,7 +21,7 @@ interface ColumnRule {
   isNonEmpty: boolean;
   min?: number;
   max?: number;
-  pattern?: RegExp;
+  pattern?: { source: string; test: (text: string) => boolean };
 }
 
 interface UniqueKey {
@@ -50,10 +51,10 @@ export class RowRules {
       if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
         throw new NonRetryableError(`column "${name}": min ${rule.min} is above max ${rule.max}`);
       }
-      let pattern: RegExp | undefined;
+      let pattern: ColumnRule['pattern'];
       if (rule.pattern !== undefined) {
         try {
-          pattern = new RegExp(rule.pattern, 'u');
+          pattern = { source: rule.pattern, test: compilePattern(rule.pattern) };
         } catch (error) {
           throw new NonRetryableError(`column "${name}": invalid pattern: ${(error as Error).message}`);
         }
@@ -63,7 +64,10 @@ export class RowRules {
     this.uniqueKeys = (params.uniqueKeys ?? []).map((columns) => ({ columns, seen: new KeyDigestSet() }));
   }
 
-  /** Checks one row's values; `where` starts each message, e.g. `row 17 (line 18)`. */
+  /**
+   * Checks one row's values; `where` starts each message, e.g. `row 17 (line 18)`.
+   * Throws NonRetryableError when a pattern takes too long on a value.
+   */
   check(value: (column: string) => unknown, source: ValueSource, where: string, report: ReportViolation): void {
     for (const rule of this.columns) {
       const v = value(rule.name);
@@ -81,7 +85,7 @@ export class RowRules {
         else if (rule.min !== undefined && n < rule.min) report('range', `${where}: column "${rule.name}" is below the minimum ${rule.min}: ${show(v)}`);
         else if (rule.max !== undefined && n > rule.max) report('range', `${where}: column "${rule.name}" is above the maximum ${rule.max}: ${show(v)}`);
       }
-      if (rule.pattern && !rule.pattern.test(asText(v))) {
+      if (rule.pattern && !this.matches(rule, asText(v), where)) {
         report('pattern', `${where}: column "${rule.name}" does not match /${rule.pattern.source}/: ${show(v)}`);
       }
     }
@@ -92,6 +96,15 @@ export class RowRules {
       if (!key.seen.add(JSON.stringify(values))) {
         report('unique', `${where}: duplicate key (${key.columns.join(', ')}) = ${show(values.length === 1 ? values[0] : values)}`);
       }
+    }
+  }
+
+  private matches(rule: ColumnRule, text: string, where: string): boolean {
+    try {
+      return rule.pattern!.test(text);
+    } catch (error) {
+      if (error instanceof PatternTimeoutError) throw new NonRetryableError(`${where}: column "${rule.name}": ${error.message}`);
+      throw error;
     }
   }
 }
