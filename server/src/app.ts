@@ -39,11 +39,11 @@ export interface App {
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel);
   const core = await openCore({ ...config, log, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
-  const { orm, db, redis, queue, live, batches, lifecycle } = core;
+  const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
 
   const httpServer = http.createServer();
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
-  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, log, disconnect: (target) => gateway?.disconnect(target) };
+  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);

@@ -58,7 +58,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     options: { ...config.reconcile, cancelGraceMs: 5000 },
   });
   reconciler.start();
-  const notifier = createNotifier({ config, db, live, log });
+  const notifier = createNotifier({ config, db, live, log, outbox: core.outbox });
   await notifier.start();
   const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
   log.info('worker started', { concurrency: config.concurrency });

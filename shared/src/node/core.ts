@@ -3,7 +3,7 @@ import { checkSchema, createOrm, type Orm } from './db';
 import { dbOf, type Db } from './db-access';
 import { createLivePublisher, type LivePublisher } from './live';
 import type { Logger } from './logger';
-import { createNotificationOutbox } from './notifications/index';
+import { createNotificationOutbox, type NotificationOutbox } from './notifications/index';
 import { createRunQueue, type RunQueue } from './queue';
 import { createRedis } from './redis';
 import { createRunBatches, type RunBatches } from './runs/run.batches';
@@ -31,6 +31,8 @@ export interface Core {
   /** The writes every run makes, grouped across runs. */
   batches: RunBatches;
   lifecycle: RunLifecycle;
+  /** Turns run changes into notification deliveries. */
+  outbox: NotificationOutbox;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     live,
     batches,
     lifecycle,
+    outbox,
     async close() {
       await queue.close(1000).catch(() => {});
       await outbox.close();

@@ -14,6 +14,7 @@ import {
   type DeliveryJobData,
   type LivePublisher,
   type Logger,
+  type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/shared/node';
 import type { WorkerConfig } from '../config';
@@ -36,7 +37,7 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger }) {
+export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox }) {
   const { config, db, live, log } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
@@ -115,9 +116,15 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
     }
   }
 
-  /** Puts back deliveries whose next attempt Redis no longer holds (Redis restarted without its data). */
+  /**
+   * Puts back deliveries whose next attempt Redis no longer holds (Redis
+   * restarted without its data), and opens those of run ends whose process
+   * stopped before it could.
+   */
   async function sweep(): Promise<void> {
     try {
+      const recovered = await deps.outbox.recoverMissed(IDLE_MS);
+      if (recovered) log.warn('opened notifications a stopped process had not recorded', { runs: recovered });
       for (const d of await deliveryStore.idle(db.sql, IDLE_MS)) {
         const data: DeliveryJobData = { runId: d.run_id, targetId: d.target_id, event: d.event, attempt: d.attempts + 1 };
         if (await isDeliveryEnqueued(queue, data)) continue;
