@@ -5,6 +5,7 @@ import { safeLine } from './log-text';
 const MAX_BATCH_LINES = 5000;
 const PROGRESS_INTERVAL_MS = 250;
 const RETRY_DELAY_MS = 500;
+
 export interface AttemptWriterOptions {
   db: Db;
   /** Lines go through the worker's shared log batch: many runs' lines in one statement. */
@@ -28,9 +29,8 @@ export interface AttemptWriterOptions {
  * fast writer makes few, large batches (few commits, few packets to every
  * subscriber; servers merge the packets of a run that arrive while they are
  * busy). `flushMs` (0 by default) can space batches apart, unless one holds
- * `flushLines` lines. Every write is fenced by
- * (runId, attempt); the first refused write, or `close()`, ends the writer
- * and later writes are dropped.
+ * `flushLines` lines. Every write is fenced by (runId, attempt); the first
+ * refused write, or `close()`, ends the writer and later writes are dropped.
  */
 export function createAttemptWriter(o: AttemptWriterOptions) {
   let buffer: NewLogLine[] = [];

@@ -54,9 +54,9 @@ export function createNotificationOutbox(deps: { db: Db; log: Logger; redisUrl: 
      * RECOVERY_HORIZON_MS and `graceMs` ago whose job's targets ask for that
      * end and have no delivery of it; only runs that ended after their job's
      * last change, so a target added later is not told of earlier runs.
-     * Opening is idempotent, so every
-     * notifier may run this at once. (`started` is not recovered: by now the
-     * run has moved on.) Returns how many runs it looked at.
+     * Opening is idempotent, so every notifier may run this at once.
+     * (`started` is not recovered: by now the run has moved on.) Returns how
+     * many runs it looked at.
      */
     async recoverMissed(graceMs: number): Promise<number> {
       const missed = await db.sql<{ id: string }>(
