@@ -33,11 +33,14 @@ const workerOf = async (runId: string) =>
  * the worker processes printed, so a failure says where the run got stuck.
  */
 async function explain(runId: string, error: Error): Promise<never> {
-  const [row] = await stack.app.deps.db.sql('select status, attempt, worker_id, queue_job_id, cancel_requested_at from runs where id = ?', [runId]);
+  const [row] = await stack.app.deps.db.sql<{ attempt: number }>(
+    'select status, attempt, worker_id, queue_job_id, cancel_requested_at from runs where id = ?',
+    [runId],
+  );
   const redis = createRedis(stack.env.REDIS_URL!);
   try {
     const bq = `${redisKeys(stack.redisPrefix).queue}:runs`;
-    const attempt = (row as { attempt?: number } | undefined)?.attempt ?? 1;
+    const attempt = row?.attempt ?? 1;
     const [waiting, active, stalling, job] = await Promise.all([
       redis.lrange(`${bq}:waiting`, 0, -1),
       redis.lrange(`${bq}:active`, 0, -1),

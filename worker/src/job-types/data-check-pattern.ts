@@ -23,6 +23,9 @@ const NEEDS_UNICODE_MODE = /[^\x00-\x7f]|\\[pP]\{|\\u\{/;
 /** Values with astral characters, which `u` and non-`u` patterns read differently. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/** The guarded match, run in a pattern's own context (`re`, `text`). */
+const GUARDED_MATCH = new vm.Script('re.test(text)');
+
 /** A match took longer than GUARDED_MATCH_TIMEOUT_MS and was stopped. */
 export class PatternTimeoutError extends Error {
   constructor(source: string) {
@@ -43,12 +46,13 @@ export class PatternTimeoutError extends Error {
 export function compilePattern(source: string): (text: string) => boolean {
   const unicode = new RegExp(source, 'u');
   const linear = !NEEDS_UNICODE_MODE.test(source) && canRunInLinearTime(source) ? new RegExp(source) : null;
-  const context = vm.createContext({ re: unicode, text: '' });
-  const script = new vm.Script('re.test(text)');
+  // Made on first use: most patterns never need it.
+  let context: vm.Context | null = null;
   const guarded = (text: string): boolean => {
+    context ??= vm.createContext({ re: unicode, text: '' });
     context.text = text;
     try {
-      return script.runInContext(context, { timeout: GUARDED_MATCH_TIMEOUT_MS }) === true;
+      return GUARDED_MATCH.runInContext(context, { timeout: GUARDED_MATCH_TIMEOUT_MS }) === true;
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new PatternTimeoutError(source);
       throw error;
