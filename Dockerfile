@@ -3,6 +3,7 @@ FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY core/package.json core/
 COPY server/package.json server/
 COPY worker/package.json worker/
 COPY ui/package.json ui/

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger';
-import type { Db } from '../db-access';
+import { type Logger, redisKeys } from '../platform';
+import type { Db } from '../db';
 import { enqueueRun, isEnqueued, type RunQueue } from '../queue';
-import { redisKeys } from '../redis';
 import type { RunLifecycle } from './run.lifecycle';
 import { runStore, type RunRow } from './run.store';
 

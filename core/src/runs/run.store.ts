@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { jobTypeInfos } from '../../job-types/index';
-import type { LogLineDto, LogStream, RunDto, RunStatus, TriggerDto } from '../../dto';
-import type { Db } from '../db-access';
-import type { Sql } from '../sql';
-import { iso } from '../sql';
+import { jobTypeInfos, type LogLineDto, type LogStream, type RunDto, type RunStatus, type TriggerDto } from '@jobflow/shared';
+import { type Db, type Sql, iso } from '../db';
 
 /** PostgreSQL timestamps as the driver hands them over (ISO-like strings, or Dates). */
 export type Timestamp = Date | string;

@@ -1,5 +1,5 @@
-import type { RunDto } from '../../dto';
-import type { Db } from '../db-access';
+import type { RunDto } from '@jobflow/shared';
+import type { Db } from '../db';
 import type { LivePublisher } from '../live';
 import { createEnqueuer, type RunQueue } from '../queue';
 import type { RunBatches } from './run.batches';

@@ -1,7 +1,6 @@
-import type { LogLineDto } from '../../dto';
+import type { LogLineDto } from '@jobflow/shared';
 import type { LivePublisher } from '../live';
-import type { Sql } from '../sql';
-import { iso } from '../sql';
+import { type Sql, iso } from '../db';
 
 /**
  * Appends one `system` line to a run in any state (a finished run included),

@@ -1,13 +1,10 @@
 import type { Redis } from 'ioredis';
-import { checkSchema, createOrm, type Orm } from './db';
-import { dbOf, type Db } from './db-access';
+import { checkSchema, createOrm, type Orm, dbOf, type Db } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
-import type { Logger } from './logger';
-import { createNotificationOutbox, type NotificationOutbox } from './notifications/index';
+import { type Logger, createRedis } from './platform';
+import { createNotificationOutbox, type NotificationOutbox } from './notifications';
 import { createRunQueue, type RunQueue } from './queue';
-import { createRedis } from './redis';
-import { createRunBatches, type RunBatches } from './runs/run.batches';
-import { createRunLifecycle, type BackoffOptions, type RunLifecycle } from './runs/run.lifecycle';
+import { createRunBatches, type RunBatches, createRunLifecycle, type BackoffOptions, type RunLifecycle } from './runs';
 
 export interface CoreOptions {
   databaseUrl: string;

@@ -1,5 +1,5 @@
 import { ApiError, DEFAULT_SCHEDULE_POLICY, type ScheduleDto, type SchedulePolicyDto } from '@jobflow/shared';
-import type { JobEntity } from '@jobflow/shared/node';
+import type { JobEntity } from '@jobflow/core/db';
 
 type ScheduleFields = Pick<JobEntity, 'scheduleOverlap' | 'scheduleMissed' | 'schedulePaused' | 'scheduleSince' | 'maxConcurrentRuns'>;
 

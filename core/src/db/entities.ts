@@ -1,6 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { Role, SchedulePolicyDto } from '../dto';
-import type { StoredNotificationTarget } from './notifications/notification-target';
+import type { NotificationEvent, Role, SchedulePolicyDto } from '@jobflow/shared';
+
+/** A notification target as stored in `jobs.notifications`, secrets in full. */
+export type StoredNotificationTarget =
+  | { id: string; kind: 'webhook'; on: NotificationEvent[]; url: string; secret: string }
+  | { id: string; kind: 'slack'; on: NotificationEvent[]; url: string }
+  | { id: string; kind: 'email'; on: NotificationEvent[]; to: string[] };
 
 /** A person who can sign in. */
 export interface UserEntity {

@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { entities } from './entities';
-import { migrations } from './migrations/index';
+import { migrations } from './migrations';
 
 export type Orm = MikroORM;
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import BeeQueue from 'bee-queue';
-import { createBatcher } from './batcher';
-import { redisKeys } from './redis';
+import { createBatcher } from '../db';
+import { redisKeys } from '../platform';
 
 const require = createRequire(import.meta.url);
 const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };

@@ -1,5 +1,5 @@
-import type { NotificationEvent, RunDto } from '../../dto';
-import type { Sql } from '../sql';
+import type { NotificationEvent, RunDto } from '@jobflow/shared';
+import type { Sql } from '../db';
 import type { StoredNotificationTarget } from './notification-target';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

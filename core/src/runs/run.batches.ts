@@ -1,6 +1,5 @@
-import { createBatcher } from '../batcher';
-import type { Db } from '../db-access';
-import type { LogLineDto } from '../../dto';
+import { createBatcher, type Db } from '../db';
+import type { LogLineDto } from '@jobflow/shared';
 import { runStore, type Claim, type ClaimOutcome, type Ending, type LogAppend, type NewRun, type RunRow } from './run.store';
 
 /** Statements of one kind in flight at once, per process (each holds a pooled connection). */

@@ -1,5 +1,5 @@
 import type BeeQueue from 'bee-queue';
-import type { NotificationEvent } from '../../dto';
+import type { NotificationEvent } from '@jobflow/shared';
 import { createBeeQueue, hasJob, withScripts, type QueueOptions } from '../queue';
 
 /** One attempt at sending one run event to one target. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Orm } from './db';
+import type { Orm } from './orm';
 import type { Sql } from './sql';
 
 /** SQL access for the hand-written statements: plain, or inside one transaction. */

@@ -1,8 +1,6 @@
-import type { ScheduleFireDto, SchedulePolicyDto } from '../../dto';
-import type { Db } from '../db-access';
-import type { Sql } from '../sql';
-import { iso } from '../sql';
-import { runStore, type RunRow, type Timestamp } from '../runs/run.store';
+import type { ScheduleFireDto, SchedulePolicyDto } from '@jobflow/shared';
+import { type Db, type Sql, iso } from '../db';
+import { runStore, type RunRow, type Timestamp } from '../runs';
 
 export type FireOutcome = ScheduleFireDto['outcome'];
 

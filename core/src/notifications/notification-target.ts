@@ -1,10 +1,7 @@
-import type { NotificationEvent, NotificationTargetDto, RunStatus } from '../../dto';
+import type { NotificationEvent, NotificationTargetDto, RunStatus } from '@jobflow/shared';
+import type { StoredNotificationTarget } from '../db';
 
-/** A notification target as stored in `jobs.notifications`, secrets in full. */
-export type StoredNotificationTarget =
-  | { id: string; kind: 'webhook'; on: NotificationEvent[]; url: string; secret: string }
-  | { id: string; kind: 'slack'; on: NotificationEvent[]; url: string }
-  | { id: string; kind: 'email'; on: NotificationEvent[]; to: string[] };
+export type { StoredNotificationTarget };
 
 const MASK = '****';
 

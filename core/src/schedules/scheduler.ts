@@ -1,8 +1,8 @@
-import type { Db } from '../db-access';
-import type { Logger } from '../logger';
+import type { Db } from '../db';
+import type { Logger } from '../platform';
 import { enqueueRun, type RunQueue } from '../queue';
 import type { LivePublisher } from '../live';
-import type { RunLifecycle } from '../runs/run.lifecycle';
+import type { RunLifecycle } from '../runs';
 import { fireStore, type PlannedFire, type ScheduledJob } from './schedule-fire.store';
 import { dueTimesBetween } from './schedule-times';
 

@@ -1,8 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import type { JobDto, LogLineDto, RunDto } from '../dto';
-import { rooms, type ServerToClientEvents } from '../events';
-import { redisKeys } from './redis';
+import { type JobDto, type LogLineDto, type RunDto, rooms, type ServerToClientEvents } from '@jobflow/shared';
+import { redisKeys } from '../platform';
 
 /**
  * Publishes live events to every server's Socket.IO rooms through Redis.

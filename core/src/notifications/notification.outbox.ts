@@ -1,6 +1,6 @@
-import type { Db } from '../db-access';
-import type { Logger } from '../logger';
-import { runStore, toRunDto, type RunRow } from '../runs/run.store';
+import type { Db } from '../db';
+import type { Logger } from '../platform';
+import { runStore, toRunDto, type RunRow } from '../runs';
 import { deliveryStore } from './notification-delivery.store';
 import { notificationEventOf, type StoredNotificationTarget } from './notification-target';
 import { createNotificationQueue, enqueueDelivery, type NotificationQueue } from './notification.queue';
