@@ -88,8 +88,13 @@ export function systemLineOf(row: RunRow): LogLineDto | null {
 /** The job columns every statement below returns with the run (notifications: so run changes need no second query). */
 const JOB_COLUMNS = 'j.name as job_name, j.type as job_type, j.notifications as job_notifications';
 
-/** What claiming sets, besides the worker and the queue job. */
-const CLAIM_SET = `status = 'running', started_at = coalesce(started_at, now()), version = version + 1, progress = null, not_before = null`;
+/**
+ * What claiming sets, besides the worker and the queue job. The start is the
+ * statement's time, not the transaction's: a limited claim waits for its
+ * job's lock first, and a start stamped before that wait could precede the
+ * end of the run whose slot it took.
+ */
+const CLAIM_SET = `status = 'running', started_at = coalesce(started_at, statement_timestamp()), version = version + 1, progress = null, not_before = null`;
 
 const withJob = (cte: string) => `with r as (${cte}) select r.*, ${JOB_COLUMNS} from r join jobs j on j.id = r.job_id`;
 
