@@ -49,7 +49,8 @@ export default tseslint.config(
     files: ['core/src/**'],
     rules: restrict([
       { group: ['@jobflow/server', '@jobflow/worker'], message: 'The engine does not depend on the processes built on it.' },
-      { group: ['../*/*', '../../**'], message: "Import another engine module through its index ('../db'), not its files." },
+      // Up out of this module, then into another module's folder: `../db` (and `../../db` from a subfolder) is its index; `../db/orm` is not.
+      { regex: '^(\\.\\./)+[^./][^/]*/', message: "Import another engine module through its index ('../db'), not its files." },
       { group: CROSS_WORKSPACE_PATHS, message: 'Import another workspace by its package name.' },
     ]),
   },
@@ -66,5 +67,20 @@ export default tseslint.config(
       { group: ['@jobflow/server'], message: 'The worker does not depend on the server: what both need lives in core/.' },
       { group: CROSS_WORKSPACE_PATHS, message: 'Import another workspace by its package name.' },
     ]),
+  },
+  {
+    // Hand-written SQL lives in the *.queries.ts file of the module that owns the table it writes (ARCHITECTURE.md).
+    files: ['core/src/**', 'server/src/**', 'worker/src/**'],
+    ignores: ['**/*.queries.ts', 'core/src/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.name='defineStatement']", message: 'Define SQL statements in the owning module’s *.queries.ts file.' },
+        {
+          selector: "CallExpression[callee.property.name='execute'][callee.object.callee.property.name='getConnection']",
+          message: 'Raw SQL through the ORM’s connection belongs in the owning module’s *.queries.ts file.',
+        },
+      ],
+    },
   },
 );

@@ -1,68 +1,89 @@
 import type { Redis } from 'ioredis';
-import { checkSchema, createOrm, type Orm, dbOf, type Db } from './db';
+import { checkSchema, createDb, createOrm, type Db, type DbOptions, type Orm } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
 import { type Logger, createRedis } from './platform';
 import { createNotificationOutbox, type NotificationOutbox } from './notifications';
-import { createRunQueue, type RunQueue } from './queue';
-import { createRunBatches, type RunBatches, createRunLifecycle, type BackoffOptions, type RunLifecycle } from './runs';
+import { createCancelSender, createRunQueue, type RunQueue } from './queue';
+import { createRunEngine, type BackoffOptions, type RunEngine } from './runs';
 
 export interface CoreOptions {
   databaseUrl: string;
+  dbPoolMax: number;
+  /** false behind a pooler in transaction mode: statements run unnamed. */
+  dbPreparedStatements?: boolean;
+  /** TLS for both database pools (see `DbOptions.ssl`). */
+  dbSsl?: DbOptions['ssl'];
   redisUrl: string;
   redisPrefix: string;
-  dbPoolMax: number;
   backoff: BackoffOptions;
+  cancelGraceMs: number;
   log: Logger;
   /** Wraps the live publisher (e.g. to also nudge schedulers on job changes). */
   decorateLive?: (live: LivePublisher, redis: Redis) => LivePublisher;
 }
 
-/** What server and worker processes both stand on: the store, Redis, the run queue, live events and run moves. */
+/** What server and worker processes both stand on: the store, Redis, the run queue, live events and the run engine. */
 export interface Core {
+  /** MikroORM, for the definitions people edit (users, jobs). */
   orm: Orm;
+  /** The pool of the hand-written statements. */
   db: Db;
   redis: Redis;
   /** Adds runs to the queue (workers consume through a queue of their own). */
   queue: RunQueue;
   live: LivePublisher;
-  /** The writes every run makes, grouped across runs. */
-  batches: RunBatches;
-  lifecycle: RunLifecycle;
-  /** Turns run changes into notification deliveries. */
+  /** The one writer of run state. */
+  runs: RunEngine;
+  /** Turns run events into notification deliveries. */
   outbox: NotificationOutbox;
   close(): Promise<void>;
 }
 
-/** Opens PostgreSQL (checking the schema is there), Redis and the run queue, and wires run moves to live events and notifications. */
+/**
+ * Opens PostgreSQL (checking the schema is there), Redis and the run queue,
+ * builds the run engine and subscribes what follows a run change, in this
+ * order: live events first (every stored change and line, to every server's
+ * sockets), then notifications (a first attempt started, a run ended).
+ */
 export async function openCore(o: CoreOptions): Promise<Core> {
-  const orm = await createOrm({ databaseUrl: o.databaseUrl, poolMax: o.dbPoolMax });
+  const connection: DbOptions = { databaseUrl: o.databaseUrl, poolMax: o.dbPoolMax, ssl: o.dbSsl, usePreparedStatements: o.dbPreparedStatements };
+  const orm = await createOrm(connection);
   try {
     await checkSchema(orm);
   } catch (e) {
     await orm.close(true);
     throw e;
   }
-  const db = dbOf(orm);
+  const db = createDb(connection);
   const redis = createRedis(o.redisUrl, (e) => o.log.warn('Redis connection problem', { error: e.message }));
   const queue = createRunQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
   const plainLive = createLivePublisher(redis, o.redisPrefix);
   const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
-  const outbox = createNotificationOutbox({ db, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
-  const batches = createRunBatches(db);
-  const lifecycle = createRunLifecycle({ db, queue, live, batches, backoff: o.backoff, onChange: outbox.onRunChanged });
+  const runs = createRunEngine({
+    db,
+    queue,
+    sendCancel: createCancelSender(redis, o.redisPrefix),
+    backoff: o.backoff,
+    cancelGraceMs: o.cancelGraceMs,
+    log: o.log,
+  });
+  runs.events.on('run.stored', ({ run }) => live.runUpdated(run));
+  runs.events.on('run.logged', ({ runId, lines }) => live.runLog(runId, lines));
+  const outbox = createNotificationOutbox({ db, runs, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
   return {
     orm,
     db,
     redis,
     queue,
     live,
-    batches,
-    lifecycle,
+    runs,
     outbox,
     async close() {
+      runs.close();
       await queue.close(1000).catch(() => {});
       await outbox.close();
       redis.disconnect();
+      await db.close();
       await orm.close(true);
     },
   };

@@ -42,15 +42,15 @@ export interface App {
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel);
   const core = await openCore({ ...config, log, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
-  const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
+  const { orm, db, redis, queue, live, runs: engine, outbox } = core;
 
   const httpServer = http.createServer();
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
-  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
+  const deps: AppDeps = { config, orm, db, redis, queue, live, runs: engine, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
-  const runs = createRunsService(deps, jobs);
+  const runs = createRunsService(deps);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
@@ -72,15 +72,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   httpServer.on('request', app.callback());
   gateway = createLiveGateway(httpServer, deps, auth);
 
-  const reconciler = createReconciler({
-    db,
-    redis,
-    queue,
-    lifecycle,
-    prefix: config.redisPrefix,
-    log,
-    options: { ...config.reconcile, cancelGraceMs: config.cancelGraceMs + 1000 },
-  });
+  const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));

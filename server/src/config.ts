@@ -13,7 +13,6 @@ const ServerEnv = BaseEnv.extend({
   LOGIN_MAX_ATTEMPTS: intFromEnv(10, 1),
   LOGIN_WINDOW_SEC: intFromEnv(900, 1),
   UI_DIST: z.string().optional(),
-  CANCEL_GRACE_MS: intFromEnv(4000),
   SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
@@ -35,7 +34,6 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     loginWindowSec: env.LOGIN_WINDOW_SEC,
     uiDist: env.UI_DIST,
     publicUrl: env.PUBLIC_URL,
-    cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
   };
 }

@@ -15,8 +15,8 @@ afterAll(() => stack.stop());
 
 const countRows = async () => {
   const [jobs, runs] = await Promise.all([
-    stack.app.deps.db.sql<{ n: string }>('select count(*) as n from jobs'),
-    stack.app.deps.db.sql<{ n: string }>('select count(*) as n from runs'),
+    stack.sql<{ n: string }>('select count(*) as n from jobs'),
+    stack.sql<{ n: string }>('select count(*) as n from runs'),
   ]);
   return { jobs: Number(jobs[0]!.n), runs: Number(runs[0]!.n) };
 };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStore, type RunRow } from '@jobflow/core/runs';
+import type { RunRow } from '@jobflow/core/runs';
 import { startStack, type Stack } from '../support/stack';
 
 /**
@@ -22,7 +22,8 @@ describe('run writes grouped across runs', () => {
   afterAll(() => stack?.stop());
 
   it('stores, claims, appends and ends 60 concurrent runs, fenced per attempt', async () => {
-    const { batches, db } = stack.app.deps;
+    const engine = stack.app.deps.runs;
+    const { batches } = engine;
     const trigger = { kind: 'api' as const, userId: stack.admin.id };
     const created = await Promise.all(Array.from({ length: 60 }, () => batches.create({ jobId, trigger })));
     expect(created.every((r) => r && r.status === 'queued' && r.version === 1 && r.max_attempts === 2 && r.timeout_sec === 30)).toBe(true);
@@ -37,7 +38,7 @@ describe('run writes grouped across runs', () => {
 
     // One run is taken over (attempt 2) before its lines and ending arrive: both are refused for it alone.
     const superseded = runs[7]!;
-    await runStore.retryOrFail(db.sql, superseded.id, 1, { code: 'worker_lost', message: 'taken over' }, 0);
+    await engine.retryOrFail({ runId: superseded.id, attempt: 1, error: { code: 'worker_lost', message: 'taken over' } });
 
     const line = (text: string) => ({ ts: new Date().toISOString(), stream: 'stdout' as const, text });
     const appended = await Promise.all(runs.map((r, i) => batches.appendLogs({ runId: r.id, attempt: 1, lines: [line(`a${i}`), line(`b${i}`)] })));
@@ -73,9 +74,9 @@ describe('run writes grouped across runs', () => {
       expect(row!.result).toEqual(i % 2 ? null : { i });
     });
 
-    const stored = await db.sql<{ run_id: string; seqs: number[]; texts: string[] }>(
+    const stored = await stack.sql<{ run_id: string; seqs: number[]; texts: string[] }>(
       `select run_id, array_agg(seq order by seq) as seqs, array_agg(text order by seq) as texts from run_logs
-       where run_id in (select json_array_elements_text(?::json)::uuid) group by run_id`,
+       where run_id in (select json_array_elements_text($1::json)::uuid) group by run_id`,
       [JSON.stringify(runs.map((r) => r.id))],
     );
     const byRun = new Map(stored.map((s) => [s.run_id, s]));

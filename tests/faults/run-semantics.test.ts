@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLineDto, RunDto } from '@jobflow/shared';
-import { runStore } from '@jobflow/core/runs';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 
@@ -93,16 +92,16 @@ describe('fencing', () => {
     await subscribe(socket, { topic: 'job', jobId: job.id });
     const run: RunDto = (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body;
     await watch.untilStatus(run.id, 'running');
-    const { db, lifecycle } = stack.app.deps;
-    const superseded = await lifecycle.retryOrFail(run.id, 1, { code: 'worker_lost', message: 'taken over in a test' });
+    const { runs } = stack.app.deps;
+    const superseded = await runs.retryOrFail({ runId: run.id, attempt: 1, error: { code: 'worker_lost', message: 'taken over in a test' } });
     expect(superseded?.attempt).toBe(2);
-    expect(await runStore.appendLogs(db.sql, run.id, 1, [{ ts: new Date().toISOString(), stream: 'stdout', text: 'stale' }])).toBeNull();
-    expect(await runStore.finish(db.sql, { runId: run.id, attempt: 1, status: 'succeeded', result: {}, error: null })).toBeNull();
-    expect(await runStore.setProgress(db.sql, run.id, 1, 0.5)).toBeNull();
+    expect(await runs.appendLines({ runId: run.id, attempt: 1, lines: [{ ts: new Date().toISOString(), stream: 'stdout', text: 'stale' }] })).toBeNull();
+    expect(await runs.finish({ runId: run.id, attempt: 1, status: 'succeeded', result: {}, error: null })).toBeNull();
+    expect(await runs.setProgress(run.id, 1, 0.5)).toBeNull();
     await stack.request('POST', `/api/runs/${run.id}/cancel`, { token });
     const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('cancelled');
-    expect(await runStore.finish(db.sql, { runId: run.id, attempt: 2, status: 'succeeded', result: {}, error: null })).toBeNull();
+    expect(await runs.finish({ runId: run.id, attempt: 2, status: 'succeeded', result: {}, error: null })).toBeNull();
     const logs = (await stack.request('GET', `/api/runs/${run.id}/logs`, { token })).body.items as LogLineDto[];
     expect(logs.map((l) => l.text)).not.toContain('stale');
   });

@@ -26,18 +26,14 @@ const worker = async (id: string) => {
 };
 const createJob = async (type: string, params: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type, params, ...extra } })).body;
-const workerOf = async (runId: string) =>
-  (await stack.app.deps.db.sql<{ worker_id: string | null }>('select worker_id from runs where id = ?', [runId]))[0]?.worker_id;
+const workerOf = async (runId: string) => (await stack.sql<{ worker_id: string | null }>('select worker_id from runs where id = $1', [runId]))[0]?.worker_id;
 
 /**
  * Rethrows `error` with what PostgreSQL and Redis hold for the run and what
  * the worker processes printed, so a failure says where the run got stuck.
  */
 async function explain(runId: string, error: Error): Promise<never> {
-  const [row] = await stack.app.deps.db.sql<{ attempt: number }>(
-    'select status, attempt, worker_id, queue_job_id, cancel_requested_at from runs where id = ?',
-    [runId],
-  );
+  const [row] = await stack.sql<{ attempt: number }>('select status, attempt, worker_id, queue_job_id, cancel_requested_at from runs where id = $1', [runId]);
   const redis = createRedis(stack.env.REDIS_URL!);
   try {
     const bq = `${redisKeys(stack.redisPrefix).queue}:runs`;

@@ -14,7 +14,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const sql = <T>(text: string, params: unknown[] = []) => stack.app.deps.db.sql<T & Record<string, unknown>>(text, params);
+const sql = <T>(text: string, params: unknown[] = []) => stack.sql<T>(text, params);
 
 /**
  * A run stored as ended `agoMs` ago whose deliveries were never opened: what
@@ -23,7 +23,7 @@ const sql = <T>(text: string, params: unknown[] = []) => stack.app.deps.db.sql<T
 async function endedWithoutDeliveries(jobId: string, status: 'succeeded' | 'failed', agoMs: number): Promise<string> {
   const [row] = await sql<{ id: string }>(
     `insert into runs (job_id, status, params, max_attempts, trigger_kind, queued_at, started_at, finished_at, version)
-     values (?, ?, '{}', 1, 'manual', now() - ? * interval '1 millisecond', now() - ? * interval '1 millisecond', now() - ? * interval '1 millisecond', 3)
+     values ($1, $2, '{}', 1, 'manual', now() - $3 * interval '1 millisecond', now() - $4 * interval '1 millisecond', now() - $5 * interval '1 millisecond', 3)
      returning id`,
     [jobId, status, agoMs + 2000, agoMs + 1000, agoMs],
   );
@@ -43,7 +43,7 @@ describe('notifications of run ends whose process stopped before opening them', 
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const jobId = res.body.id as string;
-    await sql(`update jobs set updated_at = now() - interval '1 hour' where id = ?`, [jobId]);
+    await sql(`update jobs set updated_at = now() - interval '1 hour' where id = $1`, [jobId]);
 
     const lost = await endedWithoutDeliveries(jobId, 'failed', 90_000);
     const notAsked = await endedWithoutDeliveries(jobId, 'succeeded', 90_000);
@@ -58,15 +58,15 @@ describe('notifications of run ends whose process stopped before opening them', 
     );
     expect(sent.length).toBe(1);
     expect(await outbox.recoverMissed(60_000)).toBe(0);
-    const deliveries = await sql<{ run_id: string; event: string }>(`select run_id, event from notification_deliveries where run_id = any(?::uuid[])`, [
+    const deliveries = await sql<{ run_id: string; event: string }>(`select run_id, event from notification_deliveries where run_id = any($1::uuid[])`, [
       [lost, notAsked, tooRecent, tooOld],
     ]);
     expect(deliveries).toEqual([{ run_id: lost, event: 'failed' }]);
 
     // A run that ended before the job's last change is left alone: its targets may not be the ones it had.
     const beforeChange = await endedWithoutDeliveries(jobId, 'failed', 90_000);
-    await sql(`update jobs set updated_at = now() where id = ?`, [jobId]);
+    await sql(`update jobs set updated_at = now() where id = $1`, [jobId]);
     expect(await outbox.recoverMissed(60_000)).toBe(0);
-    expect((await sql(`select 1 from notification_deliveries where run_id = ?`, [beforeChange])).length).toBe(0);
+    expect((await sql(`select 1 from notification_deliveries where run_id = $1`, [beforeChange])).length).toBe(0);
   });
 });

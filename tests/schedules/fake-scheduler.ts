@@ -1,52 +1,48 @@
-import { createOrm, dbOf, type Db } from '@jobflow/core/db';
-import { createLivePublisher } from '@jobflow/core/live';
-import { createLogger, createRedis } from '@jobflow/core/platform';
-import { createRunQueue } from '@jobflow/core/queue';
-import { createRunBatches, createRunLifecycle } from '@jobflow/core/runs';
+import { openCore } from '@jobflow/core';
+import { createLogger } from '@jobflow/core/platform';
 import { createScheduler, type Scheduler } from '@jobflow/core/schedules';
 import type { Stack } from '../support/stack';
 import { track, untrack } from '../support/leak-check';
 
 export interface FakeScheduler {
   scheduler: Scheduler;
-  db: Db;
   /** Sets the scheduler's clock to `iso` and makes one pass. */
   at(iso: string | number): Promise<number | null>;
   close(): Promise<void>;
 }
 
 /**
- * A scheduler on its own connections to the stack's database and Redis,
- * whose clock is whatever the test says it is.
+ * A scheduler on an engine of its own (its own connections to the stack's
+ * database and Redis), whose clock is whatever the test says it is.
  */
 export async function fakeScheduler(stack: Stack, opts: { graceMs: number; startAt?: string }): Promise<FakeScheduler> {
-  const orm = await createOrm({ databaseUrl: stack.databaseUrl, poolMax: 4 });
-  const db = dbOf(orm);
-  const redis = createRedis(stack.env.REDIS_URL!);
-  const queue = createRunQueue({ redisUrl: stack.env.REDIS_URL!, prefix: stack.redisPrefix, role: 'producer' });
-  const live = createLivePublisher(redis, stack.redisPrefix);
-  const lifecycle = createRunLifecycle({ db, queue, live, batches: createRunBatches(db), backoff: { baseMs: 200, capMs: 1000 } });
+  const log = createLogger('fake-scheduler', 'error');
+  const core = await openCore({
+    databaseUrl: stack.databaseUrl,
+    dbPoolMax: 4,
+    redisUrl: stack.env.REDIS_URL!,
+    redisPrefix: stack.redisPrefix,
+    backoff: { baseMs: 200, capMs: 1000 },
+    cancelGraceMs: 4000,
+    log,
+  });
   let now = opts.startAt ? Date.parse(opts.startAt) : Date.now();
   const scheduler = createScheduler({
-    db,
-    lifecycle,
-    queue,
-    log: createLogger('fake-scheduler', 'error'),
+    db: core.db,
+    runs: core.runs,
+    log,
     clock: { now: () => now },
     options: { graceMs: opts.graceMs, maxSleepMs: 1000 },
   });
   const handle: FakeScheduler = {
     scheduler,
-    db,
     at(t) {
       now = typeof t === 'number' ? t : Date.parse(t);
       return scheduler.tick();
     },
     async close() {
       await scheduler.stop();
-      await queue.close(1000).catch(() => {});
-      redis.disconnect();
-      await orm.close(true);
+      await core.close();
       untrack(handle);
     },
   };
@@ -67,7 +63,7 @@ export async function allFires(stack: Stack, jobId: string): Promise<{ dueAt: st
 }
 
 /** Sets when a job's due times start counting (as if its schedule had been set then). */
-export const setScheduleSince = (db: Db, jobId: string, iso: string) => db.sql(`update jobs set schedule_since = ? where id = ?`, [iso, jobId]);
+export const setScheduleSince = (stack: Stack, jobId: string, iso: string) => stack.sql(`update jobs set schedule_since = $1 where id = $2`, [iso, jobId]);
 
 export const DISABLED_SCHEDULER = { scheduler: { isEnabled: false, graceMs: 30_000, maxSleepMs: 5000, historyDays: 30 } };
 

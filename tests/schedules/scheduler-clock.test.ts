@@ -40,7 +40,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
 
   it('spring forward (2026-03-08): a 02:30 daily job runs once that day, right after the gap', async () => {
     const job = await createJob({ name: 'dst-spring', schedule: { cron: '30 2 * * *', timezone: tz } });
-    await setScheduleSince(clock.db, job.id, '2026-03-07T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-03-07T00:00:00Z');
     await walk('2026-03-07T00:00:00Z', '2026-03-10T00:00:00Z', 15 * 60_000);
     await pause(job.id);
 
@@ -57,7 +57,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
   it('fall back (2026-11-01): a 02:30 job and a 01:30 job (a time that occurs twice) each run once that day', async () => {
     const at0230 = await createJob({ name: 'dst-fall-0230', schedule: { cron: '30 2 * * *', timezone: tz } });
     const at0130 = await createJob({ name: 'dst-fall-0130', schedule: { cron: '30 1 * * *', timezone: tz } });
-    for (const j of [at0230, at0130]) await setScheduleSince(clock.db, j.id, '2026-10-31T00:00:00Z');
+    for (const j of [at0230, at0130]) await setScheduleSince(stack, j.id, '2026-10-31T00:00:00Z');
     await walk('2026-10-31T00:00:00Z', '2026-11-03T00:00:00Z', 15 * 60_000);
     await pause(at0230.id);
     await pause(at0130.id);
@@ -94,7 +94,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
 describe('missed due times (fake clock)', () => {
   it('"skip" records each due time that passed while no scheduler ran as missed, then runs on time again', async () => {
     const job = await createJob({ name: 'missed-skip', schedule: { cron: '0 * * * *', timezone: 'UTC' }, schedulePolicy: { missed: 'skip' } });
-    await setScheduleSince(clock.db, job.id, '2026-06-01T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-06-01T00:00:00Z');
     const strict = await fakeScheduler(stack, { graceMs: 60_000 });
     try {
       await strict.at('2026-06-01T05:10:00Z');
@@ -116,7 +116,7 @@ describe('missed due times (fake clock)', () => {
 
   it('"run-once" runs the latest missed due time once (caught-up) and records the others as missed', async () => {
     const job = await createJob({ name: 'missed-once', schedule: { cron: '0 * * * *', timezone: 'UTC' }, schedulePolicy: { missed: 'run-once' } });
-    await setScheduleSince(clock.db, job.id, '2026-06-01T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-06-01T00:00:00Z');
     const strict = await fakeScheduler(stack, { graceMs: 60_000 });
     try {
       await strict.at('2026-06-01T05:10:00Z');
@@ -166,7 +166,7 @@ describe('overlapping runs (fake clock)', () => {
     const allow = await createJob({ name: 'overlap-allow', ...longRun, schedule, schedulePolicy: { overlap: 'allow' } });
     const queue = await createJob({ name: 'overlap-queue', ...longRun, schedule, schedulePolicy: { overlap: 'queue' } });
     expect(queue.maxConcurrentRuns).toBe(1);
-    for (const j of [skip, allow, queue]) await setScheduleSince(clock.db, j.id, '2026-07-01T00:00:00Z');
+    for (const j of [skip, allow, queue]) await setScheduleSince(stack, j.id, '2026-07-01T00:00:00Z');
 
     await clock.at('2026-07-01T01:00:00.100Z');
     const [skip1] = await runsOf(skip.id);
@@ -199,7 +199,7 @@ describe('overlapping runs (fake clock)', () => {
 describe('several schedulers at once', () => {
   it('two schedulers on their own connections, passing at the same instants, start exactly one run per due time', async () => {
     const job = await createJob({ name: 'race', schedule: { cron: '* * * * * *', timezone: 'UTC' } });
-    await setScheduleSince(clock.db, job.id, '2026-08-01T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-08-01T00:00:00Z');
     const other = await fakeScheduler(stack, { graceMs: 60 * 60_000 });
     try {
       for (let t = Date.parse('2026-08-01T00:00:00.500Z'); t <= Date.parse('2026-08-01T00:00:40.500Z'); t += 1000) {
@@ -220,7 +220,7 @@ describe('several schedulers at once', () => {
 
   it('a scheduler restarted at a due time starts its run once, whether the old process got to it or not', async () => {
     const job = await createJob({ name: 'restart', schedule: { cron: '0 */5 * * * *', timezone: 'UTC' } });
-    await setScheduleSince(clock.db, job.id, '2026-08-02T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-08-02T00:00:00Z');
     // The old process records 00:05 and dies; the new one comes up 20 s later (within the grace period).
     const old = await fakeScheduler(stack, { graceMs: 30_000 });
     await old.at('2026-08-02T00:05:00.010Z');
@@ -241,7 +241,7 @@ describe('several schedulers at once', () => {
 
   it('a pass after a long outage works through the due times in batches, recording every one', async () => {
     const job = await createJob({ name: 'long-outage', schedule: { cron: '* * * * *', timezone: 'UTC' }, schedulePolicy: { missed: 'run-once' } });
-    await setScheduleSince(clock.db, job.id, '2026-09-01T00:00:00Z');
+    await setScheduleSince(stack, job.id, '2026-09-01T00:00:00Z');
     const strict = await fakeScheduler(stack, { graceMs: 60_000 });
     try {
       // 3 days of minutes: more than one batch.
@@ -261,19 +261,19 @@ describe('several schedulers at once', () => {
   it("prunes due times older than the kept days in bounded batches, never a job's latest one", async () => {
     const [a, b] = [await createJob({ name: 'prune a' }), await createJob({ name: 'prune b' })];
     const { db } = stack.app.deps;
-    await db.sql(
+    await stack.sql(
       `insert into schedule_fires (job_id, due_at, outcome) values
-         (?, now() - interval '40 days', 'missed'), (?, now() - interval '35 days', 'missed'), (?, now() - interval '1 day', 'missed'),
-         (?, now() - interval '50 days', 'missed')`,
-      [a.id, a.id, a.id, b.id],
+         ($1, now() - interval '40 days', 'missed'), ($1, now() - interval '35 days', 'missed'), ($1, now() - interval '1 day', 'missed'),
+         ($2, now() - interval '50 days', 'missed')`,
+      [a.id, b.id],
     );
     // Earlier tests here left old due times of their own jobs: prune all, a bounded batch at a time.
     expect(await fireStore.prune(db.sql, 30, 1)).toBe(1);
     let passes = 0;
     while ((await fireStore.prune(db.sql, 30, 1000)) > 0) passes++;
     expect(passes).toBeGreaterThan(0);
-    const left = await db.sql<{ job_id: string; age: number }>(
-      `select job_id, extract(day from now() - due_at)::int as age from schedule_fires where job_id in (?, ?) order by job_id, due_at`,
+    const left = await stack.sql<{ job_id: string; age: number }>(
+      `select job_id, extract(day from now() - due_at)::int as age from schedule_fires where job_id in ($1, $2) order by job_id, due_at`,
       [a.id, b.id],
     );
     expect(left.map((r) => [r.job_id, r.age]).sort()).toEqual(

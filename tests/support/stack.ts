@@ -4,6 +4,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@jobflow/shared
 import { createApp, createUsersService, loadServerConfig, type App, type ServerConfig } from '@jobflow/server';
 import { createWorker, loadWorkerConfig, type Worker, type WorkerConfig } from '@jobflow/worker';
 import { createTestDatabase, uniquePrefix } from './db';
+import { openSql, type TestSql } from './sql';
 import { track, untrack } from './leak-check';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -22,6 +23,8 @@ export interface Stack {
   app: App;
   workers: Worker[];
   admin: TestUser;
+  /** Ad-hoc SQL on the stack's database (`$1, $2, ...`), for what no API shows. */
+  sql: TestSql;
   createUser(role?: 'admin' | 'user'): Promise<TestUser>;
   /** A JSON request; returns status and parsed body (text for non-JSON). */
   request(
@@ -85,6 +88,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   for (let i = 0; i < (opts.workers ?? 1); i++) await addWorker();
   const sockets = new Set<LiveSocket>();
+  const sql = openSql(database.url);
 
   const request: Stack['request'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
@@ -119,6 +123,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     app,
     workers,
     admin,
+    sql,
     env,
     request,
     addWorker,
@@ -144,6 +149,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       for (const s of sockets) s.disconnect();
       await Promise.all(workers.map((w) => w.close()));
       await app.close();
+      await sql.close();
       await database.drop();
       untrack(stack);
     },

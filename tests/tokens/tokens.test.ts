@@ -89,7 +89,7 @@ describe('API tokens', () => {
     expect(Object.keys(listed)).not.toContain('token');
     expect(JSON.stringify(list.body)).not.toContain(created.token);
 
-    const rows = await stack.app.deps.db.sql<Record<string, unknown>>('select * from api_tokens where id = ?', [created.id]);
+    const rows = await stack.sql('select * from api_tokens where id = $1', [created.id]);
     expect(rows).toHaveLength(1);
     expect(Object.values(rows[0]!).map(String).join(' ')).not.toContain(created.token.slice(3));
   });

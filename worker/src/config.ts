@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
-
-const flag = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+import { BaseEnv, baseConfig, flagFromEnv, intFromEnv, parseEnv } from '@jobflow/core/platform';
 
 const WorkerEnv = BaseEnv.extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
@@ -31,7 +25,7 @@ const WorkerEnv = BaseEnv.extend({
             .filter(Boolean)
         : undefined,
     ),
-  SCHEDULER_ENABLED: flag(true),
+  SCHEDULER_ENABLED: flagFromEnv(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
   SCHEDULE_HISTORY_DAYS: intFromEnv(30, 0),
@@ -41,11 +35,11 @@ const WorkerEnv = BaseEnv.extend({
   NOTIFY_CONCURRENCY: intFromEnv(5, 1),
   SMTP_HOST: z.string().optional(),
   SMTP_PORT: intFromEnv(587, 1),
-  SMTP_SECURE: flag(false),
+  SMTP_SECURE: flagFromEnv(false),
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
   SMTP_FROM: z.string().default('Jobflow <jobflow@localhost>'),
-  SMTP_TLS_REJECT_UNAUTHORIZED: flag(true),
+  SMTP_TLS_REJECT_UNAUTHORIZED: flagFromEnv(true),
 });
 
 export type WorkerConfig = ReturnType<typeof toConfig>;

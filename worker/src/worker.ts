@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openCore } from '@jobflow/core';
 import { createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
-import { createRunQueue, withScripts } from '@jobflow/core/queue';
+import { createRunQueue, listenForCancels, withScripts } from '@jobflow/core/queue';
 import { createReconciler } from '@jobflow/core/runs';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
@@ -23,24 +23,21 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const log = createLogger(`worker ${workerId}`, config.logLevel);
   const keys = redisKeys(config.redisPrefix);
   const core = await openCore({ ...config, log });
-  const { db, redis, queue: producer, live, batches, lifecycle } = core;
+  const { db, redis, queue: producer, runs } = core;
   const subscriber = createRedis(config.redisUrl);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
-  const executor = createRunExecutor({ db, live, batches, lifecycle, config, log, workerId, handlers: createHandlers(config) });
+  const executor = createRunExecutor({ runs, config, log, workerId, handlers: createHandlers(config) });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();
   const heartbeat = setInterval(beat, config.heartbeatMs);
 
-  await subscriber.subscribe(keys.cancelChannel);
-  subscriber.on('message', (_channel: string, message: string) => {
-    try {
-      const { runId, attempt, message: why } = JSON.parse(message) as { runId: string; attempt: number; message: string };
-      executor.abort(runId, attempt, new AttemptAborted('cancel', why || 'Cancelled'));
-    } catch {
-      log.warn('ignoring a malformed cancel message');
-    }
-  });
+  await listenForCancels(
+    subscriber,
+    config.redisPrefix,
+    ({ runId, attempt, message }) => executor.abort(runId, attempt, new AttemptAborted('cancel', message)),
+    () => log.warn('ignoring a malformed cancel message'),
+  );
 
   consumer.on('error', (e) => {
     if (/NOSCRIPT/.test(e.message)) void withScripts(consumer, () => Promise.resolve()).catch(() => {});
@@ -51,19 +48,11 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     withScripts(consumer, () => consumer.checkStalledJobs()).catch((e) => log.debug('stall check failed', { error: (e as Error).message }));
   }, config.stallIntervalMs);
 
-  const reconciler = createReconciler({
-    db,
-    redis,
-    queue: producer,
-    lifecycle,
-    prefix: config.redisPrefix,
-    log,
-    options: { ...config.reconcile, cancelGraceMs: 5000 },
-  });
+  const reconciler = createReconciler({ db, redis, queue: producer, runs, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
-  const notifier = createNotifier({ config, db, live, log, outbox: core.outbox });
+  const notifier = createNotifier({ config, db, runs, log, outbox: core.outbox });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
+  const scheduler = await startScheduler({ config, db, runs, live: core.live, log });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {

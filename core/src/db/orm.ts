@@ -1,25 +1,22 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
+import { DEFAULT_POOL_MAX, type DbOptions } from './connection';
 import { entities } from './entities';
 import { migrations } from './migrations';
 
 export type Orm = MikroORM;
 
-export interface DbOptions {
-  databaseUrl: string;
-  poolMax?: number;
-}
-
 /** Opens the ORM on `databaseUrl` (the database must exist). */
-export async function createOrm({ databaseUrl, poolMax = 10 }: DbOptions): Promise<Orm> {
+export async function createOrm(o: DbOptions): Promise<Orm> {
   return MikroORM.init({
-    clientUrl: databaseUrl,
+    clientUrl: o.databaseUrl,
     entities,
     extensions: [Migrator],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
-    pool: { min: 0, max: poolMax },
+    pool: { min: 0, max: o.poolMax ?? DEFAULT_POOL_MAX },
+    ...(o.ssl === undefined ? {} : { driverOptions: { connection: { ssl: o.ssl } } }),
     allowGlobalContext: false,
     debug: false,
     ensureDatabase: false,

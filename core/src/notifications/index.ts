@@ -1,5 +1,4 @@
 export * from './notification-target';
 export * from './notification.queue';
-export * from './notification-delivery.store';
+export * from './notification-deliveries.queries';
 export * from './notification.outbox';
-export * from './run-note.store';

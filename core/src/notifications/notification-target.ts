@@ -1,4 +1,4 @@
-import type { NotificationEvent, NotificationTargetDto, RunStatus } from '@jobflow/shared';
+import type { NotificationTargetDto } from '@jobflow/shared';
 import type { StoredNotificationTarget } from '../db';
 
 export type { StoredNotificationTarget };
@@ -31,23 +31,6 @@ export function toNotificationTargetDto(target: StoredNotificationTarget): Notif
       return { id: target.id, kind: 'slack', on: target.on, url: maskUrl(target.url) };
     case 'email':
       return { id: target.id, kind: 'email', on: target.on, to: target.to };
-  }
-}
-
-/**
- * The notification event a stored run change is, if any: its first attempt
- * started (the claim of attempt 1 is the run's second version), or it ended.
- */
-export function notificationEventOf(row: { status: RunStatus; attempt: number; version: number }): NotificationEvent | null {
-  switch (row.status) {
-    case 'running':
-      return row.attempt === 1 && row.version === 2 ? 'started' : null;
-    case 'succeeded':
-    case 'failed':
-    case 'cancelled':
-      return row.status;
-    case 'queued':
-      return null;
   }
 }
 

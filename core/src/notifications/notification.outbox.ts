@@ -1,8 +1,9 @@
+import type { NotificationEvent } from '@jobflow/shared';
 import type { Db } from '../db';
 import type { Logger } from '../platform';
-import { runStore, toRunDto, type RunRow } from '../runs';
-import { deliveryStore } from './notification-delivery.store';
-import { notificationEventOf, type StoredNotificationTarget } from './notification-target';
+import { toRunDto, type RunEngine, type RunRow } from '../runs';
+import { deliveryStore } from './notification-deliveries.queries';
+import type { StoredNotificationTarget } from './notification-target';
 import { createNotificationQueue, enqueueDelivery, type NotificationQueue } from './notification.queue';
 
 /** Runs that ended at most this long ago are checked for deliveries never opened. */
@@ -10,25 +11,20 @@ const RECOVERY_HORIZON_MS = 10 * 60_000;
 const RECOVERY_BATCH = 500;
 
 /**
- * Turns stored run changes into queued deliveries. `onRunChanged` is the run
- * lifecycle's `onChange`: it returns at once and does its work in the
- * background, so a run never waits for a notification. A process that stops
- * between storing a run's end and opening its deliveries leaves them to
- * `recoverMissed`, which any notifier runs from time to time.
+ * Turns run events into queued deliveries: it listens to the run engine's
+ * `run.started` (first attempts) and `run.ended`, returns at once and does
+ * its work in the background, so a run never waits for a notification. A
+ * process that stops between storing a run's end and opening its deliveries
+ * leaves them to `recoverMissed`, which any notifier runs from time to time.
  */
-export function createNotificationOutbox(deps: { db: Db; log: Logger; redisUrl: string; prefix: string; queue?: NotificationQueue }) {
+export function createNotificationOutbox(deps: { db: Db; runs: RunEngine; log: Logger; redisUrl: string; prefix: string; queue?: NotificationQueue }) {
   const { db, log } = deps;
   const queue = deps.queue ?? createNotificationQueue({ redisUrl: deps.redisUrl, prefix: deps.prefix, role: 'producer' });
   const ownsQueue = !deps.queue;
   const inFlight = new Set<Promise<void>>();
 
-  async function open(row: RunRow): Promise<void> {
-    const event = notificationEventOf(row);
-    if (!event) return;
-    const stored =
-      (row.job_notifications as StoredNotificationTarget[] | undefined) ??
-      (await db.sql<{ notifications: StoredNotificationTarget[] }>(`select notifications from jobs where id = ?`, [row.job_id]))[0]?.notifications ??
-      [];
+  async function open(row: RunRow, event: NotificationEvent): Promise<void> {
+    const stored = (row.job_notifications as StoredNotificationTarget[] | undefined) ?? (await deliveryStore.jobTargets(db.sql, row.job_id));
     const targets = stored.filter((t) => t.on.includes(event));
     if (targets.length === 0) return;
     const opened = await deliveryStore.open(db.sql, toRunDto(row), event, targets);
@@ -40,40 +36,35 @@ export function createNotificationOutbox(deps: { db: Db; log: Logger; redisUrl: 
     }
   }
 
+  function openInBackground(row: RunRow, event: NotificationEvent): void {
+    const work = open(row, event)
+      .catch((e) => log.warn('could not record notifications for a run change', { runId: row.id, error: (e as Error).message }))
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  }
+
+  deps.runs.events.on('run.started', ({ row }) => {
+    if (row.attempt === 1) openInBackground(row, 'started');
+  });
+  deps.runs.events.on('run.ended', ({ row }) => {
+    if (row.status !== 'queued' && row.status !== 'running') openInBackground(row, row.status);
+  });
+
   return {
     queue,
-    onRunChanged(row: RunRow): void {
-      const work = open(row)
-        .catch((e) => log.warn('could not record notifications for a run change', { runId: row.id, error: (e as Error).message }))
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
-    },
     /**
      * Opens the deliveries of run ends that were stored but never recorded
      * here (their process stopped in between): runs that ended between
-     * RECOVERY_HORIZON_MS and `graceMs` ago whose job's targets ask for that
-     * end and have no delivery of it; only runs that ended after their job's
-     * last change, so a target added later is not told of earlier runs.
+     * RECOVERY_HORIZON_MS and `graceMs` ago (see `unopenedRunEnds`).
      * Opening is idempotent, so every notifier may run this at once.
      * (`started` is not recovered: by now the run has moved on.) Returns how
      * many runs it looked at.
      */
     async recoverMissed(graceMs: number): Promise<number> {
-      const missed = await db.sql<{ id: string }>(
-        `select r.id from runs r join jobs j on j.id = r.job_id
-         where r.finished_at > now() - ? * interval '1 millisecond' and r.finished_at < now() - ? * interval '1 millisecond'
-           and r.status in ('succeeded', 'failed', 'cancelled')
-           and j.updated_at <= r.finished_at
-           and exists (select 1 from jsonb_array_elements(j.notifications) t
-                       where t->'on' @> jsonb_build_array(r.status::text)
-                         and not exists (select 1 from notification_deliveries d
-                                         where d.run_id = r.id and d.target_id = t->>'id' and d.event = r.status::text))
-         order by r.finished_at limit ?`,
-        [RECOVERY_HORIZON_MS, graceMs, RECOVERY_BATCH],
-      );
+      const missed = await deliveryStore.unopenedRunEnds(db.sql, RECOVERY_HORIZON_MS, graceMs, RECOVERY_BATCH);
       for (const { id } of missed) {
-        const row = await runStore.get(db.sql, id);
-        if (row) await open(row);
+        const row = await deps.runs.get(id);
+        if (row && row.status !== 'queued' && row.status !== 'running') await open(row, row.status);
       }
       return missed.length;
     },

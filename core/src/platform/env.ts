@@ -3,6 +3,13 @@ import { z } from 'zod';
 /** An integer variable with a default and a lower bound. */
 export const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
+/** A yes/no variable: true, false, 1, 0, yes or no. */
+export const flagFromEnv = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 /** Settings every runnable shares: where PostgreSQL and Redis are, and how runs are retried and reconciled. */
 export const BaseEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -15,10 +22,14 @@ export const BaseEnv = z.object({
     .default('jf'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DB_POOL_MAX: intFromEnv(10, 1),
+  /** false behind a pooler in transaction mode (e.g. PgBouncer): statements then run unnamed. */
+  DB_PREPARED_STATEMENTS: flagFromEnv(true),
   RETRY_BASE_MS: intFromEnv(1000),
   RETRY_CAP_MS: intFromEnv(60_000),
   RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
   RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
+  /** A running run whose cancel its worker has not carried out in this time is cancelled without it. */
+  CANCEL_GRACE_MS: intFromEnv(4000),
   PUBLIC_URL: z.string().optional(),
 });
 
@@ -30,8 +41,10 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   redisPrefix: env.REDIS_PREFIX,
   logLevel: env.LOG_LEVEL,
   dbPoolMax: env.DB_POOL_MAX,
+  dbPreparedStatements: env.DB_PREPARED_STATEMENTS,
   backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
   reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
+  cancelGraceMs: env.CANCEL_GRACE_MS,
 });
 
 /** Parses `env` with `schema`, or exits with one readable line per bad variable. */

@@ -1,1 +1,2 @@
 export * from './run.queue';
+export * from './run-cancel.channel';

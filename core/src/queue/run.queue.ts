@@ -77,7 +77,7 @@ export function createRunQueue(opts: QueueOptions): RunQueue {
 }
 
 /** Reloads Bee-Queue's scripts after a NOSCRIPT error and tries `op` once more. */
-export async function withScripts<T>(queue: BeeQueue<never> | BeeQueue<any>, op: () => Promise<T>): Promise<T> {
+export async function withScripts<T>(queue: object, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
@@ -88,7 +88,7 @@ export async function withScripts<T>(queue: BeeQueue<never> | BeeQueue<any>, op:
 }
 
 /** Whether Redis still holds the job `jobId` (false once processed, or after Redis lost its data). */
-export function hasJob(queue: BeeQueue<any>, jobId: string): Promise<boolean> {
+export function hasJob(queue: object, jobId: string): Promise<boolean> {
   const q = queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void }; toKey(k: string): string };
   return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
 }
@@ -105,14 +105,6 @@ function attemptJob(queue: RunQueue, runId: string, attempt: number, notBefore?:
   return job;
 }
 
-/**
- * Puts one attempt of a run on the queue, optionally not before `notBefore`.
- * Adding the same attempt twice is a no-op while its job is still in Redis.
- */
-export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
-  await withScripts(queue, () => attemptJob(queue, runId, attempt, notBefore).save());
-}
-
 export interface AttemptToEnqueue {
   runId: string;
   attempt: number;
@@ -120,8 +112,10 @@ export interface AttemptToEnqueue {
 }
 
 /**
- * `enqueueRun` for busy processes: attempts enqueued while a batch is on its
- * way to Redis go together in one pipeline (one round trip for many runs).
+ * Puts attempts of runs on the queue, each optionally not before its
+ * `notBefore`. Attempts enqueued while a batch is on its way to Redis go
+ * together in one pipeline (one round trip for many runs). Adding the same
+ * attempt twice is a no-op while its job is still in Redis.
  */
 export function createEnqueuer(queue: RunQueue): (attempt: AttemptToEnqueue) => Promise<void> {
   return createBatcher<AttemptToEnqueue, void>({

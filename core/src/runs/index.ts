@@ -1,4 +1,5 @@
-export * from './run.store';
+export * from './run-row';
+export * from './run.events';
 export * from './run.batches';
-export * from './run.lifecycle';
+export * from './run.engine';
 export * from './run.reconciler';

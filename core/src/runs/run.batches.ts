@@ -1,6 +1,10 @@
-import { createBatcher, type Db } from '../db';
 import type { LogLineDto } from '@jobflow/shared';
-import { runStore, type Claim, type ClaimOutcome, type Ending, type LogAppend, type NewRun, type RunRow } from './run.store';
+import { createBatcher, type Db } from '../db';
+import type { Claim, ClaimOutcome, Ending, LogAppend, NewRun, RunRow } from './run-row';
+import { appendLines } from './sql/append-lines.queries';
+import { claimLimitedRun, claimRuns } from './sql/claim-runs.queries';
+import { createRuns } from './sql/create-runs.queries';
+import { finishRuns } from './sql/finish-runs.queries';
 
 /** Statements of one kind in flight at once, per process (each holds a pooled connection). */
 const MAX_IN_FLIGHT = 2;
@@ -11,29 +15,28 @@ const MAX_STATEMENT_LINES = 5000;
 /**
  * The writes every run makes (stored, claimed, lines appended, ended), each
  * grouped across runs: concurrent calls share one statement and one commit
- * (see `createBatcher`). Same results as the single-run statements of
- * `runStore`.
+ * (see `createBatcher`). Same results as one statement per call.
  */
 export function createRunBatches(db: Db) {
   const create = createBatcher<NewRun, RunRow | null>({
-    run: (runs) => runStore.createMany(db.sql, runs),
+    run: (runs) => createRuns(db.sql, runs),
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
   });
   const claimUnlimited = createBatcher<Claim, RunRow | null>({
-    run: (claims) => runStore.claimMany(db.sql, claims),
+    run: (claims) => claimRuns(db.sql, claims),
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
   });
   const finish = createBatcher<Ending, RunRow | null>({
-    run: (endings) => runStore.finishMany(db.sql, endings),
+    run: (endings) => finishRuns(db.sql, endings),
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
     weigh: (e) => (e.lines?.length ?? 0) + 1,
     maxWeight: MAX_STATEMENT_LINES,
   });
   const appendLogs = createBatcher<LogAppend, LogLineDto[] | null>({
-    run: (appends) => runStore.appendLogsMany(db.sql, appends),
+    run: (appends) => appendLines(db.sql, appends),
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
     weigh: (a) => a.lines.length,
@@ -42,10 +45,10 @@ export function createRunBatches(db: Db) {
   return {
     /** Stores a queued run (null when its job does not exist). */
     create,
-    /** queued -> running for exactly this attempt (see `runStore.claimMany` and `claimLimited`). */
+    /** queued -> running for exactly this attempt (see `claimRuns` and `claimLimitedRun`). */
     async claim(claim: Claim): Promise<ClaimOutcome> {
       const row = await claimUnlimited(claim);
-      return row ? { kind: 'claimed', row } : runStore.claimLimited(db, claim);
+      return row ? { kind: 'claimed', row } : claimLimitedRun(db, claim);
     },
     /** Appends lines for the current attempt; the lines as stored, or null when the attempt is no longer current. */
     appendLogs,

@@ -1,4 +1,4 @@
 export * from './schedule-times';
-export * from './schedule-fire.store';
+export * from './schedule-fires.queries';
 export * from './schedule-nudge';
 export * from './scheduler';

@@ -1,9 +1,8 @@
 import type { Db } from '../db';
 import type { Logger } from '../platform';
-import { enqueueRun, type RunQueue } from '../queue';
 import type { LivePublisher } from '../live';
-import type { RunLifecycle } from '../runs';
-import { fireStore, type PlannedFire, type ScheduledJob } from './schedule-fire.store';
+import type { RunEngine } from '../runs';
+import { fireStore, type PlannedFire, type ScheduledJob } from './schedule-fires.queries';
 import { dueTimesBetween } from './schedule-times';
 
 /** Where the scheduler gets the time: the system clock, or a fake one in tests. */
@@ -40,15 +39,14 @@ const PRUNE_BATCH = 10_000;
  */
 export function createScheduler(deps: {
   db: Db;
-  lifecycle: RunLifecycle;
-  queue: RunQueue;
+  runs: RunEngine;
   log: Logger;
   options: SchedulerOptions;
   clock?: Clock;
   /** Tells the job's rooms when due times were recorded (skipped and missed ones start no run to announce them). */
   live?: LivePublisher;
 }) {
-  const { db, lifecycle, queue, log, options } = deps;
+  const { db, runs, log, options } = deps;
   const clock = deps.clock ?? systemClock;
   const batchSize = options.batchSize ?? 1000;
   let stopped = true;
@@ -81,15 +79,8 @@ export function createScheduler(deps: {
       if (lastMissed >= 0) plan[lastMissed] = { dueAt: plan[lastMissed]!.dueAt, outcome: 'caught-up' };
     }
 
-    const result = await fireStore.record(db, job, plan);
+    const result = await runs.transaction((tx) => fireStore.record(tx, job, plan));
     if (result.kind === 'changed') return now; // look again with the job as it is now
-    for (const row of result.runs) {
-      lifecycle.publish(row);
-      // If Redis is down the run is stored as queued; the reconciler enqueues it later.
-      enqueueRun(queue, row.id, row.attempt).catch((e) =>
-        log.warn('could not enqueue a scheduled run; the reconciler will', { runId: row.id, error: (e as Error).message }),
-      );
-    }
     if (result.outcomes.length) {
       log.debug('schedule due times recorded', { jobId: job.id, outcomes: result.outcomes });
       deps.live?.scheduleRecorded(job.id, result.outcomes);

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { ApiError, LoginBody, parseOrThrow, type LoginResponse } from '@jobflow/shared';
 import type { AppDeps } from '../deps';
 import { toUserDto } from '../users/user.dto';
+import { userQueries } from '../users/users.queries';
 import type { Authenticator } from './authenticate';
 import { principalOf, requireAuth } from './auth.middleware';
 import { createLoginLimiter } from './login-limiter';
@@ -15,11 +16,7 @@ export function authRoutes(deps: AppDeps, auth: Authenticator): Router {
   router.post('/api/auth/login', async (ctx) => {
     const body = parseOrThrow(LoginBody, ctx.state.body ?? {});
     await limiter.check(body.email, ctx.ip);
-    const rows = await db.sql<{ id: string; email: string; name: string; role: 'admin' | 'user'; disabled: boolean; created_at: Date; password_hash: string }>(
-      `select id, email, name, role, disabled, created_at, password_hash from users where lower(email) = lower(?)`,
-      [body.email],
-    );
-    const user = rows[0];
+    const user = await userQueries.forSignIn(db.sql, body.email);
     const ok = await verifyPassword(user?.password_hash ?? (await decoyHash()), body.password);
     if (!user || !ok || user.disabled) {
       await limiter.failed(body.email, ctx.ip);

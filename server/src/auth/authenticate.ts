@@ -1,6 +1,8 @@
 import type { Role } from '@jobflow/shared';
 import { createBatcher } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
+import { tokenQueries, type TokenPrincipalRow } from '../tokens/tokens.queries';
+import { userQueries, type UserRow } from '../users/users.queries';
 import { API_TOKEN_PREFIX, hashApiToken, sessionTokens } from './tokens';
 
 /** Who is calling: a signed-in user, through a session or an API token. */
@@ -18,18 +20,6 @@ export interface Principal {
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  disabled: boolean;
-  created_at: Date;
-}
-
-/** Checks a bearer token of either kind against the store; null when it does not (or no longer) admit anyone. */
-type TokenRow = UserRow & { token_hash: string; token_id: string; expires_at: Date | null; last_used_at: Date | null };
-
 /** Lookups per statement: the requests authenticated at the same moment share one read. */
 const MAX_LOOKUPS = 200;
 
@@ -40,23 +30,16 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
     maxBatch: MAX_LOOKUPS,
     maxInFlight: 2,
     run: async (ids) => {
-      const rows = await db.sql<UserRow>(
-        `select id, email, name, role, disabled, created_at from users where id in (select json_array_elements_text(?::json)::uuid)`,
-        [JSON.stringify([...new Set(ids)])],
-      );
+      const rows = await userQueries.byIds(db.sql, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     },
   });
-  const tokenByHash = createBatcher<string, TokenRow | null>({
+  const tokenByHash = createBatcher<string, TokenPrincipalRow | null>({
     maxBatch: MAX_LOOKUPS,
     maxInFlight: 2,
     run: async (hashes) => {
-      const rows = await db.sql<TokenRow>(
-        `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, t.token_hash, t.id as token_id, t.expires_at, t.last_used_at
-         from api_tokens t join users u on u.id = t.user_id where t.token_hash in (select json_array_elements_text(?::json))`,
-        [JSON.stringify([...new Set(hashes)])],
-      );
+      const rows = await tokenQueries.byHashes(db.sql, hashes);
       const byHash = new Map(rows.map((r) => [r.token_hash, r]));
       return hashes.map((h) => byHash.get(h) ?? null);
     },
@@ -66,7 +49,7 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
     const row = await tokenByHash(hashApiToken(token));
     if (!row || row.disabled || (row.expires_at && new Date(row.expires_at).getTime() <= Date.now())) return null;
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > LAST_USED_RESOLUTION_MS) {
-      db.sql(`update api_tokens set last_used_at = now() where id = ?`, [row.token_id]).catch((e) => log.warn('could not record token use', { error: e }));
+      tokenQueries.touch(db.sql, row.token_id).catch((e) => log.warn('could not record token use', { error: e }));
     }
     return {
       id: row.id,

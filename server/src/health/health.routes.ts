@@ -12,7 +12,7 @@ export function healthRoutes({ db, redis }: Pick<AppDeps, 'db' | 'redis'>): Rout
   });
   router.get('/readyz', async (ctx) => {
     const [postgres, redisUp] = await Promise.all([
-      within(1500, db.sql('select 1')).then(
+      within(1500, db.ping()).then(
         () => true,
         () => false,
       ),

@@ -3,6 +3,7 @@ import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
 import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
+import { jobQueries } from './jobs.queries';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
 import { resolveNotificationTargets } from '../notifications/index';
@@ -40,15 +41,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     if (jobs.length === 0) return new Map();
     const ids = jobs.map((j) => j.id);
     const owners = [...new Set(jobs.map((j) => j.ownerId))];
-    const [runs, users] = await Promise.all([
-      db.sql<RunRow>(
-        `select r.*, j.name as job_name, j.type as job_type from jobs j
-         cross join lateral (select * from runs where runs.job_id = j.id order by queued_at desc, id desc limit 1) r
-         where j.id in (${ids.map(() => '?').join(',')})`,
-        ids,
-      ),
-      db.sql<{ id: string; name: string; email: string }>(`select id, name, email from users where id in (${owners.map(() => '?').join(',')})`, owners),
-    ]);
+    const [runs, users] = await Promise.all([jobQueries.lastRuns(db.sql, ids), jobQueries.ownerNames(db.sql, owners)]);
     const lastRun = new Map(runs.map((r) => [r.job_id, r]));
     const ownerName = new Map(users.map((u) => [u.id, u.name || u.email]));
     return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId))]));
@@ -137,12 +130,8 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     async remove(id: string, who: Principal): Promise<void> {
       const job = await findOrThrow(id);
       checkOwnerOrAdmin(job, who);
-      // One statement: the job goes only if no run of it is queued or running at that moment.
-      const deleted = await db.sql<{ id: string }>(
-        `delete from jobs where id = ? and not exists (select 1 from runs where job_id = ? and status in ('queued', 'running')) returning id`,
-        [id, id],
-      );
-      if (!deleted[0]) throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
+      if (!(await jobQueries.deleteIdle(db.sql, id)))
+        throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
       live.jobDeleted(id);
     },
   };

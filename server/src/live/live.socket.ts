@@ -4,7 +4,6 @@ import { Server, type Socket } from 'socket.io';
 import { ApiError, Topic, rooms, zodDetails, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@jobflow/shared';
 import { JobSchema, isUuid } from '@jobflow/core/db';
 import { redisKeys } from '@jobflow/core/platform';
-import { runStore } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Authenticator, Principal } from '../auth/authenticate';
 import { toApiError } from '../http/errors.middleware';
@@ -59,7 +58,7 @@ const parseTopic = (payload: unknown): Topic => {
  * drop, and disconnects subscribers that cannot keep up.
  */
 export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator) {
-  const { redis, db, orm, config, log } = deps;
+  const { redis, runs, orm, config, log } = deps;
   const pub = redis.duplicate();
   const sub = redis.duplicate();
   pub.on('error', () => {});
@@ -99,7 +98,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       const found = isUuid(topic.jobId) && (await orm.em.fork().count(JobSchema, { id: topic.jobId })) > 0;
       if (!found) throw new ApiError('not_found', 'No such job.');
     } else if (topic.topic === 'run') {
-      const found = isUuid(topic.runId) && (await db.sql(`select 1 from runs where id = ?`, [topic.runId])).length > 0;
+      const found = isUuid(topic.runId) && (await runs.exists(topic.runId));
       if (!found) throw new ApiError('not_found', 'No such run.');
     }
   }
@@ -112,7 +111,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
   async function backfill(socket: LiveSocket, runId: string, afterSeq: number): Promise<void> {
     const room = rooms.run(runId);
     const page = (after: number) => {
-      const read = runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
+      const read = runs.lines(runId, after, BACKFILL_PAGE_LINES);
       read.catch(() => {}); // awaited below; a page read ahead and then abandoned must not be an unhandled rejection
       return read;
     };

@@ -1,48 +1,29 @@
 import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
-import { redisKeys } from '@jobflow/core/platform';
-import { dequeueRun } from '@jobflow/core/queue';
-import { runStore, toRunDto, type RunRow } from '@jobflow/core/runs';
+import type { RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';
-import type { JobsService } from '../jobs/jobs.service';
+import { jobQueries, type JobOfRun } from '../jobs/jobs.queries';
 
 const ENQUEUE_WAIT_MS = 2000;
 
-/** What starting or cancelling a run needs of its job. */
-interface JobOfRun {
-  id: string;
-  type: string;
-  params: Record<string, unknown>;
-  maxAttempts: number;
-  timeoutSec: number | null;
-  ownerId: string;
-}
-
 /**
- * Runs as the API sees them: start, list, read, cancel. State moves go
- * through the shared run store. Starting a run reads only the job fields it
- * needs, in one plain statement (it is the hottest path of the API).
+ * Runs as the API sees them: start, list, read, cancel. Every change goes
+ * through the run engine. Starting a run reads only the job fields it needs,
+ * in one plain statement (it is the hottest path of the API).
  */
-export function createRunsService(deps: AppDeps, _jobs: JobsService) {
-  const { db, redis, queue, lifecycle, config, log } = deps;
-  const keys = redisKeys(config.redisPrefix);
+export function createRunsService(deps: AppDeps) {
+  const { db, runs } = deps;
 
   async function jobOrThrow(id: string): Promise<JobOfRun> {
-    const rows = isUuid(id)
-      ? await db.sql<{ id: string; type: string; params: Record<string, unknown>; max_attempts: number; timeout_sec: number | null; owner_id: string }>(
-          `select id, type, params, max_attempts, timeout_sec, owner_id from jobs where id = ?`,
-          [id],
-        )
-      : [];
-    const row = rows[0];
-    if (!row) throw new ApiError('not_found', 'No such job.');
-    return { id: row.id, type: row.type, params: row.params, maxAttempts: row.max_attempts, timeoutSec: row.timeout_sec, ownerId: row.owner_id };
+    const job = isUuid(id) ? await jobQueries.jobOfRun(db.sql, id) : null;
+    if (!job) throw new ApiError('not_found', 'No such job.');
+    return job;
   }
 
   async function findOrThrow(id: string): Promise<RunRow> {
-    const row = isUuid(id) ? await runStore.get(db.sql, id) : null;
+    const row = isUuid(id) ? await runs.get(id) : null;
     if (!row) throw new ApiError('not_found', 'No such run.');
     return row;
   }
@@ -68,7 +49,7 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       if (body.params !== undefined) checkTypeAccess(info, who, 'change the params of');
       checkParams(info, params);
     }
-    const started = await lifecycle.start({
+    const started = await runs.start({
       jobId,
       params,
       maxAttempts: job?.maxAttempts,
@@ -81,14 +62,11 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       jobTypeOrThrow(found.type);
       throw new ApiError('not_found', 'No such job.');
     }
-    const { run, enqueued } = started;
+    // Answer once Redis has the run, or after ENQUEUE_WAIT_MS: the run is stored either way, and a reconciler queues it if Redis could not.
     let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), ENQUEUE_WAIT_MS)));
-    const outcome = await Promise.race([enqueued, slow])
-      .catch((e) => log.warn('enqueue failed; the reconciler will enqueue the run', { runId: run.id, error: e }))
-      .finally(() => clearTimeout(timer));
-    if (outcome === 'slow') enqueued.catch((e) => log.warn('enqueue failed; the reconciler will enqueue the run', { runId: run.id, error: e }));
-    return run;
+    const slow = new Promise<void>((resolve) => (timer = setTimeout(resolve, ENQUEUE_WAIT_MS)));
+    await Promise.race([started.enqueued, slow]).finally(() => clearTimeout(timer));
+    return started.run;
   }
 
   return {
@@ -109,28 +87,7 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, body.params ?? old.params);
     },
 
-    async list(filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
-      const conditions: string[] = [];
-      const params: unknown[] = [];
-      if (filter.jobId) {
-        conditions.push('r.job_id = ?');
-        params.push(filter.jobId);
-      }
-      if (filter.status) {
-        conditions.push('r.status = ?');
-        params.push(filter.status);
-      }
-      if (after) {
-        conditions.push('(r.queued_at, r.id) < (?, ?)');
-        params.push(after.at, after.id);
-      }
-      return db.sql<RunRow>(
-        `select r.*, j.name as job_name from runs r join jobs j on j.id = r.job_id
-         ${conditions.length ? 'where ' + conditions.join(' and ') : ''}
-         order by r.queued_at desc, r.id desc limit ?`,
-        [...params, limit],
-      );
-    },
+    list: (filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null) => runs.list(filter, limit, after),
 
     /**
      * A queued run is cancelled at once; a running one is marked, its worker is
@@ -144,41 +101,24 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       if (who.role !== 'admin' && job.ownerId !== who.id && row.trigger_user_id !== who.id) {
         throw new ApiError('forbidden', 'Only the job owner, the user who started the run, or an admin may cancel it.');
       }
-      const message = `Cancelled by ${who.email}`;
-      const cancelled = await runStore.cancelQueued(db.sql, runId, message);
-      if (cancelled) {
-        dequeueRun(queue, runId, cancelled.attempt).catch((e) => log.warn('could not remove a cancelled run from the queue', { runId, error: e }));
-        return lifecycle.publish(cancelled);
+      const outcome = await runs.cancel(runId, `Cancelled by ${who.email}`);
+      switch (outcome.kind) {
+        case 'missing':
+          throw new ApiError('not_found', 'No such run.');
+        case 'unchanged':
+          if (isFinalStatus(outcome.run.status)) throw new ApiError('conflict', `The run is already ${outcome.run.status}.`);
+          return outcome.run;
+        case 'cancelled':
+        case 'requested':
+          return outcome.run;
       }
-      const marked = await runStore.requestCancel(db.sql, runId);
-      if (!marked) {
-        const now = await findOrThrow(runId);
-        if (isFinalStatus(now.status)) throw new ApiError('conflict', `The run is already ${now.status}.`);
-        return toRunDto(now);
-      }
-      await redis.publish(keys.cancelChannel, JSON.stringify({ runId, attempt: marked.attempt, message }));
-      setTimeout(() => {
-        runStore
-          .forceCancel(db.sql, runId, `${message} (the worker did not stop in time)`)
-          .then((row) => row && lifecycle.publish(row))
-          .catch((e) => log.warn('could not force a cancel; the reconciler will', { runId, error: e }));
-      }, config.cancelGraceMs).unref();
-      return toRunDto(marked);
     },
 
-    logs: (runId: string, after: number, limit: number) => runStore.logs(db.sql, runId, after, limit),
+    logs: (runId: string, after: number, limit: number) => runs.lines(runId, after, limit),
 
     /** Counts for the dashboard: active runs now, and finished runs per hour over the last `hours` hours. */
     async stats(hours: number): Promise<RunStatsDto> {
-      const [active, hourly] = await Promise.all([
-        db.sql<{ status: string; n: string }>(`select status, count(*) as n from runs where status in ('queued', 'running') group by status`),
-        db.sql<{ hour: string | Date; status: string; n: string }>(
-          `select date_trunc('hour', finished_at) as hour, status, count(*) as n from runs
-           where finished_at >= date_trunc('hour', now()) - (? - 1) * interval '1 hour'
-           group by 1, 2`,
-          [hours],
-        ),
-      ]);
+      const [active, hourly] = await Promise.all([runs.countActive(), runs.countFinishedPerHour(hours)]);
       const now = new Date();
       now.setUTCMinutes(0, 0, 0);
       const buckets = Array.from({ length: hours }, (_, i) => ({

@@ -1,21 +1,12 @@
 import Router from '@koa/router';
 import { ApiError, CreateTokenBody, parseOrThrow, type CreatedTokenDto, type TokenDto } from '@jobflow/shared';
-import { isUuid } from '@jobflow/core/db';
+import { isUuid, iso } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import type { Authenticator } from '../auth/authenticate';
 import { principalOf, requireAuth } from '../auth/auth.middleware';
 import { hashApiToken, newApiTokenSecret } from '../auth/tokens';
 import { pageQuery, queryString, toPage } from '../http/query';
-import { iso } from '@jobflow/core/db';
-
-interface TokenRow {
-  id: string;
-  user_id: string;
-  name: string;
-  created_at: Date;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-}
+import { tokenQueries, type TokenRow } from './tokens.queries';
 
 const toTokenDto = (r: TokenRow): TokenDto => ({
   id: r.id,
@@ -45,13 +36,13 @@ export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
       ]);
     }
     const secret = newApiTokenSecret();
-    const rows = await db.sql<TokenRow>(`insert into api_tokens (user_id, name, token_hash, expires_at) values (?, ?, ?, ?) returning *`, [
-      me.id,
-      body.name,
-      hashApiToken(secret),
-      body.expiresAt ? new Date(body.expiresAt) : null,
-    ]);
-    const created: CreatedTokenDto = { ...toTokenDto(rows[0]!), token: secret };
+    const row = await tokenQueries.create(db.sql, {
+      userId: me.id,
+      name: body.name,
+      tokenHash: hashApiToken(secret),
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+    });
+    const created: CreatedTokenDto = { ...toTokenDto(row), token: secret };
     ctx.status = 201;
     ctx.body = created;
   });
@@ -64,27 +55,17 @@ export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
     if (asked !== undefined && asked !== me.id && me.role !== 'admin') throw new ApiError('forbidden', "Only admins may list other users' tokens.");
     if (asked !== undefined && asked !== 'all' && !isUuid(asked)) throw new ApiError('bad_request', 'Query parameter "userId" must be a user id or "all".');
     const who = asked ?? me.id;
-    const conditions = [who === 'all' ? 'true' : 'user_id = ?'];
-    const params: unknown[] = who === 'all' ? [] : [who];
-    if (after) {
-      conditions.push('(created_at, id) < (?, ?)');
-      params.push(after.at, after.id);
-    }
-    const rows = await db.sql<TokenRow>(
-      `select id, user_id, name, created_at, expires_at, last_used_at from api_tokens where ${conditions.join(' and ')} order by created_at desc, id desc limit ?`,
-      [...params, limit + 1],
-    );
+    const rows = await tokenQueries.list(db.sql, who === 'all' ? null : who, limit + 1, after);
     ctx.body = toPage(rows, limit, toTokenDto, (r) => [r.created_at, r.id]);
   });
 
   router.delete('/:id', async (ctx) => {
     const me = principalOf(ctx);
     const id = ctx.params.id!;
-    const rows = isUuid(id) ? await db.sql<TokenRow>(`select id, user_id from api_tokens where id = ?`, [id]) : [];
-    const token = rows[0];
+    const token = isUuid(id) ? await tokenQueries.get(db.sql, id) : null;
     if (!token) throw new ApiError('not_found', 'No such token.');
     if (token.user_id !== me.id && me.role !== 'admin') throw new ApiError('forbidden', 'Only its owner or an admin may revoke a token.');
-    await db.sql(`delete from api_tokens where id = ?`, [id]);
+    await tokenQueries.remove(db.sql, id);
     deps.disconnect({ tokenId: id });
     ctx.status = 204;
   });

@@ -1,7 +1,7 @@
 import type { UserDto } from '@jobflow/shared';
-import type { UserEntity } from '@jobflow/core/db';
+import type { Timestamp, UserEntity } from '@jobflow/core/db';
 
-export const toUserDto = (u: Pick<UserEntity, 'id' | 'email' | 'name' | 'role' | 'disabled' | 'createdAt'>): UserDto => ({
+export const toUserDto = (u: Pick<UserEntity, 'id' | 'email' | 'name' | 'role' | 'disabled'> & { createdAt: Timestamp }): UserDto => ({
   id: u.id,
   email: u.email,
   name: u.name,

@@ -1,12 +1,8 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { ApiError, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
-import { UserSchema, type UserEntity } from '@jobflow/core/db';
-import type { Orm } from '@jobflow/core/db';
+import { JobSchema, UserSchema, type Orm, type UserEntity } from '@jobflow/core/db';
 import { hashPassword } from '../auth/passwords';
-
-/** Serialises every change that could leave the install without an enabled admin. */
-const lockAdmins = (em: EntityManager) =>
-  em.getConnection().execute(`select pg_advisory_xact_lock(hashtext('jobflow:admins'))`, [], 'all', em.getTransactionContext());
+import { lockAdmins } from './users.queries';
 
 const enabledAdminsOtherThan = async (em: EntityManager, userId: string) => em.count(UserSchema, { role: 'admin', disabled: false, id: { $ne: userId } });
 
@@ -84,12 +80,8 @@ export function createUsersService(orm: Orm) {
         if (user.role === 'admin' && !user.disabled && (await enabledAdminsOtherThan(em, id)) === 0) {
           throw new ApiError('conflict', 'The last enabled admin cannot be deleted.');
         }
-        const owned = await em
-          .getConnection()
-          .execute<{ n: string }[]>(`select count(*) as n from jobs where owner_id = ?`, [id], 'all', em.getTransactionContext());
-        if (Number(owned[0]?.n) > 0) {
-          throw new ApiError('conflict', `This user owns ${owned[0]?.n} job(s): delete them or disable the user instead.`);
-        }
+        const owned = await em.count(JobSchema, { ownerId: id });
+        if (owned > 0) throw new ApiError('conflict', `This user owns ${owned} job(s): delete them or disable the user instead.`);
         em.remove(user);
       });
     },

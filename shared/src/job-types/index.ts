@@ -1,4 +1,4 @@
-import type { JobTypeInfo } from './job-type';
+import type { JobTypeInfo, ParamsOf } from './job-type';
 import { dataCheckInfo } from './data-check.info';
 import { httpInfo } from './http.info';
 import { shellInfo } from './shell.info';
@@ -17,5 +17,9 @@ export const jobTypeInfos = {
 
 export type JobTypeName = keyof typeof jobTypeInfos;
 
-export const findJobTypeInfo = (type: string): JobTypeInfo | undefined =>
-  Object.hasOwn(jobTypeInfos, type) ? (jobTypeInfos as Record<string, JobTypeInfo>)[type] : undefined;
+/** Each job type's params, as its schema describes them. */
+export type JobParams = { [K in JobTypeName]: ParamsOf<(typeof jobTypeInfos)[K]> };
+
+export const isJobTypeName = (type: string): type is JobTypeName => Object.hasOwn(jobTypeInfos, type);
+
+export const findJobTypeInfo = (type: string): JobTypeInfo | undefined => (isJobTypeName(type) ? jobTypeInfos[type] : undefined);

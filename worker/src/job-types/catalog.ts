@@ -1,4 +1,4 @@
-import type { JobTypeName } from '@jobflow/shared';
+import type { JobParams, JobTypeName } from '@jobflow/shared';
 import type { WorkerConfig } from '../config';
 import { createDataCheckHandler } from './data-check.job-type';
 import { createHttpHandler } from './http.job-type';
@@ -6,16 +6,17 @@ import type { JobHandler } from './job-handler';
 import { shellHandler } from './shell.job-type';
 import { sleepHandler } from './sleep.job-type';
 
-export type HandlerCatalog = { [K in JobTypeName]: JobHandler<never> };
+/** One handler per job type, each taking the params its type's schema describes. */
+export type HandlerCatalog = { [K in JobTypeName]: JobHandler<JobParams[K]> };
 
 /**
  * The handler of every job type, by `type`. The type's info (schema, title,
  * adminOnly) lives in @jobflow/shared's `jobTypeInfos`; the compiler insists
- * on one handler here per type listed there.
+ * on one handler here per type listed there, taking that type's params.
  */
 export const createHandlers = (config: Pick<WorkerConfig, 'httpAllowedHosts'>): HandlerCatalog => ({
-  shell: shellHandler as JobHandler<never>,
-  sleep: sleepHandler as JobHandler<never>,
-  http: createHttpHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
-  'data-check': createDataCheckHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
+  shell: shellHandler,
+  sleep: sleepHandler,
+  http: createHttpHandler({ allowedHosts: config.httpAllowedHosts }),
+  'data-check': createDataCheckHandler({ allowedHosts: config.httpAllowedHosts }),
 });

@@ -1,7 +1,5 @@
 import type BeeQueue from 'bee-queue';
-import type { LogLineDto } from '@jobflow/shared';
-import { iso, type Db } from '@jobflow/core/db';
-import type { LivePublisher } from '@jobflow/core/live';
+import type { Db } from '@jobflow/core/db';
 import {
   createNotificationQueue,
   deliveryKey,
@@ -9,13 +7,14 @@ import {
   describeTarget,
   enqueueDelivery,
   isDeliveryEnqueued,
-  noteOnRun,
   type DeliveryJobData,
+  type DeliveryStatus,
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
 import type { Logger } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
+import type { RunEngine } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
 import { createEmailSender } from './email.sender';
@@ -36,23 +35,14 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox }) {
-  const { config, db, live, log } = deps;
+export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEngine; log: Logger; outbox: NotificationOutbox }) {
+  const { config, db, runs, log } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
   const timers: NodeJS.Timeout[] = [];
 
   const delayAfter = (attempt: number) => retryBaseMs * 2 ** (attempt - 1);
-
-  /** The run's last lines as of the event (later ones, such as notification outcomes, are left out). */
-  async function lastLines(runId: string, upToSeq: number): Promise<LogLineDto[]> {
-    const rows = await db.sql<{ seq: number; ts: Date | string; stream: LogLineDto['stream']; text: string }>(
-      `select seq, ts, stream, text from run_logs where run_id = ? and seq <= ? order by seq desc limit ?`,
-      [runId, upToSeq, LAST_LINES],
-    );
-    return rows.reverse().map((r) => ({ seq: r.seq, ts: iso(r.ts)!, stream: r.stream, text: r.text }));
-  }
 
   function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
     const opts = { timeoutMs, userAgent: USER_AGENT };
@@ -67,18 +57,18 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
   }
 
   const note = (runId: string, text: string) =>
-    noteOnRun(db.sql, live, runId, text).catch((e) =>
-      log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }),
-    );
+    runs.note(runId, text).catch((e) => log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }));
 
   async function process(job: BeeQueue.Job<DeliveryJobData>): Promise<void> {
     const { runId, targetId, event, attempt } = job.data;
+    const key = { runId, targetId, event };
+    const record = (status: DeliveryStatus, error: string | null) => deliveryStore.record(db.sql, key, attempt, status, error);
     const d = await deliveryStore.get(db.sql, runId, targetId, event);
     // Gone, settled, or this attempt was already made (a repeated queue job).
     if (!d || d.status !== 'pending' || d.attempts !== attempt - 1) return;
     const target = d.targets?.find((t) => t.id === targetId && t.kind === d.kind);
     if (!target) {
-      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', 'the target was removed')) {
+      if (await record('failed', 'the target was removed')) {
         await note(runId, `notification (${event}) via ${d.kind}: not sent, the target was removed from the job`);
       }
       return;
@@ -88,18 +78,19 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
       event,
       run: d.snapshot,
       link: runLink(config.publicUrl, runId),
-      lastLines: await lastLines(runId, d.snapshot.logCount),
-      deliveryId: deliveryKey({ runId, targetId, event }),
+      // The run's last lines as of the event (later ones, such as notification outcomes, are left out).
+      lastLines: await runs.lastLines(runId, d.snapshot.logCount, LAST_LINES),
+      deliveryId: deliveryKey(key),
     };
     try {
       const outcome = await send(target, message);
-      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'delivered', null)) {
+      if (await record('delivered', null)) {
         await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
       }
     } catch (e) {
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
       if (err.isPermanent || attempt >= maxAttempts) {
-        if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
+        if (await record('failed', err.message)) {
           await note(
             runId,
             `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; giving up${err.isPermanent ? ' (retrying would not help)' : ''}`,
@@ -108,7 +99,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
         return;
       }
       const delayMs = delayAfter(attempt);
-      if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'pending', err.message)) {
+      if (await record('pending', err.message)) {
         await enqueueDelivery(queue, { runId, targetId, event, attempt: attempt + 1 }, Date.now() + delayMs);
         await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; next try in ${formatDuration(delayMs)}`);
       }

@@ -11,4 +11,5 @@ export class AttemptAborted extends Error {
   }
 }
 
-export const abortKindOf = (signal: AbortSignal): AbortKind | null => (signal.aborted && signal.reason instanceof AttemptAborted ? signal.reason.kind : null);
+/** Why `signal` was aborted by the executor, or null while it is not. */
+export const abortReasonOf = (signal: AbortSignal): AttemptAborted | null => (signal.aborted && signal.reason instanceof AttemptAborted ? signal.reason : null);

@@ -1,8 +1,6 @@
 import type { LogStream } from '@jobflow/shared';
-import type { Db } from '@jobflow/core/db';
-import type { LivePublisher } from '@jobflow/core/live';
 import type { Logger } from '@jobflow/core/platform';
-import { runStore, toRunDto, type NewLogLine, type RunBatches } from '@jobflow/core/runs';
+import type { NewLogLine, RunEngine } from '@jobflow/core/runs';
 import { safeLine } from './log-text';
 
 const MAX_BATCH_LINES = 5000;
@@ -10,10 +8,8 @@ const PROGRESS_INTERVAL_MS = 250;
 const RETRY_DELAY_MS = 500;
 
 export interface AttemptWriterOptions {
-  db: Db;
-  /** Lines go through the worker's shared log batch: many runs' lines in one statement. */
-  batches: RunBatches;
-  live: LivePublisher;
+  /** Lines go through the engine's grouped writes: many runs' lines in one statement. */
+  runs: Pick<RunEngine, 'appendLines' | 'setProgress'>;
   log: Logger;
   runId: string;
   attempt: number;
@@ -26,8 +22,8 @@ export interface AttemptWriterOptions {
 
 /**
  * Everything one attempt writes while it runs: log lines, batched into one
- * multi-row insert each (then one `run:log` per batch), and throttled
- * progress. A run has one batch in flight at a time: the lines written
+ * multi-row insert each (the engine sends one `run:log` per batch), and
+ * throttled progress. A run has one batch in flight at a time: the lines written
  * meanwhile make its next batch, so a quiet run's line goes out at once and a
  * fast writer makes few, large batches (few commits, few packets to every
  * subscriber; servers merge the packets of a run that arrive while they are
@@ -66,7 +62,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       const batch = buffer.slice(0, MAX_BATCH_LINES);
       let stored;
       try {
-        stored = await o.batches.appendLogs({ runId: o.runId, attempt: o.attempt, lines: batch });
+        stored = await o.runs.appendLines({ runId: o.runId, attempt: o.attempt, lines: batch });
       } catch (e) {
         o.log.warn('storing log lines failed; retrying', { runId: o.runId, error: (e as Error).message });
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
@@ -74,7 +70,6 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       }
       if (stored === null) return supersede();
       buffer.splice(0, batch.length);
-      o.live.runLog(o.runId, stored);
     }
   }
 
@@ -113,8 +108,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
     lastProgressAt = Date.now();
     progressWrite = progressWrite.then(async () => {
       try {
-        const row = await runStore.setProgress(o.db.sql, o.runId, o.attempt, value);
-        if (row) o.live.runUpdated(toRunDto(row));
+        await o.runs.setProgress(o.runId, o.attempt, value);
       } catch (e) {
         o.log.warn('storing progress failed', { runId: o.runId, error: (e as Error).message });
       }

@@ -1,15 +1,13 @@
 import type BeeQueue from 'bee-queue';
-import { findJobTypeInfo, validateParams, type LogStream } from '@jobflow/shared';
-import type { Db } from '@jobflow/core/db';
-import type { LivePublisher } from '@jobflow/core/live';
+import { isJobTypeName, parseJobParams, type JobParams, type JobTypeName, type LogStream } from '@jobflow/shared';
 import type { Logger } from '@jobflow/core/platform';
 import type { RunJobData } from '@jobflow/core/queue';
-import type { Ending, RunBatches, RunLifecycle, RunRow } from '@jobflow/core/runs';
+import type { Ending, RunEngine, RunError, RunRow } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
-import type { JobContext, JobHandler } from '../job-types/job-handler';
-import { NonRetryableError, HandlerError } from '../job-types/job-handler';
-import { AttemptAborted, abortKindOf } from './attempt-abort';
-import { createAttemptWriter } from './attempt-writer';
+import type { HandlerCatalog } from '../job-types/catalog';
+import { NonRetryableError, HandlerError, type JobContext } from '../job-types/job-handler';
+import { AttemptAborted, abortReasonOf } from './attempt-abort';
+import { createAttemptWriter, type AttemptWriter } from './attempt-writer';
 
 /** Thrown to Bee-Queue so it offers the job again shortly: the job is at its concurrency limit. */
 export class DeferredError extends Error {
@@ -19,10 +17,26 @@ export class DeferredError extends Error {
   }
 }
 
-type Settled = { kind: 'returned'; value: Record<string, unknown> | void } | { kind: 'threw'; error: unknown } | { kind: 'abandoned' };
+type HandlerReturn = Record<string, unknown> | void;
+
+/** How a handler's promise settled: returned, threw, or was left behind after an abort. */
+type Settled = { kind: 'returned'; value: HandlerReturn } | { kind: 'threw'; error: unknown } | { kind: 'abandoned' };
+
+/** What becomes of an attempt, decided from how its handler settled and why its signal aborted. */
+type Outcome =
+  /** Another attempt took over: this one writes nothing more. */
+  | { kind: 'superseded' }
+  /** The worker is shutting down: the run goes back to the queue and the attempt does not count. */
+  | { kind: 'handed-back' }
+  /** The handler failed: another attempt while any remain. */
+  | { kind: 'retry'; error: unknown }
+  /** Stored with the attempt's last lines in one statement. */
+  | { kind: 'final'; status: Ending['status']; error: RunError | null; systemLine?: string };
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'the handler failed';
 
 /** Waits for the handler; once the signal aborts, waits at most `graceMs` more, then leaves it behind. */
-function settle(handler: Promise<Record<string, unknown> | void>, signal: AbortSignal, graceMs: number): Promise<Settled> {
+function settle(handler: Promise<HandlerReturn>, signal: AbortSignal, graceMs: number): Promise<Settled> {
   const done = handler.then(
     (value): Settled => ({ kind: 'returned', value }),
     (error): Settled => ({ kind: 'threw', error }),
@@ -35,7 +49,37 @@ function settle(handler: Promise<Record<string, unknown> | void>, signal: AbortS
   return Promise.race([done, abandoned]);
 }
 
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)) || 'the handler failed';
+function decide(settled: Settled, signal: AbortSignal): Outcome {
+  const aborted = abortReasonOf(signal);
+  switch (aborted?.kind) {
+    case 'superseded':
+      return { kind: 'superseded' };
+    case 'shutdown':
+      return { kind: 'handed-back' };
+    case 'timeout':
+      return { kind: 'final', status: 'failed', error: { code: 'timeout', message: aborted.message }, systemLine: aborted.message };
+    case 'cancel':
+      return { kind: 'final', status: 'cancelled', error: { code: 'cancelled', message: aborted.message }, systemLine: aborted.message };
+    case undefined:
+      break;
+  }
+  if (settled.kind === 'returned') return { kind: 'final', status: 'succeeded', error: null };
+  if (settled.kind === 'threw' && settled.error instanceof NonRetryableError) {
+    const message = messageOf(settled.error);
+    return { kind: 'final', status: 'failed', error: { code: 'handler_error', message }, systemLine: `failed (not retried): ${message}` };
+  }
+  return { kind: 'retry', error: settled.kind === 'threw' ? settled.error : new Error('the handler did not stop') };
+}
+
+/** The result the attempt leaves: what it set along the way, merged with what it returned or threw with; null when empty. */
+function resultOf(partial: Record<string, unknown>, settled: Settled): Record<string, unknown> | null {
+  let result = partial;
+  if (settled.kind === 'returned' && settled.value) result = { ...result, ...settled.value };
+  if (settled.kind === 'threw' && (settled.error instanceof HandlerError || settled.error instanceof NonRetryableError) && settled.error.result) {
+    result = { ...result, ...settled.error.result };
+  }
+  return Object.keys(result).length ? result : null;
+}
 
 export interface ActiveAttempt {
   attempt: number;
@@ -44,145 +88,110 @@ export interface ActiveAttempt {
 }
 
 /**
- * The bookkeeping every job type shares: claim the attempt, validate params,
- * give the handler its context, enforce timeout and cancel through the
- * AbortSignal, store logs and progress, then store the outcome. Every write
- * is fenced by (runId, attempt).
+ * The bookkeeping every job type shares: claim the attempt, check its
+ * params, give the handler its context, enforce timeout and cancel through
+ * the AbortSignal, store logs and progress, then store the outcome. Every
+ * write goes through the run engine, fenced by (runId, attempt).
  */
-export function createRunExecutor(deps: {
-  db: Db;
-  live: LivePublisher;
-  batches: RunBatches;
-  lifecycle: RunLifecycle;
-  config: WorkerConfig;
-  log: Logger;
-  workerId: string;
-  handlers: Record<string, JobHandler<never>>;
-}) {
-  const { db, batches, lifecycle, config, log, workerId } = deps;
+export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig; log: Logger; workerId: string; handlers: HandlerCatalog }) {
+  const { runs, config, log, workerId, handlers } = deps;
   const active = new Map<string, ActiveAttempt>();
 
-  async function execute(row: RunRow, controller: AbortController): Promise<void> {
-    const runId = row.id;
-    const attempt = row.attempt;
-    const info = row.job_type ? findJobTypeInfo(row.job_type) : undefined;
-    const handler = row.job_type ? deps.handlers[row.job_type] : undefined;
-    if (!info || !handler) {
-      const done = await batches.finish({
-        runId,
-        attempt,
-        status: 'failed',
-        result: null,
-        error: { code: 'handler_error', message: `This worker has no handler for job type "${row.job_type}".` },
-        systemLine: `no handler for job type "${row.job_type}" on worker ${workerId}`,
-      });
-      if (done) lifecycle.publish(done);
-      return;
-    }
-    const problems = validateParams(info, row.params);
-    if (problems.length) {
-      const message = problems.map((p) => `${p.path} ${p.message}`).join('; ');
-      const done = await batches.finish({
-        runId,
-        attempt,
-        status: 'failed',
-        result: null,
-        error: { code: 'invalid_params', message },
-        systemLine: `invalid params: ${message}`,
-      });
-      if (done) lifecycle.publish(done);
-      return;
-    }
+  /** Fails an attempt that cannot start on this worker. */
+  async function refuse(row: RunRow, error: RunError, systemLine: string): Promise<void> {
+    await runs.finish({ runId: row.id, attempt: row.attempt, status: 'failed', result: null, error, systemLine });
+  }
 
-    const writer = createAttemptWriter({
-      db,
-      batches,
-      live: deps.live,
-      log,
-      runId,
-      attempt,
-      flushMs: config.logFlushMs,
-      flushLines: config.logFlushLines,
-      maxLineChars: config.logMaxLineChars,
-      onSuperseded: () => controller.abort(new AttemptAborted('superseded', 'this attempt is no longer current')),
-    });
-    let result: Record<string, unknown> = {};
-    const ctx: JobContext<never> = {
-      runId,
-      params: row.params as never,
-      attempt,
+  /** The handler's view of the attempt: its params, signal, and the writer for its lines, progress and result. */
+  function contextOf<P>(row: RunRow, params: P, signal: AbortSignal, writer: AttemptWriter, result: Record<string, unknown>): JobContext<P> {
+    return {
+      runId: row.id,
+      params,
+      attempt: row.attempt,
       maxAttempts: row.max_attempts,
-      signal: controller.signal,
+      signal,
       log: (line: string, stream?: LogStream) => writer.log(line, stream),
       progress: (fraction: number) => writer.progress(fraction),
       setResult: (partial: Record<string, unknown>) => {
-        if (!writer.isClosed) result = { ...result, ...partial };
+        if (!writer.isClosed) Object.assign(result, partial);
       },
     };
-    const timeout =
-      row.timeout_sec != null
-        ? setTimeout(() => controller.abort(new AttemptAborted('timeout', `timed out after ${row.timeout_sec} s`)), row.timeout_sec * 1000)
-        : null;
+  }
 
+  /** Runs the handler of `type` to its end (or until it is abandoned after an abort), under the run's timeout. */
+  async function runHandler<K extends JobTypeName>(type: K, params: JobParams[K], row: RunRow, controller: AbortController, writer: AttemptWriter) {
+    const result: Record<string, unknown> = {};
+    const ctx = contextOf(row, params, controller.signal, writer, result);
+    const timeoutSec = row.timeout_sec;
+    const timeout =
+      timeoutSec != null ? setTimeout(() => controller.abort(new AttemptAborted('timeout', `timed out after ${timeoutSec} s`)), timeoutSec * 1000) : null;
+    const handler = handlers[type];
     const settled = await settle(
       Promise.resolve().then(() => handler(ctx)),
       controller.signal,
       config.abortGraceMs,
     );
     if (timeout) clearTimeout(timeout);
-    const aborted = abortKindOf(controller.signal);
-    if (aborted === 'superseded') {
-      writer.close();
-      return;
-    }
+    return { settled, result: resultOf(result, settled) };
+  }
 
-    const reason = controller.signal.reason as AttemptAborted | undefined;
-    if (settled.kind === 'returned' && settled.value) result = { ...result, ...settled.value };
-    if (settled.kind === 'threw' && (settled.error instanceof HandlerError || settled.error instanceof NonRetryableError) && settled.error.result) {
-      result = { ...result, ...settled.error.result };
-    }
-    const keptResult = Object.keys(result).length ? result : null;
-
-    const isFinalOutcome =
-      aborted === 'timeout' || aborted === 'cancel' || settled.kind === 'returned' || (settled.kind === 'threw' && settled.error instanceof NonRetryableError);
-    if (aborted === 'shutdown' || !isFinalOutcome) {
-      await writer.drain();
-      writer.close();
-      if (aborted === 'shutdown') {
-        await lifecycle.retryOrFail(runId, attempt, { code: 'worker_lost', message: `worker ${workerId} shut down (this attempt does not count)` }, true);
+  /** Stores what became of the attempt. */
+  async function record(row: RunRow, outcome: Outcome, result: Record<string, unknown> | null, writer: AttemptWriter): Promise<void> {
+    const { id: runId, attempt } = row;
+    switch (outcome.kind) {
+      case 'superseded':
+        writer.close();
+        return;
+      case 'handed-back':
+        await writer.drain();
+        writer.close();
+        await runs.retryOrFail({
+          runId,
+          attempt,
+          error: { code: 'worker_lost', message: `worker ${workerId} shut down (this attempt does not count)` },
+          isFreeAttempt: true,
+        });
+        return;
+      case 'retry':
+        await writer.drain();
+        writer.close();
+        if (!(outcome.error instanceof HandlerError)) log.debug('handler threw', { runId, error: outcome.error });
+        await runs.retryOrFail({ runId, attempt, error: { code: 'handler_error', message: messageOf(outcome.error) }, result });
+        return;
+      case 'final': {
+        // The lines not stored yet go in the same statement as the outcome.
+        const lines = await writer.takeRest();
+        const stored = outcome.status === 'succeeded' ? (result ?? {}) : result;
+        await runs.finish({ runId, attempt, status: outcome.status, result: stored, error: outcome.error, systemLine: outcome.systemLine, lines });
         return;
       }
-      const error = settled.kind === 'threw' ? settled.error : new Error('the handler did not stop');
-      if (settled.kind === 'threw' && !(error instanceof HandlerError)) log.debug('handler threw', { runId, error });
-      if (keptResult)
-        await db.sql(`update runs set result = ?::jsonb where id = ? and attempt = ? and status = 'running'`, [JSON.stringify(keptResult), runId, attempt]);
-      await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: messageOf(error) });
-      return;
     }
+  }
 
-    // A final outcome: the lines not stored yet go in the same statement as the outcome.
-    const lines = await writer.takeRest();
-    const ending = (status: Ending['status'], error: Ending['error'], systemLine?: string): Ending => ({
-      runId,
-      attempt,
-      status,
-      result: keptResult,
-      error,
-      systemLine,
-      lines,
-    });
-    let outcome: Ending;
-    if (aborted === 'timeout') outcome = ending('failed', { code: 'timeout', message: reason!.message }, reason!.message);
-    else if (aborted === 'cancel') outcome = ending('cancelled', { code: 'cancelled', message: reason!.message }, reason!.message);
-    else if (settled.kind === 'returned') outcome = { ...ending('succeeded', null), result: keptResult ?? {} };
-    else {
-      const message = messageOf(settled.kind === 'threw' ? settled.error : null);
-      outcome = ending('failed', { code: 'handler_error', message }, `failed (not retried): ${message}`);
+  /** One claimed attempt, from its params check to its stored outcome. */
+  async function execute(row: RunRow, controller: AbortController): Promise<void> {
+    const type = row.job_type ?? '';
+    if (!isJobTypeName(type)) {
+      const message = `This worker has no handler for job type "${type}".`;
+      return refuse(row, { code: 'handler_error', message }, `no handler for job type "${type}" on worker ${workerId}`);
     }
-    const row2 = await batches.finish(outcome);
-    if (!row2) return;
-    if (row2.stored_lines?.length) deps.live.runLog(runId, row2.stored_lines);
-    lifecycle.publish(row2);
+    const parsed = parseJobParams(type, row.params);
+    if (!parsed.ok) {
+      const message = parsed.problems.map((p) => `${p.path} ${p.message}`).join('; ');
+      return refuse(row, { code: 'invalid_params', message }, `invalid params: ${message}`);
+    }
+    const writer = createAttemptWriter({
+      runs,
+      log,
+      runId: row.id,
+      attempt: row.attempt,
+      flushMs: config.logFlushMs,
+      flushLines: config.logFlushLines,
+      maxLineChars: config.logMaxLineChars,
+      onSuperseded: () => controller.abort(new AttemptAborted('superseded', 'this attempt is no longer current')),
+    });
+    const { settled, result } = await runHandler(type, parsed.params, row, controller, writer);
+    await record(row, decide(settled, controller.signal), result, writer);
   }
 
   return {
@@ -197,7 +206,7 @@ export function createRunExecutor(deps: {
       // Held from the claim on, so a second delivery of the same run meanwhile stands back.
       active.set(runId, entry);
       try {
-        const claim = await batches.claim({ runId, attempt, workerId, queueJobId: job.id });
+        const claim = await runs.claim({ runId, attempt, workerId, queueJobId: job.id });
         switch (claim.kind) {
           case 'busy':
             throw new DeferredError();
@@ -206,15 +215,15 @@ export function createRunExecutor(deps: {
             // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
             if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
               log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
-              await lifecycle.retryOrFail(runId, attempt, {
-                code: 'worker_lost',
-                message: `worker ${row.worker_id} stopped responding during attempt ${attempt}`,
+              await runs.retryOrFail({
+                runId,
+                attempt,
+                error: { code: 'worker_lost', message: `worker ${row.worker_id} stopped responding during attempt ${attempt}` },
               });
             }
             return;
           }
           case 'claimed':
-            lifecycle.publish(claim.row);
             await execute(claim.row, entry.controller);
             return;
         }

@@ -1,8 +1,7 @@
 import type { Db } from '@jobflow/core/db';
 import type { LivePublisher } from '@jobflow/core/live';
 import { createRedis, type Logger } from '@jobflow/core/platform';
-import type { RunQueue } from '@jobflow/core/queue';
-import type { RunLifecycle } from '@jobflow/core/runs';
+import type { RunEngine } from '@jobflow/core/runs';
 import { createScheduler, scheduleChangedChannel } from '@jobflow/core/schedules';
 import type { WorkerConfig } from '../config';
 
@@ -13,8 +12,7 @@ import type { WorkerConfig } from '../config';
 export async function startScheduler(deps: {
   config: WorkerConfig;
   db: Db;
-  lifecycle: RunLifecycle;
-  queue: RunQueue;
+  runs: RunEngine;
   live: LivePublisher;
   log: Logger;
 }): Promise<{ stop(): Promise<void> }> {
@@ -22,8 +20,7 @@ export async function startScheduler(deps: {
   if (!config.scheduler.isEnabled) return { stop: async () => {} };
   const scheduler = createScheduler({
     db: deps.db,
-    lifecycle: deps.lifecycle,
-    queue: deps.queue,
+    runs: deps.runs,
     live: deps.live,
     log,
     options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs, historyDays: config.scheduler.historyDays },

@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Role } from '@jobflow/shared';
+import { defineStatement, type Sql, type Timestamp } from '@jobflow/core/db';
+
+/** A user as authentication reads it. */
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: Timestamp;
+}
+
+const USER_COLUMNS = 'id, email, name, role, disabled, created_at';
+
+const usersByIdsStatement = defineStatement<UserRow, [userIds: string]>(
+  'find_users_by_ids',
+  `select ${USER_COLUMNS} from users where id in (select json_array_elements_text($1::json)::uuid)`,
+);
+
+const userByEmailStatement = defineStatement<UserRow & { password_hash: string }, [email: string]>(
+  'find_user_for_sign_in',
+  `select ${USER_COLUMNS}, password_hash from users where lower(email) = lower($1)`,
+);
+
+/**
+ * The `users` reads MikroORM does not make: authentication's, on every
+ * request (the users of concurrent requests in one statement) and at sign-in.
+ * Users are otherwise created, changed and removed through MikroORM
+ * (users.service.ts).
+ */
+export const userQueries = {
+  /** The users with these ids (any order; unknown ids are left out). */
+  byIds: (sql: Sql, userIds: string[]) => sql(usersByIdsStatement, [JSON.stringify([...new Set(userIds)])]),
+
+  /** The user signing in with `email` (any case), with the password hash to check. */
+  async forSignIn(sql: Sql, email: string): Promise<(UserRow & { password_hash: string }) | null> {
+    return (await sql(userByEmailStatement, [email]))[0] ?? null;
+  },
+};
+
+/** Serialises, within `em`'s transaction, every change that could leave the install without an enabled admin. */
+export const lockAdmins = (em: EntityManager) =>
+  em.getConnection().execute(`select pg_advisory_xact_lock(hashtext('jobflow:admins'))`, [], 'all', em.getTransactionContext());
