@@ -2,7 +2,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { createLogger, createReconciler, openCore, withScheduleNudges } from '@jobflow/shared/node';
+import { createLogger, createReconciler, openCore, toRunDto, withScheduleNudges } from '@jobflow/shared/node';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { createAuthenticator } from './auth/authenticate';
@@ -67,7 +67,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   }
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
-  gateway = createLiveGateway(httpServer, deps, auth);
+  gateway = createLiveGateway(httpServer, deps, auth, {
+    run: async (runId) => toRunDto(await runs.findOrThrow(runId)),
+    job: async (jobId) => jobs.toDto(await jobs.findOrThrow(jobId)),
+  });
 
   const reconciler = createReconciler({
     db,
