@@ -1,4 +1,3 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobDto, LogLineDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
-import { REPO_ROOT } from '../client/processes';
-
-/** Debian's python, with python3-socketio and python3-websocket. */
-export const PYTHON = '/usr/bin/python3';
+import { checkPython, killPythonProcesses, runPython } from '../support/python';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -17,63 +13,20 @@ let stack: Stack;
 let proxy: HttpProxy;
 let apiToken: string;
 let home: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import socketio, websocket']);
-  } catch {
-    throw new Error(`${PYTHON} lacks socketio or websocket: apt-get install python3-socketio python3-websocket`);
-  }
+  checkPython();
   stack = await startStack();
   proxy = await startHttpProxy(Number(new URL(stack.baseUrl).port));
   apiToken = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'python' } })).body.token;
   home = await mkdtemp(join(tmpdir(), 'jobflow-python-'));
 });
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killPythonProcesses();
   await rm(home, { recursive: true, force: true });
   await proxy?.close();
   await stack?.stop();
 });
-
-/** Runs an example script with the environment a user would set; `url` defaults to the proxy in front of the server. */
-export function runPython(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(PYTHON, [join(REPO_ROOT, 'examples/python', script), ...args], {
-    env: { PATH: '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      resolve(code ?? (signal ? -1 : null));
-    }),
-  );
-  const until = async (check: () => boolean, what: string) => {
-    const deadline = Date.now() + 60_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-      if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode} before ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return {
-    child,
-    exited,
-    output: () => ({ stdout, stderr }),
-    until,
-    /** The run the script started, from its first note. */
-    runId: async () => {
-      await until(() => /run [0-9a-f-]{36} of/.test(stderr), 'the run to start');
-      return /run ([0-9a-f-]{36}) of/.exec(stderr)![1]!;
-    },
-  };
-}
 
 const userEnv = () => ({ HOME: home, JOBFLOW_URL: proxy.url, JOBFLOW_TOKEN: apiToken });
 const followRun = (job: string, env: Record<string, string> = {}) => runPython('follow_run.py', [job], { ...userEnv(), ...env });

@@ -223,7 +223,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     },
     async close() {
       clearInterval(slowConsumerCheck);
-      // io.close() closes every transport without a Socket.IO disconnect, so clients reconnect (here once it is back, or elsewhere).
+      // io.close() closes this server's transports without a Socket.IO disconnect, so clients reconnect (here once it
+      // is back, or elsewhere); io.disconnectSockets() would tell them the session ended for good, and would reach the
+      // sockets of every other server through the adapter.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();
