@@ -47,7 +47,7 @@ class FailureWatch:
         if self.job_id and run.get('jobId') != self.job_id:
             return
         self.printed.add(run['id'])
-        print(json.dumps(run, ensure_ascii=False), flush=True)
+        print(json.dumps(run, ensure_ascii=False, separators=(',', ':')), flush=True)
 
     def catch_up(self):
         """Prints the runs that failed since the watch began and were not printed (newest pages first, oldest printed first)."""
