@@ -101,6 +101,12 @@ describe('GET /api/asyncapi.json', () => {
     }
   });
 
+  it('is linked from the interactive docs', async () => {
+    const page = await stack.request('GET', '/api/docs');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('href="/api/asyncapi.json"');
+  });
+
   it('names every event the server emits, and none it does not', async () => {
     const emitted = await emittedInSource();
     const documented = new Set(
