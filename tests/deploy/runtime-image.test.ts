@@ -152,8 +152,14 @@ describe('the runtime stage, rebuilt outside Docker', () => {
     try {
       const serverUrl = `http://127.0.0.1:${port}`;
       const workerUrl = `http://127.0.0.1:${healthPort}`;
-      await until(async () => (await fetch(`${serverUrl}/readyz`)).ok, `the server to be ready\n${server.output()}`);
-      await until(async () => (await fetch(`${workerUrl}/readyz`)).ok, `the worker to be ready\n${worker.output()}`);
+      for (const [url, proc, role] of [
+        [serverUrl, server, 'server'],
+        [workerUrl, worker, 'worker'],
+      ] as const) {
+        await until(async () => (await fetch(`${url}/readyz`)).ok, `the ${role} to answer ${url}/readyz`, 60_000).catch((err: Error) => {
+          throw new Error(`${err.message}; it printed:\n${proc.output()}`);
+        });
+      }
 
       const ui = await fetch(serverUrl);
       expect(ui.headers.get('content-type')).toMatch(/text\/html/);
