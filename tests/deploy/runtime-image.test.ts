@@ -119,7 +119,13 @@ describe('the runtime stage, rebuilt outside Docker', () => {
     try {
       const migrated = await run(process.execPath, ['server/dist/migrate.js'], {
         cwd: dir,
-        env: { PATH: process.env.PATH, NODE_ENV: 'production', DATABASE_URL: databaseUrl(empty), REDIS_URL: 'redis://127.0.0.1:6379', ...secrets },
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          DATABASE_URL: databaseUrl(empty),
+          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          ...secrets,
+        },
       });
       expect(migrated.code, migrated.stdout + migrated.stderr).toBe(0);
       const client = new pg.Client({ connectionString: databaseUrl(empty) });
@@ -137,7 +143,7 @@ describe('the runtime stage, rebuilt outside Docker', () => {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       DATABASE_URL: db.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_PREFIX: uniquePrefix(),
       ...secrets,
     };
