@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobDto, LogLineDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
-import { checkPython, killPythonProcesses, runPython } from '../support/python';
+import { killPythonProcesses, requirePython, runPython } from '../support/python';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -15,7 +15,6 @@ let apiToken: string;
 let home: string;
 
 beforeAll(async () => {
-  checkPython();
   stack = await startStack();
   proxy = await startHttpProxy(Number(new URL(stack.baseUrl).port));
   apiToken = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'python' } })).body.token;
@@ -64,7 +63,8 @@ const textOf = (lines: LogLineDto[], stream: LogLineDto['stream']) =>
     .join('');
 
 describe('examples/python/follow_run.py', () => {
-  it('streams a run that succeeds, every line once and in order, stdout to stdout and stderr to stderr, and exits 0', async () => {
+  it('streams a run that succeeds, every line once and in order, stdout to stdout and stderr to stderr, and exits 0', async (ctx) => {
+    requirePython(ctx);
     await createJob(
       'py succeeds',
       'for i in $(seq 1 300); do echo "out $i"; done; echo "to stderr" >&2; sleep 0.5; for i in $(seq 301 400); do echo "out $i"; done',
@@ -80,7 +80,8 @@ describe('examples/python/follow_run.py', () => {
     expect(stderr).toMatch(/run [0-9a-f-]{36} of py succeeds succeeded in/);
   });
 
-  it('exits 1 for a run that fails, with its stderr lines and its error on stderr', async () => {
+  it('exits 1 for a run that fails, with its stderr lines and its error on stderr', async (ctx) => {
+    requirePython(ctx);
     const job = await createJob('py fails', 'echo before; echo oops >&2; exit 3');
     // By id this time.
     const script = followRun(job.id);
@@ -91,7 +92,8 @@ describe('examples/python/follow_run.py', () => {
     expect(stderr).toContain('failed: handler_error: the script exited with code 3');
   });
 
-  it('exits 130 for a run cancelled while followed', async () => {
+  it('exits 130 for a run cancelled while followed', async (ctx) => {
+    requirePython(ctx);
     await createJob('py cancelled', 'echo started; sleep 30; echo never');
     const script = followRun('py cancelled');
     await script.until(() => script.output().stdout.includes('started'), 'the first line');
@@ -102,7 +104,8 @@ describe('examples/python/follow_run.py', () => {
     expect(script.output().stderr).toContain('cancelled');
   });
 
-  it('a short run that ended before the script subscribed: exits at once with its outcome, from the ack and the replay', async () => {
+  it('a short run that ended before the script subscribed: exits at once with its outcome, from the ack and the replay', async (ctx) => {
+    requirePython(ctx);
     const job = await createJob('py over before', 'for i in 1 2 3; do echo "quick $i"; done; exit 5');
     proxy.holdSocketIo();
     const before = proxy.requests.length;
@@ -121,7 +124,8 @@ describe('examples/python/follow_run.py', () => {
     expect(rest.map((r) => `${r.method} ${r.target.split('?')[0]}`)).toEqual(['GET /api/jobs', `POST /api/jobs/${job.id}/runs`]);
   });
 
-  it('says what is wrong: exit 2 for a wrong call, 3 for an unknown job, a refused token or a server out of reach', async () => {
+  it('says what is wrong: exit 2 for a wrong call, 3 for an unknown job, a refused token or a server out of reach', async (ctx) => {
+    requirePython(ctx);
     expect(await runPython('follow_run.py', [], userEnv()).exited).toBe(2);
     expect(await runPython('follow_run.py', ['a', 'b'], userEnv()).exited).toBe(2);
     const unknown = followRun('no such job');
@@ -137,7 +141,8 @@ describe('examples/python/follow_run.py', () => {
 });
 
 describe('examples/python/watch_failures.py', () => {
-  it('prints each failed run once as a JSON line, only the given job with --job, and stops on Ctrl-C with 0', async () => {
+  it('prints each failed run once as a JSON line, only the given job with --job, and stops on Ctrl-C with 0', async (ctx) => {
+    requirePython(ctx);
     const flaky = await createJob('py watched flaky', 'echo no; exit 1');
     const fine = await createJob('py watched fine', 'echo yes');
     const other = await createJob('py watched other', 'exit 7');
@@ -173,7 +178,8 @@ describe('examples/python/watch_failures.py', () => {
 });
 
 describe('the transport the Python examples use', () => {
-  it('is WebSocket from the first request: no long-polling request ever reached the server', () => {
+  it('is WebSocket from the first request: no long-polling request ever reached the server', (ctx) => {
+    requirePython(ctx);
     const socketIo = proxy.socketIoRequests();
     expect(socketIo.length).toBeGreaterThanOrEqual(6);
     for (const request of socketIo) {

@@ -8,7 +8,7 @@ import type { LogLineDto, RunDto } from '@jobflow/shared';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { freePort, killServerProcesses, startServerProcess, type ServerProcess } from '../client/processes';
-import { checkPython, killPythonProcesses, runPython } from '../support/python';
+import { killPythonProcesses, requirePython, runPython } from '../support/python';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -19,7 +19,6 @@ const sockets: LiveSocket[] = [];
 const proxies: HttpProxy[] = [];
 
 beforeAll(async () => {
-  checkPython();
   stack = await startStack();
   apiToken = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'cut subscribers' } })).body.token;
   dir = await mkdtemp(join(tmpdir(), 'jobflow-cut-'));
@@ -145,7 +144,8 @@ async function expectEveryLineOnce(followers: Awaited<ReturnType<typeof startFol
 }
 
 describe('connections the server closes come back and catch up by seq', () => {
-  it('a subscriber that cannot keep up is cut by closing its transport: a plain socket.io-client and the Python example reconnect', async () => {
+  it('a subscriber that cannot keep up is cut by closing its transport: a plain socket.io-client and the Python example reconnect', async (ctx) => {
+    requirePython(ctx);
     const port = await freePort();
     const server: ServerProcess = await startServerProcess({ ...stack.env, LOG_LEVEL: 'warn', SOCKET_MAX_BUFFERED_PACKETS: '10' }, port);
     const proxy = await startHttpProxy(port);
@@ -173,7 +173,8 @@ describe('connections the server closes come back and catch up by seq', () => {
     await server.kill('SIGTERM');
   });
 
-  it('a server shutting down closes the transports: both clients reconnect to the server started in its place', async () => {
+  it('a server shutting down closes the transports: both clients reconnect to the server started in its place', async (ctx) => {
+    requirePython(ctx);
     const port = await freePort();
     let server = await startServerProcess(stack.env, port);
     const proxy = await startHttpProxy(port);

@@ -13,7 +13,8 @@ import {
   type SubscribeAck,
   type Topic,
 } from '@jobflow/shared';
-import { redisKeys, runStore } from '@jobflow/shared/node';
+import { redisKeys } from '@jobflow/core/platform';
+import { runStore } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Authenticator, Principal } from '../auth/authenticate';
 import { toApiError } from '../http/errors.middleware';
