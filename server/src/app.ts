@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
 import { createLogger } from '@jobflow/core/platform';
-import { createReconciler } from '@jobflow/core/runs';
+import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
@@ -70,7 +70,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   }
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
-  gateway = createLiveGateway(httpServer, deps, auth);
+  gateway = createLiveGateway(httpServer, deps, auth, {
+    run: async (runId) => toRunDto(await runs.findOrThrow(runId)),
+    job: async (jobId) => jobs.toDto(await jobs.findOrThrow(jobId)),
+  });
 
   const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
