@@ -53,7 +53,8 @@ async function emittedInSource(): Promise<Set<string>> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-        for (const match of (await readFile(path, 'utf8')).matchAll(/\.emit\(\s*['"`]([^'"`]+)['"`]/g)) names.add(match[1]!);
+        // Socket.IO events are `noun:verb` (or one word); the run engine's own events (`run.stored`, ...) are dotted and reach no socket.
+        for (const match of (await readFile(path, 'utf8')).matchAll(/\.emit\(\s*['"`]([^'"`.]+)['"`]/g)) names.add(match[1]!);
       }
     }
   };
