@@ -1,6 +1,6 @@
 import { measured, sleep, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { generateApiData } from './lib/fixtures';
-import { createHttpClient, type HttpClient } from './lib/http';
+import { createHttpClient, field, type HttpClient } from './lib/http';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { latencySummary } from './lib/stats';
@@ -8,7 +8,7 @@ import { latencySummary } from './lib/stats';
 const CONNECTIONS = 50;
 const PAGE_LINES = 1000;
 
-type Check = (status: number, body: any) => string | null;
+type Check = (status: number, body: unknown) => string | null;
 
 /**
  * api: p50/p99 of list runs, get run and a log page of 1,000 lines over a
@@ -73,14 +73,17 @@ export async function apiBench(env: BenchEnv): Promise<CaseResult[]> {
       what: 'GET runs?limit=50, in turn unfiltered, by a random job, by status failed',
       rate: rates.list,
       path: () => pick(listPaths)(),
-      check: (s, b) => (s !== 200 ? `status ${s}` : b?.items?.length !== 50 ? `${b?.items?.length} items` : null),
+      check: (s, b) => {
+        const items = field(b, 'items') as unknown[] | undefined;
+        return s !== 200 ? `status ${s}` : items?.length !== 50 ? `${items?.length} items` : null;
+      },
     },
     {
       id: 'api get run',
       what: 'GET runs/:id of a random run among 10,000 sampled',
       rate: rates.get,
       path: () => `runs/${pick(data.sampleRunIds)}`,
-      check: (s, b) => (s !== 200 ? `status ${s}` : typeof b?.id !== 'string' ? 'no id' : null),
+      check: (s, b) => (s !== 200 ? `status ${s}` : typeof field(b, 'id') !== 'string' ? 'no id' : null),
     },
     {
       id: 'api log page',
@@ -89,7 +92,7 @@ export async function apiBench(env: BenchEnv): Promise<CaseResult[]> {
       path: () => `runs/${pick(data.logRunIds)}/logs?after=${Math.floor(Math.random() * (linesPerRun - PAGE_LINES))}&limit=${PAGE_LINES}`,
       check: (s, b) => {
         if (s !== 200) return `status ${s}`;
-        const items = b?.items as { seq: number }[] | undefined;
+        const items = field(b, 'items') as { seq: number }[] | undefined;
         if (items?.length !== PAGE_LINES) return `${items?.length} lines`;
         return items.every((l, i) => i === 0 || l.seq === items[i - 1]!.seq + 1) ? null : 'seq not contiguous';
       },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measured, sleep, jobflowFor, rawHost, type BenchEnv, type JobflowStack } from './lib/env';
 import { wallMs } from './lib/probe';
+import { field } from './lib/http';
 import { cpuMs } from './runs.bench';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { SeqCheck, connect, connected, subscribe, until } from './lib/sockets';
@@ -23,7 +24,7 @@ export async function startShellRuns(env: BenchEnv, jf: JobflowStack, jobId: str
   for (let i = 0; i < count; i++) {
     const res = await jf.http.request('POST', `/api/jobs/${jobId}/runs`, { token: jf.token, body: { params: { script } } });
     if (res.status !== 201) throw new Error(`POST run failed: ${res.status} ${res.text}`);
-    ids.push(res.body.id);
+    ids.push(String(field(res.body, 'id')));
   }
   const deadline = Date.now() + 60_000;
   for (;;) {

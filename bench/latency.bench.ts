@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { Emitter } from '@socket.io/redis-emitter';
 import { measured, sleep, jobflowFor, rawHost, type BenchEnv } from './lib/env';
 import { wallMs } from './lib/probe';
+import { field } from './lib/http';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { connect, connected, subscribe, until, type BenchSocket } from './lib/sockets';
 import { latencySummary } from './lib/stats';
@@ -121,7 +122,7 @@ export async function latencyBench(env: BenchEnv): Promise<CaseResult[]> {
       openLoop(isWarmup ? warmupSeconds : seconds, async () => {
         const res = await jf.http.request('POST', `/api/jobs/${jobId}/runs`, { token: jf.token, body: {} });
         if (res.status !== 201) throw new Error(`POST run failed: ${res.status} ${res.text}`);
-        return res.body.id as string;
+        return String(field(res.body, 'id'));
       }),
     );
     const ids = m.value.sent.map((r) => r.id);

@@ -1,7 +1,7 @@
 import BeeQueue from 'bee-queue';
 import { randomBytes } from 'node:crypto';
 import { measured, jobflowFor, rawHost, type BenchEnv } from './lib/env';
-import { pool } from './lib/http';
+import { field, pool } from './lib/http';
 import type { ProbeReading } from './lib/proc';
 import { wallMs } from './lib/probe';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
@@ -56,7 +56,7 @@ export async function runsBench(env: BenchEnv): Promise<CaseResult[]> {
       await pool(count, CONCURRENCY, async (i) => {
         const res = await jf.http.request('POST', `/api/jobs/${jobId}/runs`, { token: jf.token, body: {} });
         if (res.status !== 201) throw new Error(`POST run failed: ${res.status} ${res.text}`);
-        ids[i] = res.body.id;
+        ids[i] = String(field(res.body, 'id'));
       });
       const isDone = () => {
         while (done < ids.length && (updates.get(ids[done]!)?.succeededAtMs ?? 0) > 0) done++;

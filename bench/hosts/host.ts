@@ -11,7 +11,8 @@ installPgCounter();
 export interface HostRole {
   /** Sent to the driver once the role is up (a URL, ids...). */
   info: unknown;
-  commands: Record<string, (args: any) => unknown>;
+  /** Each takes the arguments the driver sends with it (whatever JSON it is). */
+  commands: Record<string, (args: never) => unknown>;
   close(): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ const send = (m: unknown) => process.send?.(m);
 async function main() {
   const mod = (await import(`./${roleName}.host.ts`)) as { start(args: unknown): Promise<HostRole> };
   const role = await mod.start(JSON.parse(rawArgs ?? '{}'));
-  const common: Record<string, (args: any) => unknown> = {
+  const common: Record<string, (args: never) => unknown> = {
     'probe:mark': () => {
       probe.mark();
       pgMark = readPgCounts();
@@ -48,7 +49,7 @@ async function main() {
     const fn = common[m.cmd] ?? role.commands[m.cmd];
     if (!fn) return send({ id: m.id, ok: false, error: `unknown command ${m.cmd}` });
     Promise.resolve()
-      .then(() => fn(m.args))
+      .then(() => fn(m.args as never))
       .then(
         (value) => send({ id: m.id, ok: true, value }),
         (e: unknown) => send({ id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),

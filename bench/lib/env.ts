@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createOrm, migrate } from '@jobflow/core/db';
-import { createHttpClient, type HttpClient } from './http';
+import { createHttpClient, field, type HttpClient } from './http';
 import { startHost, markAll, readAll, type Host, type ProbeReading } from './proc';
 import { createProbe } from './probe';
 import { diffPgCounts, readPgCounts, type PgCounts } from './pg-count';
@@ -46,7 +46,7 @@ export async function stopShared(env: BenchEnv): Promise<void> {
 }
 
 /** A raw peer process (`bench/hosts/<role>.host.ts`), shared across benchmarks in quick mode. */
-export const rawHost = <Info = any>(env: BenchEnv, role: string, args: unknown): Promise<Host<Info>> =>
+export const rawHost = <Info = unknown>(env: BenchEnv, role: string, args: unknown): Promise<Host<Info>> =>
   reuse(env, role, () => startHost<Info>(role, role, args));
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -131,7 +131,7 @@ export async function startJobflow(env: BenchEnv, opts: JobflowOptions = {}): Pr
   const http = createHttpClient(server.info.url, opts.connections ?? 64);
   const login = await http.request('POST', '/api/auth/login', { body: adminUser });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
-  const token = login.body.token as string;
+  const token = String(field(login.body, 'token'));
   return {
     url: server.info.url,
     prefix,
@@ -143,7 +143,7 @@ export async function startJobflow(env: BenchEnv, opts: JobflowOptions = {}): Pr
     async createJob(body) {
       const res = await http.request('POST', '/api/jobs', { token, body: { maxAttempts: 1, ...body } });
       if (res.status !== 201) throw new Error(`creating a job failed: ${res.status} ${res.text}`);
-      return res.body.id as string;
+      return String(field(res.body, 'id'));
     },
     async stop() {
       http.close();

@@ -1,6 +1,9 @@
 import http from 'node:http';
 
-type Response = { status: number; body: any; text: string };
+type Response = { status: number; body: unknown; text: string };
+
+/** `body[key]` when the body is a JSON object, else undefined. */
+export const field = (body: unknown, key: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined);
 
 /**
  * A keep-alive HTTP/1.1 client with at most `connections` sockets (the

@@ -6,13 +6,24 @@ import type { ProcessStats } from './probe';
 const HOST = fileURLToPath(new URL('../hosts/host.ts', import.meta.url));
 
 /** A process the bench started, driven over IPC. */
-export interface Host<Info = any> {
+export interface Host<Info = unknown> {
   name: string;
   pid: number;
   info: Info;
-  call<T = any>(cmd: string, args?: unknown): Promise<T>;
+  call<T = unknown>(cmd: string, args?: unknown): Promise<T>;
   /** Closes the role, then the process; kills it if it does not exit in time. */
   stop(): Promise<void>;
+}
+
+/** What a host process sends: that it is up (or failed to start), or the answer to a call. */
+interface HostMessage {
+  ready?: boolean;
+  info?: unknown;
+  fatal?: string;
+  id: number;
+  ok?: boolean;
+  value?: unknown;
+  error?: string;
 }
 
 const live = new Set<ChildProcess>();
@@ -24,7 +35,7 @@ process.on('exit', () => {
 });
 
 /** Starts `bench/hosts/<role>.host.ts` in its own Node process (through tsx) and waits until it is up. */
-export async function startHost<Info = any>(name: string, role: string, args: unknown, env: Record<string, string> = {}): Promise<Host<Info>> {
+export async function startHost<Info = unknown>(name: string, role: string, args: unknown, env: Record<string, string> = {}): Promise<Host<Info>> {
   const child = fork(HOST, [role, JSON.stringify(args)], {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every host process there (for profiling, not for figures).
     execArgv: [
@@ -41,7 +52,7 @@ export async function startHost<Info = any>(name: string, role: string, args: un
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const ready = new Promise<Info>((resolve, reject) => {
-    child.on('message', (m: any) => {
+    child.on('message', (m: HostMessage) => {
       if (m.ready) return resolve(m.info as Info);
       if (m.fatal) return reject(new Error(`${name} failed to start: ${m.fatal}`));
       const p = pending.get(m.id);

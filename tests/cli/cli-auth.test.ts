@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { CreatedTokenDto, UserDto } from '@jobflow/shared';
 import { COMMANDS } from '@jobflow/cli';
 import { startStack, type Stack, type TestUser } from '../support/stack';
-import { REPO_ROOT } from '../client/processes';
+import { REPO_ROOT } from '../support/processes';
 import { jobflow, killJobflowProcesses } from './run-cli';
 
 // Each test starts several `jobflow` processes; on a busy machine they take a while to boot.
@@ -39,8 +40,9 @@ async function inBatches<T>(calls: Array<() => Promise<T>>, size = 4): Promise<T
   return results;
 }
 
-const me = (token: string) => stack.request('GET', '/api/auth/me', { token });
-const apiToken = async (user: TestUser) => (await stack.request('POST', '/api/tokens', { token: user.token, body: { name: 'cli' } })).body.token as string;
+const me = (token: string) => stack.request<{ user: UserDto }>('GET', '/api/auth/me', { token });
+const apiToken = async (user: TestUser) =>
+  (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: user.token, body: { name: 'cli' } })).body.token as string;
 
 describe('jobflow login, whoami, logout', () => {
   it('asks for the server, email and password, stores a token only its owner can read, and later commands use it', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JobDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, LogLineDto, RunDto } from '@jobflow/shared';
 import { createClient, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
 import { jobflow, killJobflowProcesses, startJobflow } from './run-cli';
@@ -18,7 +18,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   stack = await startStack();
   dir = await mkdtemp(join(tmpdir(), 'jobflow-cli-'));
-  const token = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'cli tests' } })).body.token as string;
+  const token = (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'cli tests' } })).body.token as string;
   api = createClient({ url: stack.baseUrl, token });
   // Nothing from the developer's own environment or config reaches the command.
   env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), JOBFLOW_URL: stack.baseUrl, JOBFLOW_TOKEN: token };
@@ -40,11 +40,19 @@ async function untilFinal(runId: string): Promise<RunDto> {
   return follow.run!;
 }
 
-const parseLines = (text: string) =>
+/** A line of `--json` output: an event, with what its `type` carries, as the test expects it. */
+interface JsonEvent {
+  type: string;
+  line: LogLineDto;
+  run: RunDto;
+  job: JobDto;
+}
+
+const parseLines = <T = JsonEvent>(text: string) =>
   text
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, any>);
+    .map((line) => JSON.parse(line) as T);
 
 describe('jobflow run --follow', () => {
   it("exits 0 when the run succeeds, with the run's stdout on stdout and its stderr on stderr", async () => {
@@ -107,7 +115,7 @@ describe('jobflow run --follow', () => {
     expect(logs).toMatchObject({ code: 0, stdout: 'one\nthree\n' });
     expect(logs.stderr).toBe('two\n');
     // stdout and stderr are separate pipes, so "two" and "three" may be stored in either order.
-    const tail = parseLines((await jobflow(['logs', runId, '--after', '1', '--json'], { env })).stdout);
+    const tail = parseLines<LogLineDto>((await jobflow(['logs', runId, '--after', '1', '--json'], { env })).stdout);
     expect(tail.map((l) => l.seq)).toEqual([2, 3]);
     expect(tail.map((l) => `${l.stream}:${l.text}`).sort()).toEqual(['stderr:two', 'stdout:three']);
     const followedLater = await jobflow(['logs', runId, '--follow'], { env });

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, RunDto } from '@jobflow/shared';
 import { createClient, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
-import { REPO_ROOT } from '../client/processes';
+import { REPO_ROOT } from '../support/processes';
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -23,7 +23,7 @@ const children = new Set<ChildProcess>();
 beforeAll(async () => {
   stack = await startStack();
   dir = await mkdtemp(join(tmpdir(), 'jobflow-examples-'));
-  const token = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'examples' } })).body.token as string;
+  const token = (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'examples' } })).body.token as string;
   api = createClient({ url: stack.baseUrl, token });
   env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), JOBFLOW_URL: stack.baseUrl, JOBFLOW_TOKEN: token };
 });

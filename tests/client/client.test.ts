@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, RunDto } from '@jobflow/shared';
 import { ApiClientError, createClient, isApiClientError, type JobflowClient, type WatchEvent } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
 
@@ -9,7 +9,7 @@ const clients: JobflowClient[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  const created = await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'client tests' } });
+  const created = await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'client tests' } });
   admin = clientWith(created.body.token);
 });
 afterAll(async () => {

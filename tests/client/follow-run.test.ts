@@ -2,10 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogLineDto } from '@jobflow/shared';
+import type { CreatedTokenDto, LogLineDto } from '@jobflow/shared';
 import { createClient, type ConnectionState, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
-import { freePort, killServerProcesses, startProxy, startServerProcess, type Proxy } from './processes';
+import { freePort, killAll, spawnServer } from '../support/processes';
+import { startProxy, type Proxy } from '../support/proxy';
 
 let stack: Stack;
 let adminApiToken: string;
@@ -16,13 +17,13 @@ const proxies: Proxy[] = [];
 beforeAll(async () => {
   stack = await startStack();
   dir = await mkdtemp(join(tmpdir(), 'jobflow-follow-'));
-  const created = await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'follow tests' } });
+  const created = await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'follow tests' } });
   adminApiToken = created.body.token;
 });
 afterAll(async () => {
   for (const client of clients) client.close();
   for (const proxy of proxies) await proxy.close();
-  await killServerProcesses();
+  await killAll();
   await rm(dir, { recursive: true, force: true });
   await stack.stop();
 });
@@ -130,7 +131,7 @@ describe('followRun', () => {
 
   it('yields every line once, in order, across restarts of the server process while the run is logging', async () => {
     const port = await freePort();
-    let server = await startServerProcess(stack.env, port);
+    let server = await spawnServer(stack.env, port);
     const client = clientFor(server.url);
     const stopFile = join(dir, 'stop-restarts');
     const job = await client.jobs.create({ name: 'follow through restarts', type: 'shell', params: loggingUntil(stopFile) });
@@ -138,8 +139,9 @@ describe('followRun', () => {
     const run = await client.jobs.run(job.id);
 
     const restart = (signal: 'SIGTERM' | 'SIGKILL') => async () => {
-      await server.kill(signal);
-      server = await startServerProcess(stack.env, port);
+      if (signal === 'SIGKILL') await server.kill();
+      else await server.stop();
+      server = await spawnServer(stack.env, port);
     };
     const result = await followThrough(client, run.id, stopFile, [restart('SIGTERM'), restart('SIGKILL')]);
 
@@ -147,7 +149,7 @@ describe('followRun', () => {
     expect(result.steps).toBe(3);
     expect(result.lives).toBeGreaterThanOrEqual(3);
     await expectEveryLineOnceInOrder(client, run.id, result.lines);
-    await server.kill('SIGTERM');
+    await server.stop();
   }, 180_000);
 
   it('follows a finished run from any seq and ends once its lines are in', async () => {

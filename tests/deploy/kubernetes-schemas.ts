@@ -1,12 +1,78 @@
 import ts from 'typescript';
 import { repoPath } from './tools';
 
-/** A rendered Kubernetes object. */
+/**
+ * A rendered Kubernetes object, with the fields the checks read declared
+ * loosely across kinds (`spec` holds what a Deployment, Service, Ingress,
+ * autoscaler or ServiceMonitor has there); `schemaErrors` and `unknownFields`
+ * check every field against the real models.
+ */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: any;
+  spec: KubeSpec;
+  /** A Secret's or ConfigMap's data. */
+  data?: Record<string, string>;
+}
+
+export interface KubeSpec {
+  template: KubePodTemplate;
+  replicas?: number;
+  /** A Service's selector is the labels themselves; other kinds' hold `matchLabels`. */
+  selector: Record<string, string> & { matchLabels: Record<string, string> };
+  ports: { name: string; targetPort: string | number }[];
+  rules: { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
+  scaleTargetRef: { name: string };
+  minReplicaCount?: number;
+  triggers: { type: string; metadata: { query: string } }[];
+  endpoints: { port: string; path: string; authorization: { credentials: { name: string; key: string } } }[];
+}
+
+export interface KubePodTemplate {
+  metadata: { labels?: Record<string, string> };
+  spec: KubePodSpec;
+}
+
+export interface KubePodSpec {
+  containers: KubeContainer[];
+  initContainers?: KubeContainer[];
+  volumes?: ({ name: string } & Record<string, unknown>)[];
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  securityContext?: KubeSecurityContext;
+  automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds: number;
+}
+
+interface KubeProbe {
+  httpGet?: { path: string; port: string | number };
+}
+
+interface KubeSecurityContext {
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  seccompProfile?: { type: string };
+  readOnlyRootFilesystem?: boolean;
+}
+
+export interface KubeContainer {
+  name: string;
+  args?: string[];
+  command?: string[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+  envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number; hostPort?: number }[];
+  resources?: { requests?: { cpu?: string; memory?: string }; limits?: { memory?: string } };
+  securityContext?: KubeSecurityContext;
+  lifecycle?: { preStop?: unknown };
+  startupProbe?: KubeProbe;
+  livenessProbe?: KubeProbe;
+  readinessProbe?: KubeProbe;
 }
 
 /**

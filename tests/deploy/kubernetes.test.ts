@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { schemaErrors, unknownFields, type KubeObject } from './kubernetes-schemas';
+import { schemaErrors, unknownFields, type KubeContainer, type KubeObject, type KubePodTemplate } from './kubernetes-schemas';
 import { repoPath, requireCommand, run } from './tools';
 
 /**
@@ -49,10 +49,10 @@ const workloads = (objects: KubeObject[]) => objects.filter((o) => ['Deployment'
 const isJobflow = (o: KubeObject) => o.metadata.labels?.['app.kubernetes.io/name'] === 'jobflow';
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
-const envOf = (container: any): Record<string, string> => Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value]));
+const envOf = (container: KubeContainer): Record<string, string | undefined> => Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
 
 /** Pod Security Standards, "restricted" profile: what the production namespace enforces. */
-function restrictedViolations(name: string, pod: any): string[] {
+function restrictedViolations(name: string, pod: KubePodTemplate): string[] {
   const spec = pod.spec;
   const out: string[] = [];
   const allowedVolumes = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -70,9 +70,9 @@ function restrictedViolations(name: string, pod: any): string[] {
     if ((sc.capabilities?.add ?? []).some((cap: string) => cap !== 'NET_BIND_SERVICE')) out.push(`${where}: adds capabilities`);
     if ((sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot) !== true) out.push(`${where}: runAsNonRoot is not true`);
     if ((sc.runAsUser ?? spec.securityContext?.runAsUser) === 0) out.push(`${where}: runs as root`);
-    if (!['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type ?? spec.securityContext?.seccompProfile?.type))
+    if (!['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type ?? spec.securityContext?.seccompProfile?.type ?? ''))
       out.push(`${where}: no seccomp profile`);
-    if ((c.ports ?? []).some((p: any) => p.hostPort)) out.push(`${where}: hostPort`);
+    if ((c.ports ?? []).some((p) => p.hostPort)) out.push(`${where}: hostPort`);
   }
   return out;
 }
@@ -106,7 +106,7 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
     const args = Object.fromEntries(
       workloads(objects)
         .filter(isJobflow)
-        .map((w) => [w.metadata.name, podTemplate(w).spec.containers.map((c: any) => c.args)]),
+        .map((w) => [w.metadata.name, podTemplate(w).spec.containers.map((c) => c.args)]),
     );
     expect(args).toEqual({
       'jobflow-server': [['node', 'server/dist/main.js']],
@@ -117,7 +117,7 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
       for (const c of podTemplate(w).spec.containers) {
         // `command` would replace tini, the image's init process.
         expect(c.command, `${w.metadata.name}/${c.name}`).toBeUndefined();
-        expect(c.envFrom.map((e: any) => e.secretRef?.name ?? e.configMapRef?.name)).toHaveLength(2);
+        expect((c.envFrom ?? []).map((e) => e.secretRef?.name ?? e.configMapRef?.name)).toHaveLength(2);
       }
     }
   });
@@ -126,9 +126,9 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
     const objects = await render(ctx, overlay);
     const probes: Record<string, string[]> = {};
     for (const name of ['jobflow-server', 'jobflow-worker']) {
-      const [container] = podTemplate(named(objects, 'Deployment', name)).spec.containers;
-      const ports = container.ports.map((p: any) => p.name);
-      probes[name] = ['startupProbe', 'livenessProbe', 'readinessProbe'].map((probe) => {
+      const container = podTemplate(named(objects, 'Deployment', name)).spec.containers[0]!;
+      const ports = (container.ports ?? []).map((p) => p.name);
+      probes[name] = (['startupProbe', 'livenessProbe', 'readinessProbe'] as const).map((probe) => {
         const get = container[probe]?.httpGet;
         expect(ports, `${name} ${probe} port`).toContain(get?.port);
         return `${probe} ${get?.path} ${get?.port}`;
@@ -138,21 +138,21 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
       'jobflow-server': ['startupProbe /healthz http', 'livenessProbe /healthz http', 'readinessProbe /readyz http'],
       'jobflow-worker': ['startupProbe /healthz health', 'livenessProbe /healthz health', 'readinessProbe /readyz health'],
     });
-    const worker = podTemplate(named(objects, 'Deployment', 'jobflow-worker')).spec.containers[0];
-    expect(worker.ports.find((p: any) => p.name === 'health').containerPort).toBe(Number(envOf(worker).HEALTH_PORT));
+    const worker = podTemplate(named(objects, 'Deployment', 'jobflow-worker')).spec.containers[0]!;
+    expect(worker.ports?.find((p) => p.name === 'health')?.containerPort).toBe(Number(envOf(worker).HEALTH_PORT));
   });
 
   it('stops pods within their grace: the server after SHUTDOWN_DELAY_MS, the worker after SHUTDOWN_GRACE_MS', async (ctx) => {
     const objects = await render(ctx, overlay);
     const server = podTemplate(named(objects, 'Deployment', 'jobflow-server')).spec;
-    const delayMs = Number(envOf(server.containers[0]).SHUTDOWN_DELAY_MS);
+    const delayMs = Number(envOf(server.containers[0]!).SHUTDOWN_DELAY_MS);
     expect(delayMs).toBeGreaterThan(0);
     // The delay replaces a preStop sleep; both would add up.
-    expect(server.containers[0].lifecycle?.preStop).toBeUndefined();
+    expect(server.containers[0]!.lifecycle?.preStop).toBeUndefined();
     expect(server.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(delayMs + 20_000);
 
     const worker = podTemplate(named(objects, 'Deployment', 'jobflow-worker')).spec;
-    const graceMs = Number(envOf(worker.containers[0]).SHUTDOWN_GRACE_MS);
+    const graceMs = Number(envOf(worker.containers[0]!).SHUTDOWN_GRACE_MS);
     expect(graceMs).toBeGreaterThan(0);
     expect(worker.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(graceMs + 15_000);
   });
@@ -183,13 +183,13 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
     for (const service of byKind(objects, 'Service')) {
       const targets = pods.filter((p) => matches(service.spec.selector, p.labels));
       expect(targets.length, `pods of Service ${service.metadata.name}`).toBe(1);
-      const portNames = targets[0]!.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+      const portNames = targets[0]!.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name));
       for (const port of service.spec.ports) expect(portNames, `Service ${service.metadata.name} port ${port.name}`).toContain(port.targetPort);
     }
     for (const ingress of byKind(objects, 'Ingress')) {
-      for (const path of ingress.spec.rules.flatMap((r: any) => r.http.paths)) {
+      for (const path of ingress.spec.rules.flatMap((r) => r.http.paths)) {
         const service = named(objects, 'Service', path.backend.service.name);
-        expect(service.spec.ports.map((p: any) => p.name)).toContain(path.backend.service.port.name);
+        expect(service.spec.ports.map((p) => p.name)).toContain(path.backend.service.port.name);
       }
       // Live connections stay open beyond Socket.IO's 25 s ping; bodies up to BODY_LIMIT_BYTES (1 MiB) pass.
       const annotations = ingress.metadata.annotations ?? {};
@@ -225,7 +225,7 @@ describe.each(overlays)('deploy/kubernetes/overlays/%s', (overlay) => {
     if (secrets.length) {
       expect(secrets.map((s) => s.metadata.name)).toEqual([...referenced]);
       // Generated Secrets hold development values only.
-      for (const value of Object.values<string>(secrets[0]!.data)) expect(Buffer.from(value, 'base64').toString()).toMatch(/dev-only|ZGV2LW9ubHkt/);
+      for (const value of Object.values<string>(secrets[0]!.data ?? {})) expect(Buffer.from(value, 'base64').toString()).toMatch(/dev-only|ZGV2LW9ubHkt/);
     } else {
       expect([...referenced]).toEqual(['jobflow-secrets']);
     }
@@ -246,13 +246,13 @@ describe('deploy/kubernetes/overlays/production', () => {
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
     expect(scaled.spec.triggers).toHaveLength(1);
     expect(scaled.spec.triggers[0]).toMatchObject({ type: 'prometheus', metadata: { query: expect.stringContaining('jobflow_queue_depth') } });
-    expect(scaled.spec.triggers[0].metadata.query).toContain('namespace="jobflow"');
+    expect(scaled.spec.triggers[0]!.metadata.query).toContain('namespace="jobflow"');
 
     const services = byKind(objects, 'Service');
     const scraped = byKind(objects, 'ServiceMonitor').map((monitor) => {
       const [service] = services.filter((s) => matches(monitor.spec.selector.matchLabels, s.metadata.labels));
-      const ports = monitor.spec.endpoints.map((e: any) => {
-        expect(service!.spec.ports.map((p: any) => p.name)).toContain(e.port);
+      const ports = monitor.spec.endpoints.map((e) => {
+        expect(service!.spec.ports.map((p) => p.name)).toContain(e.port);
         expect(e.authorization.credentials.key).toBe('METRICS_TOKEN');
         return `${e.port}${e.path}`;
       });

@@ -19,7 +19,24 @@ interface Panel {
   gridPos: { x: number; y: number; w: number; h: number };
   targets?: { expr: string; datasource?: { uid: string } }[];
 }
-const dashboard = JSON.parse(readFileSync(monitoring('grafana-dashboard.json'), 'utf8'));
+/** The parts of the shipped files these tests read. */
+interface Dashboard {
+  templating: { list: { type: string; name: string; query: string }[] };
+  panels: Panel[];
+}
+interface AlertRules {
+  groups: { rules: { alert: string; labels?: { severity?: string } }[] }[];
+}
+interface AlertTests {
+  tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+}
+interface ScrapeConfig {
+  scrape_configs: { job_name: string }[];
+}
+interface PrometheusScaledObject {
+  spec: { triggers: { metadata: { query: string } }[] };
+}
+const dashboard = JSON.parse(readFileSync(monitoring('grafana-dashboard.json'), 'utf8')) as Dashboard;
 const panels: Panel[] = dashboard.panels;
 
 /** Checks PromQL expressions by loading them as recording rules into promtool. */
@@ -46,8 +63,8 @@ describe('Prometheus alert rules', () => {
   });
 
   it('alert on failing runs, queue age, missing workers, event lag, pool saturation, Redis errors and 5xx, each tested', () => {
-    const rules = parse(readFileSync(monitoring('alerts.rules.yml'), 'utf8')).groups.flatMap((g: any) => g.rules);
-    const names = rules.map((r: any) => r.alert);
+    const rules = (parse(readFileSync(monitoring('alerts.rules.yml'), 'utf8')) as AlertRules).groups.flatMap((g) => g.rules);
+    const names = rules.map((r) => r.alert);
     expect(names).toEqual(
       expect.arrayContaining([
         'JobflowRunFailureRatioHigh',
@@ -60,8 +77,8 @@ describe('Prometheus alert rules', () => {
       ]),
     );
     for (const rule of rules) expect(rule.labels?.severity, rule.alert).toMatch(/^(warning|critical)$/);
-    const tests = parse(readFileSync(monitoring('alerts.test.yml'), 'utf8')).tests;
-    const fired = new Set(tests.flatMap((t: any) => t.alert_rule_test.filter((a: any) => a.exp_alerts.length).map((a: any) => a.alertname)));
+    const tests = (parse(readFileSync(monitoring('alerts.test.yml'), 'utf8')) as AlertTests).tests;
+    const fired = new Set(tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length).map((a) => a.alertname)));
     expect(names.filter((name: string) => !fired.has(name) && name !== 'JobflowNoServers')).toEqual([]);
   });
 });
@@ -76,7 +93,7 @@ describe('Prometheus scrape configuration', () => {
     copyFileSync(monitoring('alerts.rules.yml'), join(scratch, 'alerts.rules.yml'));
     const result = await run('promtool', ['check', 'config', join(scratch, 'prometheus.yml')]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    const jobs = parse(config).scrape_configs.map((s: any) => s.job_name);
+    const jobs = (parse(config) as ScrapeConfig).scrape_configs.map((s) => s.job_name);
     // The names the alert rules select on.
     expect(jobs).toEqual(['jobflow-server', 'jobflow-worker']);
   });
@@ -85,7 +102,7 @@ describe('Prometheus scrape configuration', () => {
 describe('Grafana dashboard', () => {
   it('is importable anywhere: a Prometheus data source variable that every panel and query uses', () => {
     expect(dashboard).toMatchObject({ id: null, uid: expect.any(String), title: 'Jobflow', schemaVersion: expect.any(Number) });
-    const variable = dashboard.templating.list.find((v: any) => v.type === 'datasource');
+    const variable = dashboard.templating.list.find((v) => v.type === 'datasource');
     expect(variable).toMatchObject({ name: 'datasource', query: 'prometheus' });
     const graphs = panels.filter((p) => p.type !== 'row');
     expect(graphs.length).toBeGreaterThanOrEqual(15);
@@ -115,8 +132,8 @@ describe('Grafana dashboard', () => {
   it('queries in valid PromQL (promtool), as does the worker autoscaler', async (ctx) => {
     requireCommand(ctx, 'promtool', 'prometheus');
     const expressions = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr.replaceAll('$__rate_interval', '1m')));
-    const keda = parse(readFileSync(repoPath('deploy/kubernetes/components/keda-autoscaling/worker-scaledobject.yaml'), 'utf8'));
-    expressions.push(...keda.spec.triggers.map((t: any) => t.metadata.query));
+    const keda = parse(readFileSync(repoPath('deploy/kubernetes/components/keda-autoscaling/worker-scaledobject.yaml'), 'utf8')) as PrometheusScaledObject;
+    expressions.push(...keda.spec.triggers.map((t) => t.metadata.query));
     const result = await checkExpressions(expressions);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain(`SUCCESS: ${expressions.length} rules found`);

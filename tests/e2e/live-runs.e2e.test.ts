@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JobDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, pageErrors, recordTexts, screenshot, signIn } from './support/browser';
 
@@ -82,7 +83,7 @@ describe('a shell job from the generated form to a live run', () => {
     await admin.getByRole('button', { name: 'Create job' }).click();
     await admin.getByRole('heading', { name: 'Greeter', level: 1 }).waitFor();
     jobId = decodeURIComponent(new URL(admin.url()).pathname.split('/')[2] ?? '');
-    const job = await stack.request('GET', `/api/jobs/${jobId}`, { token: stack.admin.token });
+    const job = await stack.request<JobDto>('GET', `/api/jobs/${jobId}`, { token: stack.admin.token });
     expect(job.status).toBe(200);
     expect(job.body.type).toBe('shell');
     expect(job.body.params.env).toEqual({ GREETING: 'world' });
@@ -152,7 +153,10 @@ describe('cancel and rerun', () => {
   let cancelledRunId = '';
 
   beforeAll(async () => {
-    const job = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'Long sleep', type: 'sleep', params: { seconds: 120 } } });
+    const job = await stack.request<JobDto>('POST', '/api/jobs', {
+      token: stack.admin.token,
+      body: { name: 'Long sleep', type: 'sleep', params: { seconds: 120 } },
+    });
     expect(job.status).toBe(201);
     jobId = job.body.id;
   });
@@ -169,7 +173,7 @@ describe('cancel and rerun', () => {
     await admin.getByRole('button', { name: 'Cancel run' }).click();
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 15_000 }).toContain('Cancelled');
     expect(await admin.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
-    const run = await stack.request('GET', `/api/runs/${cancelledRunId}`, { token: stack.admin.token });
+    const run = await stack.request<RunDto>('GET', `/api/runs/${cancelledRunId}`, { token: stack.admin.token });
     expect(run.body.status).toBe('cancelled');
     await screenshot(admin, '07-run-cancelled');
   });
@@ -188,7 +192,7 @@ describe('cancel and rerun', () => {
     await admin.waitForURL((url) => !url.pathname.endsWith(cancelledRunId));
     const newRunId = decodeURIComponent(new URL(admin.url()).pathname.split('/')[2] ?? '');
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 30_000 }).toContain('Succeeded');
-    const run = await stack.request('GET', `/api/runs/${newRunId}`, { token: stack.admin.token });
+    const run = await stack.request<RunDto>('GET', `/api/runs/${newRunId}`, { token: stack.admin.token });
     expect(run.body.params).toEqual({ seconds: 1 });
     expect(run.body.trigger).toMatchObject({ kind: 'rerun', rerunOf: cancelledRunId });
     expect(await admin.locator('.props').first().textContent()).toContain('Rerun');
@@ -198,7 +202,7 @@ describe('cancel and rerun', () => {
 describe('a dropped connection', () => {
   test('the run page shows reconnecting, resubscribes with its last seq and shows every line once', async () => {
     const LINES = 400;
-    const job = await stack.request('POST', '/api/jobs', {
+    const job = await stack.request<JobDto>('POST', '/api/jobs', {
       token: stack.admin.token,
       body: { name: 'Ticker', type: 'shell', params: { script: `i=0; while [ $i -lt ${LINES} ]; do i=$((i+1)); echo "tick $i"; sleep 0.01; done` } },
     });

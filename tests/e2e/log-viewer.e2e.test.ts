@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { JobDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { launchBrowser, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
@@ -16,12 +17,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   context = await newContext(browser, stack.baseUrl, { colorScheme: 'dark' });
   page = await context.newPage();
-  const job = await stack.request('POST', '/api/jobs', {
+  const job = await stack.request<JobDto>('POST', '/api/jobs', {
     token: stack.admin.token,
     body: { name: 'Hundred thousand lines', type: 'shell', params: { script: `seq -f 'row %.0f' 1 ${LINES}` } },
   });
   expect(job.status).toBe(201);
-  const run = await stack.request('POST', `/api/jobs/${job.body.id}/runs`, { token: stack.admin.token, body: {} });
+  const run = await stack.request<RunDto>('POST', `/api/jobs/${job.body.id}/runs`, { token: stack.admin.token, body: {} });
   expect(run.status).toBe(201);
   runId = run.body.id;
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient, type JobDto, type JobflowClient } from '@jobflow/shared/client';
+import type { Page as ListPage } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
@@ -84,7 +85,7 @@ describe('a job with a schedule and a webhook, through the form', () => {
     const secretError = page.locator('[data-error-path="/notifications/0/secret"]');
     await expect.poll(() => secretError.textContent()).toContain('at least 16 characters');
     expect(await target.getByLabel('Signing secret').getAttribute('aria-invalid')).toBe('true');
-    expect(await stack.request('GET', '/api/jobs?q=Morning', { token: stack.admin.token }).then((r) => r.body.items.length)).toBe(0);
+    expect(await stack.request<ListPage<JobDto>>('GET', '/api/jobs?q=Morning', { token: stack.admin.token }).then((r) => r.body.items.length)).toBe(0);
 
     await target.getByLabel('Signing secret').fill(SECRET);
     await expect.poll(() => secretError.count()).toBe(0);

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JobDto, Page as ListPage, UserDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { launchBrowser, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
@@ -47,7 +48,7 @@ describe('users (admin)', () => {
     await expect.poll(() => page.locator('.notice').textContent()).toContain('Changed the role');
     await row.getByRole('button', { name: 'Disable' }).click();
     await expect.poll(() => row.locator('.tag').last().textContent()).toBe('Disabled');
-    const stored = await stack.request('GET', '/api/users?limit=200', { token: stack.admin.token });
+    const stored = await stack.request<ListPage<UserDto>>('GET', '/api/users?limit=200', { token: stack.admin.token });
     expect(stored.body.items.find((u: { id: string }) => u.id === id)).toMatchObject({ role: 'admin', disabled: true, name: 'Hanako Yamada' });
 
     // Refused by the server: a duplicate email, shown as an alert.
@@ -96,7 +97,7 @@ describe('server-side validation', () => {
     expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByRole('alert').first().textContent()).toContain('Some fields need attention');
     await screenshot(page, '14-server-validation');
-    const jobs = await stack.request('GET', '/api/jobs?q=Noon', { token: stack.admin.token });
+    const jobs = await stack.request<ListPage<JobDto>>('GET', '/api/jobs?q=Noon', { token: stack.admin.token });
     expect(jobs.body.items).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { JobDto, LogLineDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
@@ -17,7 +17,7 @@ let home: string;
 beforeAll(async () => {
   stack = await startStack();
   proxy = await startHttpProxy(Number(new URL(stack.baseUrl).port));
-  apiToken = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'python' } })).body.token;
+  apiToken = (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'python' } })).body.token;
   home = await mkdtemp(join(tmpdir(), 'jobflow-python-'));
 });
 afterAll(async () => {
@@ -31,7 +31,7 @@ const userEnv = () => ({ HOME: home, JOBFLOW_URL: proxy.url, JOBFLOW_TOKEN: apiT
 const followRun = (job: string, env: Record<string, string> = {}) => runPython('follow_run.py', [job], { ...userEnv(), ...env });
 
 const createJob = async (name: string, script: string): Promise<JobDto> => {
-  const res = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name, type: 'shell', params: { script } } });
+  const res = await stack.request<JobDto>('POST', '/api/jobs', { token: stack.admin.token, body: { name, type: 'shell', params: { script } } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 };
@@ -39,7 +39,7 @@ const createJob = async (name: string, script: string): Promise<JobDto> => {
 async function storedLines(runId: string): Promise<LogLineDto[]> {
   const lines: LogLineDto[] = [];
   for (let after = 0; ;) {
-    const page = (await stack.request('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
+    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
     if (page.items.length === 0) return lines;
     lines.push(...page.items);
     after = page.nextAfter;
@@ -49,7 +49,7 @@ async function storedLines(runId: string): Promise<LogLineDto[]> {
 async function runWhenFinal(runId: string): Promise<RunDto> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const run: RunDto = (await stack.request('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body;
+    const run: RunDto = (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body;
     if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} did not end`);
     await new Promise((r) => setTimeout(r, 50));
@@ -98,7 +98,7 @@ describe('examples/python/follow_run.py', () => {
     const script = followRun('py cancelled');
     await script.until(() => script.output().stdout.includes('started'), 'the first line');
     const runId = await script.runId();
-    expect((await stack.request('POST', `/api/runs/${runId}/cancel`, { token: stack.admin.token })).status).toBe(202);
+    expect((await stack.request<RunDto>('POST', `/api/runs/${runId}/cancel`, { token: stack.admin.token })).status).toBe(202);
     expect(await script.exited).toBe(130);
     expect(script.output().stdout).toBe('started\n');
     expect(script.output().stderr).toContain('cancelled');
@@ -151,7 +151,8 @@ describe('examples/python/watch_failures.py', () => {
     await all.until(() => all.output().stderr.includes('watching'), 'the watch to start');
     await onlyFlaky.until(() => onlyFlaky.output().stderr.includes('watching'), 'the filtered watch to start');
 
-    const start = async (job: JobDto) => (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} })).body as RunDto;
+    const start = async (job: JobDto) =>
+      (await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} })).body as RunDto;
     const failed1 = await start(flaky);
     const succeeded = await start(fine);
     const failed2 = await start(other);

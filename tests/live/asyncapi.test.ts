@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { Parser, type AsyncAPIDocumentInterface } from '@asyncapi/parser';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
-import { subscribe, waitFor } from '../support/live';
-import { REPO_ROOT } from '../client/processes';
+import { subscribe } from '../support/live';
+import { waitFor } from '../support/wait';
+import { REPO_ROOT } from '../support/processes';
 
 let stack: Stack;
-let served: Record<string, any>;
+let served: unknown;
 let document: AsyncAPIDocumentInterface;
 
 beforeAll(async () => {
@@ -144,7 +146,7 @@ describe('GET /api/asyncapi.json', () => {
     };
 
     const token = stack.admin.token;
-    const created = await stack.request('POST', '/api/jobs', {
+    const created = await stack.request<JobDto>('POST', '/api/jobs', {
       token,
       body: { name: 'described', type: 'shell', params: { script: 'echo one; sleep 1; echo two >&2' }, schedule: { cron: '* * * * * *', timezone: 'UTC' } },
     });
@@ -163,7 +165,7 @@ describe('GET /api/asyncapi.json', () => {
     check('subscribe ack', jobAck);
     expect(jobAck).toMatchObject({ ok: true, job: { id: job.id } });
 
-    const run = (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body;
+    const run = (await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body;
     const runAck = await subscribe(sockets.run, { topic: 'run', runId: run.id, afterSeq: 0 });
     check('subscribe ack', runAck);
     expect(runAck).toMatchObject({ ok: true, run: { id: run.id } });
@@ -173,7 +175,7 @@ describe('GET /api/asyncapi.json', () => {
     const runFinished = new Promise<void>((resolve) => sockets.run.on('run:updated', (r) => r.id === run.id && r.status === 'succeeded' && resolve()));
     await runFinished;
     await waitFor(() => received.run.includes('run:log') && received.job.includes('schedule:recorded'), 'a run:log and a schedule:recorded');
-    await stack.request('PATCH', `/api/jobs/${job.id}`, { token, body: { schedulePaused: true } });
+    await stack.request<JobDto>('PATCH', `/api/jobs/${job.id}`, { token, body: { schedulePaused: true } });
     await waitFor(() => received.job.includes('job:updated'), 'job:updated');
     for (const deadline = Date.now() + 30_000; ;) {
       const deleted = await stack.request('DELETE', `/api/jobs/${job.id}`, { token });

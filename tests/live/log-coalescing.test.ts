@@ -4,7 +4,8 @@ import { createLivePublisher, type LivePublisher } from '@jobflow/core/live';
 import { createRedis } from '@jobflow/core/platform';
 import type { Redis } from 'ioredis';
 import { startStack, type Stack } from '../support/stack';
-import { subscribe, waitFor } from '../support/live';
+import { subscribe } from '../support/live';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 let redis: Redis;
@@ -24,16 +25,19 @@ const line = (seq: number): LogLineDto => ({ seq, ts: new Date().toISOString(), 
 
 /** A queued run (no worker takes it): the publisher below speaks for it as a worker would. */
 async function queuedRun(): Promise<RunDto> {
-  const token = stack.admin.token;
-  const job = (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type: 'sleep', params: { seconds: 1 } } })).body;
-  return (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body;
+  return stack.startRun((await stack.createJob({ type: 'sleep', params: { seconds: 1 } })).id);
 }
 
-/** Every event a socket receives, in arrival order. */
+type Received = { event: 'run:log'; payload: { runId: string; lines: LogLineDto[] } } | { event: 'run:updated'; payload: RunDto };
+type LogPacket = Extract<Received, { event: 'run:log' }>;
+const logPackets = (events: Received[]) => events.filter((e): e is LogPacket => e.event === 'run:log');
+
+/** Every run event a socket receives, in arrival order. */
 async function recorder(topic: Record<string, unknown>) {
   const socket = stack.connect(stack.admin.token);
-  const events: { event: string; payload: any }[] = [];
-  socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
+  const events: Received[] = [];
+  socket.on('run:log', (payload) => events.push({ event: 'run:log', payload }));
+  socket.on('run:updated', (payload) => events.push({ event: 'run:updated', payload }));
   expect(await subscribe(socket, topic)).toMatchObject({ ok: true });
   return events;
 }
@@ -44,13 +48,13 @@ describe('run:log packets arriving together are sent as one', () => {
     const events = await recorder({ topic: 'run', runId: run.id });
     const other = await recorder({ topic: 'run', runId: (await queuedRun()).id });
     for (let seq = 1; seq <= 2000; seq++) live.runLog(run.id, [line(seq)]);
-    const lines = () => events.filter((e) => e.event === 'run:log').flatMap((e) => e.payload.lines as LogLineDto[]);
+    const lines = () => logPackets(events).flatMap((e) => e.payload.lines);
     await waitFor(() => lines().length >= 2000, '2,000 lines');
     expect(lines().map((l) => l.seq)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
-    const packets = events.filter((e) => e.event === 'run:log');
+    const packets = logPackets(events);
     expect(packets.every((p) => p.payload.runId === run.id)).toBe(true);
     expect(packets.length).toBeLessThan(2000);
-    expect(other.filter((e) => e.event === 'run:log')).toEqual([]);
+    expect(logPackets(other)).toEqual([]);
   });
 
   it('keeps the order of a run:updated between lines', async () => {
@@ -59,9 +63,9 @@ describe('run:log packets arriving together are sent as one', () => {
     for (let seq = 1; seq <= 300; seq++) live.runLog(run.id, [line(seq)]);
     live.runUpdated({ ...run, logCount: 300 });
     for (let seq = 301; seq <= 600; seq++) live.runLog(run.id, [line(seq)]);
-    await waitFor(() => events.filter((e) => e.event === 'run:log').flatMap((e) => e.payload.lines).length >= 600, '600 lines');
+    await waitFor(() => logPackets(events).flatMap((e) => e.payload.lines).length >= 600, '600 lines');
     const at = events.findIndex((e) => e.event === 'run:updated');
-    const seqs = (part: typeof events) => part.filter((e) => e.event === 'run:log').flatMap((e) => (e.payload.lines as LogLineDto[]).map((l) => l.seq));
+    const seqs = (part: Received[]) => logPackets(part).flatMap((e) => e.payload.lines.map((l) => l.seq));
     expect(seqs(events.slice(0, at))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(seqs(events.slice(at + 1))).toEqual(Array.from({ length: 300 }, (_, i) => i + 301));
   });

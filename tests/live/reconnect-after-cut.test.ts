@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LogLineDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto } from '@jobflow/shared';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
-import { freePort, killServerProcesses, startServerProcess, type ServerProcess } from '../client/processes';
+import { freePort, killAll, spawnServer } from '../support/processes';
+import { waitFor } from '../support/wait';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
 
 vi.setConfig({ testTimeout: 240_000 });
@@ -20,25 +21,19 @@ const proxies: HttpProxy[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  apiToken = (await stack.request('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'cut subscribers' } })).body.token;
+  apiToken = (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: stack.admin.token, body: { name: 'cut subscribers' } })).body.token;
   dir = await mkdtemp(join(tmpdir(), 'jobflow-cut-'));
 });
 afterAll(async () => {
   for (const socket of sockets) socket.disconnect();
   killPythonProcesses();
   for (const proxy of proxies) await proxy.close();
-  await killServerProcesses();
+  await killAll();
   await rm(dir, { recursive: true, force: true });
   await stack.stop();
 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120_000) => waitFor(check, what, { timeoutMs, everyMs: 50 });
 
 /**
  * A shell job that logs a numbered line every 50 ms until its stop file
@@ -55,7 +50,7 @@ async function createLoggingJob(name: string) {
     'done',
     'echo "stopped after $i"',
   ].join('\n');
-  const res = await stack.request('POST', '/api/jobs', {
+  const res = await stack.request<JobDto>('POST', '/api/jobs', {
     token: stack.admin.token,
     body: { name, type: 'shell', params: { script, env: { STOP_FILE: stopFile, BURST_FILE: burstFile, PAD: 'x'.repeat(1000) } } },
   });
@@ -107,14 +102,15 @@ function plainFollower(url: string, runId: string) {
 async function storedLines(runId: string): Promise<LogLineDto[]> {
   const lines: LogLineDto[] = [];
   for (let after = 0; ;) {
-    const page = (await stack.request('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
+    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
     if (page.items.length === 0) return lines;
     lines.push(...page.items);
     after = page.nextAfter;
   }
 }
 
-const logCount = async (runId: string): Promise<number> => (await stack.request('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body.logCount;
+const logCount = async (runId: string): Promise<number> =>
+  (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body.logCount;
 
 /** Starts follow_run.py and the plain client on the same run, through `proxy`, and waits until both stream. */
 async function startFollowers(proxy: HttpProxy, jobName: string) {
@@ -147,7 +143,7 @@ describe('connections the server closes come back and catch up by seq', () => {
   it('a subscriber that cannot keep up is cut by closing its transport: a plain socket.io-client and the Python example reconnect', async (ctx) => {
     requirePython(ctx);
     const port = await freePort();
-    const server: ServerProcess = await startServerProcess({ ...stack.env, LOG_LEVEL: 'warn', SOCKET_MAX_BUFFERED_PACKETS: '10' }, port);
+    const server = await spawnServer({ ...stack.env, LOG_LEVEL: 'warn', SOCKET_MAX_BUFFERED_PACKETS: '10' }, port);
     const proxy = await startHttpProxy(port);
     proxies.push(proxy);
     const { stopFile, burstFile } = await createLoggingJob('cut when slow');
@@ -170,13 +166,13 @@ describe('connections the server closes come back and catch up by seq', () => {
     // Each comes back on a new connection and catches up by seq.
     await until(() => plain.connects >= 2 && proxy.socketIoRequests().length >= requestsBefore + 2, 'both to reconnect');
     await expectEveryLineOnce(followers, stopFile);
-    await server.kill('SIGTERM');
+    await server.stop();
   });
 
   it('a server shutting down closes the transports: both clients reconnect to the server started in its place', async (ctx) => {
     requirePython(ctx);
     const port = await freePort();
-    let server = await startServerProcess(stack.env, port);
+    let server = await spawnServer(stack.env, port);
     const proxy = await startHttpProxy(port);
     proxies.push(proxy);
     const { stopFile } = await createLoggingJob('cut by shutdown');
@@ -184,14 +180,14 @@ describe('connections the server closes come back and catch up by seq', () => {
     const { plain } = followers;
 
     const requestsBefore = proxy.socketIoRequests().length;
-    await server.kill('SIGTERM');
-    server = await startServerProcess(stack.env, port);
+    await server.stop();
+    server = await spawnServer(stack.env, port);
     await until(() => plain.connects >= 2 && proxy.socketIoRequests().length >= requestsBefore + 2, 'both to reconnect');
     const seqNow = plain.lastSeq;
     await until(() => plain.lastSeq > seqNow + 10, 'lines after the restart');
     await expectEveryLineOnce(followers, stopFile);
     expect(plain.disconnects[0]).toMatch(/^transport (close|error)$/);
-    await server.kill('SIGTERM');
+    await server.stop();
   });
 
   it('a server shutting down leaves the sockets of the other servers connected', async () => {
@@ -203,14 +199,14 @@ describe('connections the server closes come back and catch up by seq', () => {
     onStack.on('job:updated', (job) => jobsSeen.push(job.name));
     await new Promise<void>((resolve) => onStack.emit('subscribe', { topic: 'dashboard' }, () => resolve()));
 
-    const other = await startServerProcess(stack.env, await freePort());
+    const other = await spawnServer(stack.env);
     const onOther = io(other.url, { auth: { token: apiToken }, transports: ['websocket'], forceNew: true, reconnection: false });
     sockets.push(onOther);
     await new Promise<void>((resolve) => onOther.on('connect', () => resolve()));
-    await other.kill('SIGTERM');
+    await other.stop();
 
     // Published after the other server is gone, so it reaches this server after anything that server sent.
-    await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'after the shutdown', type: 'sleep', params: { seconds: 0 } } });
+    await stack.request<JobDto>('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'after the shutdown', type: 'sleep', params: { seconds: 0 } } });
     await until(() => jobsSeen.includes('after the shutdown') || disconnects.length > 0, 'an event after the shutdown');
     expect(disconnects).toEqual([]);
     expect(onStack.connected).toBe(true);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDto, LogLineDto, RunDto, SubscribeAck } from '@jobflow/shared';
 import { createClient, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
-import { subscribe, waitFor } from '../support/live';
+import { subscribe } from '../support/live';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 let token: string;
@@ -18,9 +19,9 @@ afterAll(async () => {
 });
 
 const createJob = async (type: string, params: Record<string, unknown>): Promise<JobDto> =>
-  (await stack.request('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type, params } })).body;
-const startRun = async (jobId: string): Promise<RunDto> => (await stack.request('POST', `/api/jobs/${jobId}/runs`, { token, body: {} })).body;
-const getRun = async (runId: string): Promise<RunDto> => (await stack.request('GET', `/api/runs/${runId}`, { token })).body;
+  (await stack.request<JobDto>('POST', '/api/jobs', { token, body: { name: `job ${Math.random()}`, type, params } })).body;
+const startRun = async (jobId: string): Promise<RunDto> => (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token, body: {} })).body;
+const getRun = async (runId: string): Promise<RunDto> => (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token })).body;
 
 /** Polls the run over REST until it has `status`. */
 async function runWhen(runId: string, status: RunDto['status']): Promise<RunDto> {
@@ -93,9 +94,9 @@ describe('the subscribe ack carries the topic snapshot', () => {
     const updates: JobDto[] = [];
     socket.on('job:updated', (j) => updates.push(j));
     const ack = await subscribe(socket, { topic: 'job', jobId: job.id });
-    expect(ack).toEqual({ ok: true, job: (await stack.request('GET', `/api/jobs/${job.id}`, { token })).body });
+    expect(ack).toEqual({ ok: true, job: (await stack.request<JobDto>('GET', `/api/jobs/${job.id}`, { token })).body });
 
-    await stack.request('PATCH', `/api/jobs/${job.id}`, { token, body: { description: 'changed after subscribing' } });
+    await stack.request<JobDto>('PATCH', `/api/jobs/${job.id}`, { token, body: { description: 'changed after subscribing' } });
     await waitFor(() => updates.find((j) => j.description === 'changed after subscribing'), 'the job:updated broadcast');
 
     const dashboard = stack.connect(token);

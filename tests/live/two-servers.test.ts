@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { spawnServer, type Proc } from '../support/processes';
@@ -29,9 +28,9 @@ describe('several servers on one Redis', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-      }).then((r) => r.json() as Promise<any>);
+      }).then((r) => r.json() as Promise<{ id: string }>);
     const job = await post('/api/jobs', { name: 'via B', type: 'shell', params: { script: 'echo from B' } });
-    const run: RunDto = await post(`/api/jobs/${job.id}/runs`, {});
+    const run = await post(`/api/jobs/${job.id}/runs`, {});
     const final = await watch.untilFinal(run.id);
     expect(final.status).toBe('succeeded');
     expect(final.jobName).toBe('via B');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDto, LogPageDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
-import { eventually } from '../schedules/fake-scheduler';
+import { waitFor } from '../support/wait';
 import { decodeQuotedPrintable, startSmtp } from './receiver';
 
 let stack: Stack;
@@ -43,7 +44,7 @@ function part(raw: string, contentType: string): string {
 
 describe('email notifications', () => {
   it('sends a plain-text and an HTML part over the configured SMTP server, signed in', async () => {
-    const created = await stack.request('POST', '/api/jobs', {
+    const created = await stack.request<JobDto>('POST', '/api/jobs', {
       token: stack.admin.token,
       body: {
         name: 'backup',
@@ -53,10 +54,10 @@ describe('email notifications', () => {
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const run = await stack.request('POST', `/api/jobs/${created.body.id}/runs`, { token: stack.admin.token, body: {} });
+    const run = await stack.request<RunDto>('POST', `/api/jobs/${created.body.id}/runs`, { token: stack.admin.token, body: {} });
     const runId = run.body.id as string;
 
-    const mail = await eventually(async () => smtp.messages[0], 'an email');
+    const mail = await waitFor(async () => smtp.messages[0], 'an email');
     expect(mail.user).toBe('jobflow');
     expect(mail.from).toBe('jobflow@example.test');
     expect(mail.to.sort()).toEqual(['lead@example.test', 'ops@example.test']);
@@ -72,8 +73,11 @@ describe('email notifications', () => {
     expect(html).toContain(`<a href="${link}">Open the run</a>`);
     expect(html).toContain('<td>succeeded</td>');
 
-    const logs = await eventually(async () => {
-      const items = (await stack.request('GET', `/api/runs/${runId}/logs`, { token: stack.admin.token })).body.items as { stream: string; text: string }[];
+    const logs = await waitFor(async () => {
+      const items = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs`, { token: stack.admin.token })).body.items as {
+        stream: string;
+        text: string;
+      }[];
       return items.find((l) => l.text.startsWith('notification (succeeded) via email')) ?? false;
     }, 'the delivery line');
     expect(logs.stream).toBe('system');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import type { JobDto, Page } from '@jobflow/shared';
+import { errorOf, startStack, type Reply, type Stack } from '../support/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -9,8 +10,8 @@ afterAll(() => stack?.stop());
 
 const SECRET = 'sixteen-chars-or-more-1234';
 const create = (notifications: unknown) =>
-  stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'n', type: 'sleep', params: { seconds: 0 }, notifications } });
-const paths = (res: { body: { error: { details: { path: string }[] } } }) => res.body.error.details.map((d) => d.path);
+  stack.request<JobDto>('POST', '/api/jobs', { token: stack.admin.token, body: { name: 'n', type: 'sleep', params: { seconds: 0 }, notifications } });
+const paths = (res: Reply) => errorOf(res).details.map((d) => d.path);
 
 describe('notification targets', () => {
   it.each([
@@ -32,7 +33,7 @@ describe('notification targets', () => {
   ])('refuses %j with 422 naming %s', async (targets, path) => {
     const res = await create(targets);
     expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('validation_failed');
+    expect(errorOf(res).code).toBe('validation_failed');
     expect(paths(res)).toContain(path);
   });
 
@@ -48,19 +49,19 @@ describe('notification targets', () => {
     expect(slack).toEqual({ id: expect.any(String), kind: 'slack', on: ['started'], url: 'https://hooks.slack.com/****ZZ99' });
     for (const body of [
       res.body,
-      (await stack.request('GET', `/api/jobs/${res.body.id}`, { token: stack.admin.token })).body,
-      (await stack.request('GET', '/api/jobs', { token: stack.admin.token })).body,
+      (await stack.request<JobDto>('GET', `/api/jobs/${res.body.id}`, { token: stack.admin.token })).body,
+      (await stack.request<Page<JobDto>>('GET', '/api/jobs', { token: stack.admin.token })).body,
     ]) {
       expect(JSON.stringify(body)).not.toContain(SECRET);
       expect(JSON.stringify(body)).not.toContain('XXXXXXXXXXXX');
     }
 
-    const kept = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
+    const kept = await stack.request<JobDto>('PATCH', `/api/jobs/${res.body.id}`, {
       token: stack.admin.token,
       body: {
         notifications: [
           { ...hook, on: ['cancelled'] },
-          { id: slack.id, kind: 'slack', on: ['started', 'failed'] },
+          { id: slack!.id, kind: 'slack', on: ['started', 'failed'] },
         ],
       },
     });
@@ -70,14 +71,14 @@ describe('notification targets', () => {
       { ...slack, on: ['started', 'failed'] },
     ]);
 
-    const replaced = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
+    const replaced = await stack.request<JobDto>('PATCH', `/api/jobs/${res.body.id}`, {
       token: stack.admin.token,
       body: { notifications: [{ ...hook, secret: 'a-brand-new-secret-5678' }] },
     });
     expect(replaced.body.notifications).toEqual([{ ...hook, secret: '****5678' }]);
 
     // A masked value that is not this target's is not a secret.
-    const foreign = await stack.request('PATCH', `/api/jobs/${res.body.id}`, {
+    const foreign = await stack.request<JobDto>('PATCH', `/api/jobs/${res.body.id}`, {
       token: stack.admin.token,
       body: { notifications: [{ kind: 'webhook', on: ['failed'], url: 'https://example.test/x', secret: '****1234' }] },
     });

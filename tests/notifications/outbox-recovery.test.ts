@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
-import { eventually } from '../schedules/fake-scheduler';
-import { startReceiver } from './receiver';
+import { waitFor } from '../support/wait';
+import { startReceiver, type WebhookBody } from './receiver';
 
 let stack: Stack;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: Awaited<ReturnType<typeof startReceiver<WebhookBody>>>;
 beforeAll(async () => {
-  receiver = await startReceiver();
+  receiver = await startReceiver<WebhookBody>();
   stack = await startStack({ worker: { notify: { maxAttempts: 2, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
 });
 afterAll(async () => {
@@ -32,7 +33,7 @@ async function endedWithoutDeliveries(jobId: string, status: 'succeeded' | 'fail
 
 describe('notifications of run ends whose process stopped before opening them', () => {
   it('are opened and sent by the recovery sweep, once, and only for targets the job had when the run ended', async () => {
-    const res = await stack.request('POST', '/api/jobs', {
+    const res = await stack.request<JobDto>('POST', '/api/jobs', {
       token: stack.admin.token,
       body: {
         name: 'recovered',
@@ -52,10 +53,7 @@ describe('notifications of run ends whose process stopped before opening them', 
 
     const outbox = stack.app.deps.outbox;
     expect(await outbox.recoverMissed(60_000)).toBe(1);
-    const sent = await eventually(
-      async () => receiver.requests.filter((r) => r.body?.run?.id === lost).length > 0 && receiver.requests,
-      'the recovered delivery',
-    );
+    const sent = await waitFor(async () => receiver.requests.filter((r) => r.body?.run?.id === lost).length > 0 && receiver.requests, 'the recovered delivery');
     expect(sent.length).toBe(1);
     expect(await outbox.recoverMissed(60_000)).toBe(0);
     const deliveries = await sql<{ run_id: string; event: string }>(`select run_id, event from notification_deliveries where run_id = any($1::uuid[])`, [

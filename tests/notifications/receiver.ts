@@ -1,18 +1,36 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import type { RunDto } from '@jobflow/shared';
 import { track, untrack } from '../support/leak-check';
 
-export interface ReceivedRequest {
+/** A webhook delivery's JSON body, as the README documents it. */
+export interface WebhookBody {
+  event: string;
+  deliveryId: string;
+  job: { id: string; name: string };
+  run: RunDto;
+  url: string;
+  sentAt: string;
+}
+
+/** A Slack incoming-webhook message (the parts a test reads). */
+export interface SlackBody {
+  text: string;
+  blocks: { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: unknown[] }[];
+}
+
+/** One request the receiver got; `B` is the JSON body the test expects it to carry (what arrives is kept as sent). */
+export interface ReceivedRequest<B = unknown> {
   path: string;
   headers: http.IncomingHttpHeaders;
   raw: string;
-  body: any;
+  body: B;
 }
 
 /** A local HTTP server that records every request and answers with the status `respond` picks. */
-export async function startReceiver(respond: (req: ReceivedRequest, all: ReceivedRequest[]) => number = () => 200) {
-  const requests: ReceivedRequest[] = [];
+export async function startReceiver<B = unknown>(respond: (req: ReceivedRequest<B>, all: ReceivedRequest<B>[]) => number = () => 200) {
+  const requests: ReceivedRequest<B>[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -24,7 +42,7 @@ export async function startReceiver(respond: (req: ReceivedRequest, all: Receive
       } catch {
         // not JSON: keep the text
       }
-      const r: ReceivedRequest = { path: req.url ?? '/', headers: req.headers, raw, body };
+      const r: ReceivedRequest<B> = { path: req.url ?? '/', headers: req.headers, raw, body: body as B };
       requests.push(r);
       res.statusCode = respond(r, requests);
       res.end(res.statusCode < 300 ? 'ok' : 'nope');

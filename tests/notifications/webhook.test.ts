@@ -1,19 +1,20 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobDto, LogPageDto, RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
-import { eventually } from '../schedules/fake-scheduler';
-import { startReceiver } from './receiver';
+import { waitFor } from '../support/wait';
+import { startReceiver, type WebhookBody } from './receiver';
 
 const PUBLIC_URL = 'https://jobflow.example.test';
 const SECRET = 'whsec-0123456789-abcdefghij';
 const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 let stack: Stack;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: Awaited<ReturnType<typeof startReceiver<WebhookBody>>>;
 beforeAll(async () => {
   // The first "succeeded" delivery and everything under /down fail with 500/503; /gone answers 410.
-  receiver = await startReceiver((req, all) => {
+  receiver = await startReceiver<WebhookBody>((req, all) => {
     if (req.path === '/gone') return 410;
     if (req.path === '/down') return 503;
     const event = req.headers['x-jobflow-event'];
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 const logsOf = async (runId: string) =>
-  (await stack.request('GET', `/api/runs/${runId}/logs?limit=5000`, { token: stack.admin.token })).body.items as {
+  (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?limit=5000`, { token: stack.admin.token })).body.items as {
     seq: number;
     stream: string;
     text: string;
@@ -35,7 +36,7 @@ const logsOf = async (runId: string) =>
 const systemLines = async (runId: string) => (await logsOf(runId)).filter((l) => l.stream === 'system').map((l) => l.text);
 
 async function jobWith(name: string, notifications: unknown[], params: Record<string, unknown> = { seconds: 0 }) {
-  const res = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name, type: 'sleep', params, notifications } });
+  const res = await stack.request<JobDto>('POST', '/api/jobs', { token: stack.admin.token, body: { name, type: 'sleep', params, notifications } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
@@ -48,19 +49,19 @@ describe('webhook notifications', () => {
     ]);
     expect(JSON.stringify(job)).not.toContain(SECRET);
     // Sent back as shown (secret masked), the target keeps its secret: deliveries below are signed with it.
-    const roundTrip = await stack.request('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { notifications: job.notifications } });
+    const roundTrip = await stack.request<JobDto>('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { notifications: job.notifications } });
     expect(roundTrip.status, JSON.stringify(roundTrip.body)).toBe(200);
     expect(roundTrip.body.notifications).toEqual(job.notifications);
 
     const socket = stack.connect(stack.admin.token);
     expect(await subscribe(socket, { topic: 'job', jobId: job.id })).toMatchObject({ ok: true, job: { id: job.id } });
     const watcher = collectRun(socket);
-    const started = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
+    const started = await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
     const runId = started.body.id as string;
     expect(await subscribe(socket, { topic: 'run', runId, afterSeq: 0 })).toMatchObject({ ok: true, run: { id: runId } });
     expect((await watcher.untilFinal(runId)).status).toBe('succeeded');
 
-    const lines = await eventually(async () => {
+    const lines = await waitFor(async () => {
       const l = await systemLines(runId);
       return l.some((t) => t.includes('(succeeded)') && t.includes('delivered')) && l.some((t) => t.includes('(started)') && t.includes('delivered')) && l;
     }, 'both deliveries to be logged');
@@ -93,19 +94,16 @@ describe('webhook notifications', () => {
   it('sends "cancelled" for a run cancelled while queued (the server notices that change)', async () => {
     const job = await jobWith('cancel-job', [{ kind: 'webhook', on: ['cancelled'], url: `${receiver.url}/cancelled`, secret: SECRET }], { seconds: 600 });
     // Hold the job's one slot with a long run, so the next one stays queued until it is cancelled.
-    await stack.request('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { maxConcurrentRuns: 1 } });
-    const first = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
-    const second = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
-    const cancelled = await stack.request('POST', `/api/runs/${second.body.id}/cancel`, { token: stack.admin.token });
+    await stack.request<JobDto>('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { maxConcurrentRuns: 1 } });
+    const first = await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
+    const second = await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
+    const cancelled = await stack.request<RunDto>('POST', `/api/runs/${second.body.id}/cancel`, { token: stack.admin.token });
     expect(cancelled.body.status).toBe('cancelled');
-    const req = await eventually(
-      async () => receiver.requests.find((r) => r.path === '/cancelled' && r.body.run.id === second.body.id),
-      'the cancelled delivery',
-    );
+    const req = await waitFor(async () => receiver.requests.find((r) => r.path === '/cancelled' && r.body.run.id === second.body.id), 'the cancelled delivery');
     expect(req.body).toMatchObject({ event: 'cancelled', run: { status: 'cancelled', error: { code: 'cancelled' } } });
     expect(req.headers['x-jobflow-signature']).toBe(sign(req.raw));
-    await stack.request('POST', `/api/runs/${first.body.id}/cancel`, { token: stack.admin.token });
-    await eventually(async () => receiver.requests.some((r) => r.path === '/cancelled' && r.body.run.id === first.body.id), 'the second cancelled delivery');
+    await stack.request<RunDto>('POST', `/api/runs/${first.body.id}/cancel`, { token: stack.admin.token });
+    await waitFor(async () => receiver.requests.some((r) => r.path === '/cancelled' && r.body.run.id === first.body.id), 'the second cancelled delivery');
   });
 
   it('gives up at once on a 410, and after the last attempt on a 503', async () => {
@@ -113,9 +111,9 @@ describe('webhook notifications', () => {
       { kind: 'webhook', on: ['succeeded'], url: `${receiver.url}/gone`, secret: SECRET },
       { kind: 'webhook', on: ['succeeded'], url: `${receiver.url}/down`, secret: SECRET },
     ]);
-    const run = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
+    const run = await stack.request<RunDto>('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
     const runId = run.body.id as string;
-    const lines = await eventually(async () => {
+    const lines = await waitFor(async () => {
       const l = await systemLines(runId);
       return l.filter((t) => t.includes('giving up')).length === 2 && l;
     }, 'both targets to be given up');

@@ -1,7 +1,8 @@
 import { openCore } from '@jobflow/core';
 import { createLogger } from '@jobflow/core/platform';
 import { createScheduler, type Scheduler } from '@jobflow/core/schedules';
-import type { Stack } from '../support/stack';
+import type { Page, ScheduleFireDto } from '@jobflow/shared';
+import type { Reply, Stack } from '../support/stack';
 import { track, untrack } from '../support/leak-check';
 
 export interface FakeScheduler {
@@ -50,11 +51,13 @@ export async function fakeScheduler(stack: Stack, opts: { graceMs: number; start
 }
 
 /** Every due time recorded for a job (all pages), oldest first. */
-export async function allFires(stack: Stack, jobId: string): Promise<{ dueAt: string; outcome: string; runId: string | null; runStatus: string | null }[]> {
-  const out = [];
+export async function allFires(stack: Stack, jobId: string): Promise<ScheduleFireDto[]> {
+  const out: ScheduleFireDto[] = [];
   let cursor: string | null = null;
   do {
-    const res = await stack.request('GET', `/api/jobs/${jobId}/schedule/fires?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token: stack.admin.token });
+    const res: Reply<Page<ScheduleFireDto>> = await stack.request('GET', `/api/jobs/${jobId}/schedule/fires?limit=200${cursor ? `&cursor=${cursor}` : ''}`, {
+      token: stack.admin.token,
+    });
     if (res.status !== 200) throw new Error(`fires: ${res.status} ${JSON.stringify(res.body)}`);
     out.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -66,14 +69,3 @@ export async function allFires(stack: Stack, jobId: string): Promise<{ dueAt: st
 export const setScheduleSince = (stack: Stack, jobId: string, iso: string) => stack.sql(`update jobs set schedule_since = $1 where id = $2`, [iso, jobId]);
 
 export const DISABLED_SCHEDULER = { scheduler: { isEnabled: false, graceMs: 30_000, maxSleepMs: 5000, historyDays: 30 } };
-
-/** Polls an async check until it returns a truthy value. */
-export async function eventually<T>(check: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import type { JobDto, ScheduleNextDto } from '@jobflow/shared';
+import { errorOf, startStack, type Stack } from '../support/stack';
 import { DISABLED_SCHEDULER } from './fake-scheduler';
 
 let stack: Stack;
@@ -9,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const base = { type: 'sleep', params: { seconds: 0 } };
-const post = (body: unknown, token = stack.admin.token) => stack.request('POST', '/api/jobs', { token, body });
+const post = (body: unknown, token = stack.admin.token) => stack.request<JobDto>('POST', '/api/jobs', { token, body });
 
 describe('schedule validation', () => {
   it.each([
@@ -20,23 +21,23 @@ describe('schedule validation', () => {
   ])('refuses %j with 422 naming %s', async (schedule, path) => {
     const created = await post({ ...base, name: 'bad', schedule });
     expect(created.status).toBe(422);
-    expect(created.body.error.code).toBe('validation_failed');
-    expect(created.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect(errorOf(created).code).toBe('validation_failed');
+    expect(errorOf(created).details.map((d: { path: string }) => d.path)).toContain(path);
 
     const job = await post({ ...base, name: 'ok' });
-    const patched = await stack.request('PATCH', `/api/jobs/${job.body.id}`, { token: stack.admin.token, body: { schedule } });
+    const patched = await stack.request<JobDto>('PATCH', `/api/jobs/${job.body.id}`, { token: stack.admin.token, body: { schedule } });
     expect(patched.status).toBe(422);
-    expect(patched.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect(errorOf(patched).details.map((d: { path: string }) => d.path)).toContain(path);
   });
 
   it('refuses unknown policies, and overlap "queue" with more than one run at a time', async () => {
     const bad = await post({ ...base, name: 'bad', schedule: { cron: '0 * * * *', timezone: 'UTC' }, schedulePolicy: { overlap: 'sometimes' } });
     expect(bad.status).toBe(422);
-    expect(bad.body.error.details[0].path).toBe('/schedulePolicy/overlap');
+    expect(errorOf(bad).details[0]?.path).toBe('/schedulePolicy/overlap');
 
     const many = await post({ ...base, name: 'bad', schedulePolicy: { overlap: 'queue' }, maxConcurrentRuns: 3 });
     expect(many.status).toBe(422);
-    expect(many.body.error.details[0].path).toBe('/maxConcurrentRuns');
+    expect(errorOf(many).details[0]?.path).toBe('/maxConcurrentRuns');
 
     const queued = await post({ ...base, name: 'queue', schedule: { cron: '0 * * * *', timezone: 'UTC' }, schedulePolicy: { overlap: 'queue' } });
     expect(queued.status).toBe(201);
@@ -59,19 +60,22 @@ describe('schedule fields and endpoints', () => {
       schedule: { cron: '0 3 * * *', timezone: 'UTC' },
       schedulePolicy: { overlap: 'skip', missed: 'run-once' },
     });
-    const patched = await stack.request('PATCH', `/api/jobs/${job.body.id}`, { token: stack.admin.token, body: { schedulePolicy: { overlap: 'allow' } } });
+    const patched = await stack.request<JobDto>('PATCH', `/api/jobs/${job.body.id}`, {
+      token: stack.admin.token,
+      body: { schedulePolicy: { overlap: 'allow' } },
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.schedulePolicy).toEqual({ overlap: 'allow', missed: 'run-once' });
   });
 
   it('pause and resume keep the definition; next due times are empty while paused', async () => {
     const job = await post({ ...base, name: 'pausable', schedule: { cron: '15 9 * * 1-5', timezone: 'Asia/Tokyo' }, schedulePolicy: { overlap: 'skip' } });
-    const next = await stack.request('GET', `/api/jobs/${job.body.id}/schedule/next`, { token: stack.admin.token });
+    const next = await stack.request<ScheduleNextDto>('GET', `/api/jobs/${job.body.id}/schedule/next`, { token: stack.admin.token });
     expect(next.status).toBe(200);
     expect(next.body.items).toHaveLength(5);
-    expect(next.body.items.every((i: { local: string }) => /T09:15:00\+09:00$/.test(i.local))).toBe(true);
+    expect(next.body.items.every((i) => /T09:15:00\+09:00$/.test(i.local))).toBe(true);
 
-    const paused = await stack.request('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token });
+    const paused = await stack.request<JobDto>('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token });
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({
       schedulePaused: true,
@@ -81,18 +85,18 @@ describe('schedule fields and endpoints', () => {
     const whilePaused = await stack.request('GET', `/api/jobs/${job.body.id}/schedule/next?count=3`, { token: stack.admin.token });
     expect(whilePaused.body).toEqual({ timezone: 'Asia/Tokyo', paused: true, items: [] });
 
-    const resumed = await stack.request('POST', `/api/jobs/${job.body.id}/schedule/resume`, { token: stack.admin.token });
+    const resumed = await stack.request<JobDto>('POST', `/api/jobs/${job.body.id}/schedule/resume`, { token: stack.admin.token });
     expect(resumed.body).toMatchObject({ schedulePaused: false, schedule: { cron: '15 9 * * 1-5', timezone: 'Asia/Tokyo' } });
-    const again = await stack.request('GET', `/api/jobs/${job.body.id}/schedule/next?count=2`, { token: stack.admin.token });
+    const again = await stack.request<ScheduleNextDto>('GET', `/api/jobs/${job.body.id}/schedule/next?count=2`, { token: stack.admin.token });
     expect(again.body.items).toHaveLength(2);
   });
 
   it('pausing a job without a schedule is a 409; other users may not pause it; bad ids and queries are refused', async () => {
     const job = await post({ ...base, name: 'unscheduled' });
-    expect((await stack.request('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token })).status).toBe(409);
+    expect((await stack.request<JobDto>('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token })).status).toBe(409);
     const scheduled = await post({ ...base, name: 'theirs', schedule: { cron: '0 * * * *', timezone: 'UTC' } });
     const user = await stack.createUser();
-    const res = await stack.request('POST', `/api/jobs/${scheduled.body.id}/schedule/pause`, { token: user.token });
+    const res = await stack.request<JobDto>('POST', `/api/jobs/${scheduled.body.id}/schedule/pause`, { token: user.token });
     expect(res.status).toBe(403);
     expect((await stack.request('GET', `/api/jobs/${scheduled.body.id}/schedule/fires`, { token: user.token })).status).toBe(200);
     expect((await stack.request('GET', '/api/jobs/nope/schedule/fires', { token: stack.admin.token })).status).toBe(404);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireStore } from '@jobflow/core/schedules';
-import { startStack, type Stack } from '../support/stack';
-import { DISABLED_SCHEDULER, allFires, eventually, fakeScheduler, setScheduleSince, type FakeScheduler } from './fake-scheduler';
+import type { JobDto, Page, RunDto, ScheduleNextDto } from '@jobflow/shared';
+import { startStack, type NewJob, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { DISABLED_SCHEDULER, allFires, fakeScheduler, setScheduleSince, type FakeScheduler } from './fake-scheduler';
 
 // The stack's own worker executes runs but schedules nothing: the schedulers
 // here run on a clock the test moves.
@@ -16,14 +18,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function createJob(body: Record<string, unknown>): Promise<{ id: string; [k: string]: unknown }> {
-  const res = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { type: 'sleep', params: { seconds: 0 }, ...body } });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
-}
+const createJob = (job: Partial<NewJob>) => stack.createJob({ type: 'sleep', params: { seconds: 0 }, ...job });
 
 const pause = async (jobId: string) =>
-  expect((await stack.request('POST', `/api/jobs/${jobId}/schedule/pause`, { token: stack.admin.token })).status).toBe(200);
+  expect((await stack.request<JobDto>('POST', `/api/jobs/${jobId}/schedule/pause`, { token: stack.admin.token })).status).toBe(200);
 
 /** Moves the fake clock from `from` to `to` in `stepMs` steps, one scheduler pass at each. */
 async function walk(from: string, to: string, stepMs: number) {
@@ -78,7 +76,7 @@ describe('daylight-saving changes (America/New_York, fake clock)', () => {
 
   it('the next due times are shown in the job zone, with the offset of each date', async () => {
     const job = await createJob({ name: 'dst-next', schedule: { cron: '30 2 * * *', timezone: tz } });
-    const res = await stack.request('GET', `/api/jobs/${job.id}/schedule/next?count=5`, { token: stack.admin.token });
+    const res = await stack.request<ScheduleNextDto>('GET', `/api/jobs/${job.id}/schedule/next?count=5`, { token: stack.admin.token });
     expect(res.status).toBe(200);
     expect(res.body.timezone).toBe(tz);
     expect(res.body.items).toHaveLength(5);
@@ -134,7 +132,7 @@ describe('missed due times (fake clock)', () => {
       ['2026-06-01T05:00:00.000Z', 'caught-up'],
       ['2026-06-01T06:00:00.000Z', 'started'],
     ]);
-    const runs = await stack.request('GET', `/api/runs?jobId=${job.id}`, { token: stack.admin.token });
+    const runs = await stack.request<Page<RunDto>>('GET', `/api/runs?jobId=${job.id}`, { token: stack.admin.token });
     expect(runs.body.items).toHaveLength(2);
     expect(runs.body.items.every((r: { trigger: { kind: string } }) => r.trigger.kind === 'schedule')).toBe(true);
     expect(new Set(runs.body.items.map((r: { id: string }) => r.id))).toEqual(new Set(fires.filter((f) => f.runId).map((f) => f.runId)));
@@ -144,21 +142,21 @@ describe('missed due times (fake clock)', () => {
 describe('overlapping runs (fake clock)', () => {
   const longRun = { type: 'sleep', params: { seconds: 600 } };
   const runsOf = async (jobId: string) =>
-    (await stack.request('GET', `/api/runs?jobId=${jobId}`, { token: stack.admin.token })).body.items as {
+    (await stack.request<Page<RunDto>>('GET', `/api/runs?jobId=${jobId}`, { token: stack.admin.token })).body.items as {
       id: string;
       status: string;
       startedAt: string | null;
       finishedAt: string | null;
     }[];
   const runOf = async (runId: string) =>
-    (await stack.request('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body as {
+    (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body as {
       id: string;
       status: string;
       startedAt: string | null;
       finishedAt: string | null;
     };
-  const cancel = (runId: string) => stack.request('POST', `/api/runs/${runId}/cancel`, { token: stack.admin.token });
-  const until = (runId: string, status: string) => eventually(async () => (await runOf(runId)).status === status, `run ${runId} to be ${status}`);
+  const cancel = (runId: string) => stack.request<RunDto>('POST', `/api/runs/${runId}/cancel`, { token: stack.admin.token });
+  const until = (runId: string, status: string) => waitFor(async () => (await runOf(runId)).status === status, `run ${runId} to be ${status}`);
 
   it('"skip" records a due time as skipped-overlap while the previous run still goes, "allow" starts another, "queue" starts one that waits', async () => {
     const schedule = { cron: '0 * * * *', timezone: 'UTC' };
@@ -213,7 +211,7 @@ describe('several schedulers at once', () => {
     expect(fires).toHaveLength(40);
     expect(fires.map((f) => f.dueAt)).toEqual(Array.from({ length: 40 }, (_, i) => new Date(Date.parse('2026-08-01T00:00:01Z') + i * 1000).toISOString()));
     expect(fires.every((f) => f.outcome === 'started' && f.runId)).toBe(true);
-    const runs = await stack.request('GET', `/api/runs?jobId=${job.id}&limit=200`, { token: stack.admin.token });
+    const runs = await stack.request<Page<RunDto>>('GET', `/api/runs?jobId=${job.id}&limit=200`, { token: stack.admin.token });
     expect(runs.body.items).toHaveLength(40);
     expect(new Set(runs.body.items.map((r: { id: string }) => r.id))).toEqual(new Set(fires.map((f) => f.runId)));
   });
@@ -236,7 +234,7 @@ describe('several schedulers at once', () => {
       ['2026-08-02T00:05:00.000Z', 'started'],
       ['2026-08-02T00:10:00.000Z', 'started'],
     ]);
-    expect((await stack.request('GET', `/api/runs?jobId=${job.id}`, { token: stack.admin.token })).body.items).toHaveLength(2);
+    expect((await stack.request<Page<RunDto>>('GET', `/api/runs?jobId=${job.id}`, { token: stack.admin.token })).body.items).toHaveLength(2);
   });
 
   it('a pass after a long outage works through the due times in batches, recording every one', async () => {

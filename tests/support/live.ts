@@ -1,20 +1,10 @@
-import type { Ack, LogLineDto, RunDto, Topic } from '@jobflow/shared';
+import { isFinalStatus, type Ack, type LogLineDto, type RunDto, type Topic } from '@jobflow/shared';
 import type { LiveSocket } from './stack';
+import { waitFor } from './wait';
 
 /** Sends `subscribe` and resolves with the ack. */
 export const subscribe = (socket: LiveSocket, topic: Topic | Record<string, unknown>): Promise<Ack> =>
   new Promise((resolve) => socket.emit('subscribe', topic as Topic, resolve));
-
-const waitFor = async <T>(check: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-export { waitFor };
 
 /**
  * Records every `run:updated` and `run:log` a socket receives, and keeps what
@@ -58,20 +48,20 @@ export function collectRun(socket: LiveSocket) {
     received: (runId: string) => received.get(runId) ?? [],
     lines: sorted,
     untilStatus: (runId: string, status: RunDto['status'], timeoutMs?: number) =>
-      waitFor(() => (updates.get(runId) ?? []).find((r) => r.status === status), `run ${runId} to be ${status}`, timeoutMs),
+      waitFor(() => (updates.get(runId) ?? []).find((r) => r.status === status), `run ${runId} to be ${status}`, { timeoutMs }),
     /** The first snapshot of the run that satisfies `predicate`. */
     until: (runId: string, predicate: (run: RunDto) => boolean, what: string, timeoutMs?: number) =>
-      waitFor(() => (updates.get(runId) ?? []).find(predicate), `run ${runId}: ${what}`, timeoutMs),
+      waitFor(() => (updates.get(runId) ?? []).find(predicate), `run ${runId}: ${what}`, { timeoutMs }),
     untilFinal: (runId: string, timeoutMs?: number) =>
       waitFor(
         () => {
           const run = latest(runId);
-          return run && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+          return run && isFinalStatus(run.status) ? run : undefined;
         },
         `run ${runId} to finish`,
-        timeoutMs,
+        { timeoutMs },
       ),
     linesUntil: (runId: string, count: number, timeoutMs?: number) =>
-      waitFor(() => (lines.get(runId)?.size ?? 0) >= count && sorted(runId), `${count} lines of ${runId}`, timeoutMs),
+      waitFor(() => (lines.get(runId)?.size ?? 0) >= count && sorted(runId), `${count} lines of ${runId}`, { timeoutMs }),
   };
 }

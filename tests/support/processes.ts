@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { track, untrack } from './leak-check';
+import { waitFor } from './wait';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** A Jobflow process (or another program) a test started. */
 export interface Proc {
   child: ChildProcess;
   output: () => string;
@@ -14,15 +17,17 @@ export interface Proc {
   stop(): Promise<number | null>;
 }
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const running = new Set<Proc>();
 
 /**
  * Starts `entry` (relative to the repo root) with tsx loaded into the node
@@ -30,50 +35,52 @@ export const freePort = (): Promise<number> =>
  * the program and SIGKILL kills it outright.
  */
 export function spawnTs(entry: string, env: Record<string, string>, name = entry): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
   const proc: Proc = {
     child,
     output: () => out,
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (isRunning()) child.kill('SIGKILL');
       await exited;
+      running.delete(proc);
       untrack(proc);
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (isRunning()) child.kill('SIGTERM');
       const code = await exited;
+      running.delete(proc);
       untrack(proc);
       return code;
     },
   };
+  running.add(proc);
   return track(proc, `process ${name}`);
 }
 
-/** Waits until `check` resolves true (polling a process's readiness, not a product behaviour). */
-export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Kills every process started here that is still running (for `afterAll`, whatever the tests left). */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.kill()));
 }
 
-/** A server process on a free port, ready when /readyz answers 200. */
-export async function spawnServer(env: Record<string, string>, port?: number): Promise<Proc & { url: string }> {
+/** A server process on `port` (a free one by default), ready when /readyz answers 200. */
+export async function spawnServer(env: Record<string, string>, port?: number): Promise<Proc & { url: string; port: number }> {
   const p = port ?? (await freePort());
   const proc = spawnTs('server/src/main.ts', { ...env, PORT: String(p), HOST: '127.0.0.1' }, `server :${p}`);
   const url = `http://127.0.0.1:${p}`;
-  await until(async () => (await fetch(`${url}/readyz`)).ok, `server on ${url}\n${proc.output()}`);
-  return Object.assign(proc, { url });
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok || proc.child.exitCode !== null, `server on ${url}`, { timeoutMs: 90_000 });
+  if (proc.child.exitCode !== null) throw new Error(`the server on ${url} exited with ${proc.child.exitCode}:\n${proc.output()}`);
+  return Object.assign(proc, { url, port: p });
 }
 
 /** A worker process, ready when it logs that it started. */
 export async function spawnWorker(env: Record<string, string>, workerId: string): Promise<Proc> {
   const proc = spawnTs('worker/src/main.ts', { ...env, WORKER_ID: workerId, LOG_LEVEL: 'info' }, `worker ${workerId}`);
-  await until(() => proc.output().includes('worker started'), `worker ${workerId} to start\n${proc.output()}`);
+  await waitFor(() => proc.output().includes('worker started') || proc.child.exitCode !== null, `worker ${workerId} to start`, { timeoutMs: 90_000 });
+  if (!proc.output().includes('worker started')) throw new Error(`worker ${workerId} exited before it started:\n${proc.output()}`);
   return proc;
 }

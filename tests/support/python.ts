@@ -1,7 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
-import { REPO_ROOT } from '../client/processes';
+import { REPO_ROOT } from './processes';
+import { waitFor } from './wait';
 
 /** Debian's python, with python3-socketio and python3-websocket. */
 export const PYTHON = '/usr/bin/python3';
@@ -41,13 +42,9 @@ export function runPython(script: string, args: string[], env: Record<string, st
     }),
   );
   const until = async (check: () => boolean, what: string) => {
-    const deadline = Date.now() + 60_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-2000)}`);
-      if (child.exitCode !== null)
-        throw new Error(`${script} exited with ${child.exitCode} before ${what}\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const tail = () => `\nstdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-2000)}`;
+    await waitFor(() => check() || child.exitCode !== null, what, { everyMs: 50 }).catch((e: Error) => Promise.reject(new Error(e.message + tail())));
+    if (!check()) throw new Error(`${script} exited with ${child.exitCode} before ${what}${tail()}`);
   };
   return {
     child,

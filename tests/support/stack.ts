@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@jobflow/shared';
+import type { z } from 'zod';
+import { ErrorBody, type ClientToServerEvents, type JobBody, type JobDto, type RunDto, type ServerToClientEvents, type StartRunBody } from '@jobflow/shared';
 import { createApp, createUsersService, loadServerConfig, type App, type ServerConfig } from '@jobflow/server';
 import { createWorker, loadWorkerConfig, type Worker, type WorkerConfig } from '@jobflow/worker';
 import { createTestDatabase, uniquePrefix } from './db';
+import { removeRedisKeys } from './redis';
 import { openSql, type TestSql } from './sql';
 import { track, untrack } from './leak-check';
 
@@ -16,6 +18,16 @@ export interface TestUser {
   token: string;
 }
 
+/** An HTTP answer: its status, its parsed body (JSON, else text) and its headers. */
+export interface Reply<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A job as a test creates it: the body of `POST /api/jobs`, named for it when no name is given. */
+export type NewJob = Omit<z.input<typeof JobBody>, 'name'> & { name?: string };
+
 export interface Stack {
   baseUrl: string;
   databaseUrl: string;
@@ -26,12 +38,21 @@ export interface Stack {
   /** Ad-hoc SQL on the stack's database (`$1, $2, ...`), for what no API shows. */
   sql: TestSql;
   createUser(role?: 'admin' | 'user'): Promise<TestUser>;
-  /** A JSON request; returns status and parsed body (text for non-JSON). */
-  request(
+  /**
+   * A JSON request; returns status and parsed body (text for non-JSON).
+   * `T` is what the test expects the body to be; the test's assertions check it.
+   */
+  request<T = unknown>(
     method: string,
     path: string,
     opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any; headers: Headers }>;
+  ): Promise<Reply<T>>;
+  /** `POST /api/jobs` (as the admin unless `token` is given); throws unless it answers 201. */
+  createJob(job: NewJob, token?: string): Promise<JobDto>;
+  /** `POST /api/jobs/:id/runs` (as the admin unless `token` is given); throws unless it answers 201. */
+  startRun(jobId: string, body?: StartRunBody, token?: string): Promise<RunDto>;
+  /** `GET /api/runs/:id` as the admin. */
+  getRun(runId: string): Promise<RunDto>;
   /** A connected Socket.IO client, closed with the stack. */
   connect(token: string, opts?: { autoConnect?: boolean }): LiveSocket;
   /** Starts another in-process worker. */
@@ -53,6 +74,14 @@ export interface StackOptions {
 }
 
 let userCounter = 0;
+let jobCounter = 0;
+
+/** The error an API answer carries (`details` empty when it has none); throws, naming the answer, when it is not an error body. */
+export function errorOf(reply: Reply): Required<ErrorBody['error']> {
+  const parsed = ErrorBody.safeParse(reply.body);
+  if (!parsed.success) throw new Error(`expected an error body, got ${reply.status} ${JSON.stringify(reply.body)}`);
+  return { ...parsed.data.error, details: parsed.data.error.details ?? [] };
+}
 
 /** A real server (and workers) on a fresh database and Redis prefix, on a free port. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -90,7 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sockets = new Set<LiveSocket>();
   const sql = openSql(database.url);
 
-  const request: Stack['request'] = async (method, path, o = {}) => {
+  const request = async <T>(method: string, path: string, o: Parameters<Stack['request']>[2] = {}): Promise<Reply<T>> => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     let body: string | undefined = o.raw;
@@ -102,13 +131,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-    return { status: res.status, body: parsed, headers: res.headers };
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  };
+
+  /** A request that must answer `status`, with the body it then carries. */
+  const expect = async <T>(status: number, method: string, path: string, opts: Parameters<Stack['request']>[2]): Promise<T> => {
+    const res = await request<T>(method, path, opts);
+    if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
   };
 
   const login = async (email: string, password: string) => {
-    const res = await request('POST', '/api/auth/login', { body: { email, password } });
+    const res = await request<{ token: string }>('POST', '/api/auth/login', { body: { email, password } });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.token as string;
+    return res.body.token;
   };
 
   const users = createUsersService(app.deps.orm);
@@ -126,13 +162,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     sql,
     env,
     request,
+    createJob: (job, token = admin.token) => expect<JobDto>(201, 'POST', '/api/jobs', { token, body: { name: `job ${++jobCounter}`, ...job } }),
+    startRun: (jobId, body = {}, token = admin.token) => expect<RunDto>(201, 'POST', `/api/jobs/${jobId}/runs`, { token, body }),
+    getRun: (runId) => expect<RunDto>(200, 'GET', `/api/runs/${runId}`, { token: admin.token }),
     addWorker,
     async createUser(role = 'user') {
       const email = `user${++userCounter}-${redisPrefix}@example.com`;
       const password = 'user-password';
-      const res = await request('POST', '/api/users', { token: admin.token, body: { email, password, role, name: `User ${userCounter}` } });
-      if (res.status !== 201) throw new Error(`create user failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return { id: res.body.id, email, password, token: await login(email, password) };
+      const { id } = await expect<{ id: string }>(201, 'POST', '/api/users', {
+        token: admin.token,
+        body: { email, password, role, name: `User ${userCounter}` },
+      });
+      return { id, email, password, token: await login(email, password) };
     },
     connect(token, o = {}) {
       const socket: LiveSocket = io(app.url, {
@@ -151,6 +192,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await app.close();
       await sql.close();
       await database.drop();
+      await removeRedisKeys(env.REDIS_URL!, redisPrefix);
       untrack(stack);
     },
   };

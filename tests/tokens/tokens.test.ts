@@ -1,45 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type LiveSocket, type Stack, type TestUser } from '../support/stack';
+import type { CreatedTokenDto, JobDto, Page, TokenDto, UserDto } from '@jobflow/shared';
+import { errorOf, startStack, type LiveSocket, type Stack, type TestUser } from '../support/stack';
 import { subscribe } from '../support/live';
-import { freePort, killServerProcesses, startServerProcess } from '../client/processes';
+import { killAll, spawnServer } from '../support/processes';
+import { waitFor, within as withinMs } from '../support/wait';
+
+const within = <T>(promise: Promise<T>, what: string) => withinMs(promise, what, WAIT_MS);
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(async () => {
-  await killServerProcesses();
+  await killAll();
   await stack.stop();
 });
 
 /** A bound on waits, so a broken server fails the test instead of hanging it; never a pass/fail threshold. */
 const WAIT_MS = 10_000;
-
-const within = <T>(promise: Promise<T>, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-
-/** Polls `check` until it returns something other than null. */
-async function eventually<T>(check: () => Promise<T | null>, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const connected = (socket: LiveSocket) =>
   within(
@@ -68,12 +46,12 @@ const refusal = (socket: LiveSocket) => {
 };
 
 async function createToken(owner: TestUser, body: Record<string, unknown> = { name: 'ci' }) {
-  const res = await stack.request('POST', '/api/tokens', { token: owner.token, body });
+  const res = await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: owner.token, body });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; name: string; token: string; createdAt: string; expiresAt: string | null };
+  return res.body;
 }
 
-const me = (token: string) => stack.request('GET', '/api/auth/me', { token });
+const me = (token: string) => stack.request<{ user: UserDto }>('GET', '/api/auth/me', { token });
 
 describe('API tokens', () => {
   it('are shown once at creation, then listed without the secret, and stored only as a hash', async () => {
@@ -82,11 +60,11 @@ describe('API tokens', () => {
     expect(created.token).toMatch(/^jf_/);
     expect(created).toMatchObject({ name: 'deploy bot', expiresAt: null });
 
-    const list = await stack.request('GET', '/api/tokens', { token: user.token });
+    const list = await stack.request<Page<TokenDto>>('GET', '/api/tokens', { token: user.token });
     expect(list.status).toBe(200);
     const listed = list.body.items.find((t: { id: string }) => t.id === created.id);
     expect(listed).toMatchObject({ id: created.id, name: 'deploy bot', createdAt: created.createdAt, expiresAt: null, lastUsedAt: null });
-    expect(Object.keys(listed)).not.toContain('token');
+    expect(Object.keys(listed ?? {})).not.toContain('token');
     expect(JSON.stringify(list.body)).not.toContain(created.token);
 
     const rows = await stack.sql('select * from api_tokens where id = $1', [created.id]);
@@ -101,10 +79,10 @@ describe('API tokens', () => {
     const who = await me(token);
     expect(who.status).toBe(200);
     expect(who.body.user).toMatchObject({ id: user.id, email: user.email, role: 'user' });
-    expect((await stack.request('GET', '/api/users', { token })).body.error.code).toBe('forbidden');
-    const shell = await stack.request('POST', '/api/jobs', { token, body: { name: 'nope', type: 'shell', params: { script: 'true' } } });
+    expect(errorOf(await stack.request('GET', '/api/users', { token })).code).toBe('forbidden');
+    const shell = await stack.request<JobDto>('POST', '/api/jobs', { token, body: { name: 'nope', type: 'shell', params: { script: 'true' } } });
     expect(shell.status).toBe(403);
-    const sleep = await stack.request('POST', '/api/jobs', { token, body: { name: 'nap', type: 'sleep', params: { seconds: 0 } } });
+    const sleep = await stack.request<JobDto>('POST', '/api/jobs', { token, body: { name: 'nap', type: 'sleep', params: { seconds: 0 } } });
     expect(sleep.status).toBe(201);
     expect(sleep.body.ownerId).toBe(user.id);
 
@@ -119,13 +97,13 @@ describe('API tokens', () => {
       'job:updated',
     );
     expect(
-      (await stack.request('POST', '/api/jobs', { token: user.token, body: { name: 'seen by token', type: 'sleep', params: { seconds: 0 } } })).status,
+      (await stack.request<JobDto>('POST', '/api/jobs', { token: user.token, body: { name: 'seen by token', type: 'sleep', params: { seconds: 0 } } })).status,
     ).toBe(201);
     expect((await seen).name).toBe('seen by token');
 
     const bad = await me('jf_not-a-real-token');
     expect(bad.status).toBe(401);
-    expect(bad.body.error.code).toBe('unauthorized');
+    expect(errorOf(bad).code).toBe('unauthorized');
     const stranger = stack.connect('jf_not-a-real-token', { autoConnect: false });
     expect(await refusal(stranger)).toBe('unauthorized');
   });
@@ -134,20 +112,20 @@ describe('API tokens', () => {
     const user = await stack.createUser();
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     const parent = await createToken(user, { name: 'short', expiresAt });
-    const forever = await stack.request('POST', '/api/tokens', { token: parent.token, body: { name: 'forever' } });
+    const forever = await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: parent.token, body: { name: 'forever' } });
     expect(forever.status).toBe(422);
-    expect(forever.body.error.details[0].path).toBe('/expiresAt');
-    const longer = await stack.request('POST', '/api/tokens', {
+    expect(errorOf(forever).details[0]?.path).toBe('/expiresAt');
+    const longer = await stack.request<CreatedTokenDto>('POST', '/api/tokens', {
       token: parent.token,
       body: { name: 'longer', expiresAt: new Date(Date.now() + 7200_000).toISOString() },
     });
     expect(longer.status).toBe(422);
-    const shorter = await stack.request('POST', '/api/tokens', {
+    const shorter = await stack.request<CreatedTokenDto>('POST', '/api/tokens', {
       token: parent.token,
       body: { name: 'shorter', expiresAt: new Date(Date.now() + 600_000).toISOString() },
     });
     expect(shorter.status).toBe(201);
-    const fromSession = await stack.request('POST', '/api/tokens', { token: user.token, body: { name: 'no expiry' } });
+    const fromSession = await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: user.token, body: { name: 'no expiry' } });
     expect(fromSession.status).toBe(201);
   });
 
@@ -156,22 +134,26 @@ describe('API tokens', () => {
     const created = await createToken(user);
     expect((await me(created.token)).status).toBe(200);
     // The use is recorded without holding up the request: poll until it shows.
-    const lastUsedAt = await eventually(async () => {
-      const res = await stack.request('GET', '/api/tokens', { token: user.token });
-      return res.body.items.find((t: { id: string }) => t.id === created.id)?.lastUsedAt ?? null;
-    }, 'lastUsedAt to be recorded');
+    const lastUsedAt = await waitFor(
+      async () => {
+        const res = await stack.request<Page<TokenDto>>('GET', '/api/tokens', { token: user.token });
+        return res.body.items.find((t) => t.id === created.id)?.lastUsedAt ?? null;
+      },
+      'lastUsedAt to be recorded',
+      { timeoutMs: WAIT_MS },
+    );
     expect(Date.parse(lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(created.createdAt));
   });
 
   it('refuse an expiry in the past, and stop working at their expiry, sockets included', async () => {
     const user = await stack.createUser();
-    const past = await stack.request('POST', '/api/tokens', {
+    const past = await stack.request<CreatedTokenDto>('POST', '/api/tokens', {
       token: user.token,
       body: { name: 'old', expiresAt: new Date(Date.now() - 60_000).toISOString() },
     });
     expect(past.status).toBe(422);
-    expect(past.body.error.code).toBe('validation_failed');
-    expect(past.body.error.details).toEqual([expect.objectContaining({ path: '/expiresAt' })]);
+    expect(errorOf(past).code).toBe('validation_failed');
+    expect(errorOf(past).details).toEqual([expect.objectContaining({ path: '/expiresAt' })]);
 
     const expiresAt = new Date(Date.now() + 3_000).toISOString();
     const created = await createToken(user, { name: 'short-lived', expiresAt });
@@ -184,7 +166,7 @@ describe('API tokens', () => {
     expect(await dropped).toBe('io server disconnect');
     const after = await me(created.token);
     expect(after.status).toBe(401);
-    expect(after.body.error.code).toBe('unauthorized');
+    expect(errorOf(after).code).toBe('unauthorized');
     expect(await refusal(socket)).toBe('unauthorized');
     // The user's own session is not affected.
     expect((await me(user.token)).status).toBe(200);
@@ -203,7 +185,7 @@ describe('API tokens', () => {
     expect(revoked.status).toBe(204);
     const next = await me(created.token);
     expect(next.status).toBe(401);
-    expect(next.body.error.code).toBe('unauthorized');
+    expect(errorOf(next).code).toBe('unauthorized');
 
     expect(await dropped).toBe('io server disconnect');
     expect(await refusal(tokenSocket)).toBe('unauthorized');
@@ -213,10 +195,10 @@ describe('API tokens', () => {
       new Promise<string>((resolve) => sessionSocket.on('job:updated', (job) => job.name === 'after revoke' && resolve(job.name))),
       'job:updated',
     );
-    await stack.request('POST', '/api/jobs', { token: user.token, body: { name: 'after revoke', type: 'sleep', params: { seconds: 0 } } });
+    await stack.request<JobDto>('POST', '/api/jobs', { token: user.token, body: { name: 'after revoke', type: 'sleep', params: { seconds: 0 } } });
     expect(await seen).toBe('after revoke');
 
-    const list = await stack.request('GET', '/api/tokens', { token: user.token });
+    const list = await stack.request<Page<TokenDto>>('GET', '/api/tokens', { token: user.token });
     expect(list.body.items.map((t: { id: string }) => t.id)).not.toContain(created.id);
     expect((await stack.request('DELETE', `/api/tokens/${created.id}`, { token: user.token })).status).toBe(404);
     expect((await stack.request('DELETE', '/api/tokens/not-a-token-id', { token: user.token })).status).toBe(404);
@@ -225,7 +207,7 @@ describe('API tokens', () => {
   it('revoked on one server: its socket on another server process is dropped too', async () => {
     const user = await stack.createUser();
     const created = await createToken(user);
-    const other = await startServerProcess(stack.env, await freePort());
+    const other = await spawnServer(stack.env);
     const { io } = await import('socket.io-client');
     const socket: LiveSocket = io(other.url, { auth: { token: created.token }, transports: ['websocket'], forceNew: true });
     try {
@@ -237,7 +219,7 @@ describe('API tokens', () => {
       expect(await refusal(socket)).toBe('unauthorized');
     } finally {
       socket.disconnect();
-      await other.kill('SIGTERM');
+      await other.stop();
     }
   }, 120_000);
 
@@ -271,13 +253,13 @@ describe('API tokens', () => {
     const user = await stack.createUser();
     const created = await createToken(user, { name: 'users token' });
 
-    const own = await stack.request('GET', '/api/tokens', { token: stack.admin.token });
+    const own = await stack.request<Page<TokenDto>>('GET', '/api/tokens', { token: stack.admin.token });
     expect(own.body.items.map((t: { id: string }) => t.id)).not.toContain(created.id);
-    const theirs = await stack.request('GET', `/api/tokens?userId=${user.id}`, { token: stack.admin.token });
+    const theirs = await stack.request<Page<TokenDto>>('GET', `/api/tokens?userId=${user.id}`, { token: stack.admin.token });
     expect(theirs.status).toBe(200);
     expect(theirs.body.items).toEqual([expect.objectContaining({ id: created.id, name: 'users token', userId: user.id })]);
     expect(JSON.stringify(theirs.body)).not.toContain(created.token);
-    const everyone = await stack.request('GET', '/api/tokens?userId=all&limit=200', { token: stack.admin.token });
+    const everyone = await stack.request<Page<TokenDto>>('GET', '/api/tokens?userId=all&limit=200', { token: stack.admin.token });
     expect(everyone.body.items.map((t: { id: string }) => t.id)).toContain(created.id);
 
     const socket = stack.connect(created.token);
@@ -295,10 +277,10 @@ describe('API tokens', () => {
 
     const revoke = await stack.request('DELETE', `/api/tokens/${created.id}`, { token: other.token });
     expect([403, 404]).toContain(revoke.status);
-    expect(revoke.body.error.code).toBe(revoke.status === 403 ? 'forbidden' : 'not_found');
+    expect(errorOf(revoke).code).toBe(revoke.status === 403 ? 'forbidden' : 'not_found');
     const peek = await stack.request('GET', `/api/tokens?userId=${owner.id}`, { token: other.token });
     expect(peek.status).toBe(403);
-    const mine = await stack.request('GET', '/api/tokens', { token: other.token });
+    const mine = await stack.request<Page<TokenDto>>('GET', '/api/tokens', { token: other.token });
     expect(mine.body.items).toEqual([]);
 
     expect((await me(created.token)).status).toBe(200);

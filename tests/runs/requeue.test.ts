@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
-import { freePort, until } from '../support/processes';
+import { freePort } from '../support/processes';
 import { track, untrack } from '../support/leak-check';
+import { waitFor } from '../support/wait';
 
 /** A Redis of this test's own (the shared one must not restart under other test files). */
 async function ownRedis(port: number) {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const handle = track({ child }, `redis-server :${port}`);
-  await until(async () => {
+  await waitFor(async () => {
     const res = await fetch(`http://127.0.0.1:${port}`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code);
     return res !== 'ECONNREFUSED';
   }, 'redis to listen');
@@ -41,26 +42,25 @@ afterAll(async () => {
 describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout: 180_000 }, () => {
   it('loses no run: the reconciler re-enqueues them and Bee-Queue reloads its scripts', async () => {
     const token = stack.admin.token;
-    const job = (await stack.request('POST', '/api/jobs', { token, body: { name: 'survivor', type: 'sleep', params: { seconds: 0.2 }, maxConcurrentRuns: 1 } }))
-      .body;
+    const job = await stack.createJob({ name: 'survivor', type: 'sleep', params: { seconds: 0.2 }, maxConcurrentRuns: 1 });
     const socket = stack.connect(token);
     const watch = collectRun(socket);
     const resyncs: unknown[] = [];
     socket.on('resync', (e) => resyncs.push(e));
     await subscribe(socket, { topic: 'job', jobId: job.id });
     const before: RunDto[] = [];
-    for (let i = 0; i < 6; i++) before.push((await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body);
+    for (let i = 0; i < 6; i++) before.push(await stack.startRun(job.id));
 
     await redis.kill();
     redis = await ownRedis(port);
 
-    await until(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again');
-    const after = (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body as RunDto;
+    await waitFor(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again', { timeoutMs: 90_000 });
+    const after = await stack.startRun(job.id);
     await subscribe(socket, { topic: 'job', jobId: job.id });
     for (const run of [...before, after]) {
       const final = await watch.untilFinal(run.id, 60_000).catch(async (e) => {
-        const stored = await stack.request('GET', `/api/runs/${run.id}`, { token });
-        if (['succeeded'].includes(stored.body.status)) return stored.body as RunDto;
+        const stored = await stack.getRun(run.id);
+        if (['succeeded'].includes(stored.status)) return stored;
         throw e;
       });
       expect(final.status).toBe('succeeded');

@@ -1,47 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '@jobflow/core/runs';
-import { startStack, type Stack } from '../support/stack';
+import { openEngine, type EngineUnderTest } from '../support/engine';
 
 /**
  * The grouped writes (stored, claimed, lines appended, ended) against
- * PostgreSQL, with no worker: many runs in flight at once share statements,
- * and each run still gets exactly the outcome the single-run statements give.
+ * PostgreSQL, on the engine alone (no server, no worker): many runs in flight
+ * at once share statements, and each run still gets exactly the outcome the
+ * single-run statements give.
  */
 describe('run writes grouped across runs', () => {
-  let stack: Stack;
+  let engine: EngineUnderTest;
   let jobId: string;
 
   beforeAll(async () => {
-    stack = await startStack({ workers: 0 });
-    const res = await stack.request('POST', '/api/jobs', {
-      token: stack.admin.token,
-      body: { name: 'grouped', type: 'sleep', params: { seconds: 0 }, maxAttempts: 2, timeoutSec: 30 },
-    });
-    jobId = res.body.id;
+    engine = await openEngine();
+    jobId = await engine.createJob({ type: 'sleep', params: { seconds: 0 }, maxAttempts: 2, timeoutSec: 30 });
   });
-  afterAll(() => stack?.stop());
+  afterAll(() => engine?.close());
 
   it('stores, claims, appends and ends 60 concurrent runs, fenced per attempt', async () => {
-    const engine = stack.app.deps.runs;
-    const { batches } = engine;
-    const trigger = { kind: 'api' as const, userId: stack.admin.id };
+    const { runs, sql } = engine;
+    const { batches } = runs;
+    const trigger = { kind: 'api' as const, userId: null };
     const created = await Promise.all(Array.from({ length: 60 }, () => batches.create({ jobId, trigger })));
     expect(created.every((r) => r && r.status === 'queued' && r.version === 1 && r.max_attempts === 2 && r.timeout_sec === 30)).toBe(true);
-    const runs = created as RunRow[];
+    const rows = created as RunRow[];
     expect(await batches.create({ jobId: '00000000-0000-4000-8000-000000000000', trigger })).toBeNull();
 
-    const claims = await Promise.all(runs.map((r) => batches.claim({ runId: r.id, attempt: 1, workerId: 'w-test', queueJobId: `${r.id}.1` })));
+    const claims = await Promise.all(rows.map((r) => batches.claim({ runId: r.id, attempt: 1, workerId: 'w-test', queueJobId: `${r.id}.1` })));
     expect(claims.every((c) => c.kind === 'claimed' && c.row.status === 'running' && c.row.version === 2 && c.row.worker_id === 'w-test')).toBe(true);
     // A second claim of a claimed attempt is refused, with the run as it is.
-    const again = await batches.claim({ runId: runs[0]!.id, attempt: 1, workerId: 'w-other', queueJobId: `${runs[0]!.id}.1` });
+    const again = await batches.claim({ runId: rows[0]!.id, attempt: 1, workerId: 'w-other', queueJobId: `${rows[0]!.id}.1` });
     expect(again.kind).toBe('unclaimable');
 
     // One run is taken over (attempt 2) before its lines and ending arrive: both are refused for it alone.
-    const superseded = runs[7]!;
-    await engine.retryOrFail({ runId: superseded.id, attempt: 1, error: { code: 'worker_lost', message: 'taken over' } });
+    const superseded = rows[7]!;
+    await runs.retryOrFail({ runId: superseded.id, attempt: 1, error: { code: 'worker_lost', message: 'taken over' } });
 
     const line = (text: string) => ({ ts: new Date().toISOString(), stream: 'stdout' as const, text });
-    const appended = await Promise.all(runs.map((r, i) => batches.appendLogs({ runId: r.id, attempt: 1, lines: [line(`a${i}`), line(`b${i}`)] })));
+    const appended = await Promise.all(rows.map((r, i) => batches.appendLogs({ runId: r.id, attempt: 1, lines: [line(`a${i}`), line(`b${i}`)] })));
     appended.forEach((stored, i) => {
       if (i === 7) expect(stored).toBeNull();
       else
@@ -52,7 +49,7 @@ describe('run writes grouped across runs', () => {
     });
 
     const ended = await Promise.all(
-      runs.map((r, i) =>
+      rows.map((r, i) =>
         batches.finish({
           runId: r.id,
           attempt: 1,
@@ -74,13 +71,13 @@ describe('run writes grouped across runs', () => {
       expect(row!.result).toEqual(i % 2 ? null : { i });
     });
 
-    const stored = await stack.sql<{ run_id: string; seqs: number[]; texts: string[] }>(
+    const stored = await sql<{ run_id: string; seqs: number[]; texts: string[] }>(
       `select run_id, array_agg(seq order by seq) as seqs, array_agg(text order by seq) as texts from run_logs
-       where run_id in (select json_array_elements_text($1::json)::uuid) group by run_id`,
-      [JSON.stringify(runs.map((r) => r.id))],
+       where run_id = any($1::uuid[]) group by run_id`,
+      [rows.map((r) => r.id)],
     );
     const byRun = new Map(stored.map((s) => [s.run_id, s]));
-    runs.forEach((r, i) => {
+    rows.forEach((r, i) => {
       const s = byRun.get(r.id)!;
       if (i === 7) return expect(s.texts).toEqual(['attempt 2 of 2 after: worker_lost: taken over']);
       expect(s.seqs).toEqual(i % 2 ? [1, 2, 3, 4] : [1, 2, 3]);
