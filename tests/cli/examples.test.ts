@@ -11,6 +11,7 @@ import type { CreatedTokenDto, RunDto } from '@jobflow/shared';
 import { createClient, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
 import { REPO_ROOT } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -61,15 +62,7 @@ function startExample(command: string, args: string[], extraEnv: Record<string, 
   };
 }
 
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(check: () => Promise<T> | T, what: string) => waitFor(check, what, { everyMs: 100 });
 
 async function untilFinal(runId: string): Promise<RunDto> {
   const follow = api.followRun(runId);

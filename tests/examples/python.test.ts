@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto } from '@jobflow/shared';
+import { isFinalStatus, type CreatedTokenDto, type JobDto, type LogLineDto, type LogPageDto, type RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
+import { waitFor } from '../support/wait';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -46,15 +47,15 @@ async function storedLines(runId: string): Promise<LogLineDto[]> {
   }
 }
 
-async function runWhenFinal(runId: string): Promise<RunDto> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run: RunDto = (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body;
-    if (['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not end`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const runWhenFinal = (runId: string): Promise<RunDto> =>
+  waitFor(
+    async () => {
+      const run = await stack.getRun(runId);
+      return isFinalStatus(run.status) && run;
+    },
+    `run ${runId} to end`,
+    { everyMs: 50 },
+  );
 
 const textOf = (lines: LogLineDto[], stream: LogLineDto['stream']) =>
   lines

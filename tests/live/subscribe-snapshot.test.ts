@@ -24,15 +24,15 @@ const startRun = async (jobId: string): Promise<RunDto> => (await stack.request<
 const getRun = async (runId: string): Promise<RunDto> => (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token })).body;
 
 /** Polls the run over REST until it has `status`. */
-async function runWhen(runId: string, status: RunDto['status']): Promise<RunDto> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await getRun(runId);
-    if (run.status === status) return run;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for run ${runId} to be ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const runWhen = (runId: string, status: RunDto['status']): Promise<RunDto> =>
+  waitFor(
+    async () => {
+      const run = await getRun(runId);
+      return run.status === status && run;
+    },
+    `run ${runId} to be ${status}`,
+    { everyMs: 50 },
+  );
 
 /** Everything a socket receives for one run: snapshots and lines, in arrival order. */
 function record(socket: LiveSocket, runId: string) {
