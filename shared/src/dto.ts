@@ -105,8 +105,7 @@ export const TriggerDto = z.object({
 });
 export type TriggerDto = z.infer<typeof TriggerDto>;
 
-export const RUN_ERROR_CODES = ['handler_error', 'timeout', 'cancelled', 'worker_lost', 'invalid_params'] as const;
-/** Why a run did not succeed. */
+/** Why a run did not succeed: `code` is `handler_error`, `timeout`, `cancelled`, `worker_lost` or `invalid_params`. */
 export const RunErrorDto = z.object({ code: z.string(), message: z.string() });
 export type RunErrorDto = z.infer<typeof RunErrorDto>;
 

@@ -44,7 +44,7 @@ class LogCoalescingAdapter extends Base {
   private held = new Map<string, { packet: EventPacket; payload: LogPayload; opts: WireOptions }>();
   private flushScheduled = false;
 
-  override onmessage(pattern: unknown, channel: Buffer | string, msg: Buffer): void {
+  override onmessage(_pattern: unknown, channel: Buffer | string, msg: Buffer): void {
     const name = channel.toString();
     if (!name.startsWith(this.channel)) return;
     const room = name.slice(this.channel.length, -1);

@@ -3,7 +3,6 @@ export interface AsyncQueue<T> extends AsyncIterableIterator<T> {
   push(item: T): void;
   /** Ends the iteration; with an error, the consumer's next `next()` rejects with it. */
   end(error?: unknown): void;
-  readonly isEnded: boolean;
 }
 
 /** `onReturn` runs once when the iteration ends for any reason (consumer break, end(), error). */
@@ -22,9 +21,6 @@ export function createAsyncQueue<T>(onReturn: () => void): AsyncQueue<T> {
   };
 
   const queue: AsyncQueue<T> = {
-    get isEnded() {
-      return ended;
-    },
     push(item) {
       if (ended) return;
       if (waiting) {

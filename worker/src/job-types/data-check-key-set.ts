@@ -23,16 +23,6 @@ export class KeyDigestSet {
     this.mask = capacity - 1;
   }
 
-  /** Number of distinct keys added. */
-  get size(): number {
-    return this.count;
-  }
-
-  /** Bytes the table takes now. */
-  get byteLength(): number {
-    return this.slots.byteLength;
-  }
-
   /** Adds a key; returns false when it was there already. */
   add(key: string): boolean {
     const digest = createHash('sha256').update(key).digest();

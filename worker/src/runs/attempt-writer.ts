@@ -145,11 +145,6 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       else schedule();
     },
 
-    /** Lines waiting to be stored: a producer can pause while this is large. */
-    get backlog() {
-      return buffer.length;
-    },
-
     progress(fraction: number) {
       if (isClosed || !Number.isFinite(fraction)) return;
       pendingProgress = Math.min(1, Math.max(0, fraction));

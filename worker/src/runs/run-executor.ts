@@ -242,5 +242,3 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
     },
   };
 }
-
-export type RunExecutor = ReturnType<typeof createRunExecutor>;
