@@ -14,6 +14,7 @@ import { focusFirstError } from './run-params';
 import { ScheduleFields } from './schedule-fields';
 import { cloneJson, defaultsFor, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
+import { whileBusy } from '../app/busy';
 
 const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
 
@@ -155,18 +156,19 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       ...scheduleBody(schedule()),
       notifications: targetBodies(targets()),
     };
-    setBusy(true);
-    try {
-      const saved = props.job ? await client.jobs.update(props.job.id, body) : await client.jobs.create({ ...body, type: jt.type, name: body.name ?? '' });
-      upsertJob(saved);
-      navigate(`/jobs/${encodeURIComponent(saved.id)}`);
-    } catch (e) {
-      setErrors(toFieldErrors(errorDetails(e)));
-      setFailure(errorMessage(e));
-      focusFirstError();
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        const saved = props.job ? await client.jobs.update(props.job.id, body) : await client.jobs.create({ ...body, type: jt.type, name: body.name ?? '' });
+        upsertJob(saved);
+        navigate(`/jobs/${encodeURIComponent(saved.id)}`);
+      },
+      (e) => {
+        setErrors(toFieldErrors(errorDetails(e)));
+        setFailure(errorMessage(e));
+        focusFirstError();
+      },
+    );
   };
 
   const baseInput = (key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns', label: string, hint: string, min: number, max: number) => (

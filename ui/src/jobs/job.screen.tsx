@@ -17,6 +17,7 @@ import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRun, upsertRuns } from '../stores/runs.store';
 import { ScheduleSection } from './schedule-panel';
+import { whileBusy } from '../app/busy';
 
 const RunWithParams = lazy(() => import('./run-params'));
 
@@ -85,31 +86,33 @@ export default function JobScreen(props: { jobId: string }) {
   };
 
   const runNow = async () => {
-    setBusy(true);
     setActionError(null);
-    try {
-      started(await client.jobs.run(props.jobId));
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        started(await client.jobs.run(props.jobId));
+      },
+      (e) => {
+        setActionError(errorMessage(e));
+      },
+    );
   };
 
   const remove = async () => {
     const current = job();
     if (!current || !(await confirmAction(t('job.confirmDelete', { name: current.name }), t('job.delete')))) return;
-    setBusy(true);
     setActionError(null);
-    try {
-      await client.jobs.delete(props.jobId);
-      removeJob(props.jobId);
-      navigate('/');
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        await client.jobs.delete(props.jobId);
+        removeJob(props.jobId);
+        navigate('/');
+      },
+      (e) => {
+        setActionError(errorMessage(e));
+      },
+    );
   };
 
   return (

@@ -5,6 +5,7 @@ import { t } from '../i18n/i18n';
 import { ParamsForm, type FieldErrors } from './params-form';
 import { changedPaths, cloneJson, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
+import { whileBusy } from '../app/busy';
 
 /**
  * "Run with changed parameters": the params form prefilled with `baseline`,
@@ -50,16 +51,17 @@ export default function RunWithParams(props: {
       focusFirstError();
       return;
     }
-    setBusy(true);
-    try {
-      props.onStarted(await props.start(value()));
-    } catch (e) {
-      setErrors(toFieldErrors(errorDetails(e)));
-      setFailure(errorMessage(e));
-      focusFirstError();
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        props.onStarted(await props.start(value()));
+      },
+      (e) => {
+        setErrors(toFieldErrors(errorDetails(e)));
+        setFailure(errorMessage(e));
+        focusFirstError();
+      },
+    );
   };
 
   return (

@@ -15,6 +15,7 @@ import { createPagedList } from '../stores/paged-list';
 import { runs } from '../stores/runs.store';
 import { byDueDesc, fires, upsertFires } from '../stores/schedule-fires.store';
 import { localZone } from './job-draft';
+import { whileBusy } from '../app/busy';
 
 /** How many due times are shown, and how many are fetched so the list lasts a while on a fast schedule. */
 export const NEXT_SHOWN = 5;
@@ -166,17 +167,18 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
   );
 
   const setPaused = async (isPaused: boolean) => {
-    setBusy(true);
     setActionError(null);
-    try {
-      const job = isPaused ? await client.jobs.schedule.pause(props.job.id) : await client.jobs.schedule.resume(props.job.id);
-      upsertJob(job);
-      announce(t(isPaused ? 'schedule.pausedAnnounce' : 'schedule.resumedAnnounce', { job: job.name }));
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        const job = isPaused ? await client.jobs.schedule.pause(props.job.id) : await client.jobs.schedule.resume(props.job.id);
+        upsertJob(job);
+        announce(t(isPaused ? 'schedule.pausedAnnounce' : 'schedule.resumedAnnounce', { job: job.name }));
+      },
+      (e) => {
+        setActionError(errorMessage(e));
+      },
+    );
   };
 
   const fireStatus = (fire: ScheduleFireDto) => (fire.runId ? (runs[fire.runId]?.status ?? fire.runStatus) : null);

@@ -4,6 +4,7 @@ import { client } from '../app/client';
 import { errorMessage } from '../app/errors';
 import { formatDateTime, formatNumber, t } from '../i18n/i18n';
 import { findMatches, stepMatch, type LogModel } from './log-model';
+import { whileBusy } from '../app/busy';
 
 /** Row height in px; the CSS gives `.log-row` exactly this height. */
 export const ROW_PX = 20;
@@ -114,23 +115,24 @@ export function LogViewer(props: { runId: string; model: LogModel; isLive: boole
   };
 
   const download = async () => {
-    setDownloading(true);
     setDownloadError(null);
-    try {
-      const blob = await client.runs.logsText(props.runId);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `run-${props.runId}.log`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      setDownloadError(errorMessage(e));
-    } finally {
-      setDownloading(false);
-    }
+    await whileBusy(
+      setDownloading,
+      async () => {
+        const blob = await client.runs.logsText(props.runId);
+        const url = URL.createObjectURL(blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = `run-${props.runId}.log`;
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      },
+      (e) => {
+        setDownloadError(errorMessage(e));
+      },
+    );
   };
 
   const highlight = (text: string) => {

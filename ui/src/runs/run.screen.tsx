@@ -15,6 +15,7 @@ import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
 import { runs, upsertRun } from '../stores/runs.store';
 import { createLogModel } from './log-model';
 import { LogViewer } from './log-viewer';
+import { whileBusy } from '../app/busy';
 
 const RunWithParams = lazy(() => import('../jobs/run-params'));
 
@@ -103,30 +104,32 @@ export default function RunScreen(props: { runId: string }) {
   };
 
   const cancel = async () => {
-    setBusy(true);
     setActionError(null);
-    try {
-      upsertRun(await client.runs.cancel(props.runId));
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        upsertRun(await client.runs.cancel(props.runId));
+      },
+      (e) => {
+        setActionError(errorMessage(e));
+      },
+    );
   };
   const started = (next: RunDto) => {
     upsertRun(next);
     navigate(`/runs/${encodeURIComponent(next.id)}`);
   };
   const rerun = async () => {
-    setBusy(true);
     setActionError(null);
-    try {
-      started(await client.runs.rerun(props.runId));
-    } catch (e) {
-      setActionError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        started(await client.runs.rerun(props.runId));
+      },
+      (e) => {
+        setActionError(errorMessage(e));
+      },
+    );
   };
 
   const timeline = createMemo(() => {

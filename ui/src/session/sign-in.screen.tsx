@@ -3,6 +3,7 @@ import { errorMessage } from '../app/errors';
 import { navigate } from '../app/router';
 import { t } from '../i18n/i18n';
 import { signIn } from './session';
+import { whileBusy } from '../app/busy';
 
 /** Email + password; on success goes where the user was heading. */
 export default function SignInScreen(props: { next: string }) {
@@ -13,16 +14,17 @@ export default function SignInScreen(props: { next: string }) {
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
-    setBusy(true);
     setError(null);
-    try {
-      await signIn(email().trim(), password());
-      navigate(props.next.startsWith('/') && !props.next.startsWith('//') ? props.next : '/', { replace: true });
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        await signIn(email().trim(), password());
+        navigate(props.next.startsWith('/') && !props.next.startsWith('//') ? props.next : '/', { replace: true });
+      },
+      (e) => {
+        setError(errorMessage(e));
+      },
+    );
   };
 
   return (

@@ -5,6 +5,7 @@ import { errorDetails, errorMessage, localizeValidation } from '../app/errors';
 import { confirmAction } from '../components/confirm';
 import { Time } from '../components/time';
 import { t } from '../i18n/i18n';
+import { whileBusy } from '../app/busy';
 
 /** Personal API tokens: create (shown once, with copy), list, revoke. */
 export default function TokensScreen() {
@@ -46,24 +47,25 @@ export default function TokensScreen() {
       setNameError(t('validation.required'));
       return;
     }
-    setBusy(true);
-    try {
-      // The date input gives a local day; the token works until the end of it.
-      const expiresAt = expires() ? new Date(`${expires()}T23:59:59.999`).toISOString() : null;
-      const token = await client.tokens.create({ name: name().trim(), expiresAt });
-      setCreated(token);
-      setCopied(false);
-      setName('');
-      setExpires('');
-      setTokens((list) => [token, ...list.filter((other) => other.id !== token.id)]);
-      queueMicrotask(() => secretField?.select());
-    } catch (err) {
-      const detail = errorDetails(err).find((d) => d.path === '/name');
-      if (detail) setNameError(localizeValidation(detail.message));
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        // The date input gives a local day; the token works until the end of it.
+        const expiresAt = expires() ? new Date(`${expires()}T23:59:59.999`).toISOString() : null;
+        const token = await client.tokens.create({ name: name().trim(), expiresAt });
+        setCreated(token);
+        setCopied(false);
+        setName('');
+        setExpires('');
+        setTokens((list) => [token, ...list.filter((other) => other.id !== token.id)]);
+        queueMicrotask(() => secretField?.select());
+      },
+      (err) => {
+        const detail = errorDetails(err).find((d) => d.path === '/name');
+        if (detail) setNameError(localizeValidation(detail.message));
+        setError(errorMessage(err));
+      },
+    );
   };
 
   const copy = async () => {

@@ -7,6 +7,7 @@ import { Time } from '../components/time';
 import { t } from '../i18n/i18n';
 import { user as me } from '../session/session';
 import { loadUsers, removeUser, upsertUser, userIds, users } from '../stores/users.store';
+import { whileBusy } from '../app/busy';
 
 /** Admins: list, create, change role, disable, reset password, delete. */
 export default function UsersScreen() {
@@ -185,15 +186,16 @@ function ResetPassword(props: { user: UserDto; onDone: (message: string | null) 
           setError(t('validation.minLength', { n: 8 }));
           return;
         }
-        setBusy(true);
-        try {
-          await client.users.update(props.user.id, { password: password() });
-          props.onDone(t('users.passwordReset', { email: props.user.email }));
-        } catch (err) {
-          setError(errorDetails(err)[0]?.message ? localizeValidation(errorDetails(err)[0]?.message ?? '') : errorMessage(err));
-        } finally {
-          setBusy(false);
-        }
+        await whileBusy(
+          setBusy,
+          async () => {
+            await client.users.update(props.user.id, { password: password() });
+            props.onDone(t('users.passwordReset', { email: props.user.email }));
+          },
+          (err) => {
+            setError(errorDetails(err)[0]?.message ? localizeValidation(errorDetails(err)[0]?.message ?? '') : errorMessage(err));
+          },
+        );
       }}
     >
       <h2 id="reset-title">{t('users.resetFor', { email: props.user.email })}</h2>
@@ -246,20 +248,21 @@ function CreateUser(props: { onCreated: (user: UserDto) => void }) {
     setErrors(found);
     setFailure(null);
     if (Object.keys(found).length > 0) return;
-    setBusy(true);
-    try {
-      const created = await client.users.create({ email: f.email.trim(), name: f.name.trim() || undefined, password: f.password, role: f.role });
-      upsertUser(created);
-      setForm(empty);
-      props.onCreated(created);
-    } catch (err) {
-      const byPath: Record<string, string> = {};
-      for (const d of errorDetails(err)) byPath[d.path] = localizeValidation(d.message);
-      setErrors(byPath);
-      setFailure(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    await whileBusy(
+      setBusy,
+      async () => {
+        const created = await client.users.create({ email: f.email.trim(), name: f.name.trim() || undefined, password: f.password, role: f.role });
+        upsertUser(created);
+        setForm(empty);
+        props.onCreated(created);
+      },
+      (err) => {
+        const byPath: Record<string, string> = {};
+        for (const d of errorDetails(err)) byPath[d.path] = localizeValidation(d.message);
+        setErrors(byPath);
+        setFailure(errorMessage(err));
+      },
+    );
   };
 
   const input = (key: 'email' | 'name' | 'password', type: string, label: string, autocomplete: string) => (
