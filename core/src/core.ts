@@ -6,6 +6,9 @@ import { createNotificationOutbox, type NotificationOutbox } from './notificatio
 import { createCancelSender, createRunQueue, type RunQueue } from './queue';
 import { createRunEngine, type BackoffOptions, type RunEngine } from './runs';
 
+/** MikroORM's connections at most: it serves the definitions people edit (one record at a time), not the engine. */
+const ORM_POOL_MAX = 4;
+
 export interface CoreOptions {
   databaseUrl: string;
   dbPoolMax: number;
@@ -47,7 +50,7 @@ export interface Core {
  */
 export async function openCore(o: CoreOptions): Promise<Core> {
   const connection: DbOptions = { databaseUrl: o.databaseUrl, poolMax: o.dbPoolMax, ssl: o.dbSsl, usePreparedStatements: o.dbPreparedStatements };
-  const orm = await createOrm(connection);
+  const orm = await createOrm({ ...connection, poolMax: Math.min(o.dbPoolMax, ORM_POOL_MAX) });
   try {
     await checkSchema(orm);
   } catch (e) {
