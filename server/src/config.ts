@@ -15,6 +15,10 @@ const ServerEnv = BaseEnv.extend({
   UI_DIST: z.string().optional(),
   CANCEL_GRACE_MS: intFromEnv(4000),
   SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served (default 5000 in production, else 0). */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  /** Then, how long requests in flight may finish before their connections are cut. */
+  SHUTDOWN_GRACE_MS: intFromEnv(10_000),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example secret; set a long random value in production' });
@@ -37,6 +41,8 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     publicUrl: env.PUBLIC_URL,
     cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }
 

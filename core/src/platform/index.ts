@@ -2,3 +2,5 @@ export * from './env';
 export * from './logger';
 export * from './preflight';
 export * from './redis';
+export * from './metrics';
+export * from './readiness';

@@ -59,16 +59,16 @@ const parseTopic = (payload: unknown): Topic => {
  * drop, and disconnects subscribers that cannot keep up.
  */
 export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator) {
-  const { redis, db, orm, config, log } = deps;
+  const { redis, db, orm, config, log, metrics } = deps;
   const pub = redis.duplicate();
   const sub = redis.duplicate();
-  pub.on('error', () => {});
-  sub.on('error', () => {});
+  pub.on('error', metrics.redisErrored);
+  sub.on('error', metrics.redisErrored);
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
-    adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
+    adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }, metrics.eventDelivered),
   });
 
   let linkLost = false;

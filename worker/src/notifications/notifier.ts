@@ -14,7 +14,7 @@ import {
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
-import type { Logger } from '@jobflow/core/platform';
+import type { Logger, Metrics } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
@@ -36,8 +36,8 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox }) {
-  const { config, db, live, log } = deps;
+export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; metrics: Metrics; outbox: NotificationOutbox }) {
+  const { config, db, live, log, metrics } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
@@ -93,12 +93,14 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
     };
     try {
       const outcome = await send(target, message);
+      metrics.notificationAttempted(target.kind, 'delivered');
       if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'delivered', null)) {
         await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
       }
     } catch (e) {
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
       if (err.isPermanent || attempt >= maxAttempts) {
+        metrics.notificationAttempted(target.kind, 'failed');
         if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
           await note(
             runId,
@@ -108,6 +110,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
         return;
       }
       const delayMs = delayAfter(attempt);
+      metrics.notificationAttempted(target.kind, 'retrying');
       if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'pending', err.message)) {
         await enqueueDelivery(queue, { runId, targetId, event, attempt: attempt + 1 }, Date.now() + delayMs);
         await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; next try in ${formatDuration(delayMs)}`);
@@ -138,6 +141,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
   return {
     async start(): Promise<void> {
       queue.on('error', (e) => {
+        metrics.redisErrored();
         if (/NOSCRIPT/.test(e.message)) void withScripts(queue, () => Promise.resolve()).catch(() => {});
       });
       await queue.ready();
