@@ -11,7 +11,7 @@ RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
 COPY . .
-RUN npm run build --workspace ui
+RUN npm run build
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
@@ -19,4 +19,4 @@ WORKDIR /app
 COPY --from=build /app /app
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "server/src/main.ts"]
+CMD ["node", "server/dist/main.js"]
