@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { checkSchema, createOrm, type Orm, dbOf, type Db, poolCounts } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
 import { type Logger, type Metrics, createMetrics, createRedis } from './platform';
-import { createNotificationOutbox, type NotificationOutbox } from './notifications';
+import { createNotificationOutbox, createNotificationQueue, type NotificationOutbox } from './notifications';
 import { createRunQueue, type RunQueue } from './queue';
 import { createRunBatches, type RunBatches, createRunLifecycle, type BackoffOptions, type RunLifecycle, runCounts } from './runs';
 
@@ -54,7 +54,9 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   queue.on('error', metrics.redisErrored);
   const plainLive = countingLines(createLivePublisher(redis, o.redisPrefix), metrics);
   const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
-  const outbox = createNotificationOutbox({ db, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
+  const notificationQueue = createNotificationQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  notificationQueue.on('error', metrics.redisErrored);
+  const outbox = createNotificationOutbox({ db, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix, queue: notificationQueue });
   const batches = createRunBatches(db);
   const lifecycle = createRunLifecycle({
     db,
@@ -80,6 +82,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     async close() {
       await queue.close(1000).catch(() => {});
       await outbox.close();
+      await notificationQueue.close(1000).catch(() => {});
       redis.disconnect();
       await orm.close(true);
     },

@@ -72,7 +72,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   reconciler.start();
   const notifier = createNotifier({ config, db, live, log, metrics, outbox: core.outbox });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
+  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log, metrics });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
