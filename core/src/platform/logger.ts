@@ -68,9 +68,32 @@ const wrap = (p: pino.Logger): Logger => ({
   info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
   warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
   error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
-  child: (bindings) => wrap(p.child(bindings)),
+  child: (bindings) => lazyChild(p, bindings),
   isEnabled: (level) => p.isLevelEnabled(level),
 });
+
+/**
+ * A child made on its first line: a worker makes one per attempt, and pino
+ * serializes (and redacts) the bindings of a child when it is made, which
+ * most attempts, logging nothing, would pay for nothing.
+ */
+function lazyChild(parent: pino.Logger, bindings: LogFields): Logger {
+  let made: Logger | null = null;
+  const get = () => (made ??= wrap(parent.child(bindings)));
+  const at =
+    (level: Level) =>
+    (msg: string, fields?: LogFields): void => {
+      if (parent.isLevelEnabled(level)) get()[level](msg, fields);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => lazyChild(parent, { ...bindings, ...more }),
+    isEnabled: (level) => parent.isLevelEnabled(level),
+  };
+}
 
 /**
  * A logger named `name` (the process role) that writes lines of `level` and

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import { type Logger, withLogContext } from '@jobflow/core/platform';
@@ -24,27 +23,25 @@ export function requestLogMiddleware(log: Logger): Koa.Middleware {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     const startedAt = performance.now();
-    return withLogContext({ requestId }, async () => {
-      // Bound to the request's context: the response closes outside it.
-      ctx.res.once(
-        'close',
-        AsyncResource.bind(() => {
-          const level = isProbePath(ctx.path) && ctx.status < 400 ? 'debug' : 'info';
-          if (!log.isEnabled(level)) return;
-          const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
-          const isAborted = !ctx.res.writableFinished;
-          log[level](`${ctx.method} ${ctx.path} ${ctx.status} ${durationMs} ms${isAborted ? ' (aborted)' : ''}`, {
-            method: ctx.method,
-            path: ctx.path,
-            route: (ctx as { _matchedRoute?: unknown })._matchedRoute,
-            status: ctx.status,
-            durationMs,
-            ...(isAborted ? { isAborted } : {}),
-            ...(log.isEnabled('debug') ? { headers: ctx.headers } : {}),
-          });
-        }),
-      );
-      await next();
+    return withLogContext({ requestId }, () => {
+      // The response closes outside the request's context: its line names the request itself.
+      ctx.res.once('close', () => {
+        const level = isProbePath(ctx.path) && ctx.status < 400 ? 'debug' : 'info';
+        if (!log.isEnabled(level)) return;
+        const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
+        const isAborted = !ctx.res.writableFinished;
+        log[level](`${ctx.method} ${ctx.path} ${ctx.status} ${durationMs} ms${isAborted ? ' (aborted)' : ''}`, {
+          requestId,
+          method: ctx.method,
+          path: ctx.path,
+          route: (ctx as { _matchedRoute?: unknown })._matchedRoute,
+          status: ctx.status,
+          durationMs,
+          ...(isAborted ? { isAborted } : {}),
+          ...(log.isEnabled('debug') ? { headers: ctx.headers } : {}),
+        });
+      });
+      return next();
     });
   };
 }
