@@ -45,6 +45,11 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
 
   const httpServer = http.createServer();
+  // Idle keep-alive sockets stay open longer than the clients and proxies in
+  // front keep theirs (Node's clients 4 s, typical load balancers 60 s), so a
+  // request is never written to a socket the server is just closing.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
   const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
