@@ -19,6 +19,7 @@ import { apiBench } from './api.bench';
 import { fanoutBench } from './fanout.bench';
 import { ingestBench } from './ingest.bench';
 import { latencyBench } from './latency.bench';
+import { payloadsBench } from './payloads.bench';
 import { resyncBench } from './resync.bench';
 import { runsBench } from './runs.bench';
 import { socketsBench } from './sockets.bench';
@@ -30,6 +31,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<CaseResult[]>> = {
   latency: latencyBench,
   ingest: ingestBench,
   fanout: fanoutBench,
+  payloads: payloadsBench,
   sockets: socketsBench,
   api: apiBench,
   resync: resyncBench,
