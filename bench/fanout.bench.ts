@@ -7,7 +7,7 @@ import { checkStoredLines, emitScript, fixtureRuns, goFileName, startShellRuns }
 
 const RATE = 1000;
 
-type Collected = { histogram: HistogramData; missing: string[]; complete: number; dropped: number; lastAtMs: number };
+type Collected = { histogram: HistogramData; missing: string[]; dropped: number };
 
 /**
  * fanout: delivery latency (line produced → line at a subscriber) for one run
