@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { measured, jobflowFor, rawHost, type BenchEnv, type JobflowStack } from './lib/env';
 import { LatencyHistogram, type HistogramData } from './lib/histogram';
 import { startAll, startHost, type Host, type ProbeReading } from './lib/proc';
@@ -21,7 +22,8 @@ type Collected = { histogram: HistogramData; missing: string[]; dropped: number 
 export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   const seconds = env.isQuick ? 1 : 10;
   const sizes = env.isQuick ? [1, 20, 50] : [1, 20, 50, 100, 500];
-  const generatorCount = env.isQuick ? 4 : 8;
+  // Two per core, 4 to 8: on a small machine the generators share the cores with the server, and more would only take its share.
+  const generatorCount = env.isQuick ? 4 : Math.min(8, Math.max(4, 2 * availableParallelism()));
   const maxN = Math.max(...sizes);
   const total = RATE * seconds;
   const [jf, rawIo, rawWorker, ...gens] = await startAll<[JobflowStack, Host<{ url: string; key: string }>, Host, ...Host[]]>([
