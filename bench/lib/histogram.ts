@@ -3,6 +3,8 @@ const GROWTH = 1.002;
 const LOG_GROWTH = Math.log(GROWTH);
 /** Values at or below this (ms) share the first bucket. */
 const FLOOR_MS = 0.001;
+/** Values above about 3 hours share the last bucket (the maximum is kept exactly). */
+const BUCKETS = Math.ceil(Math.log(1e7 / FLOOR_MS) / LOG_GROWTH) + 1;
 
 /** A histogram in a form that crosses a process boundary (IPC, JSON). */
 export interface HistogramData {
@@ -18,12 +20,12 @@ export interface HistogramData {
  * thousand numbers to merge; percentiles are then exact to within 0.2 %.
  */
 export class LatencyHistogram {
-  private readonly counts = new Map<number, number>();
+  private readonly counts = new Float64Array(BUCKETS);
   count = 0;
   maxMs = 0;
 
   static bucketOf(ms: number): number {
-    return ms <= FLOOR_MS ? 0 : Math.ceil(Math.log(ms / FLOOR_MS) / LOG_GROWTH);
+    return ms <= FLOOR_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / FLOOR_MS) / LOG_GROWTH));
   }
 
   /** The value a bucket stands for: its upper bound. */
@@ -32,14 +34,13 @@ export class LatencyHistogram {
   }
 
   add(ms: number): void {
-    const b = LatencyHistogram.bucketOf(ms);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    this.counts[LatencyHistogram.bucketOf(ms)]!++;
     this.count++;
     if (ms > this.maxMs) this.maxMs = ms;
   }
 
   merge(data: HistogramData): this {
-    for (const [b, n] of data.buckets) this.counts.set(b, (this.counts.get(b) ?? 0) + n);
+    for (const [b, n] of data.buckets) this.counts[b]! += n;
     this.count += data.count;
     this.maxMs = Math.max(this.maxMs, data.maxMs);
     return this;
@@ -51,14 +52,16 @@ export class LatencyHistogram {
     if (p >= 100) return this.maxMs;
     const rank = Math.min(this.count, Math.max(1, Math.ceil((p / 100) * this.count)));
     let seen = 0;
-    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
-      seen += this.counts.get(b)!;
+    for (let b = 0; b < BUCKETS; b++) {
+      seen += this.counts[b]!;
       if (seen >= rank) return Math.min(LatencyHistogram.valueOf(b), this.maxMs);
     }
     return this.maxMs;
   }
 
   toJSON(): HistogramData {
-    return { buckets: [...this.counts.entries()], count: this.count, maxMs: this.maxMs };
+    const buckets: [number, number][] = [];
+    this.counts.forEach((n, b) => n && buckets.push([b, n]));
+    return { buckets, count: this.count, maxMs: this.maxMs };
   }
 }
