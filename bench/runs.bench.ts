@@ -15,7 +15,7 @@ const BULK = 500;
 /** pg-boss fetches (and completes) this many jobs at a time. */
 const PG_BOSS_BATCH = 500;
 
-/** CPU time of every process in a window (driver included: it is the HTTP client or the Bee-Queue producer). */
+/** CPU time of every process in a window (driver included: the HTTP client, the Bee-Queue producer, or what reads a queue peer's store). */
 export const cpuMs = (procs: Record<string, ProbeReading>) => Object.values(procs).reduce((sum, p) => sum + p.stats.cpuMs, 0);
 
 /**
