@@ -5,7 +5,8 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
-import { BaseEnv, createOrm, parseEnv, preflight } from '@jobflow/shared/node';
+import { createOrm } from '@jobflow/core/db';
+import { BaseEnv, parseEnv, preflight } from '@jobflow/core/platform';
 import { createUsersService } from '@jobflow/server';
 
 const env = parseEnv(BaseEnv.extend({ EMAIL: z.string().optional(), PASSWORD: z.string().optional(), NAME: z.string().optional() }), process.env);

@@ -1,5 +1,6 @@
 /** Creates the database if it is missing and applies every pending migration. */
-import { BaseEnv, createOrm, ensureDatabase, migrate, parseEnv, preflight } from '@jobflow/shared/node';
+import { createOrm, ensureDatabase, migrate } from '@jobflow/core/db';
+import { BaseEnv, parseEnv, preflight } from '@jobflow/core/platform';
 
 const env = parseEnv(BaseEnv, process.env);
 await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });

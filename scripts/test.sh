@@ -7,6 +7,7 @@ bash scripts/services.sh
 bash scripts/install.sh
 npx tsc -p tsconfig.json
 npx eslint .
+npx madge --circular shared/src core/src server/src worker/src cli/src ui/src
 npx prettier --check . --log-level warn
 bash scripts/build-ui.sh
 npx vitest run "$@"

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createOrm, migrate } from '@jobflow/shared/node';
+import { createOrm, migrate } from '@jobflow/core/db';
 import { createHttpClient, type HttpClient } from './http';
 import { startHost, markAll, readAll, type Host, type ProbeReading } from './proc';
 import { createProbe } from './probe';

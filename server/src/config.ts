@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/shared/node';
+import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
 
 /** The example secret from .env.example; refused in production. */
 export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-string';

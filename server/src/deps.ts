@@ -1,4 +1,5 @@
-import type { Core, Logger } from '@jobflow/shared/node';
+import type { Core } from '@jobflow/core';
+import type { Logger } from '@jobflow/core/platform';
 import type { ServerConfig } from './config';
 
 /** What every capability of the server is built from: the shared core, plus the server's own config and sockets. */

@@ -1,4 +1,4 @@
-import { preflight, startOrExplain } from '@jobflow/shared/node';
+import { preflight, startOrExplain } from '@jobflow/core/platform';
 import { createApp } from './app';
 import { loadServerConfig } from './config';
 

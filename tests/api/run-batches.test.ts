@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStore, type RunRow } from '@jobflow/shared/node';
+import { runStore, type RunRow } from '@jobflow/core/runs';
 import { startStack, type Stack } from '../support/stack';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLineDto, RunDto } from '@jobflow/shared';
-import { runStore } from '@jobflow/shared/node';
+import { runStore } from '@jobflow/core/runs';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 

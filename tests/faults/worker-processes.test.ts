@@ -3,7 +3,8 @@ import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { spawnWorker, until, type Proc } from '../support/processes';
-import { createRedis, queueJobId, redisKeys } from '@jobflow/shared/node';
+import { createRedis, redisKeys } from '@jobflow/core/platform';
+import { queueJobId } from '@jobflow/core/queue';
 
 let stack: Stack;
 let token: string;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLineDto, RunDto } from '@jobflow/shared';
-import { createLivePublisher, createRedis, type LivePublisher } from '@jobflow/shared/node';
+import { createLivePublisher, type LivePublisher } from '@jobflow/core/live';
+import { createRedis } from '@jobflow/core/platform';
 import type { Redis } from 'ioredis';
 import { startStack, type Stack } from '../support/stack';
 import { subscribe, waitFor } from '../support/live';

@@ -1,16 +1,9 @@
-import {
-  createLivePublisher,
-  createLogger,
-  createOrm,
-  createRedis,
-  createRunBatches,
-  createRunLifecycle,
-  createRunQueue,
-  createScheduler,
-  dbOf,
-  type Db,
-  type Scheduler,
-} from '@jobflow/shared/node';
+import { createOrm, dbOf, type Db } from '@jobflow/core/db';
+import { createLivePublisher } from '@jobflow/core/live';
+import { createLogger, createRedis } from '@jobflow/core/platform';
+import { createRunQueue } from '@jobflow/core/queue';
+import { createRunBatches, createRunLifecycle } from '@jobflow/core/runs';
+import { createScheduler, type Scheduler } from '@jobflow/core/schedules';
 import type { Stack } from '../support/stack';
 import { track, untrack } from '../support/leak-check';
 

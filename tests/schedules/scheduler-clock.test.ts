@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fireStore } from '@jobflow/shared/node';
+import { fireStore } from '@jobflow/core/schedules';
 import { startStack, type Stack } from '../support/stack';
 import { DISABLED_SCHEDULER, allFires, eventually, fakeScheduler, setScheduleSince, type FakeScheduler } from './fake-scheduler';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createOrm, migrate } from '@jobflow/shared/node';
+import { createOrm, migrate } from '@jobflow/core/db';
 import { adminQuery, databaseUrl } from './db';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/shared/node';
+import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
 
 const flag = (def: boolean) =>
   z

@@ -1,4 +1,4 @@
-import { preflight, startOrExplain } from '@jobflow/shared/node';
+import { preflight, startOrExplain } from '@jobflow/core/platform';
 import { loadWorkerConfig } from './config';
 import { createWorker } from './worker';
 

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createLogger, createReconciler, createRedis, createRunQueue, openCore, redisKeys, withScripts } from '@jobflow/shared/node';
+import { openCore } from '@jobflow/core';
+import { createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
+import { createRunQueue, withScripts } from '@jobflow/core/queue';
+import { createReconciler } from '@jobflow/core/runs';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';

@@ -1,5 +1,5 @@
 import type { Role } from '@jobflow/shared';
-import { createBatcher } from '@jobflow/shared/node';
+import { createBatcher } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import { API_TOKEN_PREFIX, hashApiToken, sessionTokens } from './tokens';
 

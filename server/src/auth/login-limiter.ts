@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisKeys } from '@jobflow/shared/node';
+import { redisKeys } from '@jobflow/core/platform';
 import { RateLimitedError } from '../http/errors.middleware';
 
 /**

@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import { ApiError } from '@jobflow/shared';
-import type { Logger } from '@jobflow/shared/node';
+import type { Logger } from '@jobflow/core/platform';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 

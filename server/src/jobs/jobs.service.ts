@@ -1,10 +1,12 @@
 import { ApiError, type JobBody, type JobDto, type UpdateJobBody } from '@jobflow/shared';
-import { JobSchema, isUuid, toNotificationTargetDto, toRunDto, type JobEntity, type RunRow } from '@jobflow/shared/node';
+import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
+import { toNotificationTargetDto } from '@jobflow/core/notifications';
+import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
 import { resolveNotificationTargets } from '../notifications/index';
-import { scheduleSettings } from '../schedules/index';
+import { scheduleSettings } from './schedule-settings';
 
 export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName?: string): JobDto => ({
   id: job.id,

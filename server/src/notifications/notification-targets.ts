@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, type ErrorDetail, type NotificationTargetBody } from '@jobflow/shared';
-import { isMaskOf, looksMasked, maskUrl, type StoredNotificationTarget } from '@jobflow/shared/node';
+import { isMaskOf, looksMasked, maskUrl, type StoredNotificationTarget } from '@jobflow/core/notifications';
 
 const MIN_SECRET_CHARS = 16;
 const newTargetId = () => randomBytes(6).toString('hex');

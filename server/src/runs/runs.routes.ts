@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import { ApiError, RunStatus, StartRunBody, parseOrThrow } from '@jobflow/shared';
-import { isUuid, toRunDto } from '@jobflow/shared/node';
+import { isUuid } from '@jobflow/core/db';
+import { toRunDto } from '@jobflow/core/runs';
 import type { Authenticator } from '../auth/authenticate';
 import { principalOf, requireAuth } from '../auth/auth.middleware';
 import { pageQuery, queryInt, queryString, toPage } from '../http/query';

@@ -1,5 +1,8 @@
 import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
-import { dequeueRun, isUuid, redisKeys, runStore, toRunDto, type RunRow } from '@jobflow/shared/node';
+import { isUuid } from '@jobflow/core/db';
+import { redisKeys } from '@jobflow/core/platform';
+import { dequeueRun } from '@jobflow/core/queue';
+import { runStore, toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';

@@ -1,2 +1,1 @@
-export { scheduleSettings } from './schedule-settings';
 export { schedulesRoutes } from './schedules.routes';

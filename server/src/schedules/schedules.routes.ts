@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { ApiError, type ScheduleNextDto } from '@jobflow/shared';
-import { fireStore, localIso, nextDueTimes, toScheduleFireDto, type Db } from '@jobflow/shared/node';
+import type { Db } from '@jobflow/core/db';
+import { fireStore, localIso, nextDueTimes, toScheduleFireDto } from '@jobflow/core/schedules';
 import type { Authenticator } from '../auth/authenticate';
 import { principalOf, requireAuth } from '../auth/auth.middleware';
 import { pageQuery, queryInt, toPage } from '../http/query';

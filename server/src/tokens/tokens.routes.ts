@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import { ApiError, CreateTokenBody, parseOrThrow, type CreatedTokenDto, type TokenDto } from '@jobflow/shared';
-import { isUuid } from '@jobflow/shared/node';
+import { isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import type { Authenticator } from '../auth/authenticate';
 import { principalOf, requireAuth } from '../auth/auth.middleware';
 import { hashApiToken, newApiTokenSecret } from '../auth/tokens';
 import { pageQuery, queryString, toPage } from '../http/query';
-import { iso } from '@jobflow/shared/node';
+import { iso } from '@jobflow/core/db';
 
 interface TokenRow {
   id: string;

@@ -1,5 +1,5 @@
 import type { UserDto } from '@jobflow/shared';
-import type { UserEntity } from '@jobflow/shared/node';
+import type { UserEntity } from '@jobflow/core/db';
 
 export const toUserDto = (u: Pick<UserEntity, 'id' | 'email' | 'name' | 'role' | 'disabled' | 'createdAt'>): UserDto => ({
   id: u.id,

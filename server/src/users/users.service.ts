@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { ApiError, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
-import { UserSchema, type UserEntity } from '@jobflow/shared/node';
-import type { Orm } from '@jobflow/shared/node';
+import { UserSchema, type UserEntity } from '@jobflow/core/db';
+import type { Orm } from '@jobflow/core/db';
 import { hashPassword } from '../auth/passwords';
 
 /** Serialises every change that could leave the install without an enabled admin. */

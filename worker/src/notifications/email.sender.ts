@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { StoredNotificationTarget } from '@jobflow/shared/node';
+import type { StoredNotificationTarget } from '@jobflow/core/notifications';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
 import { facts, headline, type NotificationMessage } from './notification-message';

@@ -1,5 +1,7 @@
 import type BeeQueue from 'bee-queue';
 import type { LogLineDto } from '@jobflow/shared';
+import { iso, type Db } from '@jobflow/core/db';
+import type { LivePublisher } from '@jobflow/core/live';
 import {
   createNotificationQueue,
   deliveryKey,
@@ -8,15 +10,12 @@ import {
   enqueueDelivery,
   isDeliveryEnqueued,
   noteOnRun,
-  iso,
-  withScripts,
-  type Db,
   type DeliveryJobData,
-  type LivePublisher,
-  type Logger,
   type NotificationOutbox,
   type StoredNotificationTarget,
-} from '@jobflow/shared/node';
+} from '@jobflow/core/notifications';
+import type { Logger } from '@jobflow/core/platform';
+import { withScripts } from '@jobflow/core/queue';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
 import { createEmailSender } from './email.sender';

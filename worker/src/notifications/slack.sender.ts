@@ -1,4 +1,4 @@
-import type { StoredNotificationTarget } from '@jobflow/shared/node';
+import type { StoredNotificationTarget } from '@jobflow/core/notifications';
 import { DeliveryError, describeFetchError, isPermanentStatus } from './delivery-error';
 import { facts, headline, type NotificationMessage } from './notification-message';
 

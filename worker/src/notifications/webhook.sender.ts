@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { StoredNotificationTarget } from '@jobflow/shared/node';
+import type { StoredNotificationTarget } from '@jobflow/core/notifications';
 import { DeliveryError, describeFetchError, isPermanentStatus } from './delivery-error';
 import type { NotificationMessage } from './notification-message';
 

@@ -1,5 +1,8 @@
 import type { LogStream } from '@jobflow/shared';
-import { runStore, toRunDto, type Db, type LivePublisher, type Logger, type NewLogLine, type RunBatches } from '@jobflow/shared/node';
+import type { Db } from '@jobflow/core/db';
+import type { LivePublisher } from '@jobflow/core/live';
+import type { Logger } from '@jobflow/core/platform';
+import { runStore, toRunDto, type NewLogLine, type RunBatches } from '@jobflow/core/runs';
 import { safeLine } from './log-text';
 
 const MAX_BATCH_LINES = 5000;

@@ -1,6 +1,10 @@
 import type BeeQueue from 'bee-queue';
 import { findJobTypeInfo, validateParams, type LogStream } from '@jobflow/shared';
-import type { Db, Ending, LivePublisher, Logger, RunBatches, RunJobData, RunLifecycle, RunRow } from '@jobflow/shared/node';
+import type { Db } from '@jobflow/core/db';
+import type { LivePublisher } from '@jobflow/core/live';
+import type { Logger } from '@jobflow/core/platform';
+import type { RunJobData } from '@jobflow/core/queue';
+import type { Ending, RunBatches, RunLifecycle, RunRow } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
 import type { JobContext, JobHandler } from '../job-types/job-handler';
 import { NonRetryableError, HandlerError } from '../job-types/job-handler';

@@ -1,13 +1,9 @@
-import {
-  createRedis,
-  createScheduler,
-  scheduleChangedChannel,
-  type Db,
-  type LivePublisher,
-  type Logger,
-  type RunLifecycle,
-  type RunQueue,
-} from '@jobflow/shared/node';
+import type { Db } from '@jobflow/core/db';
+import type { LivePublisher } from '@jobflow/core/live';
+import { createRedis, type Logger } from '@jobflow/core/platform';
+import type { RunQueue } from '@jobflow/core/queue';
+import type { RunLifecycle } from '@jobflow/core/runs';
+import { createScheduler, scheduleChangedChannel } from '@jobflow/core/schedules';
 import type { WorkerConfig } from '../config';
 
 /**

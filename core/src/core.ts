@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { checkSchema, createOrm, type Orm, dbOf, type Db } from './db';
+import { createLivePublisher, type LivePublisher } from './live';
+import { type Logger, createRedis } from './platform';
+import { createNotificationOutbox, type NotificationOutbox } from './notifications';
+import { createRunQueue, type RunQueue } from './queue';
+import { createRunBatches, type RunBatches, createRunLifecycle, type BackoffOptions, type RunLifecycle } from './runs';
+
+export interface CoreOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  dbPoolMax: number;
+  backoff: BackoffOptions;
+  log: Logger;
+  /** Wraps the live publisher (e.g. to also nudge schedulers on job changes). */
+  decorateLive?: (live: LivePublisher, redis: Redis) => LivePublisher;
+}
+
+/** What server and worker processes both stand on: the store, Redis, the run queue, live events and run moves. */
+export interface Core {
+  orm: Orm;
+  db: Db;
+  redis: Redis;
+  /** Adds runs to the queue (workers consume through a queue of their own). */
+  queue: RunQueue;
+  live: LivePublisher;
+  /** The writes every run makes, grouped across runs. */
+  batches: RunBatches;
+  lifecycle: RunLifecycle;
+  /** Turns run changes into notification deliveries. */
+  outbox: NotificationOutbox;
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL (checking the schema is there), Redis and the run queue, and wires run moves to live events and notifications. */
+export async function openCore(o: CoreOptions): Promise<Core> {
+  const orm = await createOrm({ databaseUrl: o.databaseUrl, poolMax: o.dbPoolMax });
+  try {
+    await checkSchema(orm);
+  } catch (e) {
+    await orm.close(true);
+    throw e;
+  }
+  const db = dbOf(orm);
+  const redis = createRedis(o.redisUrl, (e) => o.log.warn('Redis connection problem', { error: e.message }));
+  const queue = createRunQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  const plainLive = createLivePublisher(redis, o.redisPrefix);
+  const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
+  const outbox = createNotificationOutbox({ db, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
+  const batches = createRunBatches(db);
+  const lifecycle = createRunLifecycle({ db, queue, live, batches, backoff: o.backoff, onChange: outbox.onRunChanged });
+  return {
+    orm,
+    db,
+    redis,
+    queue,
+    live,
+    batches,
+    lifecycle,
+    outbox,
+    async close() {
+      await queue.close(1000).catch(() => {});
+      await outbox.close();
+      redis.disconnect();
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { NotificationEvent, Role, SchedulePolicyDto } from '@jobflow/shared';
+
+/** A notification target as stored in `jobs.notifications`, secrets in full. */
+export type StoredNotificationTarget =
+  | { id: string; kind: 'webhook'; on: NotificationEvent[]; url: string; secret: string }
+  | { id: string; kind: 'slack'; on: NotificationEvent[]; url: string }
+  | { id: string; kind: 'email'; on: NotificationEvent[]; to: string[] };
+
+/** A person who can sign in. */
+export interface UserEntity {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const UserSchema = new EntitySchema<UserEntity>({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    email: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    passwordHash: { type: 'string', hidden: true },
+    disabled: { type: 'boolean' },
+    createdAt: { type: 'Date', onCreate: () => new Date() },
+    updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});
+
+/** A personal API token; only a hash of the secret is stored. */
+export interface ApiTokenEntity {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export const ApiTokenSchema = new EntitySchema<ApiTokenEntity>({
+  name: 'ApiToken',
+  tableName: 'api_tokens',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    userId: { type: 'uuid' },
+    name: { type: 'string' },
+    tokenHash: { type: 'string', hidden: true },
+    createdAt: { type: 'Date', onCreate: () => new Date() },
+    expiresAt: { type: 'Date', nullable: true },
+    lastUsedAt: { type: 'Date', nullable: true },
+  },
+});
+
+/** A job definition. */
+export interface JobEntity {
+  id: string;
+  name: string;
+  description: string;
+  type: string;
+  params: Record<string, unknown>;
+  scheduleCron: string | null;
+  scheduleTimezone: string | null;
+  timeoutSec: number | null;
+  maxAttempts: number;
+  maxConcurrentRuns: number | null;
+  scheduleOverlap: SchedulePolicyDto['overlap'];
+  scheduleMissed: SchedulePolicyDto['missed'];
+  schedulePaused: boolean;
+  /** Due times count from here: when the schedule was set, changed or resumed. */
+  scheduleSince: Date | null;
+  /** Notification targets, secrets in full (the API masks them). */
+  notifications: StoredNotificationTarget[];
+  ownerId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const JobSchema = new EntitySchema<JobEntity>({
+  name: 'Job',
+  tableName: 'jobs',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    name: { type: 'string' },
+    description: { type: 'text' },
+    type: { type: 'string' },
+    params: { type: 'json' },
+    scheduleCron: { type: 'string', nullable: true },
+    scheduleTimezone: { type: 'string', nullable: true },
+    timeoutSec: { type: 'integer', nullable: true },
+    maxAttempts: { type: 'integer' },
+    maxConcurrentRuns: { type: 'integer', nullable: true },
+    scheduleOverlap: { type: 'string' },
+    scheduleMissed: { type: 'string' },
+    schedulePaused: { type: 'boolean' },
+    scheduleSince: { type: 'Date', nullable: true },
+    notifications: { type: 'json' },
+    ownerId: { type: 'uuid' },
+    createdAt: { type: 'Date', onCreate: () => new Date() },
+    updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});
+
+/**
+ * A run. Its state moves only through the fenced statements of run.store.ts,
+ * so the entity is read-only to the ORM.
+ */
+export interface RunEntity {
+  id: string;
+  jobId: string;
+  status: string;
+  attempt: number;
+  version: number;
+}
+
+export const RunSchema = new EntitySchema<RunEntity>({
+  name: 'Run',
+  tableName: 'runs',
+  readonly: true,
+  properties: {
+    id: { type: 'uuid', primary: true },
+    jobId: { type: 'uuid' },
+    status: { type: 'string' },
+    attempt: { type: 'integer' },
+    version: { type: 'integer' },
+  },
+});
+
+export const entities = [UserSchema, ApiTokenSchema, JobSchema, RunSchema];

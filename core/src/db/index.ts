@@ -1,0 +1,5 @@
+export * from './orm';
+export * from './db-access';
+export * from './batcher';
+export * from './sql';
+export * from './entities';

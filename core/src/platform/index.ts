@@ -1,0 +1,4 @@
+export * from './env';
+export * from './logger';
+export * from './preflight';
+export * from './redis';

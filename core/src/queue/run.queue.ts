@@ -1,0 +1,145 @@
+import { createRequire } from 'node:module';
+import BeeQueue from 'bee-queue';
+import { createBatcher } from '../db';
+import { redisKeys } from '../platform';
+
+const require = createRequire(import.meta.url);
+const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
+
+/** What a queued Bee-Queue job carries: which attempt of which run to execute. */
+export interface RunJobData {
+  runId: string;
+  attempt: number;
+}
+
+export type RunQueue = BeeQueue<RunJobData>;
+
+export const RUN_QUEUE_NAME = 'runs';
+
+/**
+ * A job whose run cannot start yet (its job is at `maxConcurrentRuns`) is
+ * offered again after a delay that grows from 250 ms to 2 s, so a long line
+ * of waiting runs costs little.
+ */
+const DEFERRAL_BACKOFF = 'jobflow-deferral';
+const MAX_DEFERRALS = 1_000_000;
+const DEFERRAL_BASE_MS = 250;
+const DEFERRAL_CAP_MS = 2000;
+
+/** One Bee-Queue job per attempt, so a stale delivery can be told from the current one. */
+export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
+
+export interface QueueOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Workers process jobs and activate delayed ones; producers only add. */
+  role: 'producer' | 'worker';
+  stallIntervalMs?: number;
+}
+
+/**
+ * A Bee-Queue named `name` on `redisUrl`, set up the way every Jobflow queue
+ * is: jobs live in Redis only until processed, no per-job events, delayed jobs
+ * activated by workers. Bee-Queue keeps its Lua script hashes for the life of
+ * the process and never reloads them, so after Redis restarts (and forgets its
+ * scripts) every `ready` reloads them here.
+ */
+export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
+  const isWorker = role === 'worker';
+  const queue = new BeeQueue<T>(name, {
+    prefix: redisKeys(prefix).queue,
+    redis: { url: redisUrl, retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000) } as never,
+    isWorker,
+    getEvents: false,
+    sendEvents: false,
+    storeJobs: false,
+    activateDelayedJobs: isWorker,
+    removeOnSuccess: true,
+    removeOnFailure: true,
+    stallInterval: stallIntervalMs,
+  });
+  queue.on('error', () => {});
+  void queue.ready().then(() => {
+    const client = (queue as unknown as { client: NodeJS.EventEmitter }).client;
+    client.on('ready', () => void lua.buildCache(client).catch(() => {}));
+  });
+  return queue;
+}
+
+/** The run queue: one job per attempt of a run. */
+export function createRunQueue(opts: QueueOptions): RunQueue {
+  const queue = createBeeQueue<RunJobData>(RUN_QUEUE_NAME, opts);
+  queue.backoffStrategies.set(DEFERRAL_BACKOFF, (job) => {
+    const deferrals = MAX_DEFERRALS - (job.options as { retries: number }).retries;
+    return Math.min(DEFERRAL_CAP_MS, DEFERRAL_BASE_MS * 2 ** Math.min(deferrals, 10));
+  });
+  return queue;
+}
+
+/** Reloads Bee-Queue's scripts after a NOSCRIPT error and tries `op` once more. */
+export async function withScripts<T>(queue: BeeQueue<never> | BeeQueue<any>, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (!/NOSCRIPT/.test(String((e as Error)?.message))) throw e;
+    await lua.buildCache((queue as unknown as { client: unknown }).client);
+    return op();
+  }
+}
+
+/** Whether Redis still holds the job `jobId` (false once processed, or after Redis lost its data). */
+export function hasJob(queue: BeeQueue<any>, jobId: string): Promise<boolean> {
+  const q = queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void }; toKey(k: string): string };
+  return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
+}
+
+/** The queue job of one attempt of a run, optionally not before `notBefore`. */
+function attemptJob(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): BeeQueue.Job<RunJobData> {
+  const job = queue
+    .createJob({ runId, attempt })
+    .setId(queueJobId(runId, attempt))
+    .retries(MAX_DEFERRALS)
+    .backoff(DEFERRAL_BACKOFF as 'fixed', DEFERRAL_BASE_MS);
+  const at = notBefore ? new Date(notBefore).getTime() : 0;
+  if (at > Date.now()) job.delayUntil(at);
+  return job;
+}
+
+/**
+ * Puts one attempt of a run on the queue, optionally not before `notBefore`.
+ * Adding the same attempt twice is a no-op while its job is still in Redis.
+ */
+export async function enqueueRun(queue: RunQueue, runId: string, attempt: number, notBefore?: Date | string | null): Promise<void> {
+  await withScripts(queue, () => attemptJob(queue, runId, attempt, notBefore).save());
+}
+
+export interface AttemptToEnqueue {
+  runId: string;
+  attempt: number;
+  notBefore?: Date | string | null;
+}
+
+/**
+ * `enqueueRun` for busy processes: attempts enqueued while a batch is on its
+ * way to Redis go together in one pipeline (one round trip for many runs).
+ */
+export function createEnqueuer(queue: RunQueue): (attempt: AttemptToEnqueue) => Promise<void> {
+  return createBatcher<AttemptToEnqueue, void>({
+    maxBatch: 500,
+    maxInFlight: 2,
+    run: (items) =>
+      withScripts(queue, async () => {
+        const errors = await queue.saveAll(items.map((i) => attemptJob(queue, i.runId, i.attempt, i.notBefore)));
+        if (errors.size) throw errors.values().next().value;
+        return items.map(() => undefined);
+      }),
+  });
+}
+
+/** Removes a queued attempt's job (a cancelled run). */
+export async function dequeueRun(queue: RunQueue, runId: string, attempt: number): Promise<void> {
+  await withScripts(queue, () => queue.removeJob(queueJobId(runId, attempt)).then(() => undefined));
+}
+
+/** Whether Redis still holds the job of this attempt (false after Redis lost its data). */
+export const isEnqueued = (queue: RunQueue, runId: string, attempt: number): Promise<boolean> => hasJob(queue, queueJobId(runId, attempt));

@@ -1,0 +1,4 @@
+export * from './run.store';
+export * from './run.batches';
+export * from './run.lifecycle';
+export * from './run.reconciler';
