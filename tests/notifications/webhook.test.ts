@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { eventually } from '../schedules/fake-scheduler';
 import { startReceiver } from './receiver';
@@ -19,7 +19,9 @@ beforeAll(async () => {
     const event = req.headers['x-jobflow-event'];
     return event === 'run.succeeded' && all.filter((r) => r.headers['x-jobflow-event'] === event && r.path === req.path).length === 1 ? 500 : 200;
   });
-  stack = await startStack({ worker: { publicUrl: PUBLIC_URL, notify: { maxAttempts: 4, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({
+    worker: { ...LOOPBACK_OPEN, publicUrl: PUBLIC_URL, notify: { maxAttempts: 4, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -49,6 +49,12 @@ export interface StackOptions {
   uiDist?: string;
 }
 
+/**
+ * Worker settings that open loopback to outbound requests (closed by default),
+ * for tests whose HTTP servers, webhook and Slack receivers listen on 127.0.0.1.
+ */
+export const LOOPBACK_OPEN: Partial<WorkerConfig> = { egressAllowCidrs: ['127.0.0.0/8'] };
+
 let userCounter = 0;
 
 /** A real server (and workers) on a fresh database and Redis prefix, on a free port. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
+import { BaseEnv, baseConfig, intFromEnv, parseCidrList, parseEnv } from '@jobflow/core/platform';
 
 const flag = (def: boolean) =>
   z
@@ -31,6 +31,18 @@ const WorkerEnv = BaseEnv.extend({
             .filter(Boolean)
         : undefined,
     ),
+  /** Address ranges outbound requests may reach besides the public internet (loopback, private, link-local, ... are closed). */
+  EGRESS_ALLOW_CIDRS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseCidrList(v ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
@@ -62,7 +74,10 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     logFlushMs: env.LOG_FLUSH_MS,
     logFlushLines: env.LOG_FLUSH_LINES,
     logMaxLineChars: env.LOG_MAX_LINE_CHARS,
+    /** Host names outbound requests may go to (HTTP_ALLOWED_HOSTS); undefined: any. */
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
+    /** Ranges opened besides public addresses (EGRESS_ALLOW_CIDRS), e.g. `10.0.0.0/8`. */
+    egressAllowCidrs: env.EGRESS_ALLOW_CIDRS,
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
     scheduler: {

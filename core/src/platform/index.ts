@@ -2,3 +2,4 @@ export * from './env';
 export * from './logger';
 export * from './preflight';
 export * from './redis';
+export * from './egress';

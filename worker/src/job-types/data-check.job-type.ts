@@ -4,6 +4,7 @@ import { CsvParser, CsvRecordTooLargeError, type CsvRecord } from './data-check-
 import { JsonRowSplitter, JsonSyntaxError, type JsonRow } from './data-check-json';
 import { DATA_CHECK_RULES, RowRules, type DataCheckRule } from './data-check-rules';
 import { NonRetryableError, type JobContext, type JobHandler } from './job-handler';
+import type { Egress } from '@jobflow/core/platform';
 import { sendRequest, type HttpAccessOptions } from './http-request';
 
 export type DataCheckParams = ParamsOf<(typeof jobTypeInfos)['data-check']>;
@@ -24,15 +25,13 @@ type DataFormat = 'csv' | 'json';
 const INLINE_CHUNK_CHARS = 64 * 1024;
 
 /**
- * Builds the `data-check` handler. `allowedHosts` comes from the worker's config and
- * applies to the document URL and its redirects, as for the `http` type.
+ * Builds the `data-check` handler. The document URL and its redirects go through the
+ * worker's egress policy, as for the `http` type.
  *
  * The document is streamed: memory holds one chunk, one row, and for each unique key a
  * 16-byte digest per distinct value (see KeyDigestSet: at most ~43 bytes per key).
  */
-export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHandler<DataCheckParams> {
-  const allowedHosts = options.allowedHosts ? [...options.allowedHosts] : undefined;
-
+export function createDataCheckHandler({ egress }: HttpAccessOptions): JobHandler<DataCheckParams> {
   return async (ctx) => {
     const { params, signal } = ctx;
     const rules = new RowRules(params);
@@ -70,7 +69,7 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
       }
     };
 
-    const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, allowedHosts) : openInline(params.content ?? '', signal);
+    const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, egress) : openInline(params.content ?? '', signal);
     const progress = new ProgressThrottle(ctx, source.totalBytes);
     let sniffed = '';
     try {
@@ -117,9 +116,6 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
 }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
-/** The `data-check` handler with no host allowlist. */
-export const dataCheckHandler: JobHandler<DataCheckParams> = createDataCheckHandler();
 
 /** Counts violations by rule and logs them, up to a cap, one line each. */
 class ViolationTally {
@@ -216,19 +212,14 @@ function openInline(text: string, signal: AbortSignal): Source {
 /** Statuses worth another attempt: the server may answer differently later. */
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-async function openUrl(
-  ctx: JobContext<unknown>,
-  target: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  allowedHosts: readonly string[] | undefined,
-): Promise<Source> {
+async function openUrl(ctx: JobContext<unknown>, target: string, headers: Readonly<Record<string, string>> | undefined, egress: Egress): Promise<Source> {
   ctx.log(`GET ${target}`);
   const { response, url } = await sendRequest(target, {
     method: 'GET',
     headers,
     signal: ctx.signal,
     followRedirects: true,
-    allowedHosts,
+    egress,
     onRedirect: (status, location) => ctx.log(`${status} redirect to ${location.href}`),
   }).catch((error: unknown) => {
     throw ctx.signal.aborted ? ctx.signal.reason : error;

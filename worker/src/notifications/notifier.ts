@@ -14,7 +14,7 @@ import {
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
-import type { Logger } from '@jobflow/core/platform';
+import type { Egress, Logger } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
@@ -36,7 +36,7 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox }) {
+export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox; egress: Egress }) {
   const { config, db, live, log } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
@@ -55,7 +55,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
   }
 
   function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
-    const opts = { timeoutMs, userAgent: USER_AGENT };
+    const opts = { timeoutMs, userAgent: USER_AGENT, egress: deps.egress };
     switch (target.kind) {
       case 'webhook':
         return sendWebhook(target, m, opts);
