@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseCidrList, parseEnv } from '@jobflow/core/platform';
+import { BaseEnv, SecretsEnv, baseConfig, intFromEnv, parseCidrList, parseEnv, secretsConfig } from '@jobflow/core/platform';
 
 const flag = (def: boolean) =>
   z
@@ -7,7 +7,7 @@ const flag = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const WorkerEnv = BaseEnv.extend({
+const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
   WORKER_ID: z
     .string()
@@ -65,6 +65,8 @@ export type WorkerConfig = ReturnType<typeof toConfig>;
 function toConfig(env: z.infer<typeof WorkerEnv>) {
   return {
     ...baseConfig(env),
+    /** Keys that open the secrets of the params a run executes with, and of notification targets. */
+    secrets: secretsConfig(env),
     workerId: env.WORKER_ID,
     concurrency: env.WORKER_CONCURRENCY,
     stallIntervalMs: env.STALL_INTERVAL_MS,

@@ -3,3 +3,5 @@ export * from './logger';
 export * from './preflight';
 export * from './redis';
 export * from './egress';
+export * from './secrets';
+export * from './secret-params';
