@@ -16,6 +16,9 @@ const ServerEnv = BaseEnv.extend(SecretsEnv.shape)
     UI_DIST: z.string().optional(),
     CANCEL_GRACE_MS: intFromEnv(4000),
     SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
+    SOCKET_MAX_SUBSCRIPTIONS: intFromEnv(200, 3),
+    SOCKET_MAX_BACKFILLS: intFromEnv(4, 1),
+    USER_MAX_SOCKETS: intFromEnv(50, 1),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
@@ -41,6 +44,12 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     publicUrl: env.PUBLIC_URL,
     cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
+    /** Live work one user or socket may cause on this process; past these, `rate_limited`. */
+    liveLimits: {
+      maxSubscriptionsPerSocket: env.SOCKET_MAX_SUBSCRIPTIONS,
+      maxBackfillsPerSocket: env.SOCKET_MAX_BACKFILLS,
+      maxSocketsPerUser: env.USER_MAX_SOCKETS,
+    },
   };
 }
 
