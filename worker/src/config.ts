@@ -43,6 +43,7 @@ const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
         return z.NEVER;
       }
     }),
+  DATA_CHECK_PATTERN_BUDGET_MS: intFromEnv(30_000, 1),
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
@@ -80,6 +81,8 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
     /** Ranges opened besides public addresses (EGRESS_ALLOW_CIDRS), e.g. `10.0.0.0/8`. */
     egressAllowCidrs: env.EGRESS_ALLOW_CIDRS,
+    /** Total time one data-check run's guarded pattern matches may take. */
+    dataCheckPatternBudgetMs: env.DATA_CHECK_PATTERN_BUDGET_MS,
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
     scheduler: {

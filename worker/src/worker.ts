@@ -29,7 +29,17 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   // Every outbound request a user can cause (job types and notifications) goes through this one policy.
   const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
   const keyring = createKeyring(config.secrets);
-  const executor = createRunExecutor({ db, live, batches, lifecycle, config, log, workerId, handlers: createHandlers(egress), keyring });
+  const executor = createRunExecutor({
+    db,
+    live,
+    batches,
+    lifecycle,
+    config,
+    log,
+    workerId,
+    handlers: createHandlers(egress, { patternBudgetMs: config.dataCheckPatternBudgetMs }),
+    keyring,
+  });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();

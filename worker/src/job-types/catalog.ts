@@ -13,9 +13,9 @@ export type HandlerCatalog = { [K in JobTypeName]: JobHandler<never> };
  * adminOnly) lives in @jobflow/shared's `jobTypeInfos`; the compiler insists
  * on one handler here per type listed there.
  */
-export const createHandlers = (egress: Egress): HandlerCatalog => ({
+export const createHandlers = (egress: Egress, options: { patternBudgetMs?: number } = {}): HandlerCatalog => ({
   shell: shellHandler as JobHandler<never>,
   sleep: sleepHandler as JobHandler<never>,
   http: createHttpHandler({ egress }) as JobHandler<never>,
-  'data-check': createDataCheckHandler({ egress }) as JobHandler<never>,
+  'data-check': createDataCheckHandler({ egress, patternBudgetMs: options.patternBudgetMs }) as JobHandler<never>,
 });

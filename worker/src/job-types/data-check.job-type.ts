@@ -3,6 +3,7 @@ import { jobTypeInfos, type ParamsOf } from '@jobflow/shared';
 import { CsvParser, CsvRecordTooLargeError, type CsvRecord } from './data-check-csv';
 import { JsonRowSplitter, JsonSyntaxError, type JsonRow } from './data-check-json';
 import { DATA_CHECK_RULES, RowRules, type DataCheckRule } from './data-check-rules';
+import { matchBudget } from './data-check-pattern';
 import { NonRetryableError, type JobContext, type JobHandler } from './job-handler';
 import type { Egress } from '@jobflow/core/platform';
 import { sendRequest, type HttpAccessOptions } from './http-request';
@@ -21,6 +22,16 @@ export interface DataCheckSummary extends Record<string, unknown> {
 
 type DataFormat = 'csv' | 'json';
 
+/** Default total time a run's guarded pattern matches may take (DATA_CHECK_PATTERN_BUDGET_MS). */
+export const DEFAULT_PATTERN_BUDGET_MS = 30_000;
+/** Checking rows yields to the event loop once it has held it this long, so other runs and heartbeats go on. */
+const SLICE_MS = 40;
+
+export interface DataCheckOptions extends HttpAccessOptions {
+  /** Total time the run's guarded pattern matches may take; past it the run fails. */
+  patternBudgetMs?: number;
+}
+
 /** Characters of inline content handed to the parser at a time, between turns of the event loop. */
 const INLINE_CHUNK_CHARS = 64 * 1024;
 
@@ -31,10 +42,12 @@ const INLINE_CHUNK_CHARS = 64 * 1024;
  * The document is streamed: memory holds one chunk, one row, and for each unique key a
  * 16-byte digest per distinct value (see KeyDigestSet: at most ~43 bytes per key).
  */
-export function createDataCheckHandler({ egress }: HttpAccessOptions): JobHandler<DataCheckParams> {
+export function createDataCheckHandler({ egress, patternBudgetMs = DEFAULT_PATTERN_BUDGET_MS }: DataCheckOptions): JobHandler<DataCheckParams> {
   return async (ctx) => {
     const { params, signal } = ctx;
-    const rules = new RowRules(params);
+    const rules = new RowRules(params, matchBudget(patternBudgetMs));
+    // Rows are checked after the parser hands them over, a time slice at a time (see `checkPending`).
+    const pending: (() => void)[] = [];
     const tally = new ViolationTally(ctx, params.maxLoggedViolations ?? 1000);
     const maxViolations = params.maxViolations ?? 0;
     const delimiter = params.delimiter ?? ',';
@@ -56,15 +69,15 @@ export function createDataCheckHandler({ egress }: HttpAccessOptions): JobHandle
               width = record.fields.length;
               return;
             }
-            rows++;
-            checkCsvRow(record, rows, header, width, rules, tally);
+            const row = ++rows;
+            pending.push(() => checkCsvRow(record, row, header!, width, rules, tally));
           },
           { delimiter },
         );
       } else {
-        parser = new JsonRowSplitter((row) => {
-          rows++;
-          checkJsonRow(row, rows, rules, tally);
+        parser = new JsonRowSplitter((json) => {
+          const row = ++rows;
+          pending.push(() => checkJsonRow(json, row, rules, tally));
         });
       }
     };
@@ -91,10 +104,12 @@ export function createDataCheckHandler({ egress }: HttpAccessOptions): JobHandle
           }
         }
         parser?.push(chunk.text);
+        await checkPending(pending, signal);
       }
       // A document that is empty or blank has no rows in either format.
       if (!parser) startParser(format ?? 'csv');
       parser?.end();
+      await checkPending(pending, signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof JsonSyntaxError || error instanceof CsvRecordTooLargeError) {
@@ -116,6 +131,25 @@ export function createDataCheckHandler({ egress }: HttpAccessOptions): JobHandle
 }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * Checks the rows the parser handed over, in order, yielding to the event
+ * loop whenever it has been held for SLICE_MS: a row costs at most a few
+ * guarded matches of GUARDED_MATCH_TIMEOUT_MS each, so user input never
+ * stalls the worker's other runs or its heartbeat for long.
+ */
+async function checkPending(pending: (() => void)[], signal: AbortSignal): Promise<void> {
+  let sliceStart = performance.now();
+  for (let i = 0; i < pending.length; i++) {
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await nextTurn();
+      signal.throwIfAborted();
+      sliceStart = performance.now();
+    }
+    pending[i]!();
+  }
+  pending.length = 0;
+}
 
 /** Counts violations by rule and logs them, up to a cap, one line each. */
 class ViolationTally {
