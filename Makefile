@@ -10,18 +10,18 @@ help: ## List the targets
 setup: ## Start local PostgreSQL/Redis if needed, install dependencies, migrate, build the UI
 	bash scripts/services.sh
 	bash scripts/install.sh
-	npx tsx scripts/migrate.ts
+	bash scripts/ensure-env.sh && set -a && . ./.env && set +a && npx tsx scripts/migrate.ts
 	bash scripts/build-ui.sh
 
 start: ## Set up, then serve UI + API + Socket.IO on $$PORT (3000) with $$WORKERS workers (1)
 	bash scripts/start.sh
 
 dev: setup ## Server and worker with reload on change, UI with Vite's dev server on :5173
-	DEV=1 npx tsx scripts/run-all.ts
+	bash scripts/ensure-env.sh && set -a && . ./.env && set +a && DEV=1 npx tsx scripts/run-all.ts
 
-migrate: ## Create the database if missing and apply pending migrations
+migrate: ## Create the database if missing, apply pending migrations and seal stored secrets with SECRETS_KEY
 	bash scripts/services.sh
-	npx tsx scripts/migrate.ts
+	bash scripts/ensure-env.sh && set -a && . ./.env && set +a && npx tsx scripts/migrate.ts
 
 admin: ## Create or reset an admin: make admin EMAIL=a@example.com PASSWORD=... (prompts when omitted)
 	@bash scripts/services.sh

@@ -3,7 +3,8 @@
 # database and migrations, UI build, then the server and the workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f .env ] && { set -a; . ./.env; set +a; }
+bash scripts/ensure-env.sh
+set -a; . ./.env; set +a
 bash scripts/services.sh
 bash scripts/install.sh
 npx tsx scripts/migrate.ts

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
-import { createLogger } from '@jobflow/core/platform';
+import { createKeyring, createLogger } from '@jobflow/core/platform';
 import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
@@ -51,7 +51,8 @@ export async function createApp(config: ServerConfig): Promise<App> {
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
-  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
+  const keyring = createKeyring(config.secrets);
+  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, keyring, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);

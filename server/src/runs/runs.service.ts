@@ -1,6 +1,6 @@
 import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
-import { redisKeys } from '@jobflow/core/platform';
+import { redisKeys, sealParams } from '@jobflow/core/platform';
 import { dequeueRun } from '@jobflow/core/queue';
 import { runStore, toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
@@ -9,6 +9,9 @@ import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules'
 import type { JobsService } from '../jobs/jobs.service';
 
 const ENQUEUE_WAIT_MS = 2000;
+
+/** A run's params: as a client gave them (replacing stored ones), or as stored for an earlier run. */
+type RunParams = { kind: 'given'; params: Record<string, unknown>; replacing: Record<string, unknown> } | { kind: 'stored'; params: Record<string, unknown> };
 
 /** What starting or cancelling a run needs of its job. */
 interface JobOfRun {
@@ -26,7 +29,7 @@ interface JobOfRun {
  * needs, in one plain statement (it is the hottest path of the API).
  */
 export function createRunsService(deps: AppDeps, _jobs: JobsService) {
-  const { db, redis, queue, lifecycle, config, log } = deps;
+  const { db, redis, queue, lifecycle, config, log, keyring } = deps;
   const keys = redisKeys(config.redisPrefix);
 
   async function jobOrThrow(id: string): Promise<JobOfRun> {
@@ -61,16 +64,27 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
     body: StartRunBody,
     who: Principal,
     trigger: Omit<TriggerDto, 'userId'>,
-    params?: Record<string, unknown>,
+    params?: RunParams,
   ): Promise<RunDto> {
-    if (job) {
+    let stored: Record<string, unknown> | undefined;
+    if (job && params) {
       const info = jobTypeOrThrow(job.type);
-      if (body.params !== undefined) checkTypeAccess(info, who, 'change the params of');
-      checkParams(info, params);
+      if (params.kind === 'given') {
+        checkTypeAccess(info, who, 'change the params of');
+        checkParams(info, params.params);
+        // Masked secrets sent back resolve to the ones they replace, for those who may edit the job:
+        // anyone else could otherwise send the job's secrets to a destination of their choosing.
+        const sealed = sealParams(info, params.params, keyring, { stored: params.replacing, mayReuse: who.role === 'admin' || who.id === job.ownerId });
+        if (sealed.problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, sealed.problems);
+        stored = sealed.params;
+      } else {
+        // Params as stored for an earlier run: already sealed and validated (the worker checks them again).
+        stored = params.params;
+      }
     }
     const started = await lifecycle.start({
       jobId,
-      params,
+      params: stored,
       maxAttempts: job?.maxAttempts,
       timeoutSec: body.timeoutSec !== undefined ? body.timeoutSec : job?.timeoutSec,
       trigger: { ...trigger, userId: who.id },
@@ -100,13 +114,16 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
         if (!isUuid(jobId)) throw new ApiError('not_found', 'No such job.');
         return start(jobId, null, body, who, trigger);
       }
-      return start(jobId, await jobOrThrow(jobId), body, who, trigger, body.params);
+      const job = await jobOrThrow(jobId);
+      return start(jobId, job, body, who, trigger, { kind: 'given', params: body.params, replacing: job.params });
     },
 
     async rerun(runId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
       const old = await findOrThrow(runId);
       const job = await jobOrThrow(old.job_id);
-      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, body.params ?? old.params);
+      const params: RunParams =
+        body.params === undefined ? { kind: 'stored', params: old.params } : { kind: 'given', params: body.params, replacing: old.params };
+      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, params);
     },
 
     async list(filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
@@ -125,7 +142,7 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
         params.push(after.at, after.id);
       }
       return db.sql<RunRow>(
-        `select r.*, j.name as job_name from runs r join jobs j on j.id = r.job_id
+        `select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id
          ${conditions.length ? 'where ' + conditions.join(' and ') : ''}
          order by r.queued_at desc, r.id desc limit ?`,
         [...params, limit],
