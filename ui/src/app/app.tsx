@@ -6,7 +6,8 @@ import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
 import SignInScreen from '../session/sign-in.screen';
 import { isAdmin, isRestoring, signOut, user } from '../session/session';
 import { announcement } from './announce';
-import { Link, location, match, navigate } from './router';
+import { useTitle } from './title';
+import { Link, location, match, navigate, safeNext } from './router';
 
 const JobScreen = lazy(() => import('../jobs/job.screen'));
 const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
@@ -28,10 +29,12 @@ export function App() {
         location().path +
         location()
           .query.toString()
-          .replace(/^(?=.)/, '?');
+          .replace(/^(?=.)/, '?') +
+        window.location.hash;
       navigate(`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
     } else if (signedIn && path() === '/signin') {
-      navigate('/', { replace: true });
+      // Back to where the user was heading (a notification's "Open run" link, a bookmark).
+      navigate(safeNext(location().query.get('next')), { replace: true });
     }
   });
 
@@ -86,7 +89,7 @@ export function App() {
           <Suspense fallback={<p class="muted center">{t('common.loading')}</p>}>
             <Switch fallback={<NotFound />}>
               <Match when={path() === '/signin'}>
-                <SignInScreen next={location().query.get('next') ?? '/'} />
+                <SignInScreen />
               </Match>
               <Match when={!user()}>{null}</Match>
               <Match when={path() === '/'}>
@@ -115,6 +118,9 @@ export function App() {
               </Match>
               <Match when={path() === '/users' && isAdmin()}>
                 <UsersScreen />
+              </Match>
+              <Match when={path() === '/users'}>
+                <AdminOnly title={t('users.title')} text={t('users.adminOnly')} />
               </Match>
             </Switch>
           </Suspense>
@@ -147,7 +153,22 @@ function NavLink(props: { href: string; children: JSX.Element }) {
   );
 }
 
+/** A screen that exists but is for admins: says so, instead of pretending it does not exist. */
+function AdminOnly(props: { title: string; text: string }) {
+  useTitle(() => [props.title]);
+  return (
+    <div class="panel">
+      <h1>{props.title}</h1>
+      <p>{props.text}</p>
+      <p>
+        <Link href="/">{t('common.backToDashboard')}</Link>
+      </p>
+    </div>
+  );
+}
+
 function NotFound() {
+  useTitle(() => [t('common.notFound')]);
   return (
     <div class="panel">
       <h1>{t('common.notFound')}</h1>

@@ -10,6 +10,7 @@ import { RunsTable } from '../components/runs-table';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
 import { formatNumber, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
@@ -22,6 +23,7 @@ const isStatus = (value: string | null): value is RunStatus => value !== null &&
 
 /** The shared screen: counts, chart, jobs and recent runs, all live. */
 export default function DashboardScreen() {
+  useTitle(() => [t('dashboard.title')]);
   const now = createNow(1000);
   const hourNow = createNow(60_000);
   const q = createMemo(() => location().query.get('q') ?? '');

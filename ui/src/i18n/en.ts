@@ -310,6 +310,7 @@ export const en = {
   'log.keys': 'In the log: Home and End jump, Ctrl+F finds. In the find box: Enter for next, Shift+Enter for previous.',
 
   'users.title': 'Users',
+  'users.adminOnly': 'Only admins can manage users. Ask an admin to add, change or remove an account.',
   'users.list': 'Everyone who can sign in',
   'users.email': 'Email',
   'users.name': 'Name',

@@ -311,6 +311,7 @@ export const ja: Record<MessageKey, string> = {
   'log.keys': 'ログ内:Home と End で先頭・末尾へ、Ctrl+F で検索。検索欄:Enter で次、Shift+Enter で前。',
 
   'users.title': 'ユーザー',
+  'users.adminOnly': 'ユーザーを管理できるのは管理者だけです。アカウントの追加・変更・削除は管理者に依頼してください。',
   'users.list': 'サインインできるユーザー',
   'users.email': 'メールアドレス',
   'users.name': '名前',

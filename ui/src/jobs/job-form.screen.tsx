@@ -4,6 +4,7 @@ import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
 import { Link, location, navigate, setQuery } from '../app/router';
 import { t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
@@ -32,6 +33,7 @@ export default function JobFormScreen(props: { jobId?: string }) {
     () => props.jobId,
     (id) => client.jobs.get(id),
   );
+  useTitle(() => [props.jobId ? (job() ? t('jobForm.editTitle', { name: job()?.name ?? '' }) : null) : t('jobForm.newTitle')]);
   return (
     <div class="stack narrow">
       <Show when={types.error || job.error}>

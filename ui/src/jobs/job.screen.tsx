@@ -10,6 +10,7 @@ import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { Time } from '../components/time';
 import { formatList, formatNumber, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { isJobDeleted, jobs, removeJob, upsertJob } from '../stores/jobs.store';
@@ -33,6 +34,7 @@ export default function JobScreen(props: { jobId: string }) {
   const canEdit = () => isAdmin() || job()?.ownerId === user()?.id;
   const jobType = () => (types() ?? jobTypes() ?? []).find((jt) => jt.type === job()?.type) ?? null;
   const canChangeParams = () => isAdmin() || jobType()?.adminOnly === false;
+  useTitle(() => [job()?.name]);
 
   const history = createPagedList({
     fetchPage: (cursor, limit) => client.runs.list({ jobId: props.jobId, cursor, limit }),
@@ -148,7 +150,7 @@ export default function JobScreen(props: { jobId: string }) {
                   type="button"
                   class="button"
                   disabled={!canChangeParams() || !jobType()}
-                  title={canChangeParams() ? undefined : t('job.adminOnlyParams')}
+                  aria-describedby={canChangeParams() ? undefined : 'params-locked'}
                   aria-expanded={isCustomizing()}
                   onClick={() => setCustomizing((v) => !v)}
                 >
@@ -164,6 +166,12 @@ export default function JobScreen(props: { jobId: string }) {
                 </Show>
               </div>
             </div>
+            <Show when={jobType() && !canChangeParams()}>
+              <p class="hint action-note" id="params-locked">
+                <span aria-hidden="true">🔒 </span>
+                {t('job.adminOnlyParams')}
+              </p>
+            </Show>
             <Show when={actionError()}>
               <p class="error" role="alert">
                 {actionError()}

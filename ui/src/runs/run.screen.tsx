@@ -9,6 +9,7 @@ import { Link, navigate } from '../app/router';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
 import { formatDuration, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
@@ -93,6 +94,10 @@ export default function RunScreen(props: { runId: string }) {
     return isAdmin() || r.trigger.userId === me || !j || j.ownerId === me;
   };
   const canChangeParams = () => isAdmin() || jobType()?.adminOnly === false;
+  useTitle(() => {
+    const r = run();
+    return r ? [t(`status.${r.status}`), r.jobName, t('runs.runLink', { id: r.id.slice(0, 8) })] : [];
+  });
 
   const duration = () => {
     const r = run();
@@ -184,7 +189,7 @@ export default function RunScreen(props: { runId: string }) {
                   type="button"
                   class="button"
                   disabled={!canChangeParams() || !jobType()}
-                  title={canChangeParams() ? undefined : t('job.adminOnlyParams')}
+                  aria-describedby={canChangeParams() ? undefined : 'params-locked'}
                   aria-expanded={isCustomizing()}
                   onClick={() => setCustomizing((v) => !v)}
                 >
@@ -192,6 +197,12 @@ export default function RunScreen(props: { runId: string }) {
                 </button>
               </div>
             </div>
+            <Show when={jobType() && !canChangeParams()}>
+              <p class="hint action-note" id="params-locked">
+                <span aria-hidden="true">🔒 </span>
+                {t('job.adminOnlyParams')}
+              </p>
+            </Show>
             <Show when={actionError()}>
               <p class="error" role="alert">
                 {actionError()}
