@@ -1,4 +1,5 @@
 import { isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
+import type { MessageKey } from '../i18n/en';
 import { hasMessage, t } from '../i18n/i18n';
 
 /** A sentence for the user about a failed call, in their language. */
@@ -35,6 +36,30 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^must NOT have additional properties$/, () => t('validation.additional')],
   [/^property name must be valid$/, () => t('validation.propertyName')],
   [/^must NOT have duplicate items/, () => t('validation.unique')],
+  // Schedules (the shared rules the server applies too).
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not between (\d+) and (\d+)$/,
+    (m) => t('validation.cronRange', { field: cronField(m[1]), value: m[2] ?? '', min: m[3] ?? '', max: m[4] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not a number/,
+    (m) => t('validation.cronValue', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): the step in "(.*)" must be/,
+    (m) => t('validation.cronStep', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): the range "(.*)" runs backwards$/,
+    (m) => t('validation.cronBackwards', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not a value, a range or a step$/,
+    (m) => t('validation.cronPart', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [/^must have 5 fields \(or 6 with seconds\)$/, () => t('validation.cronFields')],
+  [/^is not a valid cron expression: (.*)$/, (m) => t('validation.cronOther', { detail: m[1] ?? '' })],
+  [/^"(.*)" is not an IANA time zone$/, (m) => t('validation.timezone', { zone: m[1] ?? '' })],
   // The server's own words for job fields outside the params schema.
   [/^is required\b/, () => t('validation.required')],
   [/^must have at least (\d+) characters$/, (m) => t('validation.minLength', { n: m[1] ?? '' })],
@@ -42,6 +67,8 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Invalid email address$/, () => t('validation.email')],
   [/^Too small: expected array to have >=?(\d+) items?$/, (m) => (m[1] === '1' ? t('validation.pickOne') : t('validation.minItems', { n: m[1] ?? '' }))],
 ];
+
+const cronField = (name: string | undefined) => t(`cron.field.${name ?? 'minute'}` as MessageKey);
 
 /** Ajv's English message for a field, in the user's language when it is a known one. */
 export function localizeValidation(message: string): string {
