@@ -2,6 +2,7 @@ import { For, Show } from 'solid-js';
 import { Link } from '../app/router';
 import { formatDuration, t } from '../i18n/i18n';
 import { runs } from '../stores/runs.store';
+import { StartedBy } from './started-by';
 import { StatusBadge } from './status';
 import { Time } from './time';
 import type { RunDto } from '@jobflow/shared/client';
@@ -60,7 +61,18 @@ export function RunsTable(props: { ids: readonly string[]; now: number; showJob?
                         <span class="muted"> · {t('runs.attemptShort', { n: run().attempt, m: run().maxAttempts })}</span>
                       </Show>
                     </td>
-                    <td>{t(`trigger.${run().trigger.kind}`)}</td>
+                    <td>
+                      <span class="trigger-cell">
+                        <span>{t(`trigger.${run().trigger.kind}`)}</span>
+                        <StartedBy trigger={run().trigger} />
+                        <Show when={run().paramsChanged}>
+                          <span class="tag tag-changed" title={t('runs.paramsChangedHint')}>
+                            <span aria-hidden="true">✎ </span>
+                            {t('runs.paramsChanged')}
+                          </span>
+                        </Show>
+                      </span>
+                    </td>
                     <td>
                       <Time iso={run().queuedAt} />
                     </td>

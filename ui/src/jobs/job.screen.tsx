@@ -229,11 +229,11 @@ export default function JobScreen(props: { jobId: string }) {
                 </dd>
                 <dt>{t('job.created')}</dt>
                 <dd>
-                  <Time iso={j().createdAt} />
+                  <Time iso={j().createdAt} mode="absolute" />
                 </dd>
                 <dt>{t('job.updated')}</dt>
                 <dd>
-                  <Time iso={j().updatedAt} />
+                  <Time iso={j().updatedAt} mode="absolute" />
                 </dd>
               </dl>
               <h3>{t('job.params')}</h3>

@@ -1,11 +1,13 @@
-import { batch, createMemo, createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
-import { isFinalStatus, type FollowEvent, type LogLineDto, type RunDto } from '@jobflow/shared/client';
+import { batch, createEffect, createMemo, createResource, createSignal, For, lazy, on, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import { isFinalStatus, type FollowEvent, type LogLineDto, type RunAttemptDto, type RunDto } from '@jobflow/shared/client';
 import { announce } from '../app/announce';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
 import { errorMessage } from '../app/errors';
 import { createFrameQueue } from '../app/frame-queue';
 import { Link, navigate } from '../app/router';
+import { confirmAction } from '../components/confirm';
+import { StartedBy } from '../components/started-by';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
 import { formatDuration, t } from '../i18n/i18n';
@@ -108,6 +110,8 @@ export default function RunScreen(props: { runId: string }) {
   };
 
   const cancel = async () => {
+    const r = run();
+    if (!r || !(await confirmAction(t('run.confirmCancel', { job: r.jobName }), t('run.cancelConfirm'), true, t('run.keepRunning')))) return;
     setBusy(true);
     setActionError(null);
     try {
@@ -134,6 +138,30 @@ export default function RunScreen(props: { runId: string }) {
     }
   };
 
+  // Each attempt as stored: fetched again whenever the run moves to another attempt or state.
+  const [attempts, setAttempts] = createSignal<RunAttemptDto[]>([]);
+  let attemptsGeneration = 0;
+  createEffect(
+    on(
+      () => {
+        const r = run();
+        return r ? `${r.attempt}:${r.status}` : null;
+      },
+      (key) => {
+        if (!key || (key.startsWith('1:') && key.endsWith(':queued'))) return;
+        const mine = ++attemptsGeneration;
+        client.runs.attempts(props.runId).then(
+          (list) => mine === attemptsGeneration && setAttempts(list),
+          () => undefined,
+        );
+      },
+    ),
+  );
+  const retryInSec = () => {
+    const at = run()?.retryAt;
+    return at ? Math.max(0, Math.ceil((Date.parse(at) - now()) / 1000)) : null;
+  };
+
   const timeline = createMemo(() => {
     const r = run();
     if (!r) return [];
@@ -141,8 +169,8 @@ export default function RunScreen(props: { runId: string }) {
     const system = model.systemLines();
     const shown = system.length > 60 ? [...system.slice(0, 30), ...system.slice(-30)] : system;
     for (const line of shown) items.push({ ts: line.ts, label: line.text, kind: 'system' });
-    if (r.startedAt)
-      items.push({ ts: r.startedAt, label: r.attempt > 1 ? t('timeline.startedAttempt', { n: r.attempt }) : t('timeline.started'), kind: 'running' });
+    for (const a of attempts()) items.push({ ts: a.startedAt, label: t('timeline.attemptStarted', { n: a.attempt }), kind: 'running' });
+    if (!attempts().length && r.startedAt) items.push({ ts: r.startedAt, label: t('timeline.attemptStarted', { n: 1 }), kind: 'running' });
     if (r.finishedAt) items.push({ ts: r.finishedAt, label: t(`status.${r.status}`), kind: r.status });
     return items.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   });
@@ -224,18 +252,49 @@ export default function RunScreen(props: { runId: string }) {
             </Show>
 
             <div class="run-grid">
-              <section class="panel" aria-labelledby="run-state-title">
+              <section class="panel run-details" aria-labelledby="run-state-title">
                 <h2 id="run-state-title" class="visually-hidden">
                   {t('run.details')}
                 </h2>
                 <dl class="props">
                   <dt>{t('run.attempt')}</dt>
-                  <dd>{t('run.attemptOf', { n: r().attempt, m: r().maxAttempts })}</dd>
+                  <dd>
+                    {t('run.attemptOf', { n: r().attempt, m: r().maxAttempts })}
+                    <Show when={r().status === 'queued' && retryInSec() !== null}>
+                      <span class="retry-wait">
+                        {' · '}
+                        {retryInSec() === 0 ? t('run.retryingNow') : t('run.retryingIn', { n: retryInSec() ?? 0 })}
+                      </span>
+                    </Show>
+                  </dd>
                   <dt>{t('runs.duration')}</dt>
                   <dd class="mono">{duration() === null ? '—' : formatDuration(duration() ?? 0)}</dd>
+                  <dt>{t('run.queuedAt')}</dt>
+                  <dd>
+                    <Time iso={r().queuedAt} mode="absolute" />
+                  </dd>
+                  <Show when={r().finishedAt}>
+                    <dt>{t('run.finishedAt')}</dt>
+                    <dd>
+                      <Time iso={r().finishedAt} mode="absolute" />
+                    </dd>
+                  </Show>
+                  <Show when={r().trigger.userId}>
+                    <dt>{t('runs.startedBy')}</dt>
+                    <dd>
+                      <StartedBy trigger={r().trigger} />
+                    </dd>
+                  </Show>
                   <dt>{t('runs.trigger')}</dt>
                   <dd>
                     {t(`trigger.${r().trigger.kind}`)}
+                    <Show when={r().paramsChanged}>
+                      {' '}
+                      <span class="tag tag-changed" title={t('runs.paramsChangedHint')}>
+                        <span aria-hidden="true">✎ </span>
+                        {t('runs.paramsChanged')}
+                      </span>
+                    </Show>
                     <Show when={r().trigger.rerunOf}>
                       {(of) => (
                         <>
@@ -257,12 +316,20 @@ export default function RunScreen(props: { runId: string }) {
                     <span class="mono">{Math.round((r().progress ?? 0) * 100)}%</span>
                   </div>
                 </Show>
-                <Show when={r().error}>
+                <Show when={r().status === 'failed' && r().error}>
                   {(error) => (
                     <div class="run-error" role="note">
                       <strong>{t('run.error')}</strong> <code>{error().code}</code>
                       <p>{error().message}</p>
                     </div>
+                  )}
+                </Show>
+                <Show when={r().status === 'cancelled' && r().error}>
+                  {(error) => (
+                    <p class="run-note" role="note">
+                      <span aria-hidden="true">⊘ </span>
+                      {error().message}
+                    </p>
                   )}
                 </Show>
                 <Show when={r().result}>
@@ -285,7 +352,7 @@ export default function RunScreen(props: { runId: string }) {
                     {(item) => (
                       <li class={`tl-${item.kind}`}>
                         <span class="tl-time">
-                          <Time iso={item.ts} timeOnly />
+                          <Time iso={item.ts} mode="time" />
                         </span>
                         <span class="tl-label">{item.label}</span>
                       </li>
@@ -294,6 +361,10 @@ export default function RunScreen(props: { runId: string }) {
                 </ol>
               </section>
             </div>
+
+            <Show when={attempts().length > 1 || r().maxAttempts > 1}>
+              <AttemptsTable attempts={attempts()} now={now()} />
+            </Show>
 
             <LogViewer runId={props.runId} model={model} isLive={!isEnded()} />
             <Show when={failure()}>
@@ -305,5 +376,73 @@ export default function RunScreen(props: { runId: string }) {
         )}
       </Show>
     </div>
+  );
+}
+
+const OUTCOME_STATUS = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', retried: 'failed' } as const;
+
+/** One row per attempt: where and when it ran, how long, how it ended. */
+function AttemptsTable(props: { attempts: RunAttemptDto[]; now: number }) {
+  return (
+    <section class="panel" aria-labelledby="attempts-title">
+      <h2 id="attempts-title">{t('run.attempts')}</h2>
+      <div class="table-wrap">
+        <table class="table attempts">
+          <caption class="visually-hidden">{t('run.attempts')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('run.attempt')}</th>
+              <th scope="col">{t('run.startedAt')}</th>
+              <th scope="col">{t('run.endedAt')}</th>
+              <th scope="col" class="num">
+                {t('runs.duration')}
+              </th>
+              <th scope="col">{t('run.outcome')}</th>
+              <th scope="col">{t('run.worker')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={props.attempts}>
+              {(a) => (
+                <tr data-attempt={a.attempt}>
+                  <td data-label={t('run.attempt')}>{a.attempt}</td>
+                  <td data-label={t('run.startedAt')}>
+                    <Time iso={a.startedAt} mode="time" />
+                  </td>
+                  <td data-label={t('run.endedAt')}>
+                    <Time iso={a.finishedAt} mode="time" />
+                  </td>
+                  <td class="num" data-label={t('runs.duration')}>
+                    {formatDuration((a.finishedAt ? Date.parse(a.finishedAt) : props.now) - Date.parse(a.startedAt))}
+                  </td>
+                  <td data-label={t('run.outcome')}>
+                    <Show when={a.outcome} fallback={<StatusBadge status="running" />}>
+                      {(outcome) => (
+                        <>
+                          <StatusBadge status={OUTCOME_STATUS[outcome()]} />
+                          <Show when={outcome() === 'retried'}>
+                            <span class="muted"> {t('run.retried')}</span>
+                          </Show>
+                        </>
+                      )}
+                    </Show>
+                    <Show when={a.error}>
+                      {(error) => (
+                        <span class="attempt-error">
+                          <code>{error().code}</code> {error().message}
+                        </span>
+                      )}
+                    </Show>
+                  </td>
+                  <td data-label={t('run.worker')} class="mono small">
+                    {a.workerId ?? '—'}
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
