@@ -1,4 +1,4 @@
-import { createEffect, createMemo, For, lazy, Match, Show, Suspense, Switch, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, lazy, Match, on, Show, Suspense, Switch, type JSX } from 'solid-js';
 import { ConfirmHost } from '../components/confirm';
 import { ConnectionIndicator } from '../components/connection';
 import DashboardScreen from '../dashboard/dashboard.screen';
@@ -20,6 +20,9 @@ const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 /** The shell: header, navigation, the current screen, and the shared live region. */
 export function App() {
   const path = createMemo(() => location().path);
+  // On a phone the navigation folds into a menu; going anywhere folds it again.
+  const [isMenuOpen, setMenuOpen] = createSignal(false);
+  createEffect(on(path, () => setMenuOpen(false), { defer: true }));
 
   createEffect(() => {
     if (isRestoring()) return;
@@ -43,7 +46,7 @@ export function App() {
       <a class="skip-link" href="#main">
         {t('nav.skip')}
       </a>
-      <header class="topbar">
+      <header class="topbar" classList={{ 'menu-open': isMenuOpen() }}>
         <Link href="/" class="brand">
           <span class="brand-mark" aria-hidden="true">
             ◆
@@ -51,37 +54,50 @@ export function App() {
           Jobflow
         </Link>
         <Show when={user()}>
-          <nav aria-label={t('nav.main')} class="nav">
-            <NavLink href="/">{t('nav.dashboard')}</NavLink>
-            <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
-            <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
-            <Show when={isAdmin()}>
-              <NavLink href="/users">{t('nav.users')}</NavLink>
-            </Show>
-          </nav>
-        </Show>
-        <div class="topbar-end">
-          <Show when={user()}>
+          <span class="topbar-live">
             <ConnectionIndicator />
-          </Show>
-          <label class="lang">
-            <span class="visually-hidden">{t('nav.language')}</span>
-            <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as (typeof LOCALES)[number])}>
-              <For each={LOCALES}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
-            </select>
-          </label>
+          </span>
+          <button
+            type="button"
+            class="button small menu-button"
+            aria-expanded={isMenuOpen()}
+            aria-controls="topbar-menu"
+            onClick={() => setMenuOpen((v) => !v)}
+          >
+            <span aria-hidden="true">☰</span> {t('nav.menu')}
+          </button>
+        </Show>
+        <div class="topbar-menu" id="topbar-menu">
           <Show when={user()}>
-            {(u) => (
-              <span class="who">
-                <span class="who-name" title={u().email}>
-                  {u().name || u().email}
-                </span>
-                <button type="button" class="button small" onClick={() => signOut()}>
-                  {t('nav.signOut')}
-                </button>
-              </span>
-            )}
+            <nav aria-label={t('nav.main')} class="nav">
+              <NavLink href="/">{t('nav.dashboard')}</NavLink>
+              <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
+              <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
+              <Show when={isAdmin()}>
+                <NavLink href="/users">{t('nav.users')}</NavLink>
+              </Show>
+            </nav>
           </Show>
+          <div class="topbar-end">
+            <label class="lang">
+              <span class="visually-hidden">{t('nav.language')}</span>
+              <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as (typeof LOCALES)[number])}>
+                <For each={LOCALES}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
+              </select>
+            </label>
+            <Show when={user()}>
+              {(u) => (
+                <span class="who">
+                  <span class="who-name" title={u().email}>
+                    {u().name || u().email}
+                  </span>
+                  <button type="button" class="button small" onClick={() => signOut()}>
+                    {t('nav.signOut')}
+                  </button>
+                </span>
+              )}
+            </Show>
+          </div>
         </div>
       </header>
       <main id="main" tabindex="-1">

@@ -9,6 +9,7 @@ export const en = {
   'nav.signOut': 'Sign out',
   'nav.language': 'Language',
   'nav.breadcrumbs': 'Breadcrumbs',
+  'nav.menu': 'Menu',
 
   'common.loading': 'Loading…',
   'common.saving': 'Saving…',
@@ -122,6 +123,9 @@ export const en = {
   'dashboard.status': 'Status',
   'dashboard.allStatuses': 'All statuses',
   'dashboard.recentRuns': 'Recent runs',
+  'dashboard.failedRecently': 'Failed in the last 24 h',
+  'dashboard.showAllRuns': 'Show all runs',
+  'dashboard.everyRun': 'See every run',
   'dashboard.noJobs': 'No jobs yet. Create the first one with “New job”.',
   'dashboard.noMatchingJobs': 'No job matches the search.',
   'dashboard.noRuns': 'No runs to show.',

@@ -11,6 +11,7 @@ export const ja: Record<MessageKey, string> = {
   'nav.signOut': 'サインアウト',
   'nav.language': '言語',
   'nav.breadcrumbs': 'パンくずリスト',
+  'nav.menu': 'メニュー',
 
   'common.loading': '読み込み中…',
   'common.saving': '保存中…',
@@ -124,6 +125,9 @@ export const ja: Record<MessageKey, string> = {
   'dashboard.status': 'ステータス',
   'dashboard.allStatuses': 'すべてのステータス',
   'dashboard.recentRuns': '最近の実行',
+  'dashboard.failedRecently': '過去 24 時間の失敗',
+  'dashboard.showAllRuns': 'すべての実行を表示',
+  'dashboard.everyRun': 'すべての実行を見る',
   'dashboard.noJobs': 'ジョブはまだありません。「新しいジョブ」から作成してください。',
   'dashboard.noMatchingJobs': '検索に一致するジョブはありません。',
   'dashboard.noRuns': '表示する実行はありません。',
