@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, For, lazy, Match, on, Show, Suspense, Switch, type JSX } from 'solid-js';
 import { ConfirmHost } from '../components/confirm';
-import { ConnectionIndicator } from '../components/connection';
+import { ConnectionIndicator, isShowingStale, StaleBanner } from '../components/connection';
 import DashboardScreen from '../dashboard/dashboard.screen';
 import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
 import SignInScreen from '../session/sign-in.screen';
@@ -100,7 +100,10 @@ export function App() {
           </div>
         </div>
       </header>
-      <main id="main" tabindex="-1">
+      <Show when={user()}>
+        <StaleBanner />
+      </Show>
+      <main id="main" tabindex="-1" classList={{ 'is-stale': isShowingStale() && user() !== null }}>
         <Show when={!isRestoring()} fallback={<p class="muted center">{t('common.loading')}</p>}>
           <Suspense fallback={<p class="muted center">{t('common.loading')}</p>}>
             <Switch fallback={<NotFound />}>

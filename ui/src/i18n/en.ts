@@ -36,6 +36,8 @@ export const en = {
   'connection.live.hint': 'Updates arrive as they happen.',
   'connection.reconnecting.hint': 'The live connection dropped; reconnecting. The screen refreshes once it is back.',
   'connection.offline.hint': 'No connection. The screen refreshes once it is back.',
+  'connection.staleOffline': 'You are offline. What you see is as of {time} and may be out of date; it refreshes as soon as the connection is back.',
+  'connection.staleReconnecting': 'The live connection is down. What you see is as of {time} and may be out of date; reconnecting…',
 
   'status.queued': 'Queued',
   'status.running': 'Running',

@@ -38,6 +38,8 @@ export const ja: Record<MessageKey, string> = {
   'connection.live.hint': '更新はリアルタイムで届きます。',
   'connection.reconnecting.hint': 'ライブ接続が切れたため再接続しています。復帰すると画面を更新します。',
   'connection.offline.hint': '接続がありません。復帰すると画面を更新します。',
+  'connection.staleOffline': 'オフラインです。表示は {time} 時点のもので、古い可能性があります。接続が戻るとすぐに更新されます。',
+  'connection.staleReconnecting': 'ライブ接続が切れています。表示は {time} 時点のもので、古い可能性があります。再接続中…',
 
   'status.queued': '待機中',
   'status.running': '実行中',

@@ -2,6 +2,7 @@ import { createResource, createSignal, For, lazy, onCleanup, onMount, Show, Susp
 import type { NotificationTargetDto, RunDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
+import { createActionError } from '../app/action-error';
 import { errorMessage } from '../app/errors';
 import { Link, navigate } from '../app/router';
 import { confirmAction } from '../components/confirm';
@@ -25,7 +26,7 @@ const RunWithParams = lazy(() => import('./run-params'));
 export default function JobScreen(props: { jobId: string }) {
   const now = createNow(1000);
   const [loadError, setLoadError] = createSignal<unknown>(null);
-  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
   const [isCustomizing, setCustomizing] = createSignal(false);
   const [refetches, setRefetches] = createSignal(0);
@@ -92,7 +93,7 @@ export default function JobScreen(props: { jobId: string }) {
     try {
       started(await client.jobs.run(props.jobId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
@@ -108,7 +109,7 @@ export default function JobScreen(props: { jobId: string }) {
       removeJob(props.jobId);
       navigate('/');
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }

@@ -3,6 +3,7 @@ import { isFinalStatus, type FollowEvent, type LogLineDto, type RunAttemptDto, t
 import { announce } from '../app/announce';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
+import { createActionError } from '../app/action-error';
 import { errorMessage } from '../app/errors';
 import { createFrameQueue } from '../app/frame-queue';
 import { Link, navigate } from '../app/router';
@@ -27,7 +28,7 @@ export default function RunScreen(props: { runId: string }) {
   const model = createLogModel();
   const [failure, setFailure] = createSignal<unknown>(null);
   const [isEnded, setEnded] = createSignal(false);
-  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
   const [isCustomizing, setCustomizing] = createSignal(false);
   const [types] = createResource(() => loadJobTypes());
@@ -117,7 +118,7 @@ export default function RunScreen(props: { runId: string }) {
     try {
       upsertRun(await client.runs.cancel(props.runId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
@@ -132,7 +133,7 @@ export default function RunScreen(props: { runId: string }) {
     try {
       started(await client.runs.rerun(props.runId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
