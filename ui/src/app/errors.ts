@@ -7,12 +7,30 @@ export function errorMessage(error: unknown): string {
   if (isApiClientError(error)) {
     const key = `error.${error.code}`;
     const text = hasMessage(key) ? t(key) : error.message;
-    // A conflict's reason is specific ("email taken", "last admin"): keep the server's words too.
-    if (error.code === 'conflict' || error.code === 'bad_request') return `${text} ${error.message}`;
+    // A conflict's reason is specific ("email taken", "last admin"): say it too, in the user's language when it is a known one.
+    if (error.code === 'conflict' || error.code === 'bad_request') return `${text} ${localizeReason(error.message)}`;
     if (error.code === 'rate_limited' && error.retryAfterSec !== null) return t('error.rate_limited_after', { sec: error.retryAfterSec });
     return text;
   }
   return t('error.internal');
+}
+
+const reasons: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^The run is already (queued|running|succeeded|failed|cancelled)\.$/, (m) => t('reason.runFinal', { status: t(`status.${m[1]}` as MessageKey) })],
+  [/^The job has a queued or running run/, () => t('reason.jobBusy')],
+  [/^The job has no schedule\.$/, () => t('reason.noSchedule')],
+  [/^A user with this email already exists\.$/, () => t('reason.emailTaken')],
+  [/^This would leave no enabled admin\.$/, () => t('reason.lastAdmin')],
+  [/^The last enabled admin cannot be deleted\.$/, () => t('reason.lastAdmin')],
+];
+
+/** The server's reason for a conflict, in the user's language when it is a known one. */
+function localizeReason(message: string): string {
+  for (const [pattern, render] of reasons) {
+    const m = message.match(pattern);
+    if (m) return render(m);
+  }
+  return message;
 }
 
 /** The `details` of a 422, or none. */

@@ -9,7 +9,7 @@ import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
-import { formatNumber, t } from '../i18n/i18n';
+import { formatNumber, schemaText, t } from '../i18n/i18n';
 import { useTitle } from '../app/title';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { jobs, upsertJobs } from '../stores/jobs.store';
@@ -210,7 +210,7 @@ export default function DashboardScreen() {
                 <span>{t('dashboard.type')}</span>
                 <select value={type()} onChange={(e) => setQuery({ type: e.currentTarget.value })}>
                   <option value="">{t('dashboard.allTypes')}</option>
-                  <For each={jobTypes() ?? []}>{(jt) => <option value={jt.type}>{jt.title}</option>}</For>
+                  <For each={jobTypes() ?? []}>{(jt) => <option value={jt.type}>{schemaText(jt.title)}</option>}</For>
                 </select>
               </label>
             </div>

@@ -1,6 +1,7 @@
 import { createEffect, createRoot, createSignal } from 'solid-js';
 import { en, type MessageKey } from './en';
 import { ja } from './ja';
+import { schemaTextJa } from './schema-text.ja';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
@@ -49,6 +50,9 @@ export function t(key: MessageKey, params?: MessageParams): string {
   const text = catalogs[locale()][key] ?? en[key];
   return params ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : text;
 }
+
+/** A text a job type's schema carries (title, field label, hint), in the user's language when it is known. */
+export const schemaText = (text: string): string => (locale() === 'ja' ? (schemaTextJa[text] ?? text) : text);
 
 /** Whether `key` is in the catalogs (for keys built at run time, e.g. from error codes). */
 export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(en, key);

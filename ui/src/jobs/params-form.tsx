@@ -1,5 +1,5 @@
 import { createMemo, createSignal, For, Index, Match, Show, Switch, type JSX } from 'solid-js';
-import { t } from '../i18n/i18n';
+import { schemaText, t } from '../i18n/i18n';
 import { fieldKind, jsonEqual, pointer, type Schema } from './schema';
 
 /** Messages by JSON Pointer path (e.g. `/params/script`). */
@@ -78,7 +78,7 @@ function ObjectFields(props: { schema: Schema; path: string; get: () => unknown;
 function Field(props: FieldProps) {
   const kind = () => fieldKind(props.schema);
   const id = () => idFor(props.path);
-  const label = () => props.schema.title ?? props.name;
+  const label = () => (props.schema.title ? schemaText(props.schema.title) : props.name);
   const errors = () => props.ctx.errors()[props.path] ?? [];
   const isChanged = createMemo(() => (props.baseline ? !jsonEqual(props.get(), props.baseline()) : false));
   const describedBy = () => [props.schema.description ? `${id()}-hint` : '', errors().length ? `${id()}-error` : ''].filter(Boolean).join(' ') || undefined;
@@ -110,7 +110,7 @@ function Field(props: FieldProps) {
   const hint = () => (
     <Show when={props.schema.description}>
       <span class="hint" id={`${id()}-hint`}>
-        {props.schema.description}
+        {schemaText(props.schema.description ?? '')}
       </span>
     </Show>
   );
@@ -348,7 +348,8 @@ function MapEditor(props: FieldProps & EditorExtras) {
   const base = idFor(props.path);
   // Entries that are objects themselves (a data check's column rules) get a sub-form each.
   const isObjectValue = () => fieldKind(valueSchema()) === 'object';
-  const entryName = (key: string, i: number) => t('form.entryFor', { what: valueSchema().title ?? t('form.value'), key: key || String(i + 1) });
+  const entryName = (key: string, i: number) =>
+    t('form.entryFor', { what: valueSchema().title ? schemaText(valueSchema().title ?? '') : t('form.value'), key: key || String(i + 1) });
   return (
     <fieldset class="fieldset" classList={{ changed: props.isChanged }}>
       <legend>{props.labelRow}</legend>

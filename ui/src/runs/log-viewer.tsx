@@ -6,6 +6,7 @@ import { formatDateTimeZone, formatNumber, locale, t } from '../i18n/i18n';
 import { parseAnsi, type AnsiSpan } from './ansi';
 import { createWrapLayout, ROW_PX } from './log-layout';
 import { findMatches, stepMatch, type LogModel } from './log-model';
+import { systemText } from './system-text';
 
 export { ROW_PX };
 const OVERSCAN = 20;
@@ -405,7 +406,9 @@ export function LogViewer(props: { runId: string; model: LogModel; isLive: boole
                       <span class="log-ts">{clockTime(row().line.ts)}</span>
                     </Show>
                     <span class="log-stream">{STREAM_MARK[row().line.stream]}</span>
-                    <span class="log-text">{lineText(row().line.text)}</span>
+                    <span class="log-text">
+                      {row().line.stream === 'system' ? marked(systemText(row().line.text), appliedQuery()) : lineText(row().line.text)}
+                    </span>
                   </div>
                 )}
               </Index>

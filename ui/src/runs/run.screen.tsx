@@ -19,6 +19,7 @@ import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
 import { runs, upsertRun } from '../stores/runs.store';
 import { createLogModel } from './log-model';
 import { LogViewer } from './log-viewer';
+import { systemText } from './system-text';
 
 const RunWithParams = lazy(() => import('../jobs/run-params'));
 
@@ -169,7 +170,7 @@ export default function RunScreen(props: { runId: string }) {
     const items: { ts: string; label: string; kind: string }[] = [{ ts: r.queuedAt, label: t('timeline.queued'), kind: 'queued' }];
     const system = model.systemLines();
     const shown = system.length > 60 ? [...system.slice(0, 30), ...system.slice(-30)] : system;
-    for (const line of shown) items.push({ ts: line.ts, label: line.text, kind: 'system' });
+    for (const line of shown) items.push({ ts: line.ts, label: systemText(line.text), kind: 'system' });
     for (const a of attempts()) items.push({ ts: a.startedAt, label: t('timeline.attemptStarted', { n: a.attempt }), kind: 'running' });
     if (!attempts().length && r.startedAt) items.push({ ts: r.startedAt, label: t('timeline.attemptStarted', { n: 1 }), kind: 'running' });
     if (r.finishedAt) items.push({ ts: r.finishedAt, label: t(`status.${r.status}`), kind: r.status });
@@ -329,7 +330,7 @@ export default function RunScreen(props: { runId: string }) {
                   {(error) => (
                     <p class="run-note" role="note">
                       <span aria-hidden="true">⊘ </span>
-                      {error().message}
+                      {systemText(error().message)}
                     </p>
                   )}
                 </Show>
