@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { launchBrowser, newContext, pageErrors, signIn } from './support/browser';
+import { axeViolations, launchBrowser, newContext, pageErrors, signIn } from './support/browser';
 import { createJob, startRun, waitForRun } from './support/seed';
 
 let stack: Stack;
@@ -81,6 +81,7 @@ describe('the activity comes first', () => {
     expect(box!.y).toBeLessThan(900);
     await page.getByRole('button', { name: 'Show all runs' }).click();
     await expect.poll(() => rows.count()).toBe(3);
+    expect(await axeViolations(page)).toEqual([]);
   });
 });
 
@@ -118,12 +119,14 @@ describe('a phone', () => {
     await p.goto(`/runs/${recentFailure}`);
     await p.locator('.log-viewport').waitFor();
     await fitsTheScreen();
+    expect(await axeViolations(p)).toEqual([]);
   });
 
   test('the navigation is behind a menu button', async () => {
     const menu = p.getByRole('button', { name: 'Menu' });
     expect(await menu.getAttribute('aria-expanded')).toBe('false');
     await menu.click();
+    expect(await axeViolations(p)).toEqual([]);
     await p.getByRole('link', { name: 'API tokens' }).click();
     await p.getByRole('heading', { name: 'API tokens', level: 1 }).waitFor();
     expect(await menu.getAttribute('aria-expanded')).toBe('false');

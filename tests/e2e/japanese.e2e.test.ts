@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
-import { launchBrowser, newContext, pageErrors } from './support/browser';
+import { axeViolations, launchBrowser, newContext, pageErrors } from './support/browser';
 import { createJob, startRun, waitForRun } from './support/seed';
 
 let stack: Stack;
@@ -49,6 +49,7 @@ describe('a Japanese user reads Japanese throughout', () => {
     expect(await line.textContent()).toContain('2 回中 2 回目の試行を開始');
     expect(await line.textContent()).not.toContain('attempt 2 of 2');
     expect(await page.locator('.timeline').textContent()).toContain('2 回中 2 回目の試行を開始');
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   test('a server’s refusal', async () => {
