@@ -23,7 +23,7 @@ import { runsRoutes } from './runs/runs.routes';
 import { schedulesRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
-import { usersRoutes } from './users/users.routes';
+import { peopleRoutes, usersRoutes } from './users/users.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -67,6 +67,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     docsRoutes(VERSION),
     authRoutes(deps, auth),
     usersRoutes(deps, auth, users),
+    peopleRoutes(deps, auth),
     tokensRoutes(deps, auth),
     jobsRoutes(auth, jobs, runs),
     runsRoutes(auth, runs),

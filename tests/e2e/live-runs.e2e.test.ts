@@ -168,6 +168,7 @@ describe('cancel and rerun', () => {
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 30_000 }).toContain('Running');
     await admin.locator('#run-progress').waitFor();
     await admin.getByRole('button', { name: 'Cancel run' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Cancel the run' }).click();
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 15_000 }).toContain('Cancelled');
     expect(await admin.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
     const run = await stack.request('GET', `/api/runs/${cancelledRunId}`, { token: stack.admin.token });

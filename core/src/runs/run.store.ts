@@ -35,6 +35,8 @@ export interface RunRow {
   worker_id: string | null;
   queue_job_id: string | null;
   cancel_requested_at: Timestamp | null;
+  /** The run's params differ from its job's when it was queued (kept by a trigger). */
+  params_changed?: boolean;
   /** Set by transitions that also store a `system` log line. */
   log_line?: { seq: number; ts: string; stream: LogStream; text: string } | null;
   /** Set by `finish`: the attempt's last output lines it stored with the outcome. */
@@ -78,6 +80,8 @@ export function toRunDto(row: RunRow): RunDto {
     logCount: row.log_count,
     version: row.version,
     timeoutSec: row.timeout_sec,
+    paramsChanged: row.params_changed ?? false,
+    retryAt: row.status === 'queued' && row.attempt > 1 ? iso(row.not_before) : null,
   };
 }
 

@@ -1,4 +1,13 @@
-import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  isFinalStatus,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type RunStatus,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { redisKeys, sealParams } from '@jobflow/core/platform';
 import { dequeueRun } from '@jobflow/core/queue';
@@ -12,6 +21,25 @@ const ENQUEUE_WAIT_MS = 2000;
 
 /** A run's params: as a client gave them (replacing stored ones), or as stored for an earlier run. */
 type RunParams = { kind: 'given'; params: Record<string, unknown>; replacing: Record<string, unknown> } | { kind: 'stored'; params: Record<string, unknown> };
+
+/** What `GET /api/runs` narrows the list by; every field is optional and they combine with "and". */
+export interface RunListFilter {
+  jobId?: string;
+  statuses?: RunStatus[];
+  /** The job's type. */
+  type?: string;
+  trigger?: TriggerDto['kind'];
+  /** Who started the run. */
+  userId?: string;
+  /** Queued at or after. */
+  since?: string;
+  /** Queued before. */
+  until?: string;
+  /** Finished at or after (e.g. "failed in the last 24 h"). */
+  finishedSince?: string;
+  /** Part of the job's name, or the start of the run's id. */
+  q?: string;
+}
 
 /** What starting or cancelling a run needs of its job. */
 interface JobOfRun {
@@ -126,27 +154,54 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, params);
     },
 
-    async list(filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
+    async list(filter: RunListFilter, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
       const conditions: string[] = [];
       const params: unknown[] = [];
-      if (filter.jobId) {
-        conditions.push('r.job_id = ?');
-        params.push(filter.jobId);
+      const add = (condition: string, ...values: unknown[]) => {
+        conditions.push(condition);
+        params.push(...values);
+      };
+      if (filter.jobId) add('r.job_id = ?', filter.jobId);
+      if (filter.statuses?.length) add(`r.status in (${filter.statuses.map(() => '?').join(', ')})`, ...filter.statuses);
+      if (filter.type) add('j.type = ?', filter.type);
+      if (filter.trigger) add('r.trigger_kind = ?', filter.trigger);
+      if (filter.userId) add('r.trigger_user_id = ?', filter.userId);
+      if (filter.since) add('r.queued_at >= ?', filter.since);
+      if (filter.until) add('r.queued_at < ?', filter.until);
+      if (filter.finishedSince) add('r.finished_at >= ?', filter.finishedSince);
+      if (filter.q) {
+        const like = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`;
+        add(`(j.name ilike ? or r.id::text like ?)`, like, `${filter.q.toLowerCase().replace(/[\\%_]/g, '')}%`);
       }
-      if (filter.status) {
-        conditions.push('r.status = ?');
-        params.push(filter.status);
-      }
-      if (after) {
-        conditions.push('(r.queued_at, r.id) < (?, ?)');
-        params.push(after.at, after.id);
-      }
+      if (after) add('(r.queued_at, r.id) < (?, ?)', after.at, after.id);
       return db.sql<RunRow>(
         `select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id
          ${conditions.length ? 'where ' + conditions.join(' and ') : ''}
          order by r.queued_at desc, r.id desc limit ?`,
         [...params, limit],
       );
+    },
+
+    /** Every attempt of a run, oldest first. */
+    async attempts(runId: string): Promise<RunAttemptDto[]> {
+      await findOrThrow(runId);
+      const rows = await db.sql<{
+        attempt: number;
+        worker_id: string | null;
+        started_at: Date | string;
+        finished_at: Date | string | null;
+        outcome: RunAttemptDto['outcome'];
+        error_code: string | null;
+        error_message: string | null;
+      }>(`select * from run_attempts where run_id = ? order by attempt`, [runId]);
+      return rows.map((r) => ({
+        attempt: r.attempt,
+        workerId: r.worker_id,
+        startedAt: new Date(r.started_at).toISOString(),
+        finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+        outcome: r.outcome,
+        error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+      }));
     },
 
     /**

@@ -72,6 +72,7 @@ export const dataCheckInfo = defineJobTypeInfo({
         maxProperties: 1000,
         additionalProperties: {
           type: 'object',
+          title: 'Rule',
           properties: {
             type: {
               type: 'string',

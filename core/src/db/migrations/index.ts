@@ -2,6 +2,7 @@ import { Migration20261128000000 } from './Migration20261128000000';
 import { Migration20261128100000 } from './Migration20261128100000';
 import { Migration20261128110000 } from './Migration20261128110000';
 import { Migration20261130141700_secret_seals } from './Migration20261130141700_secret_seals';
+import { Migration20261130150000_run_attempts } from './Migration20261130150000_run_attempts';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: 'Migration20261128100000', class: Migration20261128100000 },
   { name: 'Migration20261128110000', class: Migration20261128110000 },
   { name: 'Migration20261130141700_secret_seals', class: Migration20261130141700_secret_seals },
+  { name: 'Migration20261130150000_run_attempts', class: Migration20261130150000_run_attempts },
 ];
