@@ -4,7 +4,8 @@
 # migrations, then the server and the workers as compiled JavaScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f .env ] && { set -a; . ./.env; set +a; }
+bash scripts/ensure-env.sh
+set -a; . ./.env; set +a
 bash scripts/services.sh
 bash scripts/install.sh
 bash scripts/build.sh

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
-import { createLogger, createMetrics } from '@jobflow/core/platform';
-import { createReconciler } from '@jobflow/core/runs';
+import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
+import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
@@ -26,7 +26,7 @@ import { runsRoutes } from './runs/runs.routes';
 import { schedulesRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
-import { usersRoutes } from './users/users.routes';
+import { peopleRoutes, usersRoutes } from './users/users.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -55,7 +55,13 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
 
   const httpServer = http.createServer();
+  // Idle keep-alive sockets stay open longer than the clients and proxies in
+  // front keep theirs (Node's clients 4 s, typical load balancers 60 s), so a
+  // request is never written to a socket the server is just closing.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
+  const keyring = createKeyring(config.secrets);
   const deps: AppDeps = {
     config,
     orm,
@@ -68,6 +74,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     outbox,
     metrics,
     log,
+    keyring,
     disconnect: (target) => gateway?.disconnect(target),
   };
   let isDraining = false;
@@ -93,6 +100,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     docsRoutes(VERSION),
     authRoutes(deps, auth),
     usersRoutes(deps, auth, users),
+    peopleRoutes(deps, auth),
     tokensRoutes(deps, auth),
     jobsRoutes(auth, jobs, runs),
     runsRoutes(auth, runs),
@@ -102,7 +110,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   }
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
-  const liveGateway = createLiveGateway(httpServer, deps, auth);
+  const liveGateway = createLiveGateway(httpServer, deps, auth, {
+    run: async (runId) => toRunDto(await runs.findOrThrow(runId)),
+    job: async (jobId) => jobs.toDto(await jobs.findOrThrow(jobId)),
+  });
   gateway = liveGateway;
   metrics.readFrom({ sockets: () => liveGateway.io.engine.clientsCount });
 

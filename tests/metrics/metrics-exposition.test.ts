@@ -27,7 +27,8 @@ beforeAll(async () => {
   receiver = await startReceiver((req, all) => (all.filter((r) => r.body.deliveryId === req.body.deliveryId).length === 1 ? 500 : 200));
   stack = await startStack({ workers: 0 });
   token = stack.admin.token;
-  const env = { ...stack.env, METRICS_TOKEN, NOTIFY_RETRY_BASE_MS: '100' };
+  // The webhook receiver is on loopback, which the egress policy opens only when told.
+  const env = { ...stack.env, METRICS_TOKEN, NOTIFY_RETRY_BASE_MS: '100', EGRESS_ALLOW_CIDRS: '127.0.0.0/8' };
   const healthPort = await freePort();
   workerUrl = `http://127.0.0.1:${healthPort}`;
   [server, worker] = await Promise.all([spawnServer(env), spawnWorker({ ...env, HEALTH_PORT: String(healthPort) }, 'metrics-worker')]);

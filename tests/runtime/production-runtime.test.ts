@@ -9,7 +9,7 @@ import type { RunDto } from '@jobflow/shared';
 import { adminQuery, databaseUrl, uniquePrefix } from '../support/db';
 import { runCommand } from '../support/commands';
 import { valueOf } from '../support/metrics';
-import { freePort, spawnProcess, until } from '../support/processes';
+import { freePort, spawnProcess, until, type Proc } from '../support/processes';
 
 /**
  * Production as it ships: the compiled entry points and the built UI in a
@@ -66,7 +66,11 @@ describe('the production runtime', { timeout: 240_000 }, () => {
       const version = (await runCommand(node, ['--version'])).stdout.trim();
       expect(version).toMatch(new RegExp(`^v${major}\\.`));
       const name = `jobflow_test_prod_${randomBytes(4).toString('hex')}`;
-      const secrets = { JWT_SECRET: randomBytes(32).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') };
+      const secrets = {
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        SECRETS_KEY: randomBytes(32).toString('hex'),
+        METRICS_TOKEN: randomBytes(16).toString('hex'),
+      };
       // Only what an operator sets: no NODE_OPTIONS, no loader, nothing from this test run.
       const base = { PATH: process.env.PATH, NODE_ENV: 'production', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', ...secrets };
       const run = (entry: string, env: Record<string, string | undefined>) => runCommand(node, [entry], { cwd: dir, env: { ...base, ...env } });
@@ -103,8 +107,8 @@ describe('the production runtime', { timeout: 240_000 }, () => {
         const url = `http://127.0.0.1:${port}`;
         const health = `http://127.0.0.1:${healthPort}`;
         try {
-          await until(async () => (await fetch(`${url}/readyz`)).ok, `the server to be ready\n${server.output()}`, 120_000);
-          await until(async () => (await fetch(`${health}/readyz`)).ok, `the worker to be ready\n${worker.output()}`, 120_000);
+          await readyOrExited(server, `${url}/readyz`);
+          await readyOrExited(worker, `${health}/readyz`);
 
           const page = await fetch(url);
           expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -139,8 +143,9 @@ describe('the production runtime', { timeout: 240_000 }, () => {
             expect(valueOf(text, 'nodejs_version_info', { version }), target).toBe(1);
           }
         } finally {
-          expect(await worker.stop(), worker.output()).toBe(0);
-          expect(await server.stop(), server.output()).toBe(0);
+          const [workerExit, serverExit] = [await worker.stop(), await server.stop()];
+          expect(workerExit, worker.output()).toBe(0);
+          expect(serverExit, server.output()).toBe(0);
         }
         const output = server.output() + worker.output();
         expect(output).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND|ERR_UNKNOWN_FILE_EXTENSION/);
@@ -154,6 +159,12 @@ describe('the production runtime', { timeout: 240_000 }, () => {
     });
   }
 });
+
+/** Waits for `url` to answer 2xx; fails at once, with its output, if the process exits first. */
+async function readyOrExited(proc: Proc, url: string): Promise<void> {
+  await until(async () => proc.child.exitCode !== null || (await fetch(url)).ok, `${url} to answer`, 120_000);
+  expect(proc.child.exitCode, `the process exited:\n${proc.output()}`).toBeNull();
+}
 
 function isJsonObject(line: string): boolean {
   try {

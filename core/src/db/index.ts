@@ -4,3 +4,4 @@ export * from './batcher';
 export * from './sql';
 export * from './entities';
 export * from './pool-counts';
+export * from './stored-secrets';

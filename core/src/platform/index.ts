@@ -4,3 +4,6 @@ export * from './preflight';
 export * from './redis';
 export * from './metrics';
 export * from './readiness';
+export * from './egress';
+export * from './secrets';
+export * from './secret-params';

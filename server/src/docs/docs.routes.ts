@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import Router from '@koa/router';
 import { sendFile } from '../http/static';
+import { buildAsyncApi } from './asyncapi';
 import { buildOpenApi } from './openapi';
 
 const require = createRequire(import.meta.url);
@@ -10,18 +11,26 @@ const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'))
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Jobflow API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
-<body><div id="docs"></div>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+<style>.live-events{font:14px/1.5 sans-serif;max-width:1460px;margin:12px auto 0;padding:0 20px}</style></head>
+<body><p class="live-events">Live events (Socket.IO: every event, payload and ack, and which topic carries which):
+<a href="/api/asyncapi.json">AsyncAPI document</a>.</p><div id="docs"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
 <script>window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', persistAuthorization: true });</script>
 </body></html>`;
 
-/** OpenAPI JSON at /api/openapi.json and interactive docs at /api/docs. */
+/** A Host header fit to name the server in the document, else the default. */
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** OpenAPI JSON at /api/openapi.json, AsyncAPI JSON at /api/asyncapi.json and interactive docs at /api/docs. */
 export function docsRoutes(version: string): Router {
   const spec = buildOpenApi(version);
   const router = new Router();
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = spec;
+  });
+  router.get('/api/asyncapi.json', (ctx) => {
+    ctx.body = buildAsyncApi(version, { host: HOST.test(ctx.host) ? ctx.host : undefined, isSecure: ctx.secure });
   });
   router.get('/api/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';

@@ -1,17 +1,29 @@
 import type http from 'node:http';
 import { once } from 'node:events';
 import { Server, type Socket } from 'socket.io';
-import { ApiError, Topic, rooms, zodDetails, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@jobflow/shared';
-import { JobSchema, isUuid } from '@jobflow/core/db';
+import {
+  ApiError,
+  clientEvents,
+  rooms,
+  zodDetails,
+  type ClientToServerEvents,
+  type JobDto,
+  type RunDto,
+  type ServerToClientEvents,
+  type SubscribeAck,
+  type Topic,
+} from '@jobflow/shared';
 import { redisKeys } from '@jobflow/core/platform';
 import { runStore } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Authenticator, Principal } from '../auth/authenticate';
 import { toApiError } from '../http/errors.middleware';
 import { createLogCoalescingAdapter } from './log-coalescing-adapter';
+import { createSubscriptionLimits, type SubscriptionLimits } from './subscription-limits';
 
 interface SocketData {
   principal: Principal;
+  limits: ReturnType<SubscriptionLimits['forSocket']>;
 }
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -26,22 +38,26 @@ const buffered = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffe
 
 const roomOf = (topic: Topic) => (topic.topic === 'dashboard' ? rooms.dashboard : topic.topic === 'job' ? rooms.job(topic.jobId) : rooms.run(topic.runId));
 
-/** Answers an ack with `{ok: true}` or API.md's error, whatever the handler throws. */
+/** What a `subscribe` ack carries besides `ok`: the snapshot of a run or a job, or nothing (the dashboard). */
+type Snapshot = { run: RunDto } | { job: JobDto } | Record<string, never>;
+
+/** Answers an ack with `{ok: true, ...snapshot}` or API.md's error, whatever the handler throws. */
 const acked =
-  (handler: (payload: unknown) => Promise<void>) =>
+  (handler: (payload: unknown) => Promise<Snapshot | void>) =>
   async (payload: unknown, ack: unknown): Promise<void> => {
-    const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => {};
+    const reply = typeof ack === 'function' ? (ack as (a: SubscribeAck) => void) : () => {};
     try {
-      await handler(payload);
-      reply({ ok: true });
+      const snapshot = await handler(payload);
+      reply({ ok: true, ...snapshot });
     } catch (error) {
       const e = toApiError(error);
       reply({ ok: false, error: { code: e.code, message: e.message } });
     }
   };
 
-const parseTopic = (payload: unknown): Topic => {
-  const parsed = Topic.safeParse(payload);
+/** Parses an inbound payload with its event's schema; a bad one is `validation_failed`. */
+const parsePayload = (event: keyof typeof clientEvents, payload: unknown): Topic => {
+  const parsed = clientEvents[event].payload.safeParse(payload);
   if (!parsed.success)
     throw new ApiError(
       'validation_failed',
@@ -53,13 +69,23 @@ const parseTopic = (payload: unknown): Topic => {
 };
 
 /**
+ * Reads the current snapshot of a run or a job for a `subscribe` ack; throws
+ * `not_found` (an `ApiError`) when there is none.
+ */
+export interface TopicSnapshots {
+  run(runId: string): Promise<RunDto>;
+  job(jobId: string): Promise<JobDto>;
+}
+
+/**
  * The Socket.IO gateway: authenticates sockets with either token kind, lets
- * them join topic rooms (replaying stored log lines for `afterSeq`), tells
+ * them join topic rooms (acking with the topic's snapshot and replaying
+ * stored log lines for `afterSeq`), tells
  * every socket to `resync` when this server's Redis link came back after a
  * drop, and disconnects subscribers that cannot keep up.
  */
-export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator) {
-  const { redis, db, orm, config, log, metrics } = deps;
+export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator, snapshots: TopicSnapshots) {
+  const { redis, db, config, log, metrics } = deps;
   const pub = redis.duplicate();
   const sub = redis.duplicate();
   pub.on('error', metrics.redisErrored);
@@ -71,6 +97,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }, metrics.eventDelivered),
   });
 
+  const limits = createSubscriptionLimits(config.liveLimits);
   let linkLost = false;
   sub.on('close', () => {
     if (!linkLost) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
@@ -88,39 +115,44 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       .authenticate(typeof token === 'string' ? token : null)
       .then((principal) => {
         if (!principal) return next(new Error('unauthorized'));
+        if (!limits.admit(principal.id)) return next(new Error('rate_limited'));
         socket.data.principal = principal;
+        socket.data.limits = limits.forSocket();
         next();
       })
       .catch(() => next(new Error('unavailable')));
   });
 
-  async function checkExists(topic: Topic): Promise<void> {
-    if (topic.topic === 'job') {
-      const found = isUuid(topic.jobId) && (await orm.em.fork().count(JobSchema, { id: topic.jobId })) > 0;
-      if (!found) throw new ApiError('not_found', 'No such job.');
-    } else if (topic.topic === 'run') {
-      const found = isUuid(topic.runId) && (await db.sql(`select 1 from runs where id = ?`, [topic.runId])).length > 0;
-      if (!found) throw new ApiError('not_found', 'No such run.');
+  const snapshotOf = async (topic: Topic): Promise<Snapshot> => {
+    switch (topic.topic) {
+      case 'dashboard':
+        return {};
+      case 'job':
+        return { job: await snapshots.job(topic.jobId) };
+      case 'run':
+        return { run: await snapshots.run(topic.runId) };
     }
-  }
+  };
 
   /**
    * Sends every stored line after `afterSeq`, pausing while the socket's
    * buffer is full. The next page is read while the current one is sent, so
    * a long catch-up costs about one query's time per page, not two steps.
    */
-  async function backfill(socket: LiveSocket, runId: string, afterSeq: number): Promise<void> {
+  async function backfill(socket: LiveSocket, runId: string, afterSeq: number, signal: AbortSignal): Promise<void> {
     const room = rooms.run(runId);
     const page = (after: number) => {
       const read = runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
       read.catch(() => {}); // awaited below; a page read ahead and then abandoned must not be an unhandled rejection
       return read;
     };
-    if (socket.disconnected || !socket.rooms.has(room)) return;
+    // Replaced by a later subscription to the same run, or unsubscribed: stop reading.
+    const isOver = () => signal.aborted || socket.disconnected || !socket.rooms.has(room);
+    if (isOver()) return;
     let next = page(afterSeq);
     for (;;) {
       const lines = await next;
-      if (socket.disconnected || !socket.rooms.has(room) || lines.length === 0) return;
+      if (isOver() || lines.length === 0) return;
       const isLast = lines.length < BACKFILL_PAGE_LINES;
       if (!isLast) next = page(lines[lines.length - 1]!.seq);
       socket.emit('run:log', { runId, lines });
@@ -133,6 +165,10 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
+    socket.once('disconnect', () => {
+      socket.data.limits.close();
+      limits.release(principal.id);
+    });
     void socket.join(rooms.user(principal.id));
     if (principal.tokenId) void socket.join(rooms.token(principal.tokenId));
     if (principal.expiresAt) {
@@ -150,19 +186,41 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     socket.on(
       'subscribe',
       acked(async (payload) => {
-        const topic = parseTopic(payload);
-        await checkExists(topic);
-        await socket.join(roomOf(topic));
-        if (topic.topic === 'run' && topic.afterSeq !== undefined) {
-          const { runId, afterSeq } = topic;
-          setImmediate(() => backfill(socket, runId, afterSeq).catch((e) => log.warn('log backfill failed', { runId, error: e })));
+        const topic = parsePayload('subscribe', payload);
+        const room = roomOf(topic);
+        const wasJoined = socket.rooms.has(room);
+        const replay = topic.topic === 'run' && topic.afterSeq !== undefined ? { runId: topic.runId, afterSeq: topic.afterSeq } : null;
+        const place = socket.data.limits.reserve(room, replay?.runId);
+        // Join before reading: a change stored after the read is then certain to arrive as an event,
+        // so the snapshot and the events leave nothing out (a client keeps the highest version).
+        let snapshot: Snapshot;
+        try {
+          await socket.join(room);
+          snapshot = await snapshotOf(topic);
+        } catch (error) {
+          place.undo();
+          if (!wasJoined) await socket.leave(room);
+          throw error;
         }
+        const running = place.backfill;
+        if (replay && running) {
+          // Starts after the ack is sent and reads every line stored by now, so it covers the snapshot's logCount.
+          const { runId, afterSeq } = replay;
+          setImmediate(() =>
+            backfill(socket, runId, afterSeq, running.signal)
+              .catch((e) => log.warn('log backfill failed', { runId, error: e }))
+              .finally(running.done),
+          );
+        }
+        return snapshot;
       }),
     );
     socket.on(
       'unsubscribe',
       acked(async (payload) => {
-        await socket.leave(roomOf(parseTopic(payload)));
+        const topic = parsePayload('unsubscribe', payload);
+        await socket.leave(roomOf(topic));
+        socket.data.limits.unsubscribed(roomOf(topic), topic.topic === 'run' ? topic.runId : undefined);
       }),
     );
   });
@@ -171,7 +229,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     for (const socket of io.of('/').sockets.values()) {
       if (buffered(socket) > config.socketMaxBufferedPackets) {
         log.warn('disconnecting a subscriber that cannot keep up', { socketId: socket.id, buffered: buffered(socket) });
-        socket.disconnect(true);
+        // Close the transport, dropping what is queued: clients reconnect from a lost transport (and resubscribe
+        // with their last seq), whereas a Socket.IO disconnect tells them the server ended the session for good.
+        socket.conn.close(true);
       }
     }
   }, SLOW_CONSUMER_CHECK_MS);
@@ -185,7 +245,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     },
     async close() {
       clearInterval(slowConsumerCheck);
-      io.disconnectSockets(true);
+      // io.close() closes this server's transports without a Socket.IO disconnect, so clients reconnect (here once it
+      // is back, or elsewhere); io.disconnectSockets() would tell them the session ended for good, and would reach the
+      // sockets of every other server through the adapter.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();

@@ -7,7 +7,7 @@ import type { ApiClientError } from './client-error';
 
 export { ApiClientError, isApiClientError, type ClientErrorCode } from './client-error';
 export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
-export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers } from './live';
+export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers, TopicSnapshot } from './live';
 export type {
   ClientOptions,
   HealthStatus,
@@ -89,6 +89,7 @@ export {
   TRIGGER_KINDS,
   isFinalStatus,
 } from '../dto';
+export { systemLineOf, type SystemLineCode } from '../system-lines';
 // The contract's types, so a browser imports everything from this one entry.
 export type * from '../dto';
 export type * from '../errors';
