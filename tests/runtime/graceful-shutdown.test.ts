@@ -22,7 +22,7 @@ const exitOf = (proc: { child: { exitCode: number | null; once(event: 'exit', fn
 
 describe('graceful shutdown', { timeout: 180_000 }, () => {
   it('a server given SIGTERM fails /readyz at once, serves requests for SHUTDOWN_DELAY_MS, then exits 0', async () => {
-    const server = await spawnServer({ ...stack.env, SHUTDOWN_DELAY_MS: '6000' });
+    const server = await spawnServer({ ...stack.env, SHUTDOWN_DELAY_MS: '6000', LOG_LEVEL: 'info' });
     const exited = exitOf(server);
     const me = () => fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${stack.admin.token}` } });
     expect((await me()).status).toBe(200);
@@ -43,6 +43,14 @@ describe('graceful shutdown', { timeout: 180_000 }, () => {
     expect(await exited, server.output()).toBe(0);
     await server.stop();
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    // A clean shutdown is not a problem: nothing at warn or error level.
+    const lines = server
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('SIGTERM: not ready any more; closing in 6000 ms');
   });
 
   it('a worker given SIGTERM fails /readyz while it lets its running run finish, then exits 0', async () => {

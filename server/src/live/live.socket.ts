@@ -99,8 +99,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
 
   const limits = createSubscriptionLimits(config.liveLimits);
   let linkLost = false;
+  let isClosing = false;
   sub.on('close', () => {
-    if (!linkLost) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
+    if (!linkLost && !isClosing) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
     linkLost = true;
   });
   sub.on('ready', () => {
@@ -244,6 +245,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       io.in(room).disconnectSockets(true);
     },
     async close() {
+      isClosing = true;
       clearInterval(slowConsumerCheck);
       // io.close() closes this server's transports without a Socket.IO disconnect, so clients reconnect (here once it
       // is back, or elsewhere); io.disconnectSockets() would tell them the session ended for good, and would reach the
