@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { checkSchema, createDb, createOrm, type Db, type DbOptions, type Orm } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
-import { type Logger, createRedis } from './platform';
-import { createNotificationOutbox, type NotificationOutbox } from './notifications';
+import { type Logger, type Metrics, createMetrics, createRedis } from './platform';
+import { createNotificationOutbox, createNotificationQueue, type NotificationOutbox } from './notifications';
 import { createCancelSender, createRunQueue, type RunQueue } from './queue';
-import { createRunEngine, type BackoffOptions, type RunEngine } from './runs';
+import { countRuns, createRunEngine, type BackoffOptions, type RunEngine } from './runs';
 
 /** MikroORM's connections at most: it serves the definitions people edit (one record at a time), not the engine. */
 const ORM_POOL_MAX = 4;
@@ -21,6 +21,8 @@ export interface CoreOptions {
   backoff: BackoffOptions;
   cancelGraceMs: number;
   log: Logger;
+  /** The process's metrics (default: a registry of its own). */
+  metrics?: Metrics;
   /** Wraps the live publisher (e.g. to also nudge schedulers on job changes). */
   decorateLive?: (live: LivePublisher, redis: Redis) => LivePublisher;
 }
@@ -39,6 +41,7 @@ export interface Core {
   runs: RunEngine;
   /** Turns run events into notification deliveries. */
   outbox: NotificationOutbox;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -58,10 +61,16 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     throw e;
   }
   const db = createDb(connection);
+  const metrics = o.metrics ?? createMetrics();
+  metrics.readFrom({ runs: () => countRuns(db.sql), pool: () => db.poolCounts() });
   const redis = createRedis(o.redisUrl, (e) => o.log.warn('Redis connection problem', { error: e.message }));
+  redis.on('error', metrics.redisErrored);
   const queue = createRunQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  queue.on('error', metrics.redisErrored);
   const plainLive = createLivePublisher(redis, o.redisPrefix);
   const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
+  const notificationQueue = createNotificationQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  notificationQueue.on('error', metrics.redisErrored);
   const runs = createRunEngine({
     db,
     queue,
@@ -71,8 +80,17 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     log: o.log,
   });
   runs.events.on('run.stored', ({ run }) => live.runUpdated(run));
-  runs.events.on('run.logged', ({ runId, lines }) => live.runLog(runId, lines));
-  const outbox = createNotificationOutbox({ db, runs, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix });
+  runs.events.on('run.logged', ({ runId, lines }) => {
+    // Every stored line is announced once, by the process that stored it: counting here counts each line once.
+    metrics.logLinesStored(lines.length);
+    live.runLog(runId, lines);
+  });
+  runs.events.on('run.started', ({ row }) => metrics.runChanged(row));
+  runs.events.on('run.stored', ({ row }) => {
+    if (row.status === 'queued' && row.attempt > 1) metrics.runChanged(row); // a retry: the next attempt is queued
+  });
+  runs.events.on('run.ended', ({ row }) => metrics.runChanged(row));
+  const outbox = createNotificationOutbox({ db, runs, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix, queue: notificationQueue });
   return {
     orm,
     db,
@@ -81,10 +99,12 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     live,
     runs,
     outbox,
+    metrics,
     async close() {
       runs.close();
       await queue.close(1000).catch(() => {});
       await outbox.close();
+      await notificationQueue.close(1000).catch(() => {});
       redis.disconnect();
       await db.close();
       await orm.close(true);

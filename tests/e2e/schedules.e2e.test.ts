@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient, type JobDto, type JobflowClient } from '@jobflow/shared/client';
 import type { Page as ListPage } from '@jobflow/shared';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
 const SECRET = 'e2e-webhook-secret-0001';
@@ -26,7 +26,7 @@ let receiverUrl = '';
 const deliveries: Delivery[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ worker: LOOPBACK_OPEN });
   api = createClient({ url: stack.baseUrl, token: stack.admin.token });
   receiver = createServer((req, res) => {
     let body = '';
@@ -131,6 +131,8 @@ describe('a job with a schedule and a webhook, through the form', () => {
     expect(await target.getByRole('textbox', { name: 'Signing secret' }).count()).toBe(0);
     await target.getByLabel('starts').check();
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // The edit screen has the same heading: wait for the job page itself.
+    await page.waitForURL((url) => url.pathname === `/jobs/${jobId}`);
     await page.getByRole('heading', { name: 'Morning report', level: 1 }).waitFor();
     const job = await api.jobs.get(jobId);
     expect(job.notifications[0]).toMatchObject({ on: ['started', 'succeeded', 'failed'], secret: '****0001' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDto } from '@jobflow/shared';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { startReceiver, type WebhookBody } from './receiver';
 
@@ -8,7 +8,7 @@ let stack: Stack;
 let receiver: Awaited<ReturnType<typeof startReceiver<WebhookBody>>>;
 beforeAll(async () => {
   receiver = await startReceiver<WebhookBody>();
-  stack = await startStack({ worker: { notify: { maxAttempts: 2, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({ worker: { ...LOOPBACK_OPEN, notify: { maxAttempts: 2, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
 });
 afterAll(async () => {
   await stack?.stop();

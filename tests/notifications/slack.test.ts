@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDto, LogPageDto, RunDto } from '@jobflow/shared';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { startReceiver, type SlackBody } from './receiver';
 
@@ -10,7 +10,9 @@ let stack: Stack;
 let slack: Awaited<ReturnType<typeof startReceiver<SlackBody>>>;
 beforeAll(async () => {
   slack = await startReceiver<SlackBody>();
-  stack = await startStack({ worker: { publicUrl: PUBLIC_URL, notify: { maxAttempts: 3, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({
+    worker: { ...LOOPBACK_OPEN, publicUrl: PUBLIC_URL, notify: { maxAttempts: 3, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

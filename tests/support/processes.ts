@@ -35,7 +35,12 @@ const running = new Set<Proc>();
  * the program and SIGKILL kills it outright.
  */
 export function spawnTs(entry: string, env: Record<string, string>, name = entry): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnProcess(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { ...process.env, ...env } }, name);
+}
+
+/** Starts `command` with exactly `opts.env` as its environment, collecting its output. */
+export function spawnProcess(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, name = args.join(' ')): Proc {
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -60,6 +65,18 @@ export function spawnTs(entry: string, env: Record<string, string>, name = entry
   };
   running.add(proc);
   return track(proc, `process ${name}`);
+}
+
+/** Waits until `check` holds while something starts (a check that throws meanwhile counts as not yet). */
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    () =>
+      Promise.resolve()
+        .then(check)
+        .catch(() => false),
+    what,
+    { timeoutMs, everyMs: 50 },
+  );
 }
 
 /** Kills every process started here that is still running (for `afterAll`, whatever the tests left). */

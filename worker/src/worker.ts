@@ -1,7 +1,18 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openCore } from '@jobflow/core';
-import { createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
+import {
+  type Logger,
+  type Metrics,
+  type Readiness,
+  checkReadiness,
+  createEgress,
+  createKeyring,
+  createLogger,
+  createMetrics,
+  createRedis,
+  redisKeys,
+} from '@jobflow/core/platform';
 import { createRunQueue, listenForCancels, withScripts } from '@jobflow/core/queue';
 import { createReconciler } from '@jobflow/core/runs';
 import type { WorkerConfig } from './config';
@@ -13,6 +24,11 @@ import { startScheduler } from './schedules/index';
 
 export interface Worker {
   workerId: string;
+  /** The worker's logger (its lines carry the worker's id). */
+  log: Logger;
+  metrics: Metrics;
+  /** Ready while PostgreSQL and Redis answer and the worker is not shutting down. */
+  readiness(): Promise<Readiness>;
   /** Stops taking runs, lets running ones finish within the grace period, then hands the rest back. */
   close(): Promise<void>;
 }
@@ -20,13 +36,26 @@ export interface Worker {
 /** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, reconciler. */
 export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const log = createLogger(`worker ${workerId}`, config.logLevel);
+  const log = createLogger('worker', config.logLevel, { format: config.logFormat }).child({ workerId });
   const keys = redisKeys(config.redisPrefix);
-  const core = await openCore({ ...config, log });
+  const metrics = createMetrics('worker');
+  const core = await openCore({ ...config, log, metrics });
   const { db, redis, queue: producer, runs } = core;
   const subscriber = createRedis(config.redisUrl);
+  subscriber.on('error', metrics.redisErrored);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
-  const executor = createRunExecutor({ runs, config, log, workerId, handlers: createHandlers(config) });
+  // Every outbound request a user can cause (job types and notifications) goes through this one policy.
+  const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
+  const keyring = createKeyring(config.secrets);
+  const executor = createRunExecutor({
+    runs,
+    config,
+    log,
+    workerId,
+    handlers: createHandlers(egress, { patternBudgetMs: config.dataCheckPatternBudgetMs }),
+    keyring,
+  });
+  let isDraining = false;
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();
@@ -40,6 +69,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   );
 
   consumer.on('error', (e) => {
+    metrics.redisErrored();
     if (/NOSCRIPT/.test(e.message)) void withScripts(consumer, () => Promise.resolve()).catch(() => {});
   });
   await consumer.ready();
@@ -50,14 +80,23 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
 
   const reconciler = createReconciler({ db, redis, queue: producer, runs, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
-  const notifier = createNotifier({ config, db, runs, log, outbox: core.outbox });
+  const notifier = createNotifier({ config, db, runs, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, runs, live: core.live, log });
+  const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
     workerId,
+    log,
+    metrics,
+    readiness: () =>
+      checkReadiness({
+        postgres: () => db.ping(),
+        redis: () => redis.ping(),
+        drainingAs: isDraining ? 'the worker is shutting down' : null,
+      }),
     async close() {
+      isDraining = true;
       clearInterval(stallTimer);
       await scheduler.stop();
       await reconciler.stop();
@@ -69,6 +108,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       clearInterval(heartbeat);
       await redis.del(keys.worker(workerId)).catch(() => {});
       await notifier.close();
+      await egress.close();
       subscriber.disconnect();
       await core.close();
       log.info('worker stopped');

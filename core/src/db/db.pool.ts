@@ -10,6 +10,8 @@ export interface Db {
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Resolves when PostgreSQL answers. */
   ping(): Promise<void>;
+  /** The pool's connections now: lent out, idle, and statements waiting for one. */
+  poolCounts(): { used: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export function createDb(o: DbOptions): Db {
         }
       }),
     ping: () => withClient(async (client) => void (await client.query('select 1'))),
+    poolCounts: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

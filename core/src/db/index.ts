@@ -5,3 +5,4 @@ export * from './orm';
 export * from './batcher';
 export * from './values';
 export * from './entities';
+export * from './stored-secrets.queries';

@@ -21,6 +21,13 @@ export const BaseEnv = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('jf'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** `json` or `pretty`; default pretty in development (when pino-pretty is installed), json otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <METRICS_TOKEN>`. Empty means unset. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   DB_POOL_MAX: intFromEnv(10, 1),
   /** false behind a pooler in transaction mode (e.g. PgBouncer): statements then run unnamed. */
   DB_PREPARED_STATEMENTS: flagFromEnv(true),
@@ -40,6 +47,8 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   redisUrl: env.REDIS_URL,
   redisPrefix: env.REDIS_PREFIX,
   logLevel: env.LOG_LEVEL,
+  logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+  metricsToken: env.METRICS_TOKEN,
   dbPoolMax: env.DB_POOL_MAX,
   dbPreparedStatements: env.DB_PREPARED_STATEMENTS,
   backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },

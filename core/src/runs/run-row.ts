@@ -1,5 +1,6 @@
-import type { LogLineDto, LogStream, RunDto, RunStatus, TriggerDto } from '@jobflow/shared';
+import { findJobTypeInfo, type LogLineDto, type LogStream, type RunDto, type RunStatus, type TriggerDto } from '@jobflow/shared';
 import { iso, type Timestamp } from '../db';
+import { maskParams } from '../platform';
 
 /** A row of `runs` joined with its job's name, as every statement of this module returns it. */
 export interface RunRow {
@@ -30,6 +31,8 @@ export interface RunRow {
   worker_id: string | null;
   queue_job_id: string | null;
   cancel_requested_at: Timestamp | null;
+  /** The run's params differ from its job's when it was queued (kept by a trigger). */
+  params_changed?: boolean;
   /** Set by transitions that also store a `system` log line. */
   log_line?: { seq: number; ts: string; stream: LogStream; text: string } | null;
   /** Set by `finish`: the attempt's last output lines it stored with the outcome. */
@@ -87,6 +90,7 @@ export interface RunError {
   message: string;
 }
 
+/** The run as the API shows it to anyone: secrets in its params masked (they are stored sealed). */
 export function toRunDto(row: RunRow): RunDto {
   const startedAt = iso(row.started_at);
   const finishedAt = iso(row.finished_at);
@@ -95,7 +99,7 @@ export function toRunDto(row: RunRow): RunDto {
     jobId: row.job_id,
     jobName: row.job_name,
     status: row.status,
-    params: row.params,
+    params: maskParams(row.params, row.job_type ? findJobTypeInfo(row.job_type) : undefined),
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     progress: row.progress,
@@ -113,6 +117,8 @@ export function toRunDto(row: RunRow): RunDto {
     logCount: row.log_count,
     version: row.version,
     timeoutSec: row.timeout_sec,
+    paramsChanged: row.params_changed ?? false,
+    retryAt: row.status === 'queued' && row.attempt > 1 ? iso(row.not_before) : null,
   };
 }
 

@@ -9,7 +9,8 @@ import { cancelQueuedRun } from './sql/cancel-queued-run.queries';
 import { createRuns } from './sql/create-runs.queries';
 import { forceCancelRuns } from './sql/force-cancel-runs.queries';
 import { getRun, runExists } from './sql/get-run.queries';
-import { listRuns, type RunFilter } from './sql/list-runs.queries';
+import { listRuns, type RunListFilter } from './sql/list-runs.queries';
+import { listRunAttempts } from './sql/run-attempts.queries';
 import { noteRun } from './sql/note-run.queries';
 import { readLastLines, readLines } from './sql/read-lines.queries';
 import { requestCancel } from './sql/request-cancel.queries';
@@ -245,7 +246,9 @@ export function createRunEngine(o: RunEngineOptions) {
     lines: (runId: string, after: number, limit: number) => readLines(db.sql, runId, after, limit),
     /** The last `count` lines up to `upToSeq`, oldest first. */
     lastLines: (runId: string, upToSeq: number, count: number) => readLastLines(db.sql, runId, upToSeq, count),
-    list: (filter: RunFilter, limit: number, after: { at: string; id: string } | null) => listRuns(db.sql, filter, limit, after),
+    list: (filter: RunListFilter, limit: number, after: { at: string; id: string } | null) => listRuns(db.sql, filter, limit, after),
+    /** Every attempt of the run, oldest first. */
+    attempts: (runId: string) => listRunAttempts(db.sql, runId),
     countActive: () => countActiveRuns(db.sql),
     countFinishedPerHour: (hours: number) => countFinishedPerHour(db.sql, hours),
 

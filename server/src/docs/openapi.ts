@@ -20,6 +20,8 @@ import {
   UpdateJobBody,
   UpdateUserBody,
   UserDto,
+  PersonDto,
+  RunAttemptDto,
   page,
 } from '@jobflow/shared';
 
@@ -48,6 +50,8 @@ const schemas = {
   RunStats: RunStatsDto,
   ScheduleFirePage: page(ScheduleFireDto),
   ScheduleNext: ScheduleNextDto,
+  AttemptList: z.object({ items: z.array(RunAttemptDto) }),
+  PersonList: z.object({ items: z.array(PersonDto) }),
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -201,7 +205,19 @@ const ops: Record<string, Record<string, Op>> = {
       params: [
         ...pageParams,
         { name: 'jobId', in: 'query', schema: { type: 'string' } },
-        { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } },
+        { name: 'status', in: 'query', description: 'One status, or several comma-separated (`queued,running`)', schema: { type: 'string' } },
+        { name: 'type', in: 'query', description: "The job's type", schema: { type: 'string' } },
+        { name: 'trigger', in: 'query', schema: { type: 'string', enum: ['manual', 'rerun', 'schedule', 'api'] } },
+        { name: 'userId', in: 'query', description: 'Who started the run', schema: { type: 'string' } },
+        { name: 'since', in: 'query', description: 'Queued at or after (ISO-8601)', schema: { type: 'string', format: 'date-time' } },
+        { name: 'until', in: 'query', description: 'Queued before (ISO-8601)', schema: { type: 'string', format: 'date-time' } },
+        {
+          name: 'finishedSince',
+          in: 'query',
+          description: 'Finished at or after (ISO-8601): "failed in the last 24 h"',
+          schema: { type: 'string', format: 'date-time' },
+        },
+        { name: 'q', in: 'query', description: "Part of the job's name, or the start of the run's id", schema: { type: 'string', maxLength: 200 } },
       ],
     },
   },
@@ -259,7 +275,31 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/api/runs/{id}/logs.txt': {
-    get: { summary: 'The whole log as text, streamed', tag: 'runs', ok: [200, 'text'], errors: [401, 404], params: [idParam('id')] },
+    get: {
+      summary: 'The whole log as text, streamed; `format=full` puts each line as `<ISO time> <stream> <text>`',
+      tag: 'runs',
+      ok: [200, 'text'],
+      errors: [400, 401, 404],
+      params: [idParam('id'), { name: 'format', in: 'query', schema: { type: 'string', enum: ['text', 'full'], default: 'text' } }],
+    },
+  },
+  '/api/runs/{id}/attempts': {
+    get: {
+      summary: 'Every attempt of the run, oldest first: its worker, start, end and outcome',
+      tag: 'runs',
+      ok: [200, 'AttemptList'],
+      errors: [401, 404],
+      params: [idParam('id')],
+    },
+  },
+  '/api/people': {
+    get: {
+      summary: "Users' display names, for everyone signed in (who owns a job, who started a run); without `ids`, everyone enabled",
+      tag: 'users',
+      ok: [200, 'PersonList'],
+      errors: [400, 401],
+      params: [{ name: 'ids', in: 'query', description: 'Up to 200 user ids, comma-separated', schema: { type: 'string' } }],
+    },
   },
   '/api/runs/{id}/cancel': {
     post: {
@@ -308,11 +348,14 @@ export function buildOpenApi(version: string) {
       title: 'Jobflow API',
       version,
       description:
-        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`.',
+        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A session JWT from /api/auth/login or a personal API token (jf_...)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A session JWT from /api/auth/login or a personal API token (jf_...)' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN the server was started with' },
+      },
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })])),
     },
     paths: {
@@ -322,9 +365,28 @@ export function buildOpenApi(version: string) {
       '/healthz': { get: { summary: 'Liveness', tags: ['health'], responses: { '200': { description: 'The process lives' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: PostgreSQL and Redis answer',
+          summary: 'Readiness: PostgreSQL and Redis answer, and the server is not shutting down',
           tags: ['health'],
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+          responses: {
+            '200': { description: 'Ready' },
+            '503': {
+              description: 'Not ready: a service is unreachable, or the server is shutting down (from SIGTERM on, for SHUTDOWN_DELAY_MS)',
+              ...json('Error'),
+            },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format 0.0.4)',
+          description:
+            'Runs, queue depth, run outcomes and durations, HTTP requests, live events, the PostgreSQL pool, Redis errors and the Node.js process. With METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`.',
+          tags: ['health'],
+          security: [{ metricsToken: [] }, {}],
+          responses: {
+            '200': { description: 'The metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
+            '401': { description: 'unauthorized: METRICS_TOKEN is set and the request does not carry it', ...json('Error') },
+          },
         },
       },
     },

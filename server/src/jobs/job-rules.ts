@@ -1,5 +1,4 @@
-import { Cron } from 'croner';
-import { ApiError, findJobTypeInfo, validateParams, type ErrorDetail, type JobTypeInfo, type ScheduleDto } from '@jobflow/shared';
+import { ApiError, findJobTypeInfo, scheduleProblems, validateParams, type JobTypeInfo, type ScheduleDto } from '@jobflow/shared';
 import type { Principal } from '../auth/authenticate';
 
 /** The job type named `type`, or a 422 naming the field. */
@@ -18,28 +17,6 @@ export function checkParams(info: JobTypeInfo, params: unknown, prefix = '/param
 /** Only admins may define, or change the params of, jobs of an admin-only type. */
 export function checkTypeAccess(info: JobTypeInfo, who: Principal, action: string): void {
   if (info.adminOnly && who.role !== 'admin') throw new ApiError('forbidden', `Only admins may ${action} "${info.type}" jobs.`);
-}
-
-/** Problems with a schedule's cron expression or time zone (empty when valid). */
-export function scheduleProblems(schedule: ScheduleDto | null | undefined, prefix = '/schedule'): ErrorDetail[] {
-  if (!schedule) return [];
-  const problems: ErrorDetail[] = [];
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone });
-  } catch {
-    problems.push({ path: `${prefix}/timezone`, message: `"${schedule.timezone}" is not an IANA time zone` });
-  }
-  const fields = schedule.cron.trim().split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) {
-    problems.push({ path: `${prefix}/cron`, message: 'must have 5 fields (or 6 with seconds)' });
-  } else {
-    try {
-      new Cron(schedule.cron, { paused: true, timezone: problems.length ? undefined : schedule.timezone }).stop();
-    } catch (e) {
-      problems.push({ path: `${prefix}/cron`, message: (e as Error).message });
-    }
-  }
-  return problems;
 }
 
 export function checkSchedule(schedule: ScheduleDto | null | undefined): void {

@@ -26,7 +26,7 @@ export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsSer
     const { limit, after } = pageQuery(ctx);
     const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type') };
     const rows = await jobs.list(filter, limit + 1, after);
-    const dtos = await jobs.dtosOf(rows.slice(0, limit));
+    const dtos = await jobs.dtosOf(rows.slice(0, limit), principalOf(ctx));
     ctx.body = toPage(
       rows,
       limit,
@@ -42,7 +42,7 @@ export function jobsRoutes(auth: Authenticator, jobs: JobsService, runs: RunsSer
   });
 
   router.get('/jobs/:id', async (ctx) => {
-    ctx.body = await jobs.toDto(await jobs.findOrThrow(ctx.params.id!));
+    ctx.body = await jobs.toDto(await jobs.findOrThrow(ctx.params.id!), principalOf(ctx));
   });
 
   router.patch('/jobs/:id', async (ctx) => {

@@ -1,6 +1,7 @@
-import { ApiError, type JobBody, type JobDto, type UpdateJobBody } from '@jobflow/shared';
+import { ApiError, findJobTypeInfo, type JobBody, type JobDto, type JobTypeInfo, type UpdateJobBody } from '@jobflow/shared';
 import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
+import { maskParams, sealParams, type Keyring } from '@jobflow/core/platform';
 import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import { jobQueries } from './jobs.queries';
@@ -9,19 +10,27 @@ import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './j
 import { resolveNotificationTargets } from '../notifications/index';
 import { scheduleSettings } from './schedule-settings';
 
-export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName?: string): JobDto => ({
+/** The owner and admins see a job's webhook URLs in full; secrets are masked for everyone. */
+const isPrivileged = (job: JobEntity, viewer: Principal | null): boolean => viewer !== null && (viewer.role === 'admin' || viewer.id === job.ownerId);
+
+/**
+ * A job as `viewer` sees it (null: anyone, as live events show it): secrets
+ * in its params and notification targets masked, webhook URLs masked except
+ * to the job's owner and admins.
+ */
+export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: string | undefined, viewer: Principal | null, keyring: Keyring): JobDto => ({
   id: job.id,
   name: job.name,
   description: job.description,
   type: job.type,
-  params: job.params,
+  params: maskParams(job.params, findJobTypeInfo(job.type)),
   schedule: job.scheduleCron && job.scheduleTimezone ? { cron: job.scheduleCron, timezone: job.scheduleTimezone } : null,
   timeoutSec: job.timeoutSec,
   maxAttempts: job.maxAttempts,
   maxConcurrentRuns: job.maxConcurrentRuns,
   schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
   schedulePaused: job.schedulePaused,
-  notifications: job.notifications.map(toNotificationTargetDto),
+  notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
   createdAt: new Date(job.createdAt).toISOString(),
@@ -35,16 +44,16 @@ export function checkOwnerOrAdmin(job: JobEntity, who: Principal): void {
 }
 
 /** Job definitions: the only place that creates, changes or deletes them. */
-export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' | 'live'>) {
-  /** Each job's DTO, with its last run and its owner's name, in two queries for any number of jobs. */
-  async function dtosOf(jobs: JobEntity[]): Promise<Map<string, JobDto>> {
+export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring'>) {
+  /** Each job's DTO as `viewer` sees it, with its last run and its owner's name, in two queries for any number of jobs. */
+  async function dtosOf(jobs: JobEntity[], viewer: Principal | null = null): Promise<Map<string, JobDto>> {
     if (jobs.length === 0) return new Map();
     const ids = jobs.map((j) => j.id);
     const owners = [...new Set(jobs.map((j) => j.ownerId))];
     const [runs, users] = await Promise.all([jobQueries.lastRuns(db.sql, ids), jobQueries.ownerNames(db.sql, owners)]);
     const lastRun = new Map(runs.map((r) => [r.job_id, r]));
     const ownerName = new Map(users.map((u) => [u.id, u.name || u.email]));
-    return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId))]));
+    return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId), viewer, keyring)]));
   }
 
   async function findOrThrow(id: string): Promise<JobEntity> {
@@ -53,12 +62,21 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     return job;
   }
 
-  const toDto = async (job: JobEntity): Promise<JobDto> => (await dtosOf([job])).get(job.id)!;
+  const toDto = async (job: JobEntity, viewer: Principal | null = null): Promise<JobDto> => (await dtosOf([job], viewer)).get(job.id)!;
 
-  async function publish(job: JobEntity): Promise<JobDto> {
-    const dto = await toDto(job);
-    live.jobUpdated(dto);
+  /** Pushes the job's snapshot as anyone may see it; returns it as `viewer` sees it. */
+  async function publish(job: JobEntity, viewer: Principal | null = null): Promise<JobDto> {
+    const dto = await toDto(job, viewer);
+    live.jobUpdated({ ...dto, notifications: job.notifications.map((t) => toNotificationTargetDto(t)) });
     return dto;
+  }
+
+  /** Params to store: valid for the type, secrets sealed, masked secrets sent back resolved to the stored ones. */
+  function paramsToStore(info: JobTypeInfo, incoming: Record<string, unknown>, stored: Record<string, unknown> | null): Record<string, unknown> {
+    checkParams(info, incoming);
+    const { params, problems } = sealParams(info, incoming, keyring, { stored, mayReuse: true });
+    if (problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, problems);
+    return params;
   }
 
   return {
@@ -79,15 +97,15 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     async create(body: JobBody, who: Principal): Promise<JobDto> {
       const info = jobTypeOrThrow(body.type);
       checkTypeAccess(info, who, 'create');
-      checkParams(info, body.params);
+      const params = paramsToStore(info, body.params, null);
       checkSchedule(body.schedule);
-      const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, []) };
+      const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, [], keyring) };
       const em = orm.em.fork();
       const job = em.create(JobSchema, {
         name: body.name,
         description: body.description,
         type: body.type,
-        params: body.params,
+        params,
         scheduleCron: body.schedule?.cron ?? null,
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
@@ -96,7 +114,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
-      return publish(job);
+      return publish(job, who);
     },
 
     async update(id: string, body: UpdateJobBody, who: Principal): Promise<JobDto> {
@@ -108,8 +126,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       const info = jobTypeOrThrow(job.type);
       if (body.params !== undefined) {
         checkTypeAccess(info, who, 'change the params of');
-        checkParams(info, body.params);
-        job.params = body.params;
+        job.params = paramsToStore(info, body.params, before.params);
       }
       if (body.schedule !== undefined) {
         checkSchedule(body.schedule);
@@ -122,9 +139,9 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
       if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
       Object.assign(job, scheduleSettings(body, before));
-      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications);
+      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
       await em.flush();
-      return publish(job);
+      return publish(job, who);
     },
 
     async remove(id: string, who: Principal): Promise<void> {

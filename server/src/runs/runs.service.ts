@@ -1,6 +1,7 @@
-import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import { ApiError, isFinalStatus, type RunAttemptDto, type RunDto, type RunStatsDto, type StartRunBody, type TriggerDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
-import type { RunRow } from '@jobflow/core/runs';
+import { sealParams } from '@jobflow/core/platform';
+import type { RunListFilter, RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';
@@ -8,13 +9,18 @@ import { jobQueries, type JobOfRun } from '../jobs/jobs.queries';
 
 const ENQUEUE_WAIT_MS = 2000;
 
+/** A run's params: as a client gave them (replacing stored ones), or as stored for an earlier run. */
+type RunParams = { kind: 'given'; params: Record<string, unknown>; replacing: Record<string, unknown> } | { kind: 'stored'; params: Record<string, unknown> };
+
+export type { RunListFilter };
+
 /**
  * Runs as the API sees them: start, list, read, cancel. Every change goes
  * through the run engine. Starting a run reads only the job fields it needs,
  * in one plain statement (it is the hottest path of the API).
  */
 export function createRunsService(deps: AppDeps) {
-  const { db, runs } = deps;
+  const { db, runs, keyring } = deps;
 
   async function jobOrThrow(id: string): Promise<JobOfRun> {
     const job = isUuid(id) ? await jobQueries.jobOfRun(db.sql, id) : null;
@@ -42,16 +48,27 @@ export function createRunsService(deps: AppDeps) {
     body: StartRunBody,
     who: Principal,
     trigger: Omit<TriggerDto, 'userId'>,
-    params?: Record<string, unknown>,
+    params?: RunParams,
   ): Promise<RunDto> {
-    if (job) {
+    let stored: Record<string, unknown> | undefined;
+    if (job && params) {
       const info = jobTypeOrThrow(job.type);
-      if (body.params !== undefined) checkTypeAccess(info, who, 'change the params of');
-      checkParams(info, params);
+      if (params.kind === 'given') {
+        checkTypeAccess(info, who, 'change the params of');
+        checkParams(info, params.params);
+        // Masked secrets sent back resolve to the ones they replace, for those who may edit the job:
+        // anyone else could otherwise send the job's secrets to a destination of their choosing.
+        const sealed = sealParams(info, params.params, keyring, { stored: params.replacing, mayReuse: who.role === 'admin' || who.id === job.ownerId });
+        if (sealed.problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, sealed.problems);
+        stored = sealed.params;
+      } else {
+        // Params as stored for an earlier run: already sealed and validated (the worker checks them again).
+        stored = params.params;
+      }
     }
     const started = await runs.start({
       jobId,
-      params,
+      params: stored,
       maxAttempts: job?.maxAttempts,
       timeoutSec: body.timeoutSec !== undefined ? body.timeoutSec : job?.timeoutSec,
       trigger: { ...trigger, userId: who.id },
@@ -78,16 +95,25 @@ export function createRunsService(deps: AppDeps) {
         if (!isUuid(jobId)) throw new ApiError('not_found', 'No such job.');
         return start(jobId, null, body, who, trigger);
       }
-      return start(jobId, await jobOrThrow(jobId), body, who, trigger, body.params);
+      const job = await jobOrThrow(jobId);
+      return start(jobId, job, body, who, trigger, { kind: 'given', params: body.params, replacing: job.params });
     },
 
     async rerun(runId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
       const old = await findOrThrow(runId);
       const job = await jobOrThrow(old.job_id);
-      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, body.params ?? old.params);
+      const params: RunParams =
+        body.params === undefined ? { kind: 'stored', params: old.params } : { kind: 'given', params: body.params, replacing: old.params };
+      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, params);
     },
 
-    list: (filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null) => runs.list(filter, limit, after),
+    list: (filter: RunListFilter, limit: number, after: { at: string; id: string } | null) => runs.list(filter, limit, after),
+
+    /** Every attempt of a run, oldest first. */
+    async attempts(runId: string): Promise<RunAttemptDto[]> {
+      await findOrThrow(runId);
+      return runs.attempts(runId);
+    },
 
     /**
      * A queued run is cancelled at once; a running one is marked, its worker is

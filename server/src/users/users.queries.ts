@@ -24,15 +24,32 @@ const userByEmailStatement = defineStatement<UserRow & { password_hash: string }
   `select ${USER_COLUMNS}, password_hash from users where lower(email) = lower($1)`,
 );
 
+const namesByIdsStatement = defineStatement<{ id: string; name: string; email: string }, [userIds: string[]]>(
+  'find_user_names_by_ids',
+  `select id, name, email from users where id = any($1::uuid[])`,
+);
+
+const enabledNamesStatement = defineStatement<{ id: string; name: string; email: string }, [limit: number]>(
+  'list_enabled_user_names',
+  `select id, name, email from users where not disabled order by coalesce(nullif(name, ''), email) limit $1`,
+);
+
 /**
  * The `users` reads MikroORM does not make: authentication's, on every
- * request (the users of concurrent requests in one statement) and at sign-in.
+ * request (the users of concurrent requests in one statement) and at
+ * sign-in, and the names everyone may see (who started a run).
  * Users are otherwise created, changed and removed through MikroORM
  * (users.service.ts).
  */
 export const userQueries = {
   /** The users with these ids (any order; unknown ids are left out). */
   byIds: (sql: Sql, userIds: string[]) => sql(usersByIdsStatement, [JSON.stringify([...new Set(userIds)])]),
+
+  /** The names of these users (any order; unknown ids are left out). */
+  namesByIds: (sql: Sql, userIds: string[]) => sql(namesByIdsStatement, [userIds]),
+
+  /** The names of enabled users, by name, at most `limit`. */
+  enabledNames: (sql: Sql, limit: number) => sql(enabledNamesStatement, [limit]),
 
   /** The user signing in with `email` (any case), with the password hash to check. */
   async forSignIn(sql: Sql, email: string): Promise<(UserRow & { password_hash: string }) | null> {

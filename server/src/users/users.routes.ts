@@ -1,11 +1,13 @@
 import Router from '@koa/router';
-import { CreateUserBody, UpdateUserBody, parseOrThrow } from '@jobflow/shared';
+import { ApiError, CreateUserBody, UpdateUserBody, parseOrThrow } from '@jobflow/shared';
+import { isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import type { Authenticator } from '../auth/authenticate';
 import { requireAdmin, requireAuth } from '../auth/auth.middleware';
-import { pageQuery, toPage } from '../http/query';
+import { pageQuery, queryString, toPage } from '../http/query';
 import { toUserDto } from './user.dto';
 import type { UsersService } from './users.service';
+import { userQueries } from './users.queries';
 
 export function usersRoutes(deps: AppDeps, auth: Authenticator, users: UsersService): Router {
   const router = new Router({ prefix: '/api/users' });
@@ -38,5 +40,26 @@ export function usersRoutes(deps: AppDeps, auth: Authenticator, users: UsersServ
     ctx.status = 204;
   });
 
+  return router;
+}
+
+const MAX_PEOPLE = 1000;
+
+/**
+ * `GET /api/people?ids=a,b`: the display names of users, for every signed-in
+ * user (who owns a job, who started a run); without `ids`, everyone enabled,
+ * by name (a team's list to filter runs by who started them).
+ */
+export function peopleRoutes(deps: AppDeps, auth: Authenticator): Router {
+  const router = new Router({ prefix: '/api/people' });
+  router.use(requireAuth(auth));
+  router.get('/', async (ctx) => {
+    const raw = queryString(ctx, 'ids');
+    const ids = raw === undefined ? null : raw.split(',').filter(Boolean);
+    if (ids && (ids.length > 200 || ids.some((id) => !isUuid(id))))
+      throw new ApiError('bad_request', 'Query parameter "ids" must be up to 200 user ids, comma-separated.');
+    const rows = ids ? (ids.length ? await userQueries.namesByIds(deps.db.sql, ids) : []) : await userQueries.enabledNames(deps.db.sql, MAX_PEOPLE);
+    ctx.body = { items: rows.map((u) => ({ id: u.id, name: u.name || u.email })) };
+  });
   return router;
 }

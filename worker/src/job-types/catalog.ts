@@ -1,5 +1,5 @@
 import type { JobParams, JobTypeName } from '@jobflow/shared';
-import type { WorkerConfig } from '../config';
+import type { Egress } from '@jobflow/core/platform';
 import { createDataCheckHandler } from './data-check.job-type';
 import { createHttpHandler } from './http.job-type';
 import type { JobHandler } from './job-handler';
@@ -14,9 +14,9 @@ export type HandlerCatalog = { [K in JobTypeName]: JobHandler<JobParams[K]> };
  * adminOnly) lives in @jobflow/shared's `jobTypeInfos`; the compiler insists
  * on one handler here per type listed there, taking that type's params.
  */
-export const createHandlers = (config: Pick<WorkerConfig, 'httpAllowedHosts'>): HandlerCatalog => ({
+export const createHandlers = (egress: Egress, options: { patternBudgetMs?: number } = {}): HandlerCatalog => ({
   shell: shellHandler,
   sleep: sleepHandler,
-  http: createHttpHandler({ allowedHosts: config.httpAllowedHosts }),
-  'data-check': createDataCheckHandler({ allowedHosts: config.httpAllowedHosts }),
+  http: createHttpHandler({ egress }),
+  'data-check': createDataCheckHandler({ egress, patternBudgetMs: options.patternBudgetMs }),
 });

@@ -12,7 +12,7 @@ import {
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
-import type { Logger } from '@jobflow/core/platform';
+import { SecretUnreadableError, type Egress, type Keyring, type Logger, type Metrics } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
 import type { RunEngine } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
@@ -35,8 +35,17 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEngine; log: Logger; outbox: NotificationOutbox }) {
-  const { config, db, runs, log } = deps;
+export function createNotifier(deps: {
+  config: WorkerConfig;
+  db: Db;
+  runs: RunEngine;
+  log: Logger;
+  metrics: Metrics;
+  outbox: NotificationOutbox;
+  egress: Egress;
+  keyring: Keyring;
+}) {
+  const { config, db, runs, log, metrics } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
@@ -44,17 +53,28 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEn
 
   const delayAfter = (attempt: number) => retryBaseMs * 2 ** (attempt - 1);
 
-  function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
-    const opts = { timeoutMs, userAgent: USER_AGENT };
+  /** Sends with the target's secrets opened (they are stored sealed). */
+  async function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
+    const opts = { timeoutMs, userAgent: USER_AGENT, egress: deps.egress };
+    const { keyring } = deps;
     switch (target.kind) {
       case 'webhook':
-        return sendWebhook(target, m, opts);
+        return sendWebhook({ ...target, url: keyring.open(target.url), secret: keyring.open(target.secret) }, m, opts);
       case 'slack':
-        return sendSlack(target, m, opts);
+        return sendSlack({ ...target, url: keyring.open(target.url) }, m, opts);
       case 'email':
         return email.send(target, m);
     }
   }
+
+  /** A stored secret opened, or left sealed when it cannot be (sending then fails with the reason). */
+  const openOrKeep = (value: string) => {
+    try {
+      return deps.keyring.open(value);
+    } catch {
+      return value;
+    }
+  };
 
   const note = (runId: string, text: string) =>
     runs.note(runId, text).catch((e) => log.warn('could not write a notification outcome to the run log', { runId, error: (e as Error).message }));
@@ -73,7 +93,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEn
       }
       return;
     }
-    const what = `notification (${event}) via ${describeTarget(target)}`;
+    const what = `notification (${event}) via ${describeTarget(target.kind === 'webhook' ? { ...target, url: openOrKeep(target.url) } : target)}`;
     const message: NotificationMessage = {
       event,
       run: d.snapshot,
@@ -84,12 +104,14 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEn
     };
     try {
       const outcome = await send(target, message);
+      metrics.notificationAttempted(target.kind, 'delivered');
       if (await record('delivered', null)) {
         await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
       }
     } catch (e) {
-      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
+      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), e instanceof SecretUnreadableError);
       if (err.isPermanent || attempt >= maxAttempts) {
+        metrics.notificationAttempted(target.kind, 'failed');
         if (await record('failed', err.message)) {
           await note(
             runId,
@@ -99,6 +121,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEn
         return;
       }
       const delayMs = delayAfter(attempt);
+      metrics.notificationAttempted(target.kind, 'retrying');
       if (await record('pending', err.message)) {
         await enqueueDelivery(queue, { runId, targetId, event, attempt: attempt + 1 }, Date.now() + delayMs);
         await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; next try in ${formatDuration(delayMs)}`);
@@ -129,6 +152,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; runs: RunEn
   return {
     async start(): Promise<void> {
       queue.on('error', (e) => {
+        metrics.redisErrored();
         if (/NOSCRIPT/.test(e.message)) void withScripts(queue, () => Promise.resolve()).catch(() => {});
       });
       await queue.ready();

@@ -10,6 +10,7 @@ const RETRY_DELAY_MS = 500;
 export interface AttemptWriterOptions {
   /** Lines go through the engine's grouped writes: many runs' lines in one statement. */
   runs: Pick<RunEngine, 'appendLines' | 'setProgress'>;
+  /** The attempt's logger (its lines carry the run's id and attempt). */
   log: Logger;
   runId: string;
   attempt: number;
@@ -64,7 +65,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       try {
         stored = await o.runs.appendLines({ runId: o.runId, attempt: o.attempt, lines: batch });
       } catch (e) {
-        o.log.warn('storing log lines failed; retrying', { runId: o.runId, error: (e as Error).message });
+        o.log.warn('storing log lines failed; retrying', { error: (e as Error).message });
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
         continue;
       }
@@ -110,7 +111,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       try {
         await o.runs.setProgress(o.runId, o.attempt, value);
       } catch (e) {
-        o.log.warn('storing progress failed', { runId: o.runId, error: (e as Error).message });
+        o.log.warn('storing progress failed', { error: (e as Error).message });
       }
     });
   }

@@ -1,6 +1,6 @@
 import type BeeQueue from 'bee-queue';
-import { isJobTypeName, parseJobParams, type JobParams, type JobTypeName, type LogStream } from '@jobflow/shared';
-import type { Logger } from '@jobflow/core/platform';
+import { isJobTypeName, jobTypeInfos, parseJobParams, type JobParams, type JobTypeName, type LogStream } from '@jobflow/shared';
+import { openParams, SecretUnreadableError, type Keyring, type Logger } from '@jobflow/core/platform';
 import type { RunJobData } from '@jobflow/core/queue';
 import type { Ending, RunEngine, RunError, RunRow } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
@@ -8,6 +8,7 @@ import type { HandlerCatalog } from '../job-types/catalog';
 import { NonRetryableError, HandlerError, type JobContext } from '../job-types/job-handler';
 import { AttemptAborted, abortReasonOf } from './attempt-abort';
 import { createAttemptWriter, type AttemptWriter } from './attempt-writer';
+import { createSecretMasker, type SecretMasker } from './secret-masker';
 
 /** Thrown to Bee-Queue so it offers the job again shortly: the job is at its concurrency limit. */
 export class DeferredError extends Error {
@@ -49,7 +50,7 @@ function settle(handler: Promise<HandlerReturn>, signal: AbortSignal, graceMs: n
   return Promise.race([done, abandoned]);
 }
 
-function decide(settled: Settled, signal: AbortSignal): Outcome {
+function decide(settled: Settled, signal: AbortSignal, mask: SecretMasker): Outcome {
   const aborted = abortReasonOf(signal);
   switch (aborted?.kind) {
     case 'superseded':
@@ -65,18 +66,21 @@ function decide(settled: Settled, signal: AbortSignal): Outcome {
   }
   if (settled.kind === 'returned') return { kind: 'final', status: 'succeeded', error: null };
   if (settled.kind === 'threw' && settled.error instanceof NonRetryableError) {
-    const message = messageOf(settled.error);
+    const message = mask.text(messageOf(settled.error));
     return { kind: 'final', status: 'failed', error: { code: 'handler_error', message }, systemLine: `failed (not retried): ${message}` };
   }
   return { kind: 'retry', error: settled.kind === 'threw' ? settled.error : new Error('the handler did not stop') };
 }
 
-/** The result the attempt leaves: what it set along the way, merged with what it returned or threw with; null when empty. */
-function resultOf(partial: Record<string, unknown>, settled: Settled): Record<string, unknown> | null {
+/**
+ * The result the attempt leaves: what it set along the way, merged with what
+ * it returned or threw with (the run's secrets masked); null when empty.
+ */
+function resultOf(partial: Record<string, unknown>, settled: Settled, mask: SecretMasker): Record<string, unknown> | null {
   let result = partial;
-  if (settled.kind === 'returned' && settled.value) result = { ...result, ...settled.value };
+  if (settled.kind === 'returned' && settled.value) result = { ...result, ...mask.value(settled.value) };
   if (settled.kind === 'threw' && (settled.error instanceof HandlerError || settled.error instanceof NonRetryableError) && settled.error.result) {
-    result = { ...result, ...settled.error.result };
+    result = { ...result, ...mask.value(settled.error.result) };
   }
   return Object.keys(result).length ? result : null;
 }
@@ -93,7 +97,7 @@ export interface ActiveAttempt {
  * the AbortSignal, store logs and progress, then store the outcome. Every
  * write goes through the run engine, fenced by (runId, attempt).
  */
-export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig; log: Logger; workerId: string; handlers: HandlerCatalog }) {
+export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig; log: Logger; workerId: string; handlers: HandlerCatalog; keyring: Keyring }) {
   const { runs, config, log, workerId, handlers } = deps;
   const active = new Map<string, ActiveAttempt>();
 
@@ -102,26 +106,43 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
     await runs.finish({ runId: row.id, attempt: row.attempt, status: 'failed', result: null, error, systemLine });
   }
 
-  /** The handler's view of the attempt: its params, signal, and the writer for its lines, progress and result. */
-  function contextOf<P>(row: RunRow, params: P, signal: AbortSignal, writer: AttemptWriter, result: Record<string, unknown>): JobContext<P> {
+  /**
+   * The handler's view of the attempt: its params (secrets opened), signal,
+   * and the writer for its lines, progress and result (secrets masked).
+   */
+  function contextOf<P>(
+    row: RunRow,
+    params: P,
+    signal: AbortSignal,
+    writer: AttemptWriter,
+    mask: SecretMasker,
+    result: Record<string, unknown>,
+  ): JobContext<P> {
     return {
       runId: row.id,
       params,
       attempt: row.attempt,
       maxAttempts: row.max_attempts,
       signal,
-      log: (line: string, stream?: LogStream) => writer.log(line, stream),
+      log: (line: string, stream?: LogStream) => writer.log(mask.text(line), stream),
       progress: (fraction: number) => writer.progress(fraction),
       setResult: (partial: Record<string, unknown>) => {
-        if (!writer.isClosed) Object.assign(result, partial);
+        if (!writer.isClosed) Object.assign(result, mask.value(partial));
       },
     };
   }
 
   /** Runs the handler of `type` to its end (or until it is abandoned after an abort), under the run's timeout. */
-  async function runHandler<K extends JobTypeName>(type: K, params: JobParams[K], row: RunRow, controller: AbortController, writer: AttemptWriter) {
+  async function runHandler<K extends JobTypeName>(
+    type: K,
+    params: JobParams[K],
+    row: RunRow,
+    controller: AbortController,
+    writer: AttemptWriter,
+    mask: SecretMasker,
+  ) {
     const result: Record<string, unknown> = {};
-    const ctx = contextOf(row, params, controller.signal, writer, result);
+    const ctx = contextOf(row, params, controller.signal, writer, mask, result);
     const timeoutSec = row.timeout_sec;
     const timeout =
       timeoutSec != null ? setTimeout(() => controller.abort(new AttemptAborted('timeout', `timed out after ${timeoutSec} s`)), timeoutSec * 1000) : null;
@@ -132,11 +153,18 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
       config.abortGraceMs,
     );
     if (timeout) clearTimeout(timeout);
-    return { settled, result: resultOf(result, settled) };
+    return { settled, result: resultOf(result, settled, mask) };
   }
 
   /** Stores what became of the attempt. */
-  async function record(row: RunRow, outcome: Outcome, result: Record<string, unknown> | null, writer: AttemptWriter): Promise<void> {
+  async function record(
+    row: RunRow,
+    outcome: Outcome,
+    result: Record<string, unknown> | null,
+    writer: AttemptWriter,
+    mask: SecretMasker,
+    runLog: Logger,
+  ): Promise<void> {
     const { id: runId, attempt } = row;
     switch (outcome.kind) {
       case 'superseded':
@@ -155,8 +183,8 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
       case 'retry':
         await writer.drain();
         writer.close();
-        if (!(outcome.error instanceof HandlerError)) log.debug('handler threw', { runId, error: outcome.error });
-        await runs.retryOrFail({ runId, attempt, error: { code: 'handler_error', message: messageOf(outcome.error) }, result });
+        if (!(outcome.error instanceof HandlerError)) runLog.debug('handler threw', { error: outcome.error });
+        await runs.retryOrFail({ runId, attempt, error: { code: 'handler_error', message: mask.text(messageOf(outcome.error)) }, result });
         return;
       case 'final': {
         // The lines not stored yet go in the same statement as the outcome.
@@ -175,14 +203,24 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
       const message = `This worker has no handler for job type "${type}".`;
       return refuse(row, { code: 'handler_error', message }, `no handler for job type "${type}" on worker ${workerId}`);
     }
-    const parsed = parseJobParams(type, row.params);
-    if (!parsed.ok) {
-      const message = parsed.problems.map((p) => `${p.path} ${p.message}`).join('; ');
+    // Secrets are opened here, for this attempt only; what the run writes is masked with them.
+    let opened: { params: Record<string, unknown>; secrets: string[] };
+    try {
+      opened = openParams(jobTypeInfos[type], row.params, deps.keyring);
+    } catch (e) {
+      const message = e instanceof SecretUnreadableError ? e.message : 'a secret of the params could not be read';
       return refuse(row, { code: 'invalid_params', message }, `invalid params: ${message}`);
     }
+    const mask = createSecretMasker(opened.secrets);
+    const parsed = parseJobParams(type, opened.params);
+    if (!parsed.ok) {
+      const message = mask.text(parsed.problems.map((p) => `${p.path} ${p.message}`).join('; '));
+      return refuse(row, { code: 'invalid_params', message }, `invalid params: ${message}`);
+    }
+    const runLog = log.child({ runId: row.id, attempt: row.attempt });
     const writer = createAttemptWriter({
       runs,
-      log,
+      log: runLog,
       runId: row.id,
       attempt: row.attempt,
       flushMs: config.logFlushMs,
@@ -190,8 +228,8 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
       maxLineChars: config.logMaxLineChars,
       onSuperseded: () => controller.abort(new AttemptAborted('superseded', 'this attempt is no longer current')),
     });
-    const { settled, result } = await runHandler(type, parsed.params, row, controller, writer);
-    await record(row, decide(settled, controller.signal), result, writer);
+    const { settled, result } = await runHandler(type, parsed.params, row, controller, writer, mask);
+    await record(row, decide(settled, controller.signal, mask), result, writer, mask, runLog);
   }
 
   return {
@@ -214,7 +252,7 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
             const row = claim.row;
             // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
             if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
-              log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
+              log.child({ runId, attempt }).warn('a run was redelivered after its worker stalled', { previousWorker: row.worker_id });
               await runs.retryOrFail({
                 runId,
                 attempt,
