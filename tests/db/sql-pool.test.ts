@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, defineStatement, type Db } from '@jobflow/core/db';
-import { loadServerConfig } from '@jobflow/server';
+import { BaseEnv, baseConfig } from '@jobflow/core/platform';
 import { createTestDatabase } from '../support/db';
 
 const echo = defineStatement<{ n: number }, [n: number]>('test_echo', 'select $1::int as n');
@@ -39,8 +39,8 @@ describe('the pool of the hand-written statements', () => {
   });
 
   it('is switched by DB_PREPARED_STATEMENTS, on unless set to false', () => {
-    expect(loadServerConfig({}).dbPreparedStatements).toBe(true);
-    expect(loadServerConfig({ DB_PREPARED_STATEMENTS: 'false' }).dbPreparedStatements).toBe(false);
+    expect(baseConfig(BaseEnv.parse({})).dbPreparedStatements).toBe(true);
+    expect(baseConfig(BaseEnv.parse({ DB_PREPARED_STATEMENTS: 'false' })).dbPreparedStatements).toBe(false);
   });
 
   it('refuses two different texts under one name', () => {

@@ -101,7 +101,8 @@ export function createDb(o: DbOptions): Db {
         }
       }),
     ping: () => withClient(async (client) => void (await client.query('select 1'))),
-    poolCounts: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    // A request made while a connection is idle is queued until the next tick, then served: it does not wait for one.
+    poolCounts: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.idleCount > 0 ? 0 : pool.waitingCount }),
     close: () => pool.end(),
   };
 }
