@@ -7,8 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, createTestDatabase, databaseUrl, uniquePrefix } from '../support/db';
 import { track, untrack } from '../support/leak-check';
-import { freePort } from '../support/processes';
-import { waitFor } from '../support/wait';
+import { freePort, until } from '../support/processes';
 import { instructions, readDockerfile, stage } from './dockerfile';
 import { exposedMetrics, queriedMetrics } from './metric-names';
 import { repoPath, run } from './tools';
@@ -163,11 +162,9 @@ describe('the runtime stage, rebuilt outside Docker', () => {
         [serverUrl, server, 'server'],
         [workerUrl, worker, 'worker'],
       ] as const) {
-        await waitFor(async () => (await fetch(`${url}/readyz`)).ok, `the ${role} to answer ${url}/readyz`, { timeoutMs: 60_000, everyMs: 50 }).catch(
-          (err: Error) => {
-            throw new Error(`${err.message}; it printed:\n${proc.output()}`);
-          },
-        );
+        await until(async () => (await fetch(`${url}/readyz`)).ok, `the ${role} to answer ${url}/readyz`, 60_000).catch((err: Error) => {
+          throw new Error(`${err.message}; it printed:\n${proc.output()}`);
+        });
       }
 
       const ui = await fetch(serverUrl);

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
-import { freePort } from '../support/processes';
+import { freePort, until } from '../support/processes';
 import { startRedisServer } from '../support/redis-server';
-import { waitFor } from '../support/wait';
 
 let stack: Stack;
 let redis: Awaited<ReturnType<typeof startRedisServer>>;
@@ -35,7 +34,7 @@ describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout
     await redis.kill();
     redis = await startRedisServer(port);
 
-    await waitFor(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again', { timeoutMs: 90_000 });
+    await until(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again');
     const after = await stack.startRun(job.id);
     await subscribe(socket, { topic: 'job', jobId: job.id });
     for (const run of [...before, after]) {
