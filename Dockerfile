@@ -15,6 +15,9 @@ RUN npm run build --workspace ui
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
+# Inside a container the published port is the boundary: listen on every interface of the container.
+# JWT_SECRET has no default: the server refuses to start without one.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app /app
 USER node

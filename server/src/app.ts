@@ -8,12 +8,17 @@ import { createReconciler } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
+import { auditRoutes } from './audit/audit.routes';
+import { createAuditLog, startAuditPurge } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
+import { authenticateMiddleware } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
 import { healthRoutes } from './health/health.routes';
 import { jsonBodyMiddleware } from './http/body.middleware';
+import { clientOf } from './http/client-address';
 import { errorsMiddleware } from './http/errors.middleware';
+import { securityHeadersMiddleware } from './http/security-headers';
 import { uiMiddleware } from './http/static';
 import { createJobsService } from './jobs/jobs.service';
 import { jobsRoutes } from './jobs/jobs.routes';
@@ -48,23 +53,31 @@ export async function createApp(config: ServerConfig): Promise<App> {
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
   const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
+  const audit = createAuditLog({ db, log });
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
   const runs = createRunsService(deps, jobs);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
+  app.use(securityHeadersMiddleware());
   app.use(errorsMiddleware(log));
-  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
+  app.use(async (ctx, next) => {
+    ctx.state.client = clientOf(ctx.req.headers, ctx.req.socket as { remoteAddress?: string; encrypted?: boolean }, config.trustProxyHops);
+    return next();
+  });
+  app.use(authenticateMiddleware(auth));
+  app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
   for (const router of [
     healthRoutes(deps),
     docsRoutes(VERSION),
-    authRoutes(deps, auth),
-    usersRoutes(deps, auth, users),
-    tokensRoutes(deps, auth),
-    jobsRoutes(auth, jobs, runs),
-    runsRoutes(auth, runs),
-    schedulesRoutes(auth, jobs, db),
+    authRoutes(deps, auth, users, audit),
+    usersRoutes(deps, users, audit),
+    tokensRoutes(deps, audit),
+    jobsRoutes(jobs, runs, audit),
+    runsRoutes(runs, audit),
+    schedulesRoutes(jobs, db, audit),
+    auditRoutes(audit),
   ]) {
     app.use(router.routes());
   }
@@ -82,6 +95,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     options: { ...config.reconcile, cancelGraceMs: config.cancelGraceMs + 1000 },
   });
   reconciler.start();
+  const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -91,6 +105,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     url: `http://${host}:${port}`,
     deps,
     async close() {
+      await auditPurge.stop();
       await reconciler.stop();
       await gateway?.close();
       httpServer.closeAllConnections();

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './email';
 export * from './dto';
 export * from './events';
 export * from './job-types/index';

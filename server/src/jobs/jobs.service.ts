@@ -3,6 +3,7 @@ import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
 import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
+import { authorize, type Action } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
 import { resolveNotificationTargets } from '../notifications/index';
@@ -28,9 +29,28 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName?: str
   lastRun: lastRun ? toRunDto(lastRun) : null,
 });
 
-/** Owners and admins may change a job. */
-export function checkOwnerOrAdmin(job: JobEntity, who: Principal): void {
-  if (job.ownerId !== who.id && who.role !== 'admin') throw new ApiError('forbidden', 'Only the job owner or an admin may do this.');
+/** The job's owner or an admin, as the access policy says for `action`. */
+export function checkJobAccess(
+  job: Pick<JobEntity, 'ownerId'>,
+  who: Principal,
+  action: Extract<Action, 'jobs.update' | 'jobs.delete' | 'schedules.pause'>,
+): void {
+  authorize(who, action, { jobOwnerId: job.ownerId });
+}
+
+/** A job as the audit log keeps it: what the API shows of the definition (secrets masked the same way), without its runs. */
+export function jobAuditView(job: JobEntity): Record<string, unknown> {
+  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null);
+  return definition;
+}
+
+/** `{field: {before, after}}` for every field of the definition that differs. */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { before: unknown; after: unknown }> {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { before: before[key] ?? null, after: after[key] ?? null };
+  }
+  return changes;
 }
 
 /** Job definitions: the only place that creates, changes or deletes them. */
@@ -85,7 +105,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
 
     async create(body: JobBody, who: Principal): Promise<JobDto> {
       const info = jobTypeOrThrow(body.type);
-      checkTypeAccess(info, who, 'create');
+      checkTypeAccess(info, who, 'jobs.createAdminOnlyType');
       checkParams(info, body.params);
       checkSchedule(body.schedule);
       const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, []) };
@@ -106,15 +126,32 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       return publish(job);
     },
 
-    async update(id: string, body: UpdateJobBody, who: Principal): Promise<JobDto> {
+    /** Changes a job; returns it and what changed (for the audit log). */
+    async update(
+      id: string,
+      body: UpdateJobBody,
+      who: Principal,
+      action: 'jobs.update' | 'schedules.pause' = 'jobs.update',
+    ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
       const em = orm.em.fork();
       const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
       if (!job) throw new ApiError('not_found', 'No such job.');
-      checkOwnerOrAdmin(job, who);
+      checkJobAccess(job, who, action);
       const before = { ...job };
+      const beforeView = jobAuditView(job);
       const info = jobTypeOrThrow(job.type);
+      if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
+        authorize(who, 'jobs.changeOwner');
+        const owner = isUuid(body.ownerId) ? await db.sql<{ disabled: boolean }>(`select disabled from users where id = ?`, [body.ownerId]) : [];
+        if (!owner[0] || owner[0].disabled) {
+          throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [
+            { path: '/ownerId', message: 'must be the id of an enabled user' },
+          ]);
+        }
+        job.ownerId = body.ownerId;
+      }
       if (body.params !== undefined) {
-        checkTypeAccess(info, who, 'change the params of');
+        checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
         checkParams(info, body.params);
         job.params = body.params;
       }
@@ -131,12 +168,12 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       Object.assign(job, scheduleSettings(body, before));
       if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications);
       await em.flush();
-      return publish(job);
+      return { job: await publish(job), changes: changedFields(beforeView, jobAuditView(job)) };
     },
 
-    async remove(id: string, who: Principal): Promise<void> {
+    async remove(id: string, who: Principal): Promise<JobEntity> {
       const job = await findOrThrow(id);
-      checkOwnerOrAdmin(job, who);
+      checkJobAccess(job, who, 'jobs.delete');
       // One statement: the job goes only if no run of it is queued or running at that moment.
       const deleted = await db.sql<{ id: string }>(
         `delete from jobs where id = ? and not exists (select 1 from runs where job_id = ? and status in ('queued', 'running')) returning id`,
@@ -144,6 +181,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       );
       if (!deleted[0]) throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
       live.jobDeleted(id);
+      return job;
     },
   };
 }

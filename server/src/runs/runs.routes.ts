@@ -3,18 +3,18 @@ import Router from '@koa/router';
 import { ApiError, RunStatus, StartRunBody, parseOrThrow } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { toRunDto } from '@jobflow/core/runs';
-import type { Authenticator } from '../auth/authenticate';
-import { principalOf, requireAuth } from '../auth/auth.middleware';
+import type { AuditLog } from '../audit/audit.store';
+import { allow } from '../auth/access-policy';
+import { principalOf } from '../auth/auth.middleware';
 import { pageQuery, queryInt, queryString, toPage } from '../http/query';
 import type { RunsService } from './runs.service';
 
 const TEXT_PAGE_LINES = 5000;
 
-export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
+export function runsRoutes(runs: RunsService, audit: AuditLog): Router {
   const router = new Router({ prefix: '/api/runs' });
-  router.use(requireAuth(auth));
 
-  router.get('/', async (ctx) => {
+  router.get('/', allow('runs.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     const jobId = queryString(ctx, 'jobId');
     const status = queryString(ctx, 'status');
@@ -26,16 +26,16 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
     ctx.body = toPage(rows, limit, toRunDto, (r) => [r.queued_at, r.id]);
   });
 
-  router.get('/stats', async (ctx) => {
+  router.get('/stats', allow('runs.list'), async (ctx) => {
     ctx.body = await runs.stats(queryInt(ctx, 'hours', 24, 1, 24 * 31));
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', allow('runs.read'), async (ctx) => {
     ctx.body = toRunDto(await runs.findOrThrow(ctx.params.id!));
   });
 
   // A page with lines proves the run exists: the run itself is read only for an empty page (404 or not).
-  router.get('/:id/logs', async (ctx) => {
+  router.get('/:id/logs', allow('runs.read'), async (ctx) => {
     const id = ctx.params.id!;
     let page: { after: number; limit: number };
     try {
@@ -49,7 +49,7 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
     ctx.body = { items, nextAfter: items.length ? items[items.length - 1]!.seq : page.after };
   });
 
-  router.get('/:id/logs.txt', async (ctx) => {
+  router.get('/:id/logs.txt', allow('runs.read'), async (ctx) => {
     const run = await runs.findOrThrow(ctx.params.id!);
     async function* lines() {
       let after = 0;
@@ -66,14 +66,23 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
   });
 
   router.post('/:id/cancel', async (ctx) => {
+    const run = await runs.cancel(ctx.params.id!, principalOf(ctx));
+    await audit.recordRequest(ctx, 'run.cancelled', { type: 'run', id: run.id }, { jobId: run.jobId, status: run.status });
     ctx.status = 202;
-    ctx.body = await runs.cancel(ctx.params.id!, principalOf(ctx));
+    ctx.body = run;
   });
 
-  router.post('/:id/rerun', async (ctx) => {
+  router.post('/:id/rerun', allow('runs.rerun'), async (ctx) => {
     const body = parseOrThrow(StartRunBody, ctx.state.body ?? {});
+    const run = await runs.rerun(ctx.params.id!, body, principalOf(ctx));
+    void audit.recordRequest(
+      ctx,
+      'run.rerun',
+      { type: 'run', id: run.id },
+      { jobId: run.jobId, rerunOf: run.trigger.rerunOf ?? null, hasOwnParams: body.params !== undefined },
+    );
     ctx.status = 201;
-    ctx.body = await runs.rerun(ctx.params.id!, body, principalOf(ctx));
+    ctx.body = run;
   });
 
   return router;

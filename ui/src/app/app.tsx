@@ -73,7 +73,7 @@ export function App() {
                 <span class="who-name" title={u().email}>
                   {u().name || u().email}
                 </span>
-                <button type="button" class="button small" onClick={() => signOut()}>
+                <button type="button" class="button small" onClick={() => void signOut()}>
                   {t('nav.signOut')}
                 </button>
               </span>

@@ -232,6 +232,9 @@ export const en = {
   'outcome.skipped-overlap.hint': 'Not run: an earlier run was still queued or running.',
   'outcome.missed.hint': 'Not run: it passed while no scheduler was up.',
   'outcome.caught-up.hint': 'It passed while no scheduler was up and was run late, once, to catch up.',
+  'outcome.paused-owner-disabled': 'Paused: owner disabled',
+  'outcome.paused-owner-disabled.hint':
+    'Not run: the job’s owner is disabled. It runs again once the owner is re-enabled or an admin gives the job to another user.',
   'notify.title': 'Notifications',
   'notify.intro': 'Tell people or systems when runs of this job start or end. Delivery is retried for a while; each attempt is written to the run’s log.',
   'notify.none': 'No notifications.',

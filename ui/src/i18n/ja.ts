@@ -233,6 +233,9 @@ export const ja: Record<MessageKey, string> = {
   'outcome.skipped-overlap.hint': '実行せず:前の実行がまだ待機中または実行中でした。',
   'outcome.missed.hint': '実行せず:スケジューラーが動いていない間に過ぎました。',
   'outcome.caught-up.hint': 'スケジューラーが動いていない間に過ぎたため、遅れて 1 回だけ実行しました。',
+  'outcome.paused-owner-disabled': '一時停止:所有者が無効',
+  'outcome.paused-owner-disabled.hint':
+    '実行せず:ジョブの所有者が無効になっています。所有者が再び有効になるか、管理者がジョブを別のユーザーに渡すと再開します。',
   'notify.title': '通知',
   'notify.intro': 'このジョブの実行が開始・終了したときに、人やシステムに知らせます。配信はしばらく再試行され、各試行は実行のログに書き込まれます。',
   'notify.none': '通知はありません。',
