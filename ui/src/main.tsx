@@ -1,3 +1,4 @@
+import './app/no-eval';
 import { render } from 'solid-js/web';
 import { App } from './app/app';
 import { restoreSession } from './session/session';

@@ -13,8 +13,11 @@ const page = `<!doctype html>
 <link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
 <body><div id="docs"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', persistAuthorization: true });</script>
+<script src="/api/docs/assets/docs.js"></script>
 </body></html>`;
+
+// A file, not an inline script: the page's CSP allows scripts from this origin only.
+const init = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#docs', persistAuthorization: false });\n`;
 
 /** OpenAPI JSON at /api/openapi.json and interactive docs at /api/docs. */
 export function docsRoutes(version: string): Router {
@@ -26,6 +29,11 @@ export function docsRoutes(version: string): Router {
   router.get('/api/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = page;
+  });
+  router.get('/api/docs/assets/docs.js', (ctx) => {
+    ctx.type = 'text/javascript; charset=utf-8';
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = init;
   });
   router.get('/api/docs/assets/:file', async (ctx) => {
     if (!['swagger-ui.css', 'swagger-ui-bundle.js'].includes(ctx.params.file!)) return;
