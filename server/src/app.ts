@@ -36,6 +36,8 @@ const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url))
 export interface App {
   /** The URL the server listens on, once started. */
   url: string;
+  /** Every route the server answers (method and path pattern, as its routers define them). */
+  routes: { method: string; path: string }[];
   deps: AppDeps;
   close(): Promise<void>;
 }
@@ -68,7 +70,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   });
   app.use(authenticateMiddleware(auth));
   app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
-  for (const router of [
+  const routers = [
     healthRoutes(deps),
     docsRoutes(VERSION),
     authRoutes(deps, auth, users, audit),
@@ -78,9 +80,8 @@ export async function createApp(config: ServerConfig): Promise<App> {
     runsRoutes(runs, audit),
     schedulesRoutes(jobs, db, audit),
     auditRoutes(audit),
-  ]) {
-    app.use(router.routes());
-  }
+  ];
+  for (const router of routers) app.use(router.routes());
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
   gateway = createLiveGateway(httpServer, deps, auth);
@@ -103,6 +104,9 @@ export async function createApp(config: ServerConfig): Promise<App> {
 
   return {
     url: `http://${host}:${port}`,
+    routes: routers.flatMap((router) =>
+      router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) }))),
+    ),
     deps,
     async close() {
       await auditPurge.stop();
