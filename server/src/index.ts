@@ -1,3 +1,4 @@
 export { createApp, type App } from './app';
 export { loadServerConfig, type ServerConfig } from './config';
 export { createUsersService } from './users/users.service';
+export { accessPolicy, can, type Action, type Relation } from './auth/access-policy';
