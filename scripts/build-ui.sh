@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=ui/dist/index.html
-if [ ! -f "$out" ] || [ -n "$(find ui/src ui/index.html ui/vite.config.ts shared/src -newer "$out" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$out" ] || [ -n "$(find ui/src ui/public ui/index.html ui/vite.config.ts ui/params-validators.plugin.ts shared/src -newer "$out" -print -quit 2>/dev/null)" ]; then
   echo "Building the UI..."
   npm run build --workspace ui --silent
 fi

@@ -1,4 +1,3 @@
-import './app/no-eval';
 import { render } from 'solid-js/web';
 import { App } from './app/app';
 import { restoreSession } from './session/session';

@@ -13,6 +13,7 @@ const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
 const RunScreen = lazy(() => import('../runs/run.screen'));
 const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
+const AuditScreen = lazy(() => import('../audit/audit.screen'));
 
 const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 
@@ -54,6 +55,7 @@ export function App() {
             <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
             <Show when={isAdmin()}>
               <NavLink href="/users">{t('nav.users')}</NavLink>
+              <NavLink href="/audit">{t('nav.audit')}</NavLink>
             </Show>
           </nav>
         </Show>
@@ -115,6 +117,9 @@ export function App() {
               </Match>
               <Match when={path() === '/users' && isAdmin()}>
                 <UsersScreen />
+              </Match>
+              <Match when={path() === '/audit' && isAdmin()}>
+                <AuditScreen />
               </Match>
             </Switch>
           </Suspense>
