@@ -36,7 +36,7 @@ typecheck: ## Type-check every workspace
 test: ## Run every test (unit, API, live events, fault, browser)
 	bash scripts/test.sh
 
-bench: ## Benchmarks beside raw peers (make bench ARGS=--quick)
+bench: ## Benchmarks beside their peers (make bench ARGS=--quick)
 	npm run bench -- $(ARGS)
 
 up: ## Run the whole stack with Docker Compose

@@ -1,121 +1,101 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { measured, jobflowFor, rawHost, type BenchEnv } from './lib/env';
-import { pool } from './lib/http';
-import { timeOfLine } from './lib/lines';
-import { wallMs } from './lib/probe';
-import { runCase, type CaseResult, type SideSample } from './lib/runner';
-import { SeqCheck, connect, connected, subscribe, until, type BenchSocket } from './lib/sockets';
-import { latencySummary } from './lib/stats';
+import { availableParallelism } from 'node:os';
+import { measured, jobflowFor, rawHost, type BenchEnv, type JobflowStack } from './lib/env';
+import { LatencyHistogram, type HistogramData } from './lib/histogram';
+import { startAll, startHost, type Host, type ProbeReading } from './lib/proc';
+import { runCase, type CaseResult, type SideSample, type Target } from './lib/runner';
 import { checkStoredLines, emitScript, fixtureRuns, goFileName, startShellRuns } from './ingest.bench';
 
 const RATE = 1000;
 
+type Collected = { histogram: HistogramData; missing: string[]; dropped: number };
+
 /**
  * fanout: delivery latency (line produced → line at a subscriber) for one run
- * writing 1,000 lines/s, with 1, 100 and 500 subscribers, against raw
- * Socket.IO with the same Redis adapter, the same N and rate, one emit per line.
+ * writing 1,000 lines/s, with 1 to 500 subscribers, against raw Socket.IO
+ * with the same Redis adapter, the same N and rate, one emit per line. The
+ * subscribers of both sides live in several load-generator processes
+ * (subscriber i in generator i mod G), each reporting a latency histogram
+ * and its own event-loop delay, so a reader can tell the generators were not
+ * what limited delivery.
  */
 export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   const seconds = env.isQuick ? 1 : 10;
-  const sizes = env.isQuick ? [1, 20, 50] : [1, 100, 500];
+  const sizes = env.isQuick ? [1, 20, 50] : [1, 20, 50, 100, 500];
+  // Two per core, 4 to 8: on a small machine the generators share the cores with the server, and more would only take its share.
+  const generatorCount = env.isQuick ? 4 : Math.min(8, Math.max(4, 2 * availableParallelism()));
   const maxN = Math.max(...sizes);
-  const [jf, rawIo, rawWorker] = await Promise.all([
+  const total = RATE * seconds;
+  const [jf, rawIo, rawWorker, ...gens] = await startAll<[JobflowStack, Host<{ url: string; key: string }>, Host, ...Host[]]>([
     jobflowFor(env, { concurrency: 10 }),
     rawHost<{ url: string; key: string }>(env, 'raw-io', { redisUrl: env.redisUrl, key: `${env.newPrefix('rawio')}:io` }),
     rawHost(env, 'raw-worker', { redisUrl: env.redisUrl, databaseUrl: env.databaseUrl, poolMax: 10 }),
+    ...Array.from({ length: generatorCount }, (_, g) => startHost(`generator${g + 1}`, 'subscribers', {})),
   ]);
   const rawKey = rawIo.info.key;
   const jobId = await jf.createJob({ name: 'bench fanout', type: 'shell', params: { script: 'true' } });
-  const total = RATE * seconds;
 
-  // What the current repeat is collecting: per subscriber a seq check, and every latency sample.
-  let runId = '';
-  let checks: SeqCheck[] = [];
-  let producedAt = new Float64Array(total + 1);
-  let samples = new Float64Array(0);
-  let sampleCount = 0;
-  const listen = (s: BenchSocket, index: number) =>
-    s.on('run:log', (msg: { runId: string; lines: { seq: number; text: string }[] }) => {
-      const c = checks[index];
-      if (!c || msg.runId !== runId) return;
-      const now = wallMs();
-      for (const l of msg.lines) {
-        let at = producedAt[l.seq];
-        if (!at) at = producedAt[l.seq] = timeOfLine(l.text);
-        if (sampleCount < samples.length) samples[sampleCount++] = now - at;
-        c.add(l.seq, now);
-      }
-    });
+  /** The subscriber numbers (1-based) generator `g` holds among the first `n`. */
+  const numbersOf = (n: number, g: number) => Array.from({ length: n }, (_, i) => i + 1).filter((i) => (i - 1) % generatorCount === g);
+  await Promise.all(
+    gens.map(async (h, g) => {
+      const count = numbersOf(maxN, g).length;
+      await h.call('open', { side: 'jobflow', url: jf.url, token: jf.token, count });
+      await h.call('open', { side: 'raw', url: rawIo.info.url, count });
+    }),
+  );
 
-  /**
-   * One side's subscribers, slot by slot. A client its server dropped (the
-   * Jobflow server drops subscribers that cannot keep up; a raw server under
-   * a load it cannot carry misses their pings) is replaced before the next
-   * repeat and counted.
-   */
-  function clientPool(open: () => BenchSocket) {
-    const sockets: BenchSocket[] = [];
-    const pool = {
-      sockets,
-      disconnects: 0,
-      async get(i: number): Promise<BenchSocket> {
-        const old = sockets[i];
-        if (old?.connected) return old;
-        old?.close();
-        const s = open();
-        await connected(s);
-        listen(s, i);
-        s.on('disconnect', () => pool.disconnects++);
-        return (sockets[i] = s);
-      },
+  /** Subscribes the first `n` subscribers of a side; resolves with the generators in use and every refusal. */
+  async function arm(side: string, n: number, runId: string, payload: Record<string, unknown>) {
+    const active = gens.map((h, g) => ({ h, numbers: numbersOf(n, g) })).filter((a) => a.numbers.length > 0);
+    const refused = (await Promise.all(active.map((a) => a.h.call<string[]>('arm', { side, runId, numbers: a.numbers, total, payload })))).flat();
+    return { active, refused };
+  }
+
+  /** Waits for every subscriber's last line (what never came is reported), merging the generators' histograms. */
+  async function collect(active: { h: Host }[]) {
+    const parts = await Promise.all(active.map((a) => a.h.call<Collected>('collect', { timeoutMs: seconds * 1000 + 120_000 })));
+    const histogram = new LatencyHistogram();
+    for (const p of parts) histogram.merge(p.histogram);
+    return {
+      p50: histogram.percentile(50),
+      p99: histogram.percentile(99),
+      max: histogram.percentile(100),
+      missing: parts.flatMap((p) => p.missing),
+      incomplete: parts.reduce((sum, p) => sum + (p.missing.length ? 1 : 0), 0),
+      dropped: parts.reduce((sum, p) => sum + p.dropped, 0),
     };
-    return pool;
-  }
-  const jfClients = clientPool(() => connect(jf.url, jf.token));
-  const rawClients = clientPool(() => connect(rawIo.info.url));
-  await pool(maxN, 50, (i) => Promise.all([jfClients.get(i), rawClients.get(i)]));
-
-  /** Subscribes the first `n` clients; returns the failures (a client that cannot subscribe gets no line). */
-  async function subscribeAll(clients: ReturnType<typeof clientPool>, n: number, payload: Record<string, unknown>): Promise<string[]> {
-    const failures: string[] = [];
-    await pool(n, 50, async (i) => subscribe(await clients.get(i), payload, 20_000).catch((e) => failures.push(`subscriber ${i + 1}: ${e.message}`)));
-    return failures;
   }
 
-  const reset = (id: string, n: number) => {
-    runId = id;
-    checks = Array.from({ length: n }, () => new SeqCheck(total));
-    producedAt = new Float64Array(total + 1);
-    samples = new Float64Array(n * total);
-    sampleCount = 0;
-  };
-  /** Waits for every subscriber's last line (the seq checks report whatever never came). */
-  const collect = async () => {
-    await until(() => checks.every((c) => c.isComplete), 'every subscriber to get every line', seconds * 1000 + 120_000, 5).catch(() => undefined);
-    return latencySummary(samples.subarray(0, sampleCount));
-  };
+  /** The worst event-loop delay p99 among the generators that held subscribers. */
+  const generatorDelay = (procs: Record<string, ProbeReading>, active: { h: Host }[]) =>
+    Math.max(...active.map((a) => procs[a.h.name]?.stats.eventLoopDelayP99Ms ?? NaN));
 
   async function jobflowRepeat(n: number): Promise<SideSample> {
     const goFile = goFileName();
     const [id] = await startShellRuns(env, jf, jobId, 1, emitScript(total, RATE, goFile));
-    reset(id!, n);
-    const disconnectsBefore = jfClients.disconnects;
-    const refused = await subscribeAll(jfClients, n, { topic: 'run', runId: id });
-    const m = await measured(env, jf.hosts, async () => {
+    const topic = { topic: 'run', runId: id };
+    const { active, refused } = await arm('jobflow', n, id!, topic);
+    const m = await measured(env, [...jf.hosts, ...gens], async () => {
       writeFileSync(goFile, '');
-      return collect();
+      return collect(active);
     });
     rmSync(goFile, { force: true });
-    await pool(n, 50, (i) => new Promise((r) => jfClients.sockets[i]!.timeout(10_000).emit('unsubscribe', { topic: 'run', runId: id }, r)));
-    const dropped = jfClients.disconnects - disconnectsBefore;
+    await Promise.all(active.map((a) => a.h.call('unsubscribe', { side: 'jobflow', count: a.numbers.length, payload: topic })));
     const problems = [
       ...refused.slice(0, 5),
-      ...(dropped ? [`${dropped} subscribers disconnected by the server (too slow to keep up)`] : []),
-      ...checks.flatMap((c, i) => c.problems(`subscriber ${i + 1}`)).slice(0, 10),
+      ...(m.value.dropped ? [`${m.value.dropped} subscribers disconnected by the server (too slow to keep up)`] : []),
+      ...m.value.missing.slice(0, 10),
       ...(await checkStoredLines(env, [id!], total)),
     ];
     return {
-      metrics: { p50: m.value.p50, p99: m.value.p99, max: m.value.max, commitsPer1000Lines: (m.pg.commits / total) * 1000 },
+      metrics: {
+        p50: m.value.p50,
+        p99: m.value.p99,
+        max: m.value.max,
+        commitsPer1000Lines: (m.pg.commits / total) * 1000,
+        generatorLoopDelayP99Ms: generatorDelay(m.procs, active),
+      },
       verified: [`each of ${n} subscribers got seq 1..${total} once, in order`, 'PostgreSQL holds every line'],
       problems,
       procs: m.procs,
@@ -124,23 +104,21 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   }
 
   async function rawRepeat(n: number): Promise<SideSample> {
-    const disconnectsBefore = rawClients.disconnects;
     const [id] = await fixtureRuns(env, jobId, 1, 0);
-    reset(id!, n);
-    const refused = await subscribeAll(rawClients, n, { room: `run:${id}` });
-    const m = await measured(env, [rawWorker, rawIo], async () => {
+    const { active, refused } = await arm('raw', n, id!, { room: `run:${id}` });
+    const m = await measured(env, [rawWorker, rawIo, ...gens], async () => {
       await rawWorker.call('io:paced', { key: rawKey, runId: id, count: total, rate: RATE });
-      return collect();
+      return collect(active);
     });
-    const lost = checks.map((c, i) => c.problems(`raw client ${i + 1}`)).filter((p) => p.length);
-    const dropped = rawClients.disconnects - disconnectsBefore;
+    const { incomplete, dropped, missing } = m.value;
     return {
-      metrics: { p50: m.value.p50, p99: m.value.p99, max: m.value.max },
+      metrics: { p50: m.value.p50, p99: m.value.p99, max: m.value.max, generatorLoopDelayP99Ms: generatorDelay(m.procs, active) },
       verified: [`each of ${n} raw clients got seq 1..${total} once, in order`],
       problems: [],
-      peerFailure: lost.length
-        ? `${lost.length} of ${n} raw clients did not get every line (${dropped} disconnections, ${refused.length} failed subscriptions), e.g. ${lost.flat().slice(0, 3).join('; ')}`
-        : undefined,
+      peerFailure:
+        missing.length || refused.length
+          ? `raw clients did not get every line (${incomplete} generator(s) with gaps, ${dropped} disconnections, ${refused.length} failed subscriptions), e.g. ${[...refused, ...missing].slice(0, 3).join('; ')}`
+          : undefined,
       procs: m.procs,
     };
   }
@@ -148,18 +126,22 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   try {
     for (const n of sizes) {
+      const p99Targets: Target[] =
+        n >= 500 ? [{ kind: 'abs<=', value: 1000, text: 'every line, p99 under 1 s' }] : [{ kind: 'ratio<=', value: 1.5, text: '≤ 1.5× raw' }];
+      const used = Math.min(n, generatorCount);
       results.push(
         await runCase(
           {
             id: `fanout ${n}`,
-            workload: `one shell run writing ${RATE.toLocaleString('en-US')} lines/s for ${seconds} s (lines carry their production time), ${n} subscriber(s) of the run`,
-            peer: 'raw Socket.IO server with the same Redis adapter; raw emitter, one emit per line as it is produced, same N and rate',
+            workload: `one shell run writing ${RATE.toLocaleString('en-US')} lines/s for ${seconds} s (lines carry their production time), ${n} subscriber(s) of the run, held by ${used} load-generator process(es)`,
+            peer: 'raw Socket.IO server with the same Redis adapter; raw emitter, one emit per line as it is produced, same N and rate, subscribers held the same way',
             warmup: true,
             repeats: env.repeats,
             rows: [
               { label: 'delivery p50', metric: 'p50', unit: 'ms', targets: [] },
-              { label: 'delivery p99', metric: 'p99', unit: 'ms', targets: [{ kind: 'ratio<=', value: 1.5, text: '≤ 1.5× raw' }] },
+              { label: 'delivery p99', metric: 'p99', unit: 'ms', targets: p99Targets },
               { label: 'PG commits per 1,000 lines', metric: 'commitsPer1000Lines', unit: 'commits', isJobflowOnly: true, targets: [] },
+              { label: 'load generators: event-loop delay p99 (worst)', metric: 'generatorLoopDelayP99Ms', unit: 'ms', targets: [] },
             ],
             run: (side) => (side === 'jobflow' ? jobflowRepeat(n) : rawRepeat(n)),
           },
@@ -169,7 +151,7 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
     }
     return results;
   } finally {
-    for (const s of [...jfClients.sockets, ...rawClients.sockets]) s?.disconnect();
+    for (const g of gens) await g.stop();
     await rawWorker.stop();
     await rawIo.stop();
     await jf.stop();

@@ -1,7 +1,7 @@
 /**
- * The benchmark suite: each benchmark runs Jobflow and its raw peer
- * interleaved (warm-up, then repeats, A B A B), verifies delivery, and reports
- * median, min–max and the per-repeat ratio. Usage:
+ * The benchmark suite: each benchmark runs Jobflow and its peers interleaved
+ * (warm-up, then repeats, A B A B or A B C D E ...), verifies delivery, and
+ * reports median, min–max and the per-repeat ratio. Usage:
  *   npm run bench [-- --quick] [-- --only runs,ingest] [-- --repeats 5] [-- --out file.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { createBenchDatabase, stopShared, type BenchEnv } from './lib/env';
 import { installPgCounter, readPgCounts, diffPgCounts } from './lib/pg-count';
 import { stoppedHostsPg } from './lib/proc';
+import { removeKeys } from './lib/redis-keys';
 import { createProbe } from './lib/probe';
 import { machine, processTable, table } from './lib/report';
 import type { CaseResult } from './lib/runner';
@@ -18,6 +19,7 @@ import { apiBench } from './api.bench';
 import { fanoutBench } from './fanout.bench';
 import { ingestBench } from './ingest.bench';
 import { latencyBench } from './latency.bench';
+import { payloadsBench } from './payloads.bench';
 import { resyncBench } from './resync.bench';
 import { runsBench } from './runs.bench';
 import { socketsBench } from './sockets.bench';
@@ -29,6 +31,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<CaseResult[]>> = {
   latency: latencyBench,
   ingest: ingestBench,
   fanout: fanoutBench,
+  payloads: payloadsBench,
   sockets: socketsBench,
   api: apiBench,
   resync: resyncBench,
@@ -104,6 +107,10 @@ async function main() {
     await stopShared(env).catch(() => {});
     await env.db.end().catch(() => {});
     await database.drop().catch((e) => log(`could not drop ${database.name}: ${e}`));
+    // Every Redis key of this run starts with its tag: whatever a stack or peer left is removed.
+    const left = await removeKeys(env.redisUrl, `jfbench${runTag}*`).catch((e) => (log(`could not remove Redis keys: ${e}`), -1));
+    if (left) isFailed = true;
+    if (left > 0) log(`${left} Redis keys of this run could not be removed`);
   }
   const failedCases = results.filter((r) => !r.isVerified);
   if (failedCases.length || strayErrors) isFailed = true;
@@ -129,7 +136,7 @@ async function main() {
   for (const r of results) {
     process.stdout.write(`${r.id}: ${r.workload}; peer: ${r.peer}; ${r.warmup ? 'warm-up + ' : 'no warm-up, '}${r.repeats} repeats, ${r.seconds} s\n`);
     for (const p of r.problems.slice(0, 20)) process.stdout.write(`  LOSS/ERROR: ${p}\n`);
-    for (const p of r.peerFailures.slice(0, 20)) process.stdout.write(`  raw peer failed (its figures left out): ${p}\n`);
+    for (const p of r.peerFailures.slice(0, 20)) process.stdout.write(`  peer failed (its figures left out): ${p}\n`);
   }
   process.stdout.write(
     `\n${processTable(results)}\n\nPostgreSQL xact_commit of the bench database over the whole run vs commits counted by the processes: ${JSON.stringify(pgCheck)}\n`,

@@ -84,6 +84,15 @@ export async function startHost<Info = any>(name: string, role: string, args: un
   };
 }
 
+/** Awaits processes started at once; if any failed to start, stops the others and throws its error. */
+export async function startAll<T extends unknown[]>(starts: { [K in keyof T]: Promise<T[K] & { stop(): Promise<void> }> }): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as T;
+  for (const s of settled) if (s.status === 'fulfilled') await (s.value as { stop(): Promise<void> }).stop().catch(() => {});
+  throw failed.reason;
+}
+
 export interface ProbeReading {
   stats: ProcessStats;
   pg: PgCounts;

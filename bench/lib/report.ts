@@ -28,14 +28,15 @@ export function machine() {
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const range = (s: { median: number; min: number; max: number }) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 
-/** The results table, one line per figure, in Markdown (readable on a terminal too). */
+/** The results table, one line per figure and peer, in Markdown (readable on a terminal too). */
 export function table(results: CaseResult[]): string {
   const head = [
     'bench',
     'figure',
+    'peer',
     'Jobflow median (min–max)',
-    'raw peer median (min–max)',
-    'Jobflow ÷ raw per repeat: median (min–max)',
+    'peer median (min–max)',
+    'Jobflow ÷ peer per repeat: median (min–max)',
     'target',
     'met',
     'delivery',
@@ -46,8 +47,8 @@ export function table(results: CaseResult[]): string {
       const ratio = r.ratio ? range(r.ratio) : '—';
       const targets = r.targets.map((t) => t.text).join('; ') || '—';
       const met = r.targets.length ? r.targets.map((t) => (t.isMet ? 'yes' : 'NO')).join('; ') : '—';
-      const delivery = !c.isVerified ? 'FAILED' : c.peerFailures.length ? `ok, no loss (raw peer failed ${c.peerFailures.length}×)` : 'ok, no loss';
-      lines.push([c.id, `${r.label}`, range(r.jobflow), r.raw ? range(r.raw) : '—', ratio, targets, met, delivery]);
+      const delivery = !c.isVerified ? 'FAILED' : c.peerFailures.length ? `ok, no loss (a peer failed ${c.peerFailures.length}×)` : 'ok, no loss';
+      lines.push([c.id, r.label, r.peer ?? '—', range(r.jobflow), r.raw ? range(r.raw) : '—', ratio, targets, met, delivery]);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -59,7 +60,7 @@ export function table(results: CaseResult[]): string {
 export function processTable(results: CaseResult[]): string {
   const out: string[] = ['| bench | side | process | CPU % of a core | event-loop delay p99 ms | RSS max MB |', '|---|---|---|---|---|---|'];
   for (const c of results) {
-    for (const side of ['jobflow', 'raw'] as const) {
+    for (const side of c.sides) {
       const samples = c.samples.filter((s) => s.side === side && !s.isWarmup).map((s) => s.sample.procs);
       const names = [...new Set(samples.flatMap((p) => Object.keys(p)))];
       for (const name of names) {

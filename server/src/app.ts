@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
 import { createLogger } from '@jobflow/core/platform';
-import { createReconciler } from '@jobflow/core/runs';
+import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
@@ -52,6 +52,11 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
 
   const httpServer = http.createServer();
+  // Idle keep-alive sockets stay open longer than the clients and proxies in
+  // front keep theirs (Node's clients 4 s, typical load balancers 60 s), so a
+  // request is never written to a socket the server is just closing.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
   const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
@@ -84,7 +89,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   for (const router of routers) app.use(router.routes());
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
-  gateway = createLiveGateway(httpServer, deps, auth);
+  gateway = createLiveGateway(httpServer, deps, auth, {
+    run: async (runId) => toRunDto(await runs.findOrThrow(runId)),
+    job: async (jobId) => jobs.toDto(await jobs.findOrThrow(jobId)),
+  });
 
   const reconciler = createReconciler({
     db,

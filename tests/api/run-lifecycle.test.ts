@@ -17,13 +17,13 @@ describe('a run end to end', () => {
     });
     expect(job.status).toBe(201);
     const socket = stack.connect(stack.admin.token);
-    expect(await subscribe(socket, { topic: 'job', jobId: job.body.id })).toEqual({ ok: true });
+    expect(await subscribe(socket, { topic: 'job', jobId: job.body.id })).toMatchObject({ ok: true, job: { id: job.body.id } });
     const watcher = collectRun(socket);
 
     const started = await stack.request('POST', `/api/jobs/${job.body.id}/runs`, { token: stack.admin.token, body: {} });
     expect(started.status).toBe(201);
     expect(started.body.status).toBe('queued');
-    expect(await subscribe(socket, { topic: 'run', runId: started.body.id, afterSeq: 0 })).toEqual({ ok: true });
+    expect(await subscribe(socket, { topic: 'run', runId: started.body.id, afterSeq: 0 })).toMatchObject({ ok: true, run: { id: started.body.id } });
 
     const final = await watcher.untilFinal(started.body.id);
     expect(final.status).toBe('succeeded');

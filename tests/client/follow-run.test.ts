@@ -150,7 +150,7 @@ describe('followRun', () => {
     await server.kill('SIGTERM');
   }, 180_000);
 
-  it('reads a finished run from any seq without subscribing, and ends', async () => {
+  it('follows a finished run from any seq and ends once its lines are in', async () => {
     const client = clientFor(stack.baseUrl);
     const job = await client.jobs.create({ name: 'short', type: 'shell', params: { script: 'for i in 1 2 3 4 5; do echo "n $i"; done' } });
     const run = await client.jobs.run(job.id);

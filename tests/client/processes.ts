@@ -22,6 +22,8 @@ export interface ServerProcess {
   port: number;
   /** Sends `signal` to the whole process group and waits until the server has exited. */
   kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
 }
 
 const running = new Set<ChildProcess>();
@@ -53,6 +55,7 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    output: () => output,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) {
         try {

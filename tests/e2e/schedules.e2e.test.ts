@@ -130,6 +130,8 @@ describe('a job with a schedule and a webhook, through the form', () => {
     expect(await target.getByRole('textbox', { name: 'Signing secret' }).count()).toBe(0);
     await target.getByLabel('starts').check();
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // The edit screen has the same heading: wait for the job page itself.
+    await page.waitForURL((url) => url.pathname === `/jobs/${jobId}`);
     await page.getByRole('heading', { name: 'Morning report', level: 1 }).waitFor();
     const job = await api.jobs.get(jobId);
     expect(job.notifications[0]).toMatchObject({ on: ['started', 'succeeded', 'failed'], secret: '****0001' });

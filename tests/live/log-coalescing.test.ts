@@ -34,7 +34,7 @@ async function recorder(topic: Record<string, unknown>) {
   const socket = stack.connect(stack.admin.token);
   const events: { event: string; payload: any }[] = [];
   socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
-  expect(await subscribe(socket, topic)).toEqual({ ok: true });
+  expect(await subscribe(socket, topic)).toMatchObject({ ok: true });
   return events;
 }
 

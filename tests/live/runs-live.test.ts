@@ -26,7 +26,7 @@ describe('live runs', () => {
     await earlyWatch.linesUntil(run.id, 700);
     const late = stack.connect(token);
     const lateWatch = collectRun(late);
-    expect(await subscribe(late, { topic: 'run', runId: run.id, afterSeq: 0 })).toEqual({ ok: true });
+    expect(await subscribe(late, { topic: 'run', runId: run.id, afterSeq: 0 })).toMatchObject({ ok: true, run: { id: run.id } });
     lateWatch.seed((await stack.request('GET', `/api/runs/${run.id}`, { token })).body);
     await lateWatch.untilFinal(run.id);
     const lines = await lateWatch.linesUntil(run.id, 3000);

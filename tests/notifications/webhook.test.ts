@@ -53,11 +53,11 @@ describe('webhook notifications', () => {
     expect(roundTrip.body.notifications).toEqual(job.notifications);
 
     const socket = stack.connect(stack.admin.token);
-    expect(await subscribe(socket, { topic: 'job', jobId: job.id })).toEqual({ ok: true });
+    expect(await subscribe(socket, { topic: 'job', jobId: job.id })).toMatchObject({ ok: true, job: { id: job.id } });
     const watcher = collectRun(socket);
     const started = await stack.request('POST', `/api/jobs/${job.id}/runs`, { token: stack.admin.token, body: {} });
     const runId = started.body.id as string;
-    expect(await subscribe(socket, { topic: 'run', runId, afterSeq: 0 })).toEqual({ ok: true });
+    expect(await subscribe(socket, { topic: 'run', runId, afterSeq: 0 })).toMatchObject({ ok: true, run: { id: runId } });
     expect((await watcher.untilFinal(runId)).status).toBe('succeeded');
 
     const lines = await eventually(async () => {

@@ -1,8 +1,18 @@
 import type http from 'node:http';
 import { once } from 'node:events';
 import { Server, type Socket } from 'socket.io';
-import { ApiError, Topic, rooms, zodDetails, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@jobflow/shared';
-import { JobSchema, isUuid } from '@jobflow/core/db';
+import {
+  ApiError,
+  clientEvents,
+  rooms,
+  zodDetails,
+  type ClientToServerEvents,
+  type JobDto,
+  type RunDto,
+  type ServerToClientEvents,
+  type SubscribeAck,
+  type Topic,
+} from '@jobflow/shared';
 import { redisKeys } from '@jobflow/core/platform';
 import { runStore } from '@jobflow/core/runs';
 import type { AppDeps, DisconnectTarget } from '../deps';
@@ -45,22 +55,26 @@ const buffered = (socket: LiveSocket) => (socket.conn as unknown as { writeBuffe
 
 const roomOf = (topic: Topic) => (topic.topic === 'dashboard' ? rooms.dashboard : topic.topic === 'job' ? rooms.job(topic.jobId) : rooms.run(topic.runId));
 
-/** Answers an ack with `{ok: true}` or API.md's error, whatever the handler throws. */
+/** What a `subscribe` ack carries besides `ok`: the snapshot of a run or a job, or nothing (the dashboard). */
+type Snapshot = { run: RunDto } | { job: JobDto } | Record<string, never>;
+
+/** Answers an ack with `{ok: true, ...snapshot}` or API.md's error, whatever the handler throws. */
 const acked =
-  (handler: (payload: unknown) => Promise<void>) =>
+  (handler: (payload: unknown) => Promise<Snapshot | void>) =>
   async (payload: unknown, ack: unknown): Promise<void> => {
-    const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => {};
+    const reply = typeof ack === 'function' ? (ack as (a: SubscribeAck) => void) : () => {};
     try {
-      await handler(payload);
-      reply({ ok: true });
+      const snapshot = await handler(payload);
+      reply({ ok: true, ...snapshot });
     } catch (error) {
       const e = toApiError(error);
       reply({ ok: false, error: { code: e.code, message: e.message } });
     }
   };
 
-const parseTopic = (payload: unknown): Topic => {
-  const parsed = Topic.safeParse(payload);
+/** Parses an inbound payload with its event's schema; a bad one is `validation_failed`. */
+const parsePayload = (event: keyof typeof clientEvents, payload: unknown): Topic => {
+  const parsed = clientEvents[event].payload.safeParse(payload);
   if (!parsed.success)
     throw new ApiError(
       'validation_failed',
@@ -72,13 +86,23 @@ const parseTopic = (payload: unknown): Topic => {
 };
 
 /**
+ * Reads the current snapshot of a run or a job for a `subscribe` ack; throws
+ * `not_found` (an `ApiError`) when there is none.
+ */
+export interface TopicSnapshots {
+  run(runId: string): Promise<RunDto>;
+  job(jobId: string): Promise<JobDto>;
+}
+
+/**
  * The Socket.IO gateway: authenticates sockets with either token kind, lets
- * them join topic rooms (replaying stored log lines for `afterSeq`), tells
+ * them join topic rooms (acking with the topic's snapshot and replaying
+ * stored log lines for `afterSeq`), tells
  * every socket to `resync` when this server's Redis link came back after a
  * drop, and disconnects subscribers that cannot keep up.
  */
-export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator) {
-  const { redis, db, orm, config, log } = deps;
+export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator, snapshots: TopicSnapshots) {
+  const { redis, db, config, log } = deps;
   const pub = redis.duplicate();
   const sub = redis.duplicate();
   pub.on('error', () => {});
@@ -125,15 +149,16 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       .catch(() => next(new Error('unavailable')));
   });
 
-  async function checkExists(topic: Topic): Promise<void> {
-    if (topic.topic === 'job') {
-      const found = isUuid(topic.jobId) && (await orm.em.fork().count(JobSchema, { id: topic.jobId })) > 0;
-      if (!found) throw new ApiError('not_found', 'No such job.');
-    } else if (topic.topic === 'run') {
-      const found = isUuid(topic.runId) && (await db.sql(`select 1 from runs where id = ?`, [topic.runId])).length > 0;
-      if (!found) throw new ApiError('not_found', 'No such run.');
+  const snapshotOf = async (topic: Topic): Promise<Snapshot> => {
+    switch (topic.topic) {
+      case 'dashboard':
+        return {};
+      case 'job':
+        return { job: await snapshots.job(topic.jobId) };
+      case 'run':
+        return { run: await snapshots.run(topic.runId) };
     }
-  }
+  };
 
   /**
    * Sends every stored line after `afterSeq`, pausing while the socket's
@@ -188,19 +213,31 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       'subscribe',
       acked(async (payload) => {
         authorize(principal, 'live.subscribe');
-        const topic = parseTopic(payload);
-        await checkExists(topic);
-        await socket.join(roomOf(topic));
+        const topic = parsePayload('subscribe', payload);
+        const room = roomOf(topic);
+        const wasJoined = socket.rooms.has(room);
+        // Join before reading: a change stored after the read is then certain to arrive as an event,
+        // so the snapshot and the events leave nothing out (a client keeps the highest version).
+        await socket.join(room);
+        let snapshot: Snapshot;
+        try {
+          snapshot = await snapshotOf(topic);
+        } catch (error) {
+          if (!wasJoined) await socket.leave(room);
+          throw error;
+        }
         if (topic.topic === 'run' && topic.afterSeq !== undefined) {
+          // Starts after the ack is sent and reads every line stored by now, so it covers the snapshot's logCount.
           const { runId, afterSeq } = topic;
           setImmediate(() => backfill(socket, runId, afterSeq).catch((e) => log.warn('log backfill failed', { runId, error: e })));
         }
+        return snapshot;
       }),
     );
     socket.on(
       'unsubscribe',
       acked(async (payload) => {
-        await socket.leave(roomOf(parseTopic(payload)));
+        await socket.leave(roomOf(parsePayload('unsubscribe', payload)));
       }),
     );
   });
@@ -209,7 +246,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     for (const socket of io.of('/').sockets.values()) {
       if (buffered(socket) > config.socketMaxBufferedPackets) {
         log.warn('disconnecting a subscriber that cannot keep up', { socketId: socket.id, buffered: buffered(socket) });
-        socket.disconnect(true);
+        // Close the transport, dropping what is queued: clients reconnect from a lost transport (and resubscribe
+        // with their last seq), whereas a Socket.IO disconnect tells them the server ended the session for good.
+        socket.conn.close(true);
       }
     }
   }, SLOW_CONSUMER_CHECK_MS);
@@ -223,7 +262,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     },
     async close() {
       clearInterval(slowConsumerCheck);
-      io.disconnectSockets(true);
+      // io.close() closes this server's transports without a Socket.IO disconnect, so clients reconnect (here once it
+      // is back, or elsewhere); io.disconnectSockets() would tell them the session ended for good, and would reach the
+      // sockets of every other server through the adapter.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
       sub.disconnect();

@@ -47,6 +47,8 @@ function fakeServer(initial: RunDto, stored: LogLineDto[]) {
     subscribe(topic: Topic, handlers: TopicHandlers, options: SubscribeOptions = {}) {
       const sub = { topic, handlers, options, isClosed: false };
       subscriptions.push(sub);
+      // The server acks with the run as stored once the subscription began.
+      queueMicrotask(() => !sub.isClosed && handlers.onSubscribed?.({ run: current }));
       return { topic, ready: Promise.resolve(), close: () => (sub.isClosed = true) };
     },
   } as unknown as LiveConnection;
@@ -110,17 +112,37 @@ describe('followRun', () => {
     expect(seqs(await done)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  test('a final run is read over REST without subscribing, from afterSeq', async () => {
+  test('a run already final when subscribed ends once the replay brought every line up to its logCount, without REST', async () => {
+    const stored = Array.from({ length: 30 }, (_, i) => line(i + 1));
+    const server = fakeServer(run({ status: 'succeeded', logCount: 30, version: 9 }), stored);
+    const follow = followRun(server.rest, server.live, 'r1', { afterSeq: 10 });
+    const done = collect(follow);
+    await tick();
+    const sub = server.subscriptions[0];
+    expect(sub?.topic).toEqual({ topic: 'run', runId: 'r1', afterSeq: 10 });
+    sub?.handlers.onRunLog?.({ runId: 'r1', lines: stored.slice(10, 20) });
+    sub?.handlers.onRunLog?.({ runId: 'r1', lines: stored.slice(20) });
+    const got = seqs(await done);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+    expect(server.logRequests).toEqual([]);
+    expect(sub?.isClosed).toBe(true);
+  });
+
+  test('a final run whose replay stalls is read over REST up to its logCount', async () => {
     const server = fakeServer(
-      run({ status: 'succeeded', logCount: 12_000, version: 9 }),
+      run({ status: 'failed', logCount: 12_000, version: 9 }),
       Array.from({ length: 12_000 }, (_, i) => line(i + 1)),
     );
-    const events = await collect(followRun(server.rest, server.live, 'r1', { afterSeq: 10 }));
-    expect(server.subscriptions).toHaveLength(0);
-    const got = seqs(events);
+    const follow = followRun(server.rest, server.live, 'r1', { afterSeq: 10 });
+    const done = collect(follow);
+    await tick();
+    server.subscriptions[0]?.handlers.onRunLog?.({ runId: 'r1', lines: [line(11), line(12)] });
+    const got = seqs(await done);
     expect(got[0]).toBe(11);
     expect(got).toHaveLength(11_990);
     expect(got.every((s, i) => s === i + 11)).toBe(true);
+    expect(server.logRequests[0]).toBe(12);
+    expect(follow.run?.status).toBe('failed');
   });
 
   test('a resync refetches the snapshot and reads lines the server may have missed', async () => {

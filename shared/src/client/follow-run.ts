@@ -27,13 +27,17 @@ export interface RunFollow extends AsyncIterableIterator<FollowEvent> {
 const PAGE_LIMIT = 5000;
 /** Lines may arrive ahead of earlier ones around subscribing; give them a moment before asking REST. */
 const GAP_GRACE_MS = 250;
+/** A final run's remaining lines come from the subscription's replay; read them over REST if it stalls this long. */
+const DRAIN_STALL_MS = 1_000;
 const RETRY_MS = 1_000;
 
 /**
  * Follows a run: subscribes with `afterSeq` (resubscribing with the last `seq`
  * after every reconnect), keeps lines in `seq` order, drops a `seq` it already
  * holds, fills any gap over REST, keeps only snapshots with a higher `version`,
- * and ends when the run is final and every stored line has been yielded.
+ * and ends when the run is final and every line up to its `logCount` has been
+ * yielded. The subscription's ack carries the run as stored when it began, so
+ * a run that is already over ends as soon as its replayed lines are in.
  */
 export function followRun(rest: RestApi, live: LiveConnection, runId: string, options: FollowRunOptions = {}): RunFollow {
   let lastSeq = Math.max(0, options.afterSeq ?? 0);
@@ -43,28 +47,27 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
   let isClosed = false;
   let isFilling = false;
   let isFillWanted = false;
-  let hasConfirmedFinal = false;
   let gapTimer: ReturnType<typeof setTimeout> | null = null;
+  let drainTimer: ReturnType<typeof setTimeout> | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   const stop = () => {
     if (isClosed) return;
     isClosed = true;
     subscription?.close();
-    if (gapTimer) clearTimeout(gapTimer);
-    if (retryTimer) clearTimeout(retryTimer);
+    for (const timer of [gapTimer, drainTimer, retryTimer]) if (timer) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   };
   const queue = createAsyncQueue<FollowEvent>(stop);
   const onAbort = () => queue.end();
   const fail = (error: unknown) => queue.end(error);
+  const isRefusal = (error: unknown) => error instanceof ApiClientError && (error.status === 404 || error.status === 403 || error.status === 401);
 
   const acceptRun = (next: RunDto) => {
     if (next.id !== runId) return;
     if (run && next.version <= run.version) return;
     run = next;
     queue.push({ type: 'run', run: next });
-    if (isFinalStatus(next.status)) subscription?.close();
     maybeEnd();
   };
 
@@ -89,6 +92,7 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
         if (ahead.size > 0) void fill();
       }, GAP_GRACE_MS);
     }
+    maybeEnd();
   };
 
   /** Fetches every stored line after `lastSeq` over REST. */
@@ -99,7 +103,6 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
       return;
     }
     isFilling = true;
-    const isFinalAtStart = run !== null && isFinalStatus(run.status);
     try {
       do {
         isFillWanted = false;
@@ -111,10 +114,9 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
           if (page.items.length === 0 || lastSeq === before) break;
         }
       } while (isFillWanted && !isClosed);
-      if (isFinalAtStart) hasConfirmedFinal = true;
     } catch (error) {
       if (isClosed) return;
-      if (error instanceof ApiClientError && (error.status === 404 || error.status === 403 || error.status === 401)) return fail(error);
+      if (isRefusal(error)) return fail(error);
       retryTimer = setTimeout(() => {
         retryTimer = null;
         void fill();
@@ -126,13 +128,20 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
     maybeEnd();
   };
 
+  /** Ends once the run is final and every line up to its `logCount` is out; until then, reads them over REST if they stop coming. */
   const maybeEnd = () => {
-    if (isClosed || isFilling || !run || !isFinalStatus(run.status)) return;
-    if (ahead.size > 0 || lastSeq < run.logCount || !hasConfirmedFinal) {
-      void fill();
+    if (isClosed || !run || !isFinalStatus(run.status)) return;
+    if (ahead.size === 0 && lastSeq >= run.logCount) {
+      queue.end();
       return;
     }
-    queue.end();
+    if (drainTimer || isFilling) return;
+    const seqWhenArmed = lastSeq;
+    drainTimer = setTimeout(() => {
+      drainTimer = null;
+      if (lastSeq === seqWhenArmed) void fill();
+      else maybeEnd();
+    }, DRAIN_STALL_MS);
   };
 
   const refetchRun = async () => {
@@ -140,33 +149,28 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
       acceptRun(await rest.runs.get(runId));
     } catch (error) {
       if (isClosed) return;
-      if (error instanceof ApiClientError && (error.status === 404 || error.status === 403 || error.status === 401)) fail(error);
+      if (isRefusal(error)) fail(error);
       // Anything else (network): the next reconnect or resync tries again.
     }
   };
 
-  const start = async () => {
-    let first: RunDto;
-    try {
-      first = await rest.runs.get(runId);
-    } catch (error) {
-      return fail(error);
-    }
-    if (isClosed) return;
-    if (isFinalStatus(first.status)) {
-      // Nothing will change any more: read the log over REST, no subscription needed.
-      acceptRun(first);
-      return;
-    }
+  const start = () => {
     subscription = live.subscribe(
       { topic: 'run', runId, afterSeq: lastSeq },
       {
+        onSubscribed: (snapshot) => {
+          if (snapshot.run) acceptRun(snapshot.run);
+          // A server that sends no snapshot: the run may have moved on before the subscription began.
+          else void refetchRun();
+        },
         onRunUpdated: acceptRun,
         onRunLog: (event) => acceptLines(event.lines),
         onRefetch: (reason) => {
-          void refetchRun();
-          // On a reconnect the resubscription replays from lastSeq; a resync may have lost lines.
-          if (reason === 'resync') void fill();
+          // On a reconnect the resubscription's ack and replay (from lastSeq) bring everything; a resync may have lost lines.
+          if (reason === 'resync') {
+            void refetchRun();
+            void fill();
+          }
         },
         onError: (error) => {
           if (error.code === 'timeout') return;
@@ -176,18 +180,17 @@ export function followRun(rest: RestApi, live: LiveConnection, runId: string, op
       },
       { resumeSeq: () => lastSeq },
     );
-    acceptRun(first);
-    // The snapshot may be older than the subscription's first events; after the ack, refetch once.
-    subscription.ready.then(
-      () => refetchRun(),
-      () => undefined,
-    );
+    // Read over REST alongside: an unknown run, a refused token or an unreachable server fails at once rather than
+    // leaving the subscription waiting; the snapshot counts like any other (by version).
+    rest.runs.get(runId).then(acceptRun, (error: unknown) => {
+      if (!isClosed) fail(error);
+    });
   };
 
   if (options.signal?.aborted) queue.end();
   else {
     options.signal?.addEventListener('abort', onAbort);
-    void start();
+    start();
   }
 
   return Object.defineProperties(queue, {

@@ -7,7 +7,7 @@ import type { ApiClientError } from './client-error';
 
 export { ApiClientError, isApiClientError, type ClientErrorCode } from './client-error';
 export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
-export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers } from './live';
+export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers, TopicSnapshot } from './live';
 export type {
   AuditQuery,
   ClientOptions,

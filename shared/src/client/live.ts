@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import { z } from 'zod';
-import { JobDto, LogLineDto, RunDto } from '../dto';
-import type { Ack, ClientToServerEvents, RunLogEvent, ServerToClientEvents, Topic } from '../events';
+import type { JobDto, LogLineDto, RunDto } from '../dto';
+import { ERROR_STATUS, type ErrorCode } from '../errors';
+import { SubscribeAck, serverEvents, type ClientToServerEvents, type RunLogEvent, type ServerToClientEvents, type Topic } from '../events';
 import { ApiClientError } from './client-error';
 import type { Transport } from './rest';
 
@@ -19,8 +19,24 @@ export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 
 /** Why a subscriber should refetch what it shows. */
 export type RefetchReason = 'resync' | 'reconnect';
 
+/**
+ * What the server's acknowledgement of a subscription says the topic holds
+ * right now: the run (with `logCount`) for a run topic, the job for a job
+ * topic, nothing for the dashboard (or from a server that sends no snapshot).
+ */
+export interface TopicSnapshot {
+  run?: RunDto;
+  job?: JobDto;
+}
+
 /** Callbacks of one subscription; each gets only the events of its topic. */
 export interface TopicHandlers {
+  /**
+   * The server acknowledged the subscription, the first time and after every
+   * reconnect, with the topic's snapshot read after the subscription began:
+   * every later change arrives as an event.
+   */
+  onSubscribed?(snapshot: TopicSnapshot): void;
   onRunUpdated?(run: RunDto): void;
   onRunLog?(event: RunLogEvent): void;
   onJobUpdated?(job: JobDto): void;
@@ -60,9 +76,6 @@ export interface SubscribeOptions {
 
 const ACK_TIMEOUT_MS = 10_000;
 const refusedToken = () => new ApiClientError('unauthorized', 'The server refused the token.', 401);
-const RunLogPayload = z.object({ runId: z.string(), lines: z.array(LogLineDto) });
-const JobDeletedPayload = z.object({ id: z.string() });
-const ScheduleRecordedPayload = z.object({ jobId: z.string(), outcomes: z.array(z.string()) });
 
 interface Entry {
   topic: Topic;
@@ -244,7 +257,7 @@ export class LiveConnection {
     });
 
     socket.on('run:updated', (payload) => {
-      const run = RunDto.safeParse(payload);
+      const run = serverEvents['run:updated'].payload.safeParse(payload);
       if (!run.success) return;
       this.emitEvent({ type: 'run:updated', run: run.data });
       for (const entry of this.entries) {
@@ -255,7 +268,7 @@ export class LiveConnection {
       }
     });
     socket.on('run:log', (payload) => {
-      const event = RunLogPayload.safeParse(payload);
+      const event = serverEvents['run:log'].payload.safeParse(payload);
       if (!event.success) return;
       this.emitEvent({ type: 'run:log', ...event.data });
       for (const entry of this.entries) {
@@ -263,7 +276,7 @@ export class LiveConnection {
       }
     });
     socket.on('job:updated', (payload) => {
-      const job = JobDto.safeParse(payload);
+      const job = serverEvents['job:updated'].payload.safeParse(payload);
       if (!job.success) return;
       this.emitEvent({ type: 'job:updated', job: job.data });
       for (const entry of this.entries) {
@@ -272,7 +285,7 @@ export class LiveConnection {
       }
     });
     socket.on('job:deleted', (payload) => {
-      const event = JobDeletedPayload.safeParse(payload);
+      const event = serverEvents['job:deleted'].payload.safeParse(payload);
       if (!event.success) return;
       this.emitEvent({ type: 'job:deleted', id: event.data.id });
       for (const entry of this.entries) {
@@ -281,7 +294,7 @@ export class LiveConnection {
       }
     });
     socket.on('schedule:recorded', (payload) => {
-      const event = ScheduleRecordedPayload.safeParse(payload);
+      const event = serverEvents['schedule:recorded'].payload.safeParse(payload);
       if (!event.success) return;
       this.emitEvent({ type: 'schedule:recorded', ...event.data });
       for (const entry of this.entries) {
@@ -308,16 +321,20 @@ export class LiveConnection {
       entry.topic.topic === 'run' && (entry.hasSubscribed || entry.topic.afterSeq !== undefined)
         ? { ...entry.topic, afterSeq: entry.resumeSeq() }
         : entry.topic;
-    socket.timeout(ACK_TIMEOUT_MS).emit('subscribe', topic, (err: Error | null, ack: Ack) => {
+    socket.timeout(ACK_TIMEOUT_MS).emit('subscribe', topic, (err: Error | null, payload: unknown) => {
       if (entry.isClosed) return;
-      if (err) {
-        const error = new ApiClientError('timeout', 'The server did not acknowledge the subscription.', 0);
+      const ack = err ? null : SubscribeAck.safeParse(payload);
+      if (!ack?.success) {
+        const error = err
+          ? new ApiClientError('timeout', 'The server did not acknowledge the subscription.', 0)
+          : new ApiClientError('internal', 'The server acknowledged the subscription with something unreadable.', 0);
         entry.settle(error);
         entry.handlers.onError?.(error);
         return;
       }
-      if (!ack.ok) {
-        const error = new ApiClientError(ack.error.code, ack.error.message, 0);
+      if (!ack.data.ok) {
+        const { code, message } = ack.data.error;
+        const error = new ApiClientError(code, message, code in ERROR_STATUS ? ERROR_STATUS[code as ErrorCode] : 0);
         entry.settle(error);
         entry.handlers.onError?.(error);
         return;
@@ -325,6 +342,8 @@ export class LiveConnection {
       const wasSubscribed = entry.hasSubscribed;
       entry.hasSubscribed = true;
       entry.settle();
+      entry.handlers.onSubscribed?.(snapshotOf(ack.data, entry.topic));
+      if (entry.isClosed) return;
       if (isReconnect && wasSubscribed) {
         entry.handlers.onRefetch?.('reconnect');
       }
@@ -362,6 +381,13 @@ export type LiveEvent =
   | { type: 'resync' }
   /** The connection came back and the topic is subscribed again; events may have been missed. */
   | { type: 'reconnected'; topic: Topic };
+
+/** The snapshot an ack carries, if it is the subscribed topic's. */
+function snapshotOf(ack: SubscribeAck, topic: Topic): TopicSnapshot {
+  if ('run' in ack && topic.topic === 'run' && ack.run.id === topic.runId) return { run: ack.run };
+  if ('job' in ack && topic.topic === 'job' && ack.job.id === topic.jobId) return { job: ack.job };
+  return {};
+}
 
 export const topicKey = (topic: Topic): string =>
   topic.topic === 'dashboard' ? 'dashboard' : topic.topic === 'job' ? `job:${topic.jobId}` : `run:${topic.runId}`;
