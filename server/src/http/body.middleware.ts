@@ -89,13 +89,22 @@ const isSignIn = (ctx: Koa.Context) => ctx.method === 'POST' && ctx.path === '/a
 export function jsonBodyMiddleware(limits: BodyLimits): Koa.Middleware {
   return async (ctx, next) => {
     if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) || !ctx.path.startsWith('/api')) return next();
-    if (!ctx.state.principal && !isSignIn(ctx)) return next();
+    const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+    // A body left unread is not waited for: the connection closes after the answer (the client may still be sending it).
+    const leaveUnread = () => hasBody && ctx.set('Connection', 'close');
+    if (!ctx.state.principal && !isSignIn(ctx)) {
+      leaveUnread();
+      return next();
+    }
     const type = ctx.get('content-type');
     if (type && !isJsonType(type)) {
-      ctx.req.resume();
+      leaveUnread();
       throw new ApiError('unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
     }
-    const raw = await readBody(ctx.req, limits.limitBytes);
+    const raw = await readBody(ctx.req, limits.limitBytes).catch((error: unknown) => {
+      leaveUnread();
+      throw error;
+    });
     let body: unknown = undefined;
     if (raw.length > 0) {
       const text = raw.toString('utf8');
