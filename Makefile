@@ -16,8 +16,8 @@ setup: ## Start local PostgreSQL/Redis if needed, install dependencies, migrate,
 start: ## Set up, then serve UI + API + Socket.IO on $$PORT (3000) with $$WORKERS workers (1)
 	bash scripts/start.sh
 
-dev: setup ## Server and worker with reload on change, UI with Vite's dev server on :5173
-	DEV=1 npx tsx scripts/run-all.ts
+dev: ## Like start, with reload on change and the UI from Vite's dev server on :5173
+	DEV=1 bash scripts/start.sh
 
 migrate: ## Create the database if missing and apply pending migrations
 	bash scripts/services.sh

@@ -34,7 +34,7 @@ export function docsRoutes(version: string): Router {
     ctx.body = spec;
   });
   router.get('/api/asyncapi.json', (ctx) => {
-    ctx.body = buildAsyncApi(version, { host: HOST.test(ctx.host) ? ctx.host : undefined, isSecure: ctx.secure });
+    ctx.body = buildAsyncApi(version, { host: HOST.test(ctx.host) ? ctx.host : undefined, isSecure: ctx.state.client?.isHttps ?? ctx.secure });
   });
   router.get('/api/docs', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
