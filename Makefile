@@ -10,7 +10,7 @@ help: ## List the targets
 setup: ## Start local PostgreSQL/Redis if needed, install dependencies, migrate, build the UI
 	bash scripts/services.sh
 	bash scripts/install.sh
-	npx tsx scripts/migrate.ts
+	bash scripts/ensure-env.sh && set -a && . ./.env && set +a && npx tsx scripts/migrate.ts
 	bash scripts/build-ui.sh
 
 start: ## Set up, then serve UI + API + Socket.IO on $$PORT (3000) with $$WORKERS workers (1)
@@ -19,9 +19,9 @@ start: ## Set up, then serve UI + API + Socket.IO on $$PORT (3000) with $$WORKER
 dev: ## Like start, with reload on change and the UI from Vite's dev server on :5173
 	DEV=1 bash scripts/start.sh
 
-migrate: ## Create the database if missing and apply pending migrations
+migrate: ## Create the database if missing, apply pending migrations and seal stored secrets with SECRETS_KEY
 	bash scripts/services.sh
-	npx tsx scripts/migrate.ts
+	bash scripts/ensure-env.sh && set -a && . ./.env && set +a && npx tsx scripts/migrate.ts
 
 admin: ## Create or reset an admin: make admin EMAIL=a@example.com PASSWORD=... (prompts when omitted)
 	@bash scripts/services.sh

@@ -118,6 +118,7 @@ export async function startJobflow(env: BenchEnv, opts: JobflowOptions = {}): Pr
     REDIS_PREFIX: prefix,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
     JWT_SECRET: randomBytes(24).toString('hex'),
+    SECRETS_KEY: randomBytes(32).toString('hex'),
   };
   const adminUser = { email: `bench-${prefix}@example.com`, password: randomBytes(12).toString('hex') };
   const [server, ...workers] = await Promise.all([

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
-import { createLogger } from '@jobflow/core/platform';
+import { createKeyring, createLogger } from '@jobflow/core/platform';
 import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
@@ -28,7 +28,7 @@ import { runsRoutes } from './runs/runs.routes';
 import { schedulesRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
-import { usersRoutes } from './users/users.routes';
+import { peopleRoutes, usersRoutes } from './users/users.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -58,7 +58,8 @@ export async function createApp(config: ServerConfig): Promise<App> {
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
-  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, disconnect: (target) => gateway?.disconnect(target) };
+  const keyring = createKeyring(config.secrets);
+  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, keyring, disconnect: (target) => gateway?.disconnect(target) };
   const auth = createAuthenticator(deps);
   const audit = createAuditLog({ db, log });
   const users = createUsersService(orm);
@@ -80,6 +81,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     docsRoutes(VERSION),
     authRoutes(deps, auth, users, audit),
     usersRoutes(deps, users, audit),
+    peopleRoutes(deps),
     tokensRoutes(deps, audit),
     jobsRoutes(jobs, runs, audit),
     runsRoutes(runs, audit),

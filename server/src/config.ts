@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { BaseEnv, RequiredJwtSecretEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
+import { BaseEnv, RequiredJwtSecretEnv, SecretsEnv, baseConfig, intFromEnv, parseEnv, secretsConfig } from '@jobflow/core/platform';
 
-const ServerEnv = BaseEnv.extend({
+const ServerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
   PORT: intFromEnv(3000),
   /** Loopback unless the operator says otherwise: exposing the server is a decision, not a default. */
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -21,6 +21,9 @@ const ServerEnv = BaseEnv.extend({
   UI_DIST: z.string().optional(),
   CANCEL_GRACE_MS: intFromEnv(4000),
   SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
+  SOCKET_MAX_SUBSCRIPTIONS: intFromEnv(200, 3),
+  SOCKET_MAX_BACKFILLS: intFromEnv(4, 1),
+  USER_MAX_SOCKETS: intFromEnv(50, 1),
 });
 
 export type ServerConfig = ReturnType<typeof toConfig>;
@@ -28,6 +31,8 @@ export type ServerConfig = ReturnType<typeof toConfig>;
 function toConfig(env: z.infer<typeof ServerEnv>) {
   return {
     ...baseConfig(env),
+    /** Keys that seal secrets in params and notification targets. */
+    secrets: secretsConfig(env),
     port: env.PORT,
     host: env.HOST,
     jwtSecret: env.JWT_SECRET,
@@ -43,6 +48,12 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     publicUrl: env.PUBLIC_URL,
     cancelGraceMs: env.CANCEL_GRACE_MS,
     socketMaxBufferedPackets: env.SOCKET_MAX_BUFFERED_PACKETS,
+    /** Live work one user or socket may cause on this process; past these, `rate_limited`. */
+    liveLimits: {
+      maxSubscriptionsPerSocket: env.SOCKET_MAX_SUBSCRIPTIONS,
+      maxBackfillsPerSocket: env.SOCKET_MAX_BACKFILLS,
+      maxSocketsPerUser: env.USER_MAX_SOCKETS,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Core } from '@jobflow/core';
-import type { Logger } from '@jobflow/core/platform';
+import type { Keyring, Logger } from '@jobflow/core/platform';
 import type { ServerConfig } from './config';
 
 export type DisconnectTarget = { userId: string } | { sessionsOf: string } | { tokenId: string };
@@ -8,6 +8,8 @@ export type DisconnectTarget = { userId: string } | { sessionsOf: string } | { t
 export interface AppDeps extends Omit<Core, 'close'> {
   config: ServerConfig;
   log: Logger;
+  /** Seals the secrets of params and notification targets before they are stored. */
+  keyring: Keyring;
   /** Disconnects live sockets on every server: all of a user's, those of their sessions (not their API tokens'), or one API token's. */
   disconnect(target: DisconnectTarget): void;
 }

@@ -135,8 +135,30 @@ export const RunDto = z.object({
   version: z.number().int(),
   /** Seconds the run may take before it fails with `timeout`, or null for no limit. */
   timeoutSec: z.number().int().nullable(),
+  /** The run was started with params that differ from its job's params at that time. */
+  paramsChanged: z.boolean().default(false),
+  /** While a failed attempt waits for the next one (`queued`, attempt > 1): when that attempt is due; else null. */
+  retryAt: IsoTime.nullable().default(null),
 });
 export type RunDto = z.infer<typeof RunDto>;
+
+export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'cancelled', 'retried'] as const;
+/** One attempt of a run: the worker that ran it, when, and how it ended (`retried`: it failed and another attempt followed). */
+export const RunAttemptDto = z.object({
+  attempt: z.number().int(),
+  /** The worker process that ran it (its id, as `GET /api/workers` lists it). */
+  workerId: z.string().nullable(),
+  startedAt: IsoTime,
+  /** Null while the attempt runs. */
+  finishedAt: IsoTime.nullable(),
+  outcome: z.enum(ATTEMPT_OUTCOMES).nullable(),
+  error: RunErrorDto.nullable(),
+});
+export type RunAttemptDto = z.infer<typeof RunAttemptDto>;
+
+/** A user's display name (their name, or their email when unnamed), for everyone signed in: who owns a job, who started a run. */
+export const PersonDto = z.object({ id: z.string(), name: z.string() });
+export type PersonDto = z.infer<typeof PersonDto>;
 
 /** A job definition, run many times. */
 export const JobDto = z.object({

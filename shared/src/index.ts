@@ -5,4 +5,6 @@ export * from './events';
 export * from './job-types/index';
 export * from './params';
 export * from './params-errors';
+export * from './schedule-rules';
+export * from './system-lines';
 export * from './client/index';

@@ -82,6 +82,7 @@ const probes: Record<Action, Probe> = {
     const victim = await as(apiTokens.admin, 'POST', '/api/users', { email: `victim-${unique()}@example.com`, password: 'password-1', role: 'user' });
     return status(as(t, 'DELETE', `/api/users/${victim.body.id}`));
   },
+  'people.list': (t) => status(as(t, 'GET', `/api/people?ids=${owner.id}`)),
   'tokens.create': (t) => status(as(t, 'POST', '/api/tokens', { name: `t ${unique()}` })),
   'tokens.listOwn': (t) => status(as(t, 'GET', '/api/tokens')),
   'tokens.listOthers': (t) => status(as(t, 'GET', '/api/tokens?userId=all')),

@@ -148,7 +148,8 @@ describe('jobflow job create and run --param', () => {
     );
     expect(created.code, created.stderr).toBe(0);
     const job = JSON.parse(created.stdout) as JobDto;
-    expect(job.params).toEqual({ script: 'echo "$GREETING, $WHO ($PORT)"', env: { GREETING: 'hello', WHO: 'world', PORT: '8080' } });
+    // Environment values are secrets: shown masked, kept when a run overrides another one.
+    expect(job.params).toEqual({ script: 'echo "$GREETING, $WHO ($PORT)"', env: { GREETING: '****', WHO: '****', PORT: '****' } });
 
     const nap = await jobflow(['job', 'create', '--type', 'sleep', '--name', 'cli nap', '--param', 'seconds=0', '--param', 'fail=true'], { env });
     expect(nap.code, nap.stderr).toBe(0);
@@ -163,12 +164,13 @@ describe('jobflow job create and run --param', () => {
 
   it('takes params from a file, with --param laid over them', async () => {
     const file = join(dir, 'params.json');
-    await writeFile(file, JSON.stringify({ script: 'echo "$A-$B"', env: { A: 'from file', B: 'from file' } }));
-    const created = await jobflow(['job', 'create', '--type', 'shell', '--name', 'cli filed', '--params-file', file, '--param', 'env.B=from flag'], { env });
+    // Short values: environment values are secrets, and printed ones of 8 characters or more are masked in the log.
+    await writeFile(file, JSON.stringify({ script: 'echo "$A-$B"', env: { A: 'file', B: 'file' } }));
+    const created = await jobflow(['job', 'create', '--type', 'shell', '--name', 'cli filed', '--params-file', file, '--param', 'env.B=flag'], { env });
     expect(created.code, created.stderr).toBe(0);
     expect(await jobflow(['run', created.stdout.trim(), '--follow', '--quiet'], { env })).toMatchObject({
       code: 0,
-      stdout: 'from file-from flag\n',
+      stdout: 'file-flag\n',
       stderr: '',
     });
   });

@@ -85,7 +85,8 @@ describe('a shell job from the generated form to a live run', () => {
     const job = await stack.request('GET', `/api/jobs/${jobId}`, { token: stack.admin.token });
     expect(job.status).toBe(200);
     expect(job.body.type).toBe('shell');
-    expect(job.body.params.env).toEqual({ GREETING: 'world' });
+    // Environment values are secrets: the API shows them masked.
+    expect(job.body.params.env).toEqual({ GREETING: '****' });
     expect(job.body.params.script).toContain('hello $GREETING');
   });
 
@@ -167,6 +168,7 @@ describe('cancel and rerun', () => {
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 30_000 }).toContain('Running');
     await admin.locator('#run-progress').waitFor();
     await admin.getByRole('button', { name: 'Cancel run' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Cancel the run' }).click();
     await expect.poll(() => admin.locator('.run-title .status').textContent(), { timeout: 15_000 }).toContain('Cancelled');
     expect(await admin.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
     const run = await stack.request('GET', `/api/runs/${cancelledRunId}`, { token: stack.admin.token });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient, type JobDto, type JobflowClient } from '@jobflow/shared/client';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { ensureSignedIn, expectNotReloaded, launchBrowser, markPage, newContext, pageErrors, screenshot, signIn } from './support/browser';
 
 const SECRET = 'e2e-webhook-secret-0001';
@@ -25,7 +25,7 @@ let receiverUrl = '';
 const deliveries: Delivery[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ worker: LOOPBACK_OPEN });
   api = createClient({ url: stack.baseUrl, token: stack.admin.token });
   receiver = createServer((req, res) => {
     let body = '';

@@ -80,8 +80,8 @@ describe('API tokens', () => {
   });
 });
 
-describe('server-side validation', () => {
-  test('the server’s 422 details show next to the fields they name', async () => {
+describe('schedule validation', () => {
+  test('the rules the server applies show next to the fields they name, and nothing is sent', async () => {
     await page.goto('/jobs/new?type=sleep');
     await page.getByLabel('Name', { exact: true }).fill('Noon nap');
     await page.getByLabel('Run on a schedule').check();
@@ -94,7 +94,7 @@ describe('server-side validation', () => {
     expect(await page.locator('[data-error-path="/schedule/timezone"]').textContent()).toContain('IANA');
     expect(await page.locator('.field-error').count()).toBe(2);
     expect(await page.getByLabel('Cron expression').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByRole('alert').first().textContent()).toContain('Some fields need attention');
+    expect(await page.getByRole('alert').first().textContent()).toContain('Please correct the marked fields');
     await screenshot(page, '14-server-validation');
     const jobs = await stack.request('GET', '/api/jobs?q=Noon', { token: stack.admin.token });
     expect(jobs.body.items).toHaveLength(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { eventually } from '../schedules/fake-scheduler';
 import { startReceiver } from './receiver';
 
@@ -7,7 +7,7 @@ let stack: Stack;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
   receiver = await startReceiver();
-  stack = await startStack({ worker: { notify: { maxAttempts: 2, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({ worker: { ...LOOPBACK_OPEN, notify: { maxAttempts: 2, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
 });
 afterAll(async () => {
   await stack?.stop();

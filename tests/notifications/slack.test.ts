@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { eventually } from '../schedules/fake-scheduler';
 import { startReceiver } from './receiver';
 
@@ -9,7 +9,9 @@ let stack: Stack;
 let slack: Awaited<ReturnType<typeof startReceiver>>;
 beforeAll(async () => {
   slack = await startReceiver();
-  stack = await startStack({ worker: { publicUrl: PUBLIC_URL, notify: { maxAttempts: 3, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({
+    worker: { ...LOOPBACK_OPEN, publicUrl: PUBLIC_URL, notify: { maxAttempts: 3, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

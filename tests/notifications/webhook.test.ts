@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { eventually } from '../schedules/fake-scheduler';
 import { startReceiver } from './receiver';
@@ -19,7 +19,9 @@ beforeAll(async () => {
     const event = req.headers['x-jobflow-event'];
     return event === 'run.succeeded' && all.filter((r) => r.headers['x-jobflow-event'] === event && r.path === req.path).length === 1 ? 500 : 200;
   });
-  stack = await startStack({ worker: { publicUrl: PUBLIC_URL, notify: { maxAttempts: 4, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } } });
+  stack = await startStack({
+    worker: { ...LOOPBACK_OPEN, publicUrl: PUBLIC_URL, notify: { maxAttempts: 4, retryBaseMs: 200, timeoutMs: 5000, concurrency: 5 } },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -64,7 +66,8 @@ describe('webhook notifications', () => {
       const l = await systemLines(runId);
       return l.some((t) => t.includes('(succeeded)') && t.includes('delivered')) && l.some((t) => t.includes('(started)') && t.includes('delivered')) && l;
     }, 'both deliveries to be logged');
-    const where = `webhook ${new URL(receiver.url).host}/hook`;
+    // Run logs are read by everyone: a webhook's path (which may carry a token) is masked there.
+    const where = `webhook ${new URL(receiver.url).host}/****hook`;
     expect(lines).toContain(`notification (succeeded) via ${where}: failed (HTTP 500), attempt 1 of 4; next try in 200 ms`);
     expect(lines).toContain(`notification (succeeded) via ${where}: delivered (HTTP 200), attempt 2 of 4`);
     expect(lines).toContain(`notification (started) via ${where}: delivered (HTTP 200), attempt 1 of 4`);
@@ -120,12 +123,12 @@ describe('webhook notifications', () => {
       return l.filter((t) => t.includes('giving up')).length === 2 && l;
     }, 'both targets to be given up');
     const host = new URL(receiver.url).host;
-    expect(lines).toContain(`notification (succeeded) via webhook ${host}/gone: failed (HTTP 410), attempt 1 of 4; giving up (retrying would not help)`);
-    expect(lines.filter((t) => t.includes(`${host}/down`))).toEqual([
-      `notification (succeeded) via webhook ${host}/down: failed (HTTP 503), attempt 1 of 4; next try in 200 ms`,
-      `notification (succeeded) via webhook ${host}/down: failed (HTTP 503), attempt 2 of 4; next try in 400 ms`,
-      `notification (succeeded) via webhook ${host}/down: failed (HTTP 503), attempt 3 of 4; next try in 800 ms`,
-      `notification (succeeded) via webhook ${host}/down: failed (HTTP 503), attempt 4 of 4; giving up`,
+    expect(lines).toContain(`notification (succeeded) via webhook ${host}/****gone: failed (HTTP 410), attempt 1 of 4; giving up (retrying would not help)`);
+    expect(lines.filter((t) => t.includes(`${host}/****down`))).toEqual([
+      `notification (succeeded) via webhook ${host}/****down: failed (HTTP 503), attempt 1 of 4; next try in 200 ms`,
+      `notification (succeeded) via webhook ${host}/****down: failed (HTTP 503), attempt 2 of 4; next try in 400 ms`,
+      `notification (succeeded) via webhook ${host}/****down: failed (HTTP 503), attempt 3 of 4; next try in 800 ms`,
+      `notification (succeeded) via webhook ${host}/****down: failed (HTTP 503), attempt 4 of 4; giving up`,
     ]);
     expect(receiver.requests.filter((r) => r.path === '/gone')).toHaveLength(1);
     expect(receiver.requests.filter((r) => r.path === '/down')).toHaveLength(4);

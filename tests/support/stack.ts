@@ -49,6 +49,15 @@ export interface StackOptions {
   uiDist?: string;
 }
 
+/**
+ * Worker settings that open loopback to outbound requests (closed by default),
+ * for tests whose HTTP servers, webhook and Slack receivers listen on 127.0.0.1.
+ */
+export const LOOPBACK_OPEN: Partial<WorkerConfig> = { egressAllowCidrs: ['127.0.0.0/8'] };
+
+/** The key tests seal secrets with (a fixed one, so a test can open what it finds in the database). */
+export const TEST_SECRETS_KEY = '6a6f62666c6f772d746573742d7365637265742d6b65792d30303030303030ff';
+
 let userCounter = 0;
 
 /** A real server (and workers) on a fresh database and Redis prefix, on a free port. */
@@ -62,6 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     NODE_ENV: 'test',
     JWT_SECRET: 'test-secret-of-at-least-16-chars',
+    SECRETS_KEY: TEST_SECRETS_KEY,
     RETRY_BASE_MS: '200',
     RETRY_CAP_MS: '1000',
     STALL_INTERVAL_MS: '1000',

@@ -20,6 +20,8 @@ export const makeRun = (patch: Partial<RunDto> = {}): RunDto => ({
   logCount: 0,
   version: 1,
   timeoutSec: null,
+  paramsChanged: false,
+  retryAt: null,
   ...patch,
 });
 

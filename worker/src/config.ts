@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseEnv, baseConfig, intFromEnv, parseEnv } from '@jobflow/core/platform';
+import { BaseEnv, SecretsEnv, baseConfig, intFromEnv, parseCidrList, parseEnv, secretsConfig } from '@jobflow/core/platform';
 
 const flag = (def: boolean) =>
   z
@@ -7,7 +7,7 @@ const flag = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const WorkerEnv = BaseEnv.extend({
+const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
   WORKER_CONCURRENCY: intFromEnv(10, 1),
   WORKER_ID: z
     .string()
@@ -31,6 +31,19 @@ const WorkerEnv = BaseEnv.extend({
             .filter(Boolean)
         : undefined,
     ),
+  /** Address ranges outbound requests may reach besides the public internet (loopback, private, link-local, ... are closed). */
+  EGRESS_ALLOW_CIDRS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseCidrList(v ?? '');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  DATA_CHECK_PATTERN_BUDGET_MS: intFromEnv(30_000, 1),
   SCHEDULER_ENABLED: flag(true),
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
@@ -53,6 +66,8 @@ export type WorkerConfig = ReturnType<typeof toConfig>;
 function toConfig(env: z.infer<typeof WorkerEnv>) {
   return {
     ...baseConfig(env),
+    /** Keys that open the secrets of the params a run executes with, and of notification targets. */
+    secrets: secretsConfig(env),
     workerId: env.WORKER_ID,
     concurrency: env.WORKER_CONCURRENCY,
     stallIntervalMs: env.STALL_INTERVAL_MS,
@@ -62,7 +77,12 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     logFlushMs: env.LOG_FLUSH_MS,
     logFlushLines: env.LOG_FLUSH_LINES,
     logMaxLineChars: env.LOG_MAX_LINE_CHARS,
+    /** Host names outbound requests may go to (HTTP_ALLOWED_HOSTS); undefined: any. */
     httpAllowedHosts: env.HTTP_ALLOWED_HOSTS,
+    /** Ranges opened besides public addresses (EGRESS_ALLOW_CIDRS), e.g. `10.0.0.0/8`. */
+    egressAllowCidrs: env.EGRESS_ALLOW_CIDRS,
+    /** Total time one data-check run's guarded pattern matches may take. */
+    dataCheckPatternBudgetMs: env.DATA_CHECK_PATTERN_BUDGET_MS,
     /** Base of the links in notifications (the UI's address as users reach it). */
     publicUrl: env.PUBLIC_URL ?? 'http://localhost:3000',
     scheduler: {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openCore } from '@jobflow/core';
-import { createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
+import { createEgress, createKeyring, createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
 import { createRunQueue, withScripts } from '@jobflow/core/queue';
 import { createReconciler } from '@jobflow/core/runs';
 import type { WorkerConfig } from './config';
@@ -26,7 +26,20 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const { db, redis, queue: producer, live, batches, lifecycle } = core;
   const subscriber = createRedis(config.redisUrl);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
-  const executor = createRunExecutor({ db, live, batches, lifecycle, config, log, workerId, handlers: createHandlers(config) });
+  // Every outbound request a user can cause (job types and notifications) goes through this one policy.
+  const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
+  const keyring = createKeyring(config.secrets);
+  const executor = createRunExecutor({
+    db,
+    live,
+    batches,
+    lifecycle,
+    config,
+    log,
+    workerId,
+    handlers: createHandlers(egress, { patternBudgetMs: config.dataCheckPatternBudgetMs }),
+    keyring,
+  });
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();
@@ -61,7 +74,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     options: { ...config.reconcile, cancelGraceMs: 5000 },
   });
   reconciler.start();
-  const notifier = createNotifier({ config, db, live, log, outbox: core.outbox });
+  const notifier = createNotifier({ config, db, live, log, outbox: core.outbox, egress, keyring });
   await notifier.start();
   const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
   log.info('worker started', { concurrency: config.concurrency });
@@ -80,6 +93,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       clearInterval(heartbeat);
       await redis.del(keys.worker(workerId)).catch(() => {});
       await notifier.close();
+      await egress.close();
       subscriber.disconnect();
       await core.close();
       log.info('worker stopped');

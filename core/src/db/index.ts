@@ -3,3 +3,4 @@ export * from './db-access';
 export * from './batcher';
 export * from './sql';
 export * from './entities';
+export * from './stored-secrets';

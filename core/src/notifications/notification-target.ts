@@ -1,34 +1,33 @@
 import type { NotificationEvent, NotificationTargetDto, RunStatus } from '@jobflow/shared';
 import type { StoredNotificationTarget } from '../db';
+import { hintOf, isSealed, maskSecret, maskUrl } from '../platform';
 
 export type { StoredNotificationTarget };
 
-const MASK = '****';
+/** What everyone is shown of a stored secret: its hint when sealed, else its mask. */
+export const shownSecret = (stored: string, mask: (s: string) => string = maskSecret): string => (isSealed(stored) ? hintOf(stored) : mask(stored));
 
-/** `****` and the last 4 characters: enough to recognise a secret, not to use it. */
-export const maskSecret = (secret: string): string => MASK + (secret.length >= 12 ? secret.slice(-4) : '');
+/** Whether `value` is what the API shows for the stored secret (a client sending a target back unchanged). */
+export const isShownAs = (value: string, stored: string, mask: (s: string) => string = maskSecret): boolean => value === shownSecret(stored, mask);
 
-/** The origin of a URL whose path is a secret (a Slack webhook), then `****` and its last 4 characters. */
-export function maskUrl(url: string): string {
-  try {
-    return `${new URL(url).origin}/${MASK}${url.length >= 24 ? url.slice(-4) : ''}`;
-  } catch {
-    return MASK;
-  }
-}
-
-/** Whether `value` is what the API shows for `secret` (a client sending a target back unchanged). */
-export const isMaskOf = (value: string, secret: string, mask: (s: string) => string = maskSecret): boolean => value === mask(secret);
-
-export const looksMasked = (value: string): boolean => value.startsWith(MASK) || value.includes(`/${MASK}`);
-
-/** A target as the API shows it. */
-export function toNotificationTargetDto(target: StoredNotificationTarget): NotificationTargetDto {
+/**
+ * A target as the API shows it. Secrets (a webhook's signing secret, a Slack
+ * URL) are masked for everyone; a webhook's URL, which often carries a token
+ * in its path or query, is shown in full only when given `reveal` (which
+ * opens it, for the job's owner and admins), else with its path and query masked.
+ */
+export function toNotificationTargetDto(target: StoredNotificationTarget, reveal?: (sealed: string) => string): NotificationTargetDto {
   switch (target.kind) {
     case 'webhook':
-      return { id: target.id, kind: 'webhook', on: target.on, url: target.url, secret: maskSecret(target.secret) };
+      return {
+        id: target.id,
+        kind: 'webhook',
+        on: target.on,
+        url: reveal ? reveal(target.url) : shownSecret(target.url, maskUrl),
+        secret: shownSecret(target.secret),
+      };
     case 'slack':
-      return { id: target.id, kind: 'slack', on: target.on, url: maskUrl(target.url) };
+      return { id: target.id, kind: 'slack', on: target.on, url: shownSecret(target.url, maskUrl) };
     case 'email':
       return { id: target.id, kind: 'email', on: target.on, to: target.to };
   }
@@ -51,19 +50,12 @@ export function notificationEventOf(row: { status: RunStatus; attempt: number; v
   }
 }
 
-/** How a log line names a target, without its secret. */
+/** How a log line names a target, without its secrets (`target` as sent, its URL opened). */
 export function describeTarget(target: StoredNotificationTarget): string {
   switch (target.kind) {
-    case 'webhook': {
-      let where = 'an invalid URL';
-      try {
-        const u = new URL(target.url);
-        where = u.host + u.pathname;
-      } catch {
-        // stored targets are validated; keep the line readable anyway
-      }
-      return `webhook ${where}`;
-    }
+    case 'webhook':
+      // Run logs are read by everyone: the path and query, which may carry a token, stay masked.
+      return `webhook ${maskUrl(target.url).replace(/^[a-z]+:\/\//, '')}`;
     case 'slack':
       return 'Slack';
     case 'email':

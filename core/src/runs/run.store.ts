@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { jobTypeInfos, type LogLineDto, type LogStream, type RunDto, type RunStatus, type TriggerDto } from '@jobflow/shared';
+import { findJobTypeInfo, jobTypeInfos, type LogLineDto, type LogStream, type RunDto, type RunStatus, type TriggerDto } from '@jobflow/shared';
 import { type Db, type Sql, iso } from '../db';
+import { maskParams } from '../platform';
 
 /** PostgreSQL timestamps as the driver hands them over (ISO-like strings, or Dates). */
 export type Timestamp = Date | string;
@@ -34,6 +35,8 @@ export interface RunRow {
   worker_id: string | null;
   queue_job_id: string | null;
   cancel_requested_at: Timestamp | null;
+  /** The run's params differ from its job's when it was queued (kept by a trigger). */
+  params_changed?: boolean;
   /** Set by transitions that also store a `system` log line. */
   log_line?: { seq: number; ts: string; stream: LogStream; text: string } | null;
   /** Set by `finish`: the attempt's last output lines it stored with the outcome. */
@@ -50,6 +53,7 @@ export interface NewLogLine {
 /** PostgreSQL formatting a timestamp exactly as `Date#toISOString` does (timestamps are stored to the millisecond). */
 const isoSql = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** The run as the API shows it to anyone: secrets in its params masked (they are stored sealed). */
 export function toRunDto(row: RunRow): RunDto {
   const startedAt = iso(row.started_at);
   const finishedAt = iso(row.finished_at);
@@ -58,7 +62,7 @@ export function toRunDto(row: RunRow): RunDto {
     jobId: row.job_id,
     jobName: row.job_name,
     status: row.status,
-    params: row.params,
+    params: maskParams(row.params, row.job_type ? findJobTypeInfo(row.job_type) : undefined),
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     progress: row.progress,
@@ -76,6 +80,8 @@ export function toRunDto(row: RunRow): RunDto {
     logCount: row.log_count,
     version: row.version,
     timeoutSec: row.timeout_sec,
+    paramsChanged: row.params_changed ?? false,
+    retryAt: row.status === 'queued' && row.attempt > 1 ? iso(row.not_before) : null,
   };
 }
 

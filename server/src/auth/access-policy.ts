@@ -28,6 +28,7 @@ export const accessPolicy = {
   'users.create': { allow: ['admin'], denied: 'Only admins may create users.' },
   'users.update': { allow: ['admin'], denied: 'Only admins may change users.' },
   'users.delete': { allow: ['admin'], denied: 'Only admins may delete users.' },
+  'people.list': { allow: ['signedIn'], denied: '' },
   'tokens.create': { allow: ['signedIn'], denied: '' },
   'tokens.listOwn': { allow: ['signedIn'], denied: '' },
   'tokens.listOthers': { allow: ['admin'], denied: "Only admins may list other users' tokens." },

@@ -22,6 +22,8 @@ import {
   UpdateJobBody,
   UpdateUserBody,
   UserDto,
+  PersonDto,
+  RunAttemptDto,
   page,
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
@@ -55,6 +57,8 @@ const schemas = {
   RunStats: RunStatsDto,
   ScheduleFirePage: page(ScheduleFireDto),
   ScheduleNext: ScheduleNextDto,
+  AttemptList: z.object({ items: z.array(RunAttemptDto) }),
+  PersonList: z.object({ items: z.array(PersonDto) }),
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -237,7 +241,19 @@ const ops: Record<string, Record<string, Op>> = {
       params: [
         ...pageParams,
         { name: 'jobId', in: 'query', schema: { type: 'string' } },
-        { name: 'status', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } },
+        { name: 'status', in: 'query', description: 'One status, or several comma-separated (`queued,running`)', schema: { type: 'string' } },
+        { name: 'type', in: 'query', description: "The job's type", schema: { type: 'string' } },
+        { name: 'trigger', in: 'query', schema: { type: 'string', enum: ['manual', 'rerun', 'schedule', 'api'] } },
+        { name: 'userId', in: 'query', description: 'Who started the run', schema: { type: 'string' } },
+        { name: 'since', in: 'query', description: 'Queued at or after (ISO-8601)', schema: { type: 'string', format: 'date-time' } },
+        { name: 'until', in: 'query', description: 'Queued before (ISO-8601)', schema: { type: 'string', format: 'date-time' } },
+        {
+          name: 'finishedSince',
+          in: 'query',
+          description: 'Finished at or after (ISO-8601): "failed in the last 24 h"',
+          schema: { type: 'string', format: 'date-time' },
+        },
+        { name: 'q', in: 'query', description: "Part of the job's name, or the start of the run's id", schema: { type: 'string', maxLength: 200 } },
       ],
     },
   },
@@ -295,7 +311,31 @@ const ops: Record<string, Record<string, Op>> = {
     },
   },
   '/api/runs/{id}/logs.txt': {
-    get: { summary: 'The whole log as text, streamed', tag: 'runs', ok: [200, 'text'], errors: [401, 404], params: [idParam('id')] },
+    get: {
+      summary: 'The whole log as text, streamed; `format=full` puts each line as `<ISO time> <stream> <text>`',
+      tag: 'runs',
+      ok: [200, 'text'],
+      errors: [400, 401, 404],
+      params: [idParam('id'), { name: 'format', in: 'query', schema: { type: 'string', enum: ['text', 'full'], default: 'text' } }],
+    },
+  },
+  '/api/runs/{id}/attempts': {
+    get: {
+      summary: 'Every attempt of the run, oldest first: its worker, start, end and outcome',
+      tag: 'runs',
+      ok: [200, 'AttemptList'],
+      errors: [401, 404],
+      params: [idParam('id')],
+    },
+  },
+  '/api/people': {
+    get: {
+      summary: "Users' display names, for everyone signed in (who owns a job, who started a run); without `ids`, everyone enabled",
+      tag: 'users',
+      ok: [200, 'PersonList'],
+      errors: [400, 401],
+      params: [{ name: 'ids', in: 'query', description: 'Up to 200 user ids, comma-separated', schema: { type: 'string' } }],
+    },
   },
   '/api/runs/{id}/cancel': {
     post: {

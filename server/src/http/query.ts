@@ -33,7 +33,7 @@ export function queryTime(ctx: Koa.Context, name: string): Date | undefined {
 }
 
 /** A time PostgreSQL stores as given: a real date in years 1 to 9999. */
-const isStorableTime = (at: Date) => !Number.isNaN(at.getTime()) && at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999;
+export const isStorableTime = (at: Date) => !Number.isNaN(at.getTime()) && at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999;
 
 /** An integer query parameter within [min, max], else a 400. */
 export function queryInt(ctx: Koa.Context, name: string, def: number, min: number, max: number): number {

@@ -1,5 +1,4 @@
-import { Cron } from 'croner';
-import { ApiError, findJobTypeInfo, validateParams, type ErrorDetail, type JobTypeInfo, type ScheduleDto } from '@jobflow/shared';
+import { ApiError, findJobTypeInfo, scheduleProblems, validateParams, type JobTypeInfo, type ScheduleDto } from '@jobflow/shared';
 import { authorize, type Action } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 
@@ -22,28 +21,6 @@ export type AdminOnlyTypeAction = Extract<Action, 'jobs.createAdminOnlyType' | '
 /** Jobs of an admin-only type: the access policy decides who may define them or change their params. */
 export function checkTypeAccess(info: JobTypeInfo, who: Principal, action: AdminOnlyTypeAction): void {
   if (info.adminOnly) authorize(who, action);
-}
-
-/** Problems with a schedule's cron expression or time zone (empty when valid). */
-export function scheduleProblems(schedule: ScheduleDto | null | undefined, prefix = '/schedule'): ErrorDetail[] {
-  if (!schedule) return [];
-  const problems: ErrorDetail[] = [];
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone });
-  } catch {
-    problems.push({ path: `${prefix}/timezone`, message: `"${schedule.timezone}" is not an IANA time zone` });
-  }
-  const fields = schedule.cron.trim().split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) {
-    problems.push({ path: `${prefix}/cron`, message: 'must have 5 fields (or 6 with seconds)' });
-  } else {
-    try {
-      new Cron(schedule.cron, { paused: true, timezone: problems.length ? undefined : schedule.timezone }).stop();
-    } catch (e) {
-      problems.push({ path: `${prefix}/cron`, message: (e as Error).message });
-    }
-  }
-  return problems;
 }
 
 export function checkSchedule(schedule: ScheduleDto | null | undefined): void {

@@ -5,7 +5,7 @@ import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
 import { pageQuery, queryString, toPage } from '../http/query';
 import type { RunsService } from '../runs/runs.service';
-import { jobAuditView, type JobsService } from './jobs.service';
+import type { JobsService } from './jobs.service';
 
 export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog): Router {
   const router = new Router({ prefix: '/api' });
@@ -26,7 +26,7 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
     const { limit, after } = pageQuery(ctx);
     const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type') };
     const rows = await jobs.list(filter, limit + 1, after);
-    const dtos = await jobs.dtosOf(rows.slice(0, limit));
+    const dtos = await jobs.dtosOf(rows.slice(0, limit), principalOf(ctx));
     ctx.body = toPage(
       rows,
       limit,
@@ -37,15 +37,14 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
 
   router.post('/jobs', allow('jobs.create'), async (ctx) => {
     const body = parseOrThrow(JobBody, ctx.state.body ?? {});
-    const job = await jobs.create(body, principalOf(ctx));
-    const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = job;
+    const { job, definition } = await jobs.create(body, principalOf(ctx));
     await audit.recordRequest(ctx, 'job.created', { type: 'job', id: job.id }, { after: definition });
     ctx.status = 201;
     ctx.body = job;
   });
 
   router.get('/jobs/:id', allow('jobs.read'), async (ctx) => {
-    ctx.body = await jobs.toDto(await jobs.findOrThrow(ctx.params.id!));
+    ctx.body = await jobs.toDto(await jobs.findOrThrow(ctx.params.id!), principalOf(ctx));
   });
 
   router.patch('/jobs/:id', async (ctx) => {
@@ -56,7 +55,7 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
 
   router.delete('/jobs/:id', async (ctx) => {
     const job = await jobs.remove(ctx.params.id!, principalOf(ctx));
-    await audit.recordRequest(ctx, 'job.deleted', { type: 'job', id: job.id }, { before: jobAuditView(job) });
+    await audit.recordRequest(ctx, 'job.deleted', { type: 'job', id: job.id }, { before: jobs.auditView(job) });
     ctx.status = 204;
   });
 

@@ -1,6 +1,7 @@
-import { ApiError, type JobBody, type JobDto, type UpdateJobBody } from '@jobflow/shared';
+import { ApiError, findJobTypeInfo, type JobBody, type JobDto, type JobTypeInfo, type UpdateJobBody } from '@jobflow/shared';
 import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
+import { maskParams, sealParams, type Keyring } from '@jobflow/core/platform';
 import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import { authorize, type Action } from '../auth/access-policy';
@@ -9,19 +10,27 @@ import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './j
 import { resolveNotificationTargets } from '../notifications/index';
 import { scheduleSettings } from './schedule-settings';
 
-export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName?: string): JobDto => ({
+/** The owner and admins see a job's webhook URLs in full; secrets are masked for everyone. */
+const isPrivileged = (job: JobEntity, viewer: Principal | null): boolean => viewer !== null && (viewer.role === 'admin' || viewer.id === job.ownerId);
+
+/**
+ * A job as `viewer` sees it (null: anyone, as live events show it): secrets
+ * in its params and notification targets masked, webhook URLs masked except
+ * to the job's owner and admins.
+ */
+export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: string | undefined, viewer: Principal | null, keyring: Keyring): JobDto => ({
   id: job.id,
   name: job.name,
   description: job.description,
   type: job.type,
-  params: job.params,
+  params: maskParams(job.params, findJobTypeInfo(job.type)),
   schedule: job.scheduleCron && job.scheduleTimezone ? { cron: job.scheduleCron, timezone: job.scheduleTimezone } : null,
   timeoutSec: job.timeoutSec,
   maxAttempts: job.maxAttempts,
   maxConcurrentRuns: job.maxConcurrentRuns,
   schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
   schedulePaused: job.schedulePaused,
-  notifications: job.notifications.map(toNotificationTargetDto),
+  notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
   createdAt: new Date(job.createdAt).toISOString(),
@@ -38,9 +47,13 @@ export function checkJobAccess(
   authorize(who, action, { jobOwnerId: job.ownerId });
 }
 
-/** A job as the audit log keeps it: what the API shows of the definition (secrets masked the same way), without its runs. */
-export function jobAuditView(job: JobEntity): Record<string, unknown> {
-  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null);
+/**
+ * A job as the audit log keeps it: the definition as the API shows it to
+ * someone who is neither its owner nor an admin (secrets and webhook URLs
+ * masked), without its runs.
+ */
+export function jobAuditView(job: JobEntity, keyring: Keyring): Record<string, unknown> {
+  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null, undefined, null, keyring);
   return definition;
 }
 
@@ -54,9 +67,9 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
 }
 
 /** Job definitions: the only place that creates, changes or deletes them. */
-export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' | 'live'>) {
-  /** Each job's DTO, with its last run and its owner's name, in two queries for any number of jobs. */
-  async function dtosOf(jobs: JobEntity[]): Promise<Map<string, JobDto>> {
+export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring'>) {
+  /** Each job's DTO as `viewer` sees it, with its last run and its owner's name, in two queries for any number of jobs. */
+  async function dtosOf(jobs: JobEntity[], viewer: Principal | null = null): Promise<Map<string, JobDto>> {
     if (jobs.length === 0) return new Map();
     const ids = jobs.map((j) => j.id);
     const owners = [...new Set(jobs.map((j) => j.ownerId))];
@@ -71,7 +84,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     ]);
     const lastRun = new Map(runs.map((r) => [r.job_id, r]));
     const ownerName = new Map(users.map((u) => [u.id, u.name || u.email]));
-    return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId))]));
+    return new Map(jobs.map((j) => [j.id, toJobDto(j, lastRun.get(j.id) ?? null, ownerName.get(j.ownerId), viewer, keyring)]));
   }
 
   async function findOrThrow(id: string): Promise<JobEntity> {
@@ -80,16 +93,27 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
     return job;
   }
 
-  const toDto = async (job: JobEntity): Promise<JobDto> => (await dtosOf([job])).get(job.id)!;
+  const toDto = async (job: JobEntity, viewer: Principal | null = null): Promise<JobDto> => (await dtosOf([job], viewer)).get(job.id)!;
 
-  async function publish(job: JobEntity): Promise<JobDto> {
-    const dto = await toDto(job);
-    live.jobUpdated(dto);
+  /** Pushes the job's snapshot as anyone may see it; returns it as `viewer` sees it. */
+  async function publish(job: JobEntity, viewer: Principal | null = null): Promise<JobDto> {
+    const dto = await toDto(job, viewer);
+    live.jobUpdated({ ...dto, notifications: job.notifications.map((t) => toNotificationTargetDto(t)) });
     return dto;
+  }
+
+  /** Params to store: valid for the type, secrets sealed, masked secrets sent back resolved to the stored ones. */
+  function paramsToStore(info: JobTypeInfo, incoming: Record<string, unknown>, stored: Record<string, unknown> | null): Record<string, unknown> {
+    checkParams(info, incoming);
+    const { params, problems } = sealParams(info, incoming, keyring, { stored, mayReuse: true });
+    if (problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, problems);
+    return params;
   }
 
   return {
     findOrThrow,
+    /** A job as the audit log keeps it (see jobAuditView). */
+    auditView: (job: JobEntity) => jobAuditView(job, keyring),
     toDto,
     dtosOf,
     /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
@@ -103,18 +127,19 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       return orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     },
 
-    async create(body: JobBody, who: Principal): Promise<JobDto> {
+    /** Creates a job; returns it (as its creator sees it) and its definition for the audit log. */
+    async create(body: JobBody, who: Principal): Promise<{ job: JobDto; definition: Record<string, unknown> }> {
       const info = jobTypeOrThrow(body.type);
       checkTypeAccess(info, who, 'jobs.createAdminOnlyType');
-      checkParams(info, body.params);
+      const params = paramsToStore(info, body.params, null);
       checkSchedule(body.schedule);
-      const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, []) };
+      const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, [], keyring) };
       const em = orm.em.fork();
       const job = em.create(JobSchema, {
         name: body.name,
         description: body.description,
         type: body.type,
-        params: body.params,
+        params,
         scheduleCron: body.schedule?.cron ?? null,
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
@@ -123,7 +148,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
-      return publish(job);
+      return { job: await publish(job, who), definition: jobAuditView(job, keyring) };
     },
 
     /** Changes a job; returns it and what changed (for the audit log). */
@@ -138,7 +163,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       if (!job) throw new ApiError('not_found', 'No such job.');
       checkJobAccess(job, who, action);
       const before = { ...job };
-      const beforeView = jobAuditView(job);
+      const beforeView = jobAuditView(job, keyring);
       const info = jobTypeOrThrow(job.type);
       if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
         authorize(who, 'jobs.changeOwner');
@@ -152,8 +177,7 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       }
       if (body.params !== undefined) {
         checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
-        checkParams(info, body.params);
-        job.params = body.params;
+        job.params = paramsToStore(info, body.params, before.params);
       }
       if (body.schedule !== undefined) {
         checkSchedule(body.schedule);
@@ -166,9 +190,9 @@ export function createJobsService({ orm, db, live }: Pick<AppDeps, 'orm' | 'db' 
       if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
       if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
       Object.assign(job, scheduleSettings(body, before));
-      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications);
+      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
       await em.flush();
-      return { job: await publish(job), changes: changedFields(beforeView, jobAuditView(job)) };
+      return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
     },
 
     async remove(id: string, who: Principal): Promise<JobEntity> {

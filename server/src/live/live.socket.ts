@@ -21,10 +21,12 @@ import type { Authenticator, Principal } from '../auth/authenticate';
 import { sessionFromCookieHeader } from '../auth/session-cookie';
 import { toApiError } from '../http/errors.middleware';
 import { createLogCoalescingAdapter } from './log-coalescing-adapter';
+import { createSubscriptionLimits, type SubscriptionLimits } from './subscription-limits';
 
 interface SocketData {
   principal: Principal;
   credential: string;
+  limits: ReturnType<SubscriptionLimits['forSocket']>;
 }
 
 /** Whether a handshake's Origin is this server as the browser reached it (its Host, or PUBLIC_URL). */
@@ -114,6 +116,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
   });
 
+  const limits = createSubscriptionLimits(config.liveLimits);
   let linkLost = false;
   sub.on('close', () => {
     if (!linkLost) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
@@ -142,8 +145,10 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       .authenticate(credentialOf(socket))
       .then((principal) => {
         if (!principal) return next(new Error('unauthorized'));
+        if (!limits.admit(principal.id)) return next(new Error('rate_limited'));
         socket.data.principal = principal;
         socket.data.credential = credentialOf(socket)!;
+        socket.data.limits = limits.forSocket();
         next();
       })
       .catch(() => next(new Error('unavailable')));
@@ -165,18 +170,20 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
    * buffer is full. The next page is read while the current one is sent, so
    * a long catch-up costs about one query's time per page, not two steps.
    */
-  async function backfill(socket: LiveSocket, runId: string, afterSeq: number): Promise<void> {
+  async function backfill(socket: LiveSocket, runId: string, afterSeq: number, signal: AbortSignal): Promise<void> {
     const room = rooms.run(runId);
     const page = (after: number) => {
       const read = runStore.logs(db.sql, runId, after, BACKFILL_PAGE_LINES);
       read.catch(() => {}); // awaited below; a page read ahead and then abandoned must not be an unhandled rejection
       return read;
     };
-    if (socket.disconnected || !socket.rooms.has(room)) return;
+    // Replaced by a later subscription to the same run, or unsubscribed: stop reading.
+    const isOver = () => signal.aborted || socket.disconnected || !socket.rooms.has(room);
+    if (isOver()) return;
     let next = page(afterSeq);
     for (;;) {
       const lines = await next;
-      if (socket.disconnected || !socket.rooms.has(room) || lines.length === 0) return;
+      if (isOver() || lines.length === 0) return;
       const isLast = lines.length < BACKFILL_PAGE_LINES;
       if (!isLast) next = page(lines[lines.length - 1]!.seq);
       socket.emit('run:log', { runId, lines });
@@ -189,6 +196,10 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
+    socket.once('disconnect', () => {
+      socket.data.limits.close();
+      limits.release(principal.id);
+    });
     void socket.join(rooms.user(principal.id));
     if (principal.tokenId) void socket.join(rooms.token(principal.tokenId));
     else void socket.join(rooms.sessions(principal.id));
@@ -216,20 +227,28 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
         const topic = parsePayload('subscribe', payload);
         const room = roomOf(topic);
         const wasJoined = socket.rooms.has(room);
+        const replay = topic.topic === 'run' && topic.afterSeq !== undefined ? { runId: topic.runId, afterSeq: topic.afterSeq } : null;
+        const place = socket.data.limits.reserve(room, replay?.runId);
         // Join before reading: a change stored after the read is then certain to arrive as an event,
         // so the snapshot and the events leave nothing out (a client keeps the highest version).
-        await socket.join(room);
         let snapshot: Snapshot;
         try {
+          await socket.join(room);
           snapshot = await snapshotOf(topic);
         } catch (error) {
+          place.undo();
           if (!wasJoined) await socket.leave(room);
           throw error;
         }
-        if (topic.topic === 'run' && topic.afterSeq !== undefined) {
+        const running = place.backfill;
+        if (replay && running) {
           // Starts after the ack is sent and reads every line stored by now, so it covers the snapshot's logCount.
-          const { runId, afterSeq } = topic;
-          setImmediate(() => backfill(socket, runId, afterSeq).catch((e) => log.warn('log backfill failed', { runId, error: e })));
+          const { runId, afterSeq } = replay;
+          setImmediate(() =>
+            backfill(socket, runId, afterSeq, running.signal)
+              .catch((e) => log.warn('log backfill failed', { runId, error: e }))
+              .finally(running.done),
+          );
         }
         return snapshot;
       }),
@@ -237,7 +256,9 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     socket.on(
       'unsubscribe',
       acked(async (payload) => {
-        await socket.leave(roomOf(parsePayload('unsubscribe', payload)));
+        const topic = parsePayload('unsubscribe', payload);
+        await socket.leave(roomOf(topic));
+        socket.data.limits.unsubscribed(roomOf(topic), topic.topic === 'run' ? topic.runId : undefined);
       }),
     );
   });

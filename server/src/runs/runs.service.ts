@@ -1,6 +1,15 @@
-import { ApiError, isFinalStatus, type RunDto, type RunStatsDto, type RunStatus, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  isFinalStatus,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type RunStatus,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
-import { redisKeys } from '@jobflow/core/platform';
+import { redisKeys, sealParams } from '@jobflow/core/platform';
 import { dequeueRun } from '@jobflow/core/queue';
 import { runStore, toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
@@ -10,6 +19,28 @@ import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules'
 import type { JobsService } from '../jobs/jobs.service';
 
 const ENQUEUE_WAIT_MS = 2000;
+
+/** A run's params: as a client gave them (replacing stored ones), or as stored for an earlier run. */
+type RunParams = { kind: 'given'; params: Record<string, unknown>; replacing: Record<string, unknown> } | { kind: 'stored'; params: Record<string, unknown> };
+
+/** What `GET /api/runs` narrows the list by; every field is optional and they combine with "and". */
+export interface RunListFilter {
+  jobId?: string;
+  statuses?: RunStatus[];
+  /** The job's type. */
+  type?: string;
+  trigger?: TriggerDto['kind'];
+  /** Who started the run. */
+  userId?: string;
+  /** Queued at or after. */
+  since?: string;
+  /** Queued before. */
+  until?: string;
+  /** Finished at or after (e.g. "failed in the last 24 h"). */
+  finishedSince?: string;
+  /** Part of the job's name, or the start of the run's id. */
+  q?: string;
+}
 
 /** What starting or cancelling a run needs of its job. */
 interface JobOfRun {
@@ -27,7 +58,7 @@ interface JobOfRun {
  * needs, in one plain statement (it is the hottest path of the API).
  */
 export function createRunsService(deps: AppDeps, _jobs: JobsService) {
-  const { db, redis, queue, lifecycle, config, log } = deps;
+  const { db, redis, queue, lifecycle, config, log, keyring } = deps;
   const keys = redisKeys(config.redisPrefix);
 
   async function jobOrThrow(id: string): Promise<JobOfRun> {
@@ -62,16 +93,27 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
     body: StartRunBody,
     who: Principal,
     trigger: Omit<TriggerDto, 'userId'>,
-    params?: Record<string, unknown>,
+    params?: RunParams,
   ): Promise<RunDto> {
-    if (job) {
+    let stored: Record<string, unknown> | undefined;
+    if (job && params) {
       const info = jobTypeOrThrow(job.type);
-      if (body.params !== undefined) checkTypeAccess(info, who, 'runs.startWithAdminOnlyParams');
-      checkParams(info, params);
+      if (params.kind === 'given') {
+        checkTypeAccess(info, who, 'runs.startWithAdminOnlyParams');
+        checkParams(info, params.params);
+        // Masked secrets sent back resolve to the ones they replace, for those who may edit the job:
+        // anyone else could otherwise send the job's secrets to a destination of their choosing.
+        const sealed = sealParams(info, params.params, keyring, { stored: params.replacing, mayReuse: who.role === 'admin' || who.id === job.ownerId });
+        if (sealed.problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, sealed.problems);
+        stored = sealed.params;
+      } else {
+        // Params as stored for an earlier run: already sealed and validated (the worker checks them again).
+        stored = params.params;
+      }
     }
     const started = await lifecycle.start({
       jobId,
-      params,
+      params: stored,
       maxAttempts: job?.maxAttempts,
       timeoutSec: body.timeoutSec !== undefined ? body.timeoutSec : job?.timeoutSec,
       trigger: { ...trigger, userId: who.id },
@@ -101,36 +143,66 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
         if (!isUuid(jobId)) throw new ApiError('not_found', 'No such job.');
         return start(jobId, null, body, who, trigger);
       }
-      return start(jobId, await jobOrThrow(jobId), body, who, trigger, body.params);
+      const job = await jobOrThrow(jobId);
+      return start(jobId, job, body, who, trigger, { kind: 'given', params: body.params, replacing: job.params });
     },
 
     async rerun(runId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
       const old = await findOrThrow(runId);
       const job = await jobOrThrow(old.job_id);
-      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, body.params ?? old.params);
+      const params: RunParams =
+        body.params === undefined ? { kind: 'stored', params: old.params } : { kind: 'given', params: body.params, replacing: old.params };
+      return start(job.id, job, body, who, { kind: 'rerun', rerunOf: old.id }, params);
     },
 
-    async list(filter: { jobId?: string; status?: RunStatus }, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
+    async list(filter: RunListFilter, limit: number, after: { at: string; id: string } | null): Promise<RunRow[]> {
       const conditions: string[] = [];
       const params: unknown[] = [];
-      if (filter.jobId) {
-        conditions.push('r.job_id = ?');
-        params.push(filter.jobId);
+      const add = (condition: string, ...values: unknown[]) => {
+        conditions.push(condition);
+        params.push(...values);
+      };
+      if (filter.jobId) add('r.job_id = ?', filter.jobId);
+      if (filter.statuses?.length) add(`r.status in (${filter.statuses.map(() => '?').join(', ')})`, ...filter.statuses);
+      if (filter.type) add('j.type = ?', filter.type);
+      if (filter.trigger) add('r.trigger_kind = ?', filter.trigger);
+      if (filter.userId) add('r.trigger_user_id = ?', filter.userId);
+      if (filter.since) add('r.queued_at >= ?', filter.since);
+      if (filter.until) add('r.queued_at < ?', filter.until);
+      if (filter.finishedSince) add('r.finished_at >= ?', filter.finishedSince);
+      if (filter.q) {
+        const like = `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`;
+        add(`(j.name ilike ? or r.id::text like ?)`, like, `${filter.q.toLowerCase().replace(/[\\%_]/g, '')}%`);
       }
-      if (filter.status) {
-        conditions.push('r.status = ?');
-        params.push(filter.status);
-      }
-      if (after) {
-        conditions.push('(r.queued_at, r.id) < (?, ?)');
-        params.push(after.at, after.id);
-      }
+      if (after) add('(r.queued_at, r.id) < (?, ?)', after.at, after.id);
       return db.sql<RunRow>(
-        `select r.*, j.name as job_name from runs r join jobs j on j.id = r.job_id
+        `select r.*, j.name as job_name, j.type as job_type from runs r join jobs j on j.id = r.job_id
          ${conditions.length ? 'where ' + conditions.join(' and ') : ''}
          order by r.queued_at desc, r.id desc limit ?`,
         [...params, limit],
       );
+    },
+
+    /** Every attempt of a run, oldest first. */
+    async attempts(runId: string): Promise<RunAttemptDto[]> {
+      await findOrThrow(runId);
+      const rows = await db.sql<{
+        attempt: number;
+        worker_id: string | null;
+        started_at: Date | string;
+        finished_at: Date | string | null;
+        outcome: RunAttemptDto['outcome'];
+        error_code: string | null;
+        error_message: string | null;
+      }>(`select * from run_attempts where run_id = ? order by attempt`, [runId]);
+      return rows.map((r) => ({
+        attempt: r.attempt,
+        workerId: r.worker_id,
+        startedAt: new Date(r.started_at).toISOString(),
+        finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+        outcome: r.outcome,
+        error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+      }));
     },
 
     /**

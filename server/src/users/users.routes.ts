@@ -1,9 +1,10 @@
 import Router from '@koa/router';
-import { CreateUserBody, UpdateUserBody, parseOrThrow, type AuditAction } from '@jobflow/shared';
+import { ApiError, CreateUserBody, UpdateUserBody, parseOrThrow, type AuditAction } from '@jobflow/shared';
+import { isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import type { AuditLog } from '../audit/audit.store';
 import { allow } from '../auth/access-policy';
-import { pageQuery, toPage } from '../http/query';
+import { pageQuery, queryString, toPage } from '../http/query';
 import { toUserDto } from './user.dto';
 import type { UsersService } from './users.service';
 
@@ -51,5 +52,32 @@ export function usersRoutes(deps: AppDeps, users: UsersService, audit: AuditLog)
     ctx.status = 204;
   });
 
+  return router;
+}
+
+const MAX_PEOPLE = 1000;
+
+/**
+ * `GET /api/people?ids=a,b`: the display names of users, for every signed-in
+ * user (who owns a job, who started a run); without `ids`, everyone enabled,
+ * by name (a team's list to filter runs by who started them).
+ */
+export function peopleRoutes(deps: AppDeps): Router {
+  const router = new Router({ prefix: '/api/people' });
+  router.get('/', allow('people.list'), async (ctx) => {
+    const raw = queryString(ctx, 'ids');
+    const ids = raw === undefined ? null : raw.split(',').filter(Boolean);
+    if (ids && (ids.length > 200 || ids.some((id) => !isUuid(id))))
+      throw new ApiError('bad_request', 'Query parameter "ids" must be up to 200 user ids, comma-separated.');
+    const rows = ids
+      ? ids.length
+        ? await deps.db.sql<{ id: string; name: string; email: string }>(`select id, name, email from users where id in (${ids.map(() => '?').join(',')})`, ids)
+        : []
+      : await deps.db.sql<{ id: string; name: string; email: string }>(
+          `select id, name, email from users where not disabled order by coalesce(nullif(name, ''), email) limit ?`,
+          [MAX_PEOPLE],
+        );
+    ctx.body = { items: rows.map((u) => ({ id: u.id, name: u.name || u.email })) };
+  });
   return router;
 }

@@ -25,6 +25,8 @@ const run = (patch: Partial<RunDto>): RunDto => ({
   logCount: 0,
   version: 2,
   timeoutSec: null,
+  paramsChanged: false,
+  retryAt: null,
   ...patch,
 });
 

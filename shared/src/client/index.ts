@@ -95,6 +95,7 @@ export {
   TRIGGER_KINDS,
   isFinalStatus,
 } from '../dto';
+export { systemLineOf, type SystemLineCode } from '../system-lines';
 // The contract's types, so a browser imports everything from this one entry.
 export type * from '../dto';
 export type * from '../errors';

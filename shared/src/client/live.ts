@@ -353,11 +353,15 @@ export class LiveConnection {
   private handleOnline(): void {
     const socket = this.socket;
     if (!socket) return;
-    if (socket.connected) this.setState('live');
-    else {
-      this.setState('reconnecting');
-      if (!socket.active && this.transport.isAuthenticated) socket.connect();
+    if (socket.connected) {
+      this.setState('live');
+      return;
     }
+    if (!this.transport.isAuthenticated || this.stateValue === 'unauthorized') return;
+    this.setState('reconnecting');
+    // The network is back: connect now rather than when the reconnection delay (up to seconds) runs out.
+    socket.disconnect();
+    socket.connect();
   }
 
   private setState(state: ConnectionState): void {

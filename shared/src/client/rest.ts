@@ -7,6 +7,8 @@ import {
   JobTypeDto,
   LogPageDto,
   LoginResponse,
+  PersonDto,
+  RunAttemptDto,
   RunDto,
   RunStatsDto,
   ScheduleFireDto,
@@ -52,7 +54,22 @@ export interface JobListQuery extends PageQuery {
 }
 export interface RunListQuery extends PageQuery {
   jobId?: string;
-  status?: RunStatus;
+  /** One status, or several comma-separated (`queued,running`). */
+  status?: RunStatus | string;
+  /** The job's type. */
+  type?: string;
+  /** How the run was started: `manual`, `rerun`, `schedule` or `api`. */
+  trigger?: string;
+  /** Who started the run (a user id). */
+  userId?: string;
+  /** Queued at or after this ISO time. */
+  since?: string;
+  /** Queued before this ISO time. */
+  until?: string;
+  /** Finished at or after this ISO time. */
+  finishedSince?: string;
+  /** Part of the job's name, or the start of the run's id. */
+  q?: string;
 }
 export interface TokenListQuery extends PageQuery {
   /** Admins only: another user's id, or `all` for every user's tokens. */
@@ -102,6 +119,8 @@ const pageOf = <T extends z.ZodType>(item: T) =>
       .transform((v) => v ?? null),
   });
 const UserEnvelope = z.object({ user: UserDto });
+const AttemptList = z.object({ items: z.array(RunAttemptDto) });
+const PersonList = z.object({ items: z.array(PersonDto) });
 const JobTypeList = z.object({ items: z.array(JobTypeDto) });
 const NoContent = z.unknown();
 
@@ -325,14 +344,17 @@ export function createRestApi(t: Transport) {
     runs: {
       list: (query: RunListQuery = {}): Promise<Page<RunDto>> => t.request('GET', '/api/runs', pageOf(RunDto), { query: { ...query } }),
       get: (id: string) => t.request('GET', `/api/runs/${seg(id)}`, RunDto),
+      /** `GET /api/runs/:id/attempts`: every attempt, oldest first, with its worker, times and outcome. */
+      attempts: async (id: string): Promise<RunAttemptDto[]> => (await t.request('GET', `/api/runs/${seg(id)}/attempts`, AttemptList)).items,
       /** `GET /api/runs/stats`: runs queued and running now, and finished runs per hour over the window, by outcome. */
       stats: (query: RunStatsQuery = {}) => t.request('GET', '/api/runs/stats', RunStatsDto, { query: { ...query } }),
       /** Lines with `seq > after`, ascending. */
       logs: (id: string, query: LogQuery = {}) => t.request('GET', `/api/runs/${seg(id)}/logs`, LogPageDto, { query: { ...query } }),
       /** URL of the whole log as text/plain; it needs the bearer token, so fetch it with `logsText`. */
       logsTextUrl: (id: string) => t.url(`/api/runs/${seg(id)}/logs.txt`),
-      /** The whole log as a text/plain Blob, fetched with the token. */
-      logsText: async (id: string): Promise<Blob> => (await t.send('GET', `/api/runs/${seg(id)}/logs.txt`)).blob(),
+      /** The whole log as a text/plain Blob, fetched with the token; `full`: each line with its time and stream. */
+      logsText: async (id: string, query: { format?: 'text' | 'full' } = {}): Promise<Blob> =>
+        (await t.send('GET', `/api/runs/${seg(id)}/logs.txt`, { query: { ...query } })).blob(),
       cancel: (id: string) => t.request('POST', `/api/runs/${seg(id)}/cancel`, RunDto, { body: {} }),
       /** A new run of the same job with the old run's params, or the given ones. */
       rerun: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/runs/${seg(id)}/rerun`, RunDto, { body }),
@@ -340,6 +362,11 @@ export function createRestApi(t: Transport) {
     audit: {
       /** `GET /api/audit` (admins): newest first. */
       list: (query: AuditQuery = {}): Promise<Page<AuditEntryDto>> => t.request('GET', '/api/audit', pageOf(AuditEntryDto), { query: { ...query } }),
+    },
+    people: {
+      /** `GET /api/people`: display names of the given users, or of everyone enabled when `ids` is left out. */
+      list: async (query: { ids?: string[] } = {}): Promise<PersonDto[]> =>
+        (await t.request('GET', '/api/people', PersonList, { query: { ids: query.ids?.join(',') } })).items,
     },
     health: {
       healthz: () => health(t, '/healthz'),

@@ -18,7 +18,9 @@ export const dataCheckInfo = defineJobTypeInfo({
       url: {
         type: 'string',
         title: 'Document URL',
-        description: 'An http:// or https:// URL to read the document from. Give either this or the inline content.',
+        description:
+          'An http:// or https:// URL to read the document from (a user name and password in it are sent as Basic authorization and kept secret). Give either this or the inline content.',
+        'x-secret': 'url-credentials',
         minLength: 8,
         maxLength: 8192,
         pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
@@ -26,9 +28,9 @@ export const dataCheckInfo = defineJobTypeInfo({
       headers: {
         type: 'object',
         title: 'Request headers',
-        description: 'Sent with the request for the URL, e.g. Authorization.',
+        description: 'Sent with the request for the URL, e.g. Authorization. Values are secrets: stored encrypted, shown masked.',
         propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
-        additionalProperties: { type: 'string', maxLength: 8192, pattern: '^[^\\r\\n\\u0000]*$' },
+        additionalProperties: { type: 'string', maxLength: 8192, pattern: '^[^\\r\\n\\u0000]*$', 'x-secret': true },
       },
       content: {
         type: 'string',
@@ -70,6 +72,7 @@ export const dataCheckInfo = defineJobTypeInfo({
         maxProperties: 1000,
         additionalProperties: {
           type: 'object',
+          title: 'Rule',
           properties: {
             type: {
               type: 'string',

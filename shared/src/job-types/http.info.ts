@@ -17,7 +17,9 @@ export const httpInfo = defineJobTypeInfo({
       url: {
         type: 'string',
         title: 'URL',
-        description: 'An http:// or https:// URL, without user name or password (send an Authorization header instead).',
+        description:
+          'An http:// or https:// URL. A user name and password in it (https://user:password@host/) are sent as Basic authorization, only to that origin, and kept secret.',
+        'x-secret': 'url-credentials',
         minLength: 8,
         maxLength: 8192,
         pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
@@ -31,8 +33,9 @@ export const httpInfo = defineJobTypeInfo({
       headers: {
         type: 'object',
         title: 'Request headers',
+        description: 'Header values are secrets: stored encrypted, shown masked, and masked in the log.',
         propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", maxLength: 256 },
-        additionalProperties: { type: 'string', maxLength: 8192, pattern: noLineBreak },
+        additionalProperties: { type: 'string', maxLength: 8192, pattern: noLineBreak, 'x-secret': true },
       },
       body: {
         type: 'string',

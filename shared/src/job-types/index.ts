@@ -5,6 +5,7 @@ import { shellInfo } from './shell.info';
 import { sleepInfo } from './sleep.info';
 
 export * from './job-type';
+export * from './secret-fields';
 export { shellInfo, sleepInfo };
 
 /** Every built-in job type, by its `type`. Handlers live in the worker's catalog. */

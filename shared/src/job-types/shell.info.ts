@@ -18,8 +18,9 @@ export const shellInfo = defineJobTypeInfo({
       env: {
         type: 'object',
         title: 'Environment variables',
+        description: 'Values are secrets: stored encrypted, shown masked, and masked wherever the script prints them.',
         propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-        additionalProperties: { type: 'string', pattern: noNul },
+        additionalProperties: { type: 'string', pattern: noNul, 'x-secret': true },
       },
     },
     required: ['script'],

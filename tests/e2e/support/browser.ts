@@ -98,3 +98,22 @@ export async function recordTexts(page: Page, selector: string): Promise<() => P
   );
   return () => page.evaluate((k) => [...((window as unknown as Record<string, string[]>)[k] ?? [])], key);
 }
+
+const AXE_SOURCE = fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url));
+
+/** The axe-core violations on the page as it is now (rule id and the first target of each), WCAG 2.1 A and AA. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SOURCE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
+      .axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+  });
+}

@@ -1,12 +1,13 @@
-import { createEffect, createMemo, For, lazy, Match, Show, Suspense, Switch, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, lazy, Match, on, Show, Suspense, Switch, type JSX } from 'solid-js';
 import { ConfirmHost } from '../components/confirm';
-import { ConnectionIndicator } from '../components/connection';
+import { ConnectionIndicator, isShowingStale, StaleBanner } from '../components/connection';
 import DashboardScreen from '../dashboard/dashboard.screen';
 import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
 import SignInScreen from '../session/sign-in.screen';
 import { isAdmin, isRestoring, signOut, user } from '../session/session';
 import { announcement } from './announce';
-import { Link, location, match, navigate } from './router';
+import { useTitle } from './title';
+import { Link, location, match, navigate, safeNext } from './router';
 
 const JobScreen = lazy(() => import('../jobs/job.screen'));
 const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
@@ -20,6 +21,9 @@ const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 /** The shell: header, navigation, the current screen, and the shared live region. */
 export function App() {
   const path = createMemo(() => location().path);
+  // On a phone the navigation folds into a menu; going anywhere folds it again.
+  const [isMenuOpen, setMenuOpen] = createSignal(false);
+  createEffect(on(path, () => setMenuOpen(false), { defer: true }));
 
   createEffect(() => {
     if (isRestoring()) return;
@@ -29,10 +33,12 @@ export function App() {
         location().path +
         location()
           .query.toString()
-          .replace(/^(?=.)/, '?');
+          .replace(/^(?=.)/, '?') +
+        window.location.hash;
       navigate(`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
     } else if (signedIn && path() === '/signin') {
-      navigate('/', { replace: true });
+      // Back to where the user was heading (a notification's "Open run" link, a bookmark).
+      navigate(safeNext(location().query.get('next')), { replace: true });
     }
   });
 
@@ -41,7 +47,7 @@ export function App() {
       <a class="skip-link" href="#main">
         {t('nav.skip')}
       </a>
-      <header class="topbar">
+      <header class="topbar" classList={{ 'menu-open': isMenuOpen() }}>
         <Link href="/" class="brand">
           <span class="brand-mark" aria-hidden="true">
             ◆
@@ -49,46 +55,62 @@ export function App() {
           Jobflow
         </Link>
         <Show when={user()}>
-          <nav aria-label={t('nav.main')} class="nav">
-            <NavLink href="/">{t('nav.dashboard')}</NavLink>
-            <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
-            <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
-            <Show when={isAdmin()}>
-              <NavLink href="/users">{t('nav.users')}</NavLink>
-              <NavLink href="/audit">{t('nav.audit')}</NavLink>
-            </Show>
-          </nav>
-        </Show>
-        <div class="topbar-end">
-          <Show when={user()}>
+          <span class="topbar-live">
             <ConnectionIndicator />
-          </Show>
-          <label class="lang">
-            <span class="visually-hidden">{t('nav.language')}</span>
-            <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as (typeof LOCALES)[number])}>
-              <For each={LOCALES}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
-            </select>
-          </label>
+          </span>
+          <button
+            type="button"
+            class="button small menu-button"
+            aria-expanded={isMenuOpen()}
+            aria-controls="topbar-menu"
+            onClick={() => setMenuOpen((v) => !v)}
+          >
+            <span aria-hidden="true">☰</span> {t('nav.menu')}
+          </button>
+        </Show>
+        <div class="topbar-menu" id="topbar-menu">
           <Show when={user()}>
-            {(u) => (
-              <span class="who">
-                <span class="who-name" title={u().email}>
-                  {u().name || u().email}
-                </span>
-                <button type="button" class="button small" onClick={() => void signOut()}>
-                  {t('nav.signOut')}
-                </button>
-              </span>
-            )}
+            <nav aria-label={t('nav.main')} class="nav">
+              <NavLink href="/">{t('nav.dashboard')}</NavLink>
+              <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
+              <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
+              <Show when={isAdmin()}>
+                <NavLink href="/users">{t('nav.users')}</NavLink>
+                <NavLink href="/audit">{t('nav.audit')}</NavLink>
+              </Show>
+            </nav>
           </Show>
+          <div class="topbar-end">
+            <label class="lang">
+              <span class="visually-hidden">{t('nav.language')}</span>
+              <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as (typeof LOCALES)[number])}>
+                <For each={LOCALES}>{(l) => <option value={l}>{LANGUAGE_NAMES[l]}</option>}</For>
+              </select>
+            </label>
+            <Show when={user()}>
+              {(u) => (
+                <span class="who">
+                  <span class="who-name" title={u().email}>
+                    {u().name || u().email}
+                  </span>
+                  <button type="button" class="button small" onClick={() => void signOut()}>
+                    {t('nav.signOut')}
+                  </button>
+                </span>
+              )}
+            </Show>
+          </div>
         </div>
       </header>
-      <main id="main" tabindex="-1">
+      <Show when={user()}>
+        <StaleBanner />
+      </Show>
+      <main id="main" tabindex="-1" classList={{ 'is-stale': isShowingStale() && user() !== null }}>
         <Show when={!isRestoring()} fallback={<p class="muted center">{t('common.loading')}</p>}>
           <Suspense fallback={<p class="muted center">{t('common.loading')}</p>}>
             <Switch fallback={<NotFound />}>
               <Match when={path() === '/signin'}>
-                <SignInScreen next={location().query.get('next') ?? '/'} />
+                <SignInScreen />
               </Match>
               <Match when={!user()}>{null}</Match>
               <Match when={path() === '/'}>
@@ -121,6 +143,9 @@ export function App() {
               <Match when={path() === '/audit' && isAdmin()}>
                 <AuditScreen />
               </Match>
+              <Match when={path() === '/users'}>
+                <AdminOnly title={t('users.title')} text={t('users.adminOnly')} />
+              </Match>
             </Switch>
           </Suspense>
         </Show>
@@ -152,7 +177,22 @@ function NavLink(props: { href: string; children: JSX.Element }) {
   );
 }
 
+/** A screen that exists but is for admins: says so, instead of pretending it does not exist. */
+function AdminOnly(props: { title: string; text: string }) {
+  useTitle(() => [props.title]);
+  return (
+    <div class="panel">
+      <h1>{props.title}</h1>
+      <p>{props.text}</p>
+      <p>
+        <Link href="/">{t('common.backToDashboard')}</Link>
+      </p>
+    </div>
+  );
+}
+
 function NotFound() {
+  useTitle(() => [t('common.notFound')]);
   return (
     <div class="panel">
       <h1>{t('common.notFound')}</h1>

@@ -1,4 +1,5 @@
 import { isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
+import type { MessageKey } from '../i18n/en';
 import { hasMessage, t } from '../i18n/i18n';
 
 /** A sentence for the user about a failed call, in their language. */
@@ -6,12 +7,30 @@ export function errorMessage(error: unknown): string {
   if (isApiClientError(error)) {
     const key = `error.${error.code}`;
     const text = hasMessage(key) ? t(key) : error.message;
-    // A conflict's reason is specific ("email taken", "last admin"): keep the server's words too.
-    if (error.code === 'conflict' || error.code === 'bad_request') return `${text} ${error.message}`;
+    // A conflict's reason is specific ("email taken", "last admin"): say it too, in the user's language when it is a known one.
+    if (error.code === 'conflict' || error.code === 'bad_request') return `${text} ${localizeReason(error.message)}`;
     if (error.code === 'rate_limited' && error.retryAfterSec !== null) return t('error.rate_limited_after', { sec: error.retryAfterSec });
     return text;
   }
   return t('error.internal');
+}
+
+const reasons: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/^The run is already (queued|running|succeeded|failed|cancelled)\.$/, (m) => t('reason.runFinal', { status: t(`status.${m[1]}` as MessageKey) })],
+  [/^The job has a queued or running run/, () => t('reason.jobBusy')],
+  [/^The job has no schedule\.$/, () => t('reason.noSchedule')],
+  [/^A user with this email already exists\.$/, () => t('reason.emailTaken')],
+  [/^This would leave no enabled admin\.$/, () => t('reason.lastAdmin')],
+  [/^The last enabled admin cannot be deleted\.$/, () => t('reason.lastAdmin')],
+];
+
+/** The server's reason for a conflict, in the user's language when it is a known one. */
+function localizeReason(message: string): string {
+  for (const [pattern, render] of reasons) {
+    const m = message.match(pattern);
+    if (m) return render(m);
+  }
+  return message;
 }
 
 /** The `details` of a 422, or none. */
@@ -35,6 +54,30 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^must NOT have additional properties$/, () => t('validation.additional')],
   [/^property name must be valid$/, () => t('validation.propertyName')],
   [/^must NOT have duplicate items/, () => t('validation.unique')],
+  // Schedules (the shared rules the server applies too).
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not between (\d+) and (\d+)$/,
+    (m) => t('validation.cronRange', { field: cronField(m[1]), value: m[2] ?? '', min: m[3] ?? '', max: m[4] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not a number/,
+    (m) => t('validation.cronValue', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): the step in "(.*)" must be/,
+    (m) => t('validation.cronStep', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): the range "(.*)" runs backwards$/,
+    (m) => t('validation.cronBackwards', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [
+    /^(second|minute|hour|day of month|month|day of week): "(.*)" is not a value, a range or a step$/,
+    (m) => t('validation.cronPart', { field: cronField(m[1]), value: m[2] ?? '' }),
+  ],
+  [/^must have 5 fields \(or 6 with seconds\)$/, () => t('validation.cronFields')],
+  [/^is not a valid cron expression: (.*)$/, (m) => t('validation.cronOther', { detail: m[1] ?? '' })],
+  [/^"(.*)" is not an IANA time zone$/, (m) => t('validation.timezone', { zone: m[1] ?? '' })],
   // The server's own words for job fields outside the params schema.
   [/^is required\b/, () => t('validation.required')],
   [/^must have at least (\d+) characters$/, (m) => t('validation.minLength', { n: m[1] ?? '' })],
@@ -42,6 +85,8 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Invalid email address$/, () => t('validation.email')],
   [/^Too small: expected array to have >=?(\d+) items?$/, (m) => (m[1] === '1' ? t('validation.pickOne') : t('validation.minItems', { n: m[1] ?? '' }))],
 ];
+
+const cronField = (name: string | undefined) => t(`cron.field.${name ?? 'minute'}` as MessageKey);
 
 /** Ajv's English message for a field, in the user's language when it is a known one. */
 export function localizeValidation(message: string): string {

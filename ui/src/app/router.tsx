@@ -31,6 +31,9 @@ export function setQuery(patch: Record<string, string | null | undefined>): void
   navigate(window.location.pathname + (search ? `?${search}` : ''), { replace: true });
 }
 
+/** A `next` target from the query that stays on this site (a path, never `//host` or a scheme); `/` otherwise. */
+export const safeNext = (next: string | null): string => (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/');
+
 /** Matches `/jobs/:id` style patterns; returns the params or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split('/').filter(Boolean);

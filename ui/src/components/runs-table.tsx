@@ -2,6 +2,7 @@ import { For, Show } from 'solid-js';
 import { Link } from '../app/router';
 import { formatDuration, t } from '../i18n/i18n';
 import { runs } from '../stores/runs.store';
+import { StartedBy } from './started-by';
 import { StatusBadge } from './status';
 import { Time } from './time';
 import type { RunDto } from '@jobflow/shared/client';
@@ -38,7 +39,7 @@ export function RunsTable(props: { ids: readonly string[]; now: number; showJob?
               <Show when={runs[id]}>
                 {(run) => (
                   <tr data-run-id={id}>
-                    <td>
+                    <td data-label={t('runs.status')}>
                       <StatusBadge status={run().status} />
                       <Show when={run().status === 'running' && run().progress !== null}>
                         <span class="inline-progress" title={t('runs.progress')}>
@@ -48,11 +49,11 @@ export function RunsTable(props: { ids: readonly string[]; now: number; showJob?
                       </Show>
                     </td>
                     <Show when={props.showJob}>
-                      <td>
+                      <td data-label={t('runs.job')}>
                         <Link href={`/jobs/${encodeURIComponent(run().jobId)}`}>{run().jobName}</Link>
                       </td>
                     </Show>
-                    <td>
+                    <td data-label={t('runs.run')}>
                       <Link href={`/runs/${encodeURIComponent(id)}`} class="mono">
                         {t('runs.runLink', { id: id.slice(0, 8) })}
                       </Link>
@@ -60,11 +61,24 @@ export function RunsTable(props: { ids: readonly string[]; now: number; showJob?
                         <span class="muted"> · {t('runs.attemptShort', { n: run().attempt, m: run().maxAttempts })}</span>
                       </Show>
                     </td>
-                    <td>{t(`trigger.${run().trigger.kind}`)}</td>
-                    <td>
+                    <td data-label={t('runs.trigger')}>
+                      <span class="trigger-cell">
+                        <span>{t(`trigger.${run().trigger.kind}`)}</span>
+                        <StartedBy trigger={run().trigger} />
+                        <Show when={run().paramsChanged}>
+                          <span class="tag tag-changed" title={t('runs.paramsChangedHint')}>
+                            <span aria-hidden="true">✎ </span>
+                            {t('runs.paramsChanged')}
+                          </span>
+                        </Show>
+                      </span>
+                    </td>
+                    <td data-label={t('runs.queuedAt')}>
                       <Time iso={run().queuedAt} />
                     </td>
-                    <td class="num">{duration(run(), props.now) ?? '—'}</td>
+                    <td class="num" data-label={t('runs.duration')}>
+                      {duration(run(), props.now) ?? '—'}
+                    </td>
                   </tr>
                 )}
               </Show>

@@ -9,19 +9,24 @@ import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
-import { formatNumber, t } from '../i18n/i18n';
+import { formatNumber, schemaText, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRuns } from '../stores/runs.store';
 import { RunsChart } from './runs-chart';
-import { createRunStats, WINDOW_HOURS } from './run-stats';
+import { createRunStats, HOUR_MS, WINDOW_HOURS } from './run-stats';
+
+/** Runs on the dashboard: the latest few; the runs page has every one. */
+const RECENT_RUNS = 10;
 
 const isStatus = (value: string | null): value is RunStatus => value !== null && (RUN_STATUSES as readonly string[]).includes(value);
 
 /** The shared screen: counts, chart, jobs and recent runs, all live. */
 export default function DashboardScreen() {
+  useTitle(() => [t('dashboard.title')]);
   const now = createNow(1000);
   const hourNow = createNow(60_000);
   const q = createMemo(() => location().query.get('q') ?? '');
@@ -30,6 +35,8 @@ export default function DashboardScreen() {
     const value = location().query.get('status');
     return isStatus(value) ? value : null;
   });
+  // "Failed in the last 24 h": failed runs that finished within the window, not failures of all time.
+  const within = createMemo(() => (location().query.get('within') === '24h' ? WINDOW_HOURS : null));
   const [search, setSearch] = createSignal(q());
 
   const jobList = createPagedList({
@@ -37,8 +44,15 @@ export default function DashboardScreen() {
     store: upsertJobs,
   });
   const runList = createPagedList({
-    fetchPage: (cursor, limit) => client.runs.list({ status: status() ?? undefined, cursor, limit }),
+    fetchPage: (cursor, limit) =>
+      client.runs.list({
+        status: status() ?? undefined,
+        finishedSince: within() ? new Date(Date.now() - (within() ?? 0) * HOUR_MS).toISOString() : undefined,
+        cursor,
+        limit,
+      }),
     store: upsertRuns,
+    pageSize: RECENT_RUNS,
   });
   const [statsError, setStatsError] = createSignal<unknown>(null);
   const stats = createRunStats({
@@ -50,7 +64,7 @@ export default function DashboardScreen() {
   const loadStats = (hasMissedEvents = false) => stats.load(hasMissedEvents).then(() => setStatsError(null), setStatsError);
 
   createEffect(on([q, type], () => void jobList.reload(), { defer: false }));
-  createEffect(on(status, () => void runList.reload(), { defer: false }));
+  createEffect(on([status, within], () => void runList.reload(), { defer: false }));
 
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   const onSearchInput = (value: string) => {
@@ -72,7 +86,8 @@ export default function DashboardScreen() {
           }
         } else if (event.type === 'run') {
           const wanted = status();
-          if (!runList.has(event.run.id) && (!wanted || event.run.status === wanted)) {
+          const isRecent = !within() || (event.run.finishedAt !== null && Date.parse(event.run.finishedAt) > Date.now() - (within() ?? 0) * HOUR_MS);
+          if (!runList.has(event.run.id) && (!wanted || event.run.status === wanted) && isRecent) {
             runList.insert(event.run.id, (a, b) => {
               const ra = runs[a];
               const rb = runs[b];
@@ -122,7 +137,7 @@ export default function DashboardScreen() {
         <div class="count-cards">
           <CountCard status="running" label={t('dashboard.running')} value={stats.isLoaded() ? counts().running : null} />
           <CountCard status="queued" label={t('dashboard.queued')} value={stats.isLoaded() ? counts().queued : null} />
-          <CountCard status="failed" label={t('dashboard.failed24h')} value={stats.isLoaded() ? counts().failed : null} />
+          <CountCard status="failed" within="24h" label={t('dashboard.failed24h')} value={stats.isLoaded() ? counts().failed : null} />
         </div>
         <div class="card chart-card">
           <h2 class="card-title">{t('chart.title')}</h2>
@@ -137,107 +152,154 @@ export default function DashboardScreen() {
         </div>
       </section>
 
-      <section class="panel" aria-labelledby="jobs-title">
-        <div class="panel-head">
-          <h2 id="jobs-title">{t('dashboard.jobs')}</h2>
-          <div class="filters">
-            <label class="field-inline">
-              <span>{t('dashboard.search')}</span>
-              <input type="search" value={search()} onInput={(e) => onSearchInput(e.currentTarget.value)} placeholder={t('dashboard.searchPlaceholder')} />
-            </label>
-            <label class="field-inline">
-              <span>{t('dashboard.type')}</span>
-              <select value={type()} onChange={(e) => setQuery({ type: e.currentTarget.value })}>
-                <option value="">{t('dashboard.allTypes')}</option>
-                <For each={jobTypes() ?? []}>{(jt) => <option value={jt.type}>{jt.title}</option>}</For>
-              </select>
-            </label>
+      <Show when={runList.isLoaded()}>
+        <section class="panel" aria-labelledby="runs-title" id="recent-runs">
+          <div class="panel-head">
+            <h2 id="runs-title" tabindex="-1">
+              {within() && status() === 'failed' ? t('dashboard.failedRecently') : t('dashboard.recentRuns')}
+            </h2>
+            <div class="filters">
+              <Show when={status() || within()}>
+                <button type="button" class="button small" onClick={() => setQuery({ status: null, within: null })}>
+                  {t('dashboard.showAllRuns')}
+                </button>
+              </Show>
+              <label class="field-inline">
+                <span>{t('dashboard.status')}</span>
+                <select value={status() ?? ''} onChange={(e) => setQuery({ status: e.currentTarget.value, within: null })}>
+                  <option value="">{t('dashboard.allStatuses')}</option>
+                  <For each={RUN_STATUSES}>{(s) => <option value={s}>{t(`status.${s}`)}</option>}</For>
+                </select>
+              </label>
+            </div>
           </div>
-        </div>
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">{t('dashboard.jobs')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('jobs.name')}</th>
-                <th scope="col">{t('jobs.type')}</th>
-                <th scope="col">{t('jobs.owner')}</th>
-                <th scope="col">{t('jobs.lastRun')}</th>
-                <th scope="col">{t('jobs.lastRunAt')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={jobList.ids()}>
-                {(id) => (
-                  <Show when={jobs[id]}>
-                    {(job) => (
-                      <tr data-job-id={id}>
-                        <td>
-                          <Link href={`/jobs/${encodeURIComponent(id)}`}>{job().name}</Link>
-                          <Show when={job().schedule}>
-                            {(schedule) => (
-                              <span class="tag" classList={{ 'tag-paused': job().schedulePaused }} title={`${schedule().cron} (${schedule().timezone})`}>
-                                <span aria-hidden="true">{job().schedulePaused ? '‖ ' : '↻ '}</span>
-                                {job().schedulePaused ? t('jobs.schedulePaused') : t('jobs.scheduled')}
-                              </span>
-                            )}
-                          </Show>
-                        </td>
-                        <td>{jobTypeTitle(job().type)}</td>
-                        <td>
-                          <Owner id={job().ownerId} name={job().ownerName} />
-                        </td>
-                        <td>
-                          <Show when={job().lastRun} fallback={<span class="muted">{t('jobs.neverRun')}</span>}>
-                            {(run) => (
-                              <Link href={`/runs/${encodeURIComponent(run().id)}`} class="plain-link">
-                                <StatusBadge status={run().status} />
-                              </Link>
-                            )}
-                          </Show>
-                        </td>
-                        <td>
-                          <Time iso={job().lastRun?.finishedAt ?? job().lastRun?.startedAt ?? job().lastRun?.queuedAt} />
-                        </td>
-                      </tr>
-                    )}
-                  </Show>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
-        <ListFooter list={jobList} emptyText={q() || type() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
-      </section>
+          <RunsTable ids={runList.ids()} now={now()} showJob caption={t('dashboard.recentRuns')} />
+          <div class="list-footer">
+            <Show when={runList.error()}>
+              {(error) => (
+                <p class="error" role="alert">
+                  {errorMessage(error())}{' '}
+                  <button type="button" class="button small" onClick={() => void runList.reload(true)}>
+                    {t('common.retry')}
+                  </button>
+                </p>
+              )}
+            </Show>
+            <Show when={!runList.error() && runList.ids().length === 0}>
+              <p class="muted">{t('dashboard.noRuns')}</p>
+            </Show>
+            <Show when={runList.hasMore()}>
+              <Link href={`/runs${status() ? `?status=${status()}` : ''}`} class="button">
+                {t('dashboard.everyRun')}
+              </Link>
+            </Show>
+          </div>
+        </section>
+      </Show>
 
-      <section class="panel" aria-labelledby="runs-title">
-        <div class="panel-head">
-          <h2 id="runs-title">{t('dashboard.recentRuns')}</h2>
-          <div class="filters">
-            <label class="field-inline">
-              <span>{t('dashboard.status')}</span>
-              <select value={status() ?? ''} onChange={(e) => setQuery({ status: e.currentTarget.value })}>
-                <option value="">{t('dashboard.allStatuses')}</option>
-                <For each={RUN_STATUSES}>{(s) => <option value={s}>{t(`status.${s}`)}</option>}</For>
-              </select>
-            </label>
+      <Show when={runList.isLoaded() && jobList.isLoaded()}>
+        <section class="panel" aria-labelledby="jobs-title">
+          <div class="panel-head">
+            <h2 id="jobs-title">{t('dashboard.jobs')}</h2>
+            <div class="filters">
+              <label class="field-inline">
+                <span>{t('dashboard.search')}</span>
+                <input type="search" value={search()} onInput={(e) => onSearchInput(e.currentTarget.value)} placeholder={t('dashboard.searchPlaceholder')} />
+              </label>
+              <label class="field-inline">
+                <span>{t('dashboard.type')}</span>
+                <select value={type()} onChange={(e) => setQuery({ type: e.currentTarget.value })}>
+                  <option value="">{t('dashboard.allTypes')}</option>
+                  <For each={jobTypes() ?? []}>{(jt) => <option value={jt.type}>{schemaText(jt.title)}</option>}</For>
+                </select>
+              </label>
+            </div>
           </div>
-        </div>
-        <RunsTable ids={runList.ids()} now={now()} showJob caption={t('dashboard.recentRuns')} />
-        <ListFooter list={runList} emptyText={t('dashboard.noRuns')} />
-      </section>
+          <div class="table-wrap">
+            <table class="table">
+              <caption class="visually-hidden">{t('dashboard.jobs')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('jobs.name')}</th>
+                  <th scope="col">{t('jobs.type')}</th>
+                  <th scope="col">{t('jobs.owner')}</th>
+                  <th scope="col">{t('jobs.lastRun')}</th>
+                  <th scope="col">{t('jobs.lastRunAt')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={jobList.ids()}>
+                  {(id) => (
+                    <Show when={jobs[id]}>
+                      {(job) => (
+                        <tr data-job-id={id}>
+                          <td data-label={t('jobs.name')}>
+                            <Link href={`/jobs/${encodeURIComponent(id)}`}>{job().name}</Link>
+                            <Show when={job().schedule}>
+                              {(schedule) => (
+                                <span class="tag" classList={{ 'tag-paused': job().schedulePaused }} title={`${schedule().cron} (${schedule().timezone})`}>
+                                  <span aria-hidden="true">{job().schedulePaused ? '‖ ' : '↻ '}</span>
+                                  {job().schedulePaused ? t('jobs.schedulePaused') : t('jobs.scheduled')}
+                                </span>
+                              )}
+                            </Show>
+                          </td>
+                          <td data-label={t('jobs.type')}>{jobTypeTitle(job().type)}</td>
+                          <td data-label={t('jobs.owner')}>
+                            <Owner id={job().ownerId} name={job().ownerName} />
+                          </td>
+                          <td data-label={t('jobs.lastRun')}>
+                            <Show when={job().lastRun} fallback={<span class="muted">{t('jobs.neverRun')}</span>}>
+                              {(run) => (
+                                <Link href={`/runs/${encodeURIComponent(run().id)}`} class="plain-link">
+                                  <StatusBadge status={run().status} />
+                                </Link>
+                              )}
+                            </Show>
+                          </td>
+                          <td data-label={t('jobs.lastRunAt')}>
+                            <Time iso={job().lastRun?.finishedAt ?? job().lastRun?.startedAt ?? job().lastRun?.queuedAt} />
+                          </td>
+                        </tr>
+                      )}
+                    </Show>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+          <ListFooter list={jobList} emptyText={q() || type() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
+        </section>
+      </Show>
     </div>
   );
 }
 
-function CountCard(props: { status: RunStatus; label: string; value: number | null }) {
+/** A count that filters the recent runs right below it. */
+function CountCard(props: { status: RunStatus; within?: '24h'; label: string; value: number | null }) {
+  const href = () => `/?status=${props.status}${props.within ? `&within=${props.within}` : ''}`;
   return (
-    <Link href={`/?status=${props.status}`} class={`card count-card count-${props.status}`} aria-busy={props.value === null ? 'true' : undefined}>
+    <a
+      href={href()}
+      class={`card count-card count-${props.status}`}
+      aria-busy={props.value === null ? 'true' : undefined}
+      onClick={(event) => {
+        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        event.preventDefault();
+        setQuery({ status: props.status, within: props.within ?? null });
+        queueMicrotask(() => {
+          const section = document.getElementById('recent-runs');
+          const box = section?.getBoundingClientRect();
+          if (section && box && (box.top < 0 || box.top > window.innerHeight * 0.6)) section.scrollIntoView({ block: 'start' });
+          document.getElementById('runs-title')?.focus({ preventScroll: true });
+        });
+      }}
+    >
       <span class="count-value">{props.value === null ? '—' : formatNumber(props.value)}</span>
       <span class="count-text">
         <StatusBadge status={props.status} />
         <span class="count-label">{props.label}</span>
       </span>
-    </Link>
+    </a>
   );
 }

@@ -26,9 +26,15 @@ describe('message catalogs', () => {
     expect(document.documentElement.lang).toBe('en');
   });
 
-  test('durations read the same in every language', () => {
-    expect(formatDuration(400)).toBe('0.4 s');
-    expect(formatDuration(65_000)).toBe('1:05');
-    expect(formatDuration(3_723_000)).toBe('1:02:03');
+  test('durations read in one style at every scale, in the user’s language', () => {
+    expect(formatDuration(12)).toBe('12 ms');
+    expect(formatDuration(8_400)).toBe('8.4 s');
+    expect(formatDuration(42_000)).toBe('42 s');
+    expect(formatDuration(68_000)).toBe('1 min 8 s');
+    expect(formatDuration(3_723_000)).toBe('1 h 2 min');
+    setLocale('ja');
+    expect(formatDuration(12)).toBe('12 ミリ秒');
+    expect(formatDuration(68_000)).toBe('1 分 8 秒');
+    setLocale('en');
   });
 });

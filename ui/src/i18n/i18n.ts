@@ -1,6 +1,7 @@
 import { createEffect, createRoot, createSignal } from 'solid-js';
 import { en, type MessageKey } from './en';
 import { ja } from './ja';
+import { schemaTextJa } from './schema-text.ja';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
@@ -50,6 +51,9 @@ export function t(key: MessageKey, params?: MessageParams): string {
   return params ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : text;
 }
 
+/** A text a job type's schema carries (title, field label, hint), in the user's language when it is known. */
+export const schemaText = (text: string): string => (locale() === 'ja' ? (schemaTextJa[text] ?? text) : text);
+
 /** Whether `key` is in the catalogs (for keys built at run time, e.g. from error codes). */
 export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(en, key);
 
@@ -85,13 +89,44 @@ export const formatHour = (ms: number): string => dateTimeFormat({ hour: 'numeri
 /** A number with the language's grouping. */
 export const formatNumber = (n: number): string => new Intl.NumberFormat(locale()).format(n);
 
-/** A duration as `m:ss` or `h:mm:ss` (`0.4 s` under a second), the same in every language. */
+/**
+ * A duration in one style everywhere, in the user's language: `12 ms`,
+ * `8.4 s`, `42 s`, `1 min 8 s`, `2 h 5 min`.
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-  const total = Math.floor(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  const v = Math.max(0, ms);
+  if (v < 1000) return t('duration.ms', { n: formatNumber(Math.round(v)) });
+  if (v < 10_000) return t('duration.s', { n: formatNumber(Math.floor(v / 100) / 10) });
+  const total = Math.floor(v / 1000);
+  if (total < 60) return t('duration.s', { n: formatNumber(total) });
+  if (total < 3600) return t('duration.min', { m: Math.floor(total / 60), s: total % 60 });
+  return t('duration.h', { h: formatNumber(Math.floor(total / 3600)), m: Math.floor((total % 3600) / 60) });
 }
+
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+];
+
+/** `iso` from `now` in words ("5 min ago", "in 2 hr", "now"); null beyond a day, where a date says more. */
+export function formatRelative(iso: string, now: number): string | null {
+  let value = (Date.parse(iso) - now) / 1000;
+  if (Math.abs(value) < 10) return t('time.now');
+  let format = relativeFormats.get(locale());
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto', style: 'short' });
+    relativeFormats.set(locale(), format);
+  }
+  for (const [unit, size] of STEPS) {
+    if (Math.abs(value) < size) return format.format(Math.trunc(value), unit);
+    value /= size;
+  }
+  return null;
+}
+
+/** A timestamp with the date, the time and the zone's short name, for hovers and details. */
+export const formatDateTimeZone = (iso: string): string => dateTimeFormat({ dateStyle: 'medium', timeStyle: 'long' }).format(new Date(iso));
+/** The clock time with the zone's short name, for timelines. */
+export const formatTimeZone = (iso: string): string => dateTimeFormat({ timeStyle: 'long' }).format(new Date(iso));

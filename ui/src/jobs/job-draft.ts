@@ -7,6 +7,8 @@ import {
   type ScheduleDto,
   type SchedulePolicyDto,
 } from '@jobflow/shared/client';
+import { scheduleProblems } from '@jobflow/shared';
+import { localizeValidation } from '../app/errors';
 import { t } from '../i18n/i18n';
 import type { FieldErrors } from './params-form';
 
@@ -133,10 +135,40 @@ const isHttpUrl = (text: string): boolean => {
 };
 const isEmail = (text: string) => /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(text) && text.length <= 254;
 
-/** The browser's checks of the schedule section, as field errors at the API's paths. */
-export function checkSchedule(d: ScheduleDraft, maxConcurrentRuns: number | null | 'bad'): FieldErrors {
+/**
+ * A typed zone as the IANA name it means: the name itself in any case, or a
+ * city alone ("tokyo", "new york") when exactly one zone ends with it.
+ */
+export function resolveZone(text: string): string {
+  const typed = text.trim();
+  if (typed === '') return typed;
+  const all = timeZones();
+  if (all.includes(typed)) return typed;
+  const lower = typed.toLowerCase().replace(/\s+/g, '_');
+  const exact = all.filter((zone) => zone.toLowerCase() === lower);
+  if (exact.length === 1) return exact[0] as string;
+  const byCity = all.filter((zone) => zone.toLowerCase().split('/').pop() === lower);
+  return byCity.length === 1 ? (byCity[0] as string) : typed;
+}
+
+/** The schedule's problems as the server sees them (shared rules), in the user's language; none for empty fields. */
+export function liveScheduleProblems(d: ScheduleDraft): FieldErrors {
   const found: FieldErrors = {};
   if (!d.isOn) return found;
+  const cron = d.cron.trim();
+  const timezone = d.timezone.trim();
+  for (const problem of scheduleProblems({ cron: cron || '* * * * *', timezone: timezone || 'UTC' })) {
+    if (problem.path === '/schedule/cron' && !cron) continue;
+    if (problem.path === '/schedule/timezone' && !timezone) continue;
+    (found[problem.path] ??= []).push(localizeValidation(problem.message));
+  }
+  return found;
+}
+
+/** The browser's checks of the schedule section, as field errors at the API's paths. */
+export function checkSchedule(d: ScheduleDraft, maxConcurrentRuns: number | null | 'bad'): FieldErrors {
+  if (!d.isOn) return {};
+  const found: FieldErrors = liveScheduleProblems(d);
   if (d.cron.trim() === '') found['/schedule/cron'] = [t('validation.required')];
   if (d.timezone.trim() === '') found['/schedule/timezone'] = [t('validation.required')];
   if (d.overlap === 'queue' && maxConcurrentRuns !== null && maxConcurrentRuns !== 1) found['/maxConcurrentRuns'] = [t('jobForm.queueNeedsOne')];

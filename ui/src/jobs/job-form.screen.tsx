@@ -3,7 +3,8 @@ import type { JobDto, JobTypeDto, UpdateJobBody } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
 import { Link, location, navigate, setQuery } from '../app/router';
-import { t } from '../i18n/i18n';
+import { schemaText, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
@@ -33,6 +34,7 @@ export default function JobFormScreen(props: { jobId?: string }) {
     () => props.jobId,
     (id) => client.jobs.get(id),
   );
+  useTitle(() => [props.jobId ? (job() ? t('jobForm.editTitle', { name: job()?.name ?? '' }) : null) : t('jobForm.newTitle')]);
   return (
     <div class="stack narrow">
       <Show when={types.error || job.error}>
@@ -230,8 +232,8 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
                       disabled={!isAllowed()}
                       onChange={() => setQuery({ type: jt.type })}
                     />
-                    <span class="type-title">{jt.title}</span>
-                    <span class="type-desc">{jt.description}</span>
+                    <span class="type-title">{schemaText(jt.title)}</span>
+                    <span class="type-desc">{schemaText(jt.description)}</span>
                     <Show when={jt.adminOnly}>
                       <span class="tag">{isAllowed() ? t('jobForm.adminOnly') : t('jobForm.adminOnlyLocked')}</span>
                     </Show>
@@ -256,7 +258,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
           >
             <Show when={isEdit}>
               <p class="muted">
-                {t('jobs.type')}: <strong>{jt().title}</strong>
+                {t('jobs.type')}: <strong>{schemaText(jt().title)}</strong>
               </p>
             </Show>
             <div class="field" classList={{ invalid: !!fieldError('/name') }}>
@@ -290,9 +292,9 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
 
             <fieldset class="fieldset">
               <legend>
-                <span class="label">{t('jobForm.params', { type: jt().title })}</span>
+                <span class="label">{t('jobForm.params', { type: schemaText(jt().title) })}</span>
               </legend>
-              <span class="hint">{jt().description}</span>
+              <span class="hint">{schemaText(jt().description)}</span>
               <ParamsForm schema={jt().paramsSchema as Schema} value={params} onChange={setParams} errors={errors} isDisabled={isBusy} />
               <Show when={errors()['/params']}>
                 <span class="field-error" data-error-path="/params">

@@ -2,6 +2,7 @@ import { createResource, createSignal, For, lazy, onCleanup, onMount, Show, Susp
 import type { NotificationTargetDto, RunDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
+import { createActionError } from '../app/action-error';
 import { errorMessage } from '../app/errors';
 import { Link, navigate } from '../app/router';
 import { confirmAction } from '../components/confirm';
@@ -10,6 +11,7 @@ import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { Time } from '../components/time';
 import { formatList, formatNumber, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
 import { isJobDeleted, jobs, removeJob, upsertJob } from '../stores/jobs.store';
@@ -24,7 +26,7 @@ const RunWithParams = lazy(() => import('./run-params'));
 export default function JobScreen(props: { jobId: string }) {
   const now = createNow(1000);
   const [loadError, setLoadError] = createSignal<unknown>(null);
-  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
   const [isCustomizing, setCustomizing] = createSignal(false);
   const [refetches, setRefetches] = createSignal(0);
@@ -33,6 +35,7 @@ export default function JobScreen(props: { jobId: string }) {
   const canEdit = () => isAdmin() || job()?.ownerId === user()?.id;
   const jobType = () => (types() ?? jobTypes() ?? []).find((jt) => jt.type === job()?.type) ?? null;
   const canChangeParams = () => isAdmin() || jobType()?.adminOnly === false;
+  useTitle(() => [job()?.name]);
 
   const history = createPagedList({
     fetchPage: (cursor, limit) => client.runs.list({ jobId: props.jobId, cursor, limit }),
@@ -90,7 +93,7 @@ export default function JobScreen(props: { jobId: string }) {
     try {
       started(await client.jobs.run(props.jobId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
@@ -106,7 +109,7 @@ export default function JobScreen(props: { jobId: string }) {
       removeJob(props.jobId);
       navigate('/');
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
@@ -148,7 +151,7 @@ export default function JobScreen(props: { jobId: string }) {
                   type="button"
                   class="button"
                   disabled={!canChangeParams() || !jobType()}
-                  title={canChangeParams() ? undefined : t('job.adminOnlyParams')}
+                  aria-describedby={canChangeParams() ? undefined : 'params-locked'}
                   aria-expanded={isCustomizing()}
                   onClick={() => setCustomizing((v) => !v)}
                 >
@@ -164,6 +167,12 @@ export default function JobScreen(props: { jobId: string }) {
                 </Show>
               </div>
             </div>
+            <Show when={jobType() && !canChangeParams()}>
+              <p class="hint action-note" id="params-locked">
+                <span aria-hidden="true">🔒 </span>
+                {t('job.adminOnlyParams')}
+              </p>
+            </Show>
             <Show when={actionError()}>
               <p class="error" role="alert">
                 {actionError()}
@@ -221,11 +230,11 @@ export default function JobScreen(props: { jobId: string }) {
                 </dd>
                 <dt>{t('job.created')}</dt>
                 <dd>
-                  <Time iso={j().createdAt} />
+                  <Time iso={j().createdAt} mode="absolute" />
                 </dd>
                 <dt>{t('job.updated')}</dt>
                 <dd>
-                  <Time iso={j().updatedAt} />
+                  <Time iso={j().updatedAt} mode="absolute" />
                 </dd>
               </dl>
               <h3>{t('job.params')}</h3>

@@ -1,5 +1,5 @@
 import { createMemo, createSignal, For, Index, Match, Show, Switch, type JSX } from 'solid-js';
-import { t } from '../i18n/i18n';
+import { schemaText, t } from '../i18n/i18n';
 import { fieldKind, jsonEqual, pointer, type Schema } from './schema';
 
 /** Messages by JSON Pointer path (e.g. `/params/script`). */
@@ -78,7 +78,7 @@ function ObjectFields(props: { schema: Schema; path: string; get: () => unknown;
 function Field(props: FieldProps) {
   const kind = () => fieldKind(props.schema);
   const id = () => idFor(props.path);
-  const label = () => props.schema.title ?? props.name;
+  const label = () => (props.schema.title ? schemaText(props.schema.title) : props.name);
   const errors = () => props.ctx.errors()[props.path] ?? [];
   const isChanged = createMemo(() => (props.baseline ? !jsonEqual(props.get(), props.baseline()) : false));
   const describedBy = () => [props.schema.description ? `${id()}-hint` : '', errors().length ? `${id()}-error` : ''].filter(Boolean).join(' ') || undefined;
@@ -110,7 +110,7 @@ function Field(props: FieldProps) {
   const hint = () => (
     <Show when={props.schema.description}>
       <span class="hint" id={`${id()}-hint`}>
-        {props.schema.description}
+        {schemaText(props.schema.description ?? '')}
       </span>
     </Show>
   );
@@ -180,16 +180,7 @@ function Field(props: FieldProps) {
           {hint()}
           <Switch>
             <Match when={kind() === 'enum'}>
-              <select
-                {...common()}
-                value={props.get() === undefined ? '' : JSON.stringify(props.get())}
-                onChange={(e) => props.set(e.currentTarget.value === '' ? undefined : JSON.parse(e.currentTarget.value))}
-              >
-                <Show when={!props.isRequired || props.get() === undefined}>
-                  <option value="">{t('form.choose')}</option>
-                </Show>
-                <For each={props.schema.enum ?? []}>{(option) => <option value={JSON.stringify(option)}>{String(option)}</option>}</For>
-              </select>
+              <EnumSelect {...props} common={common()} />
             </Match>
             <Match when={kind() === 'text'}>
               <textarea
@@ -225,6 +216,44 @@ function Field(props: FieldProps) {
 }
 
 type Common = Record<string, unknown>;
+
+/**
+ * One of a schema's `enum` values. A value left out shows what applies: the
+ * schema's default when it has one (as the server will use it), else "Choose…".
+ */
+function EnumSelect(props: FieldProps & { common: Common }) {
+  const hasDefault = () => props.schema.default !== undefined;
+  const shown = () => {
+    const value = props.get();
+    if (value !== undefined) return JSON.stringify(value);
+    return hasDefault() ? JSON.stringify(props.schema.default) : '';
+  };
+  return (
+    <select
+      {...props.common}
+      value={shown()}
+      onChange={(e) => {
+        const raw = e.currentTarget.value;
+        // Picking the default while nothing was set changes nothing: the default applies either way.
+        if (props.get() === undefined && hasDefault() && raw === JSON.stringify(props.schema.default)) return;
+        props.set(raw === '' ? undefined : JSON.parse(raw));
+      }}
+    >
+      <Show when={!hasDefault() && (!props.isRequired || props.get() === undefined)}>
+        <option value="" selected={shown() === ''}>
+          {t('form.choose')}
+        </option>
+      </Show>
+      <For each={props.schema.enum ?? []}>
+        {(option) => (
+          <option value={JSON.stringify(option)} selected={JSON.stringify(option) === shown()}>
+            {String(option)}
+          </option>
+        )}
+      </For>
+    </select>
+  );
+}
 
 function NumberInput(props: FieldProps & { common: Common; isInteger: boolean }) {
   const [text, setText] = createSignal(props.get() === undefined ? '' : String(props.get()));
@@ -317,12 +346,16 @@ function MapEditor(props: FieldProps & EditorExtras) {
   const update = (id: number, patch: Partial<{ key: string; value: unknown }>) => push(rows().map((row) => (row.id === id ? { ...row, ...patch } : row)));
   const rowError = (key: string) => props.ctx.errors()[props.path + pointer(key)] ?? [];
   const base = idFor(props.path);
+  // Entries that are objects themselves (a data check's column rules) get a sub-form each.
+  const isObjectValue = () => fieldKind(valueSchema()) === 'object';
+  const entryName = (key: string, i: number) =>
+    t('form.entryFor', { what: valueSchema().title ? schemaText(valueSchema().title ?? '') : t('form.value'), key: key || String(i + 1) });
   return (
     <fieldset class="fieldset" classList={{ changed: props.isChanged }}>
       <legend>{props.labelRow}</legend>
       {props.hint}
       {props.errorText}
-      <Show when={rows().length > 0}>
+      <Show when={rows().length > 0 && !isObjectValue()}>
         <div class="kv-head" aria-hidden="true">
           <span>{t('form.key')}</span>
           <span>{t('form.value')}</span>
@@ -330,44 +363,88 @@ function MapEditor(props: FieldProps & EditorExtras) {
       </Show>
       <Index each={rows()}>
         {(row, i) => (
-          <div class="kv-row">
-            <input
-              id={`${base}-k${i}`}
-              aria-label={t('form.keyN', { n: i + 1 })}
-              class="mono"
-              value={row().key}
-              disabled={props.ctx.isDisabled?.() ?? false}
-              onInput={(e) => update(row().id, { key: e.currentTarget.value })}
-            />
-            <input
-              id={`${base}-v${i}`}
-              aria-label={t('form.valueFor', { key: row().key || String(i + 1) })}
-              class="mono"
-              value={typeof row().value === 'string' ? (row().value as string) : JSON.stringify(row().value ?? '')}
-              disabled={props.ctx.isDisabled?.() ?? false}
-              onInput={(e) => {
-                const raw = e.currentTarget.value;
-                const kind = fieldKind(valueSchema());
-                let value: unknown = raw;
-                if (kind === 'number' || kind === 'integer') value = raw === '' ? undefined : Number(raw);
-                else if (kind === 'boolean') value = raw === 'true';
-                update(row().id, { value });
-              }}
-            />
-            <button
-              type="button"
-              class="button small"
-              onClick={() => push(rows().filter((r) => r.id !== row().id))}
-              aria-label={t('form.removeRow', { key: row().key || String(i + 1) })}
-            >
-              {t('form.remove')}
-            </button>
-            <Show when={rowError(row().key).length > 0}>
-              <span class="field-error kv-error" data-error-path={props.path + pointer(row().key)}>
-                {rowError(row().key).join(' ')}
-              </span>
-            </Show>
-          </div>
+          <Show
+            when={!isObjectValue()}
+            fallback={
+              <div class="kv-entry">
+                <div class="kv-row kv-row-key">
+                  <input
+                    id={`${base}-k${i}`}
+                    aria-label={t('form.keyN', { n: i + 1 })}
+                    class="mono"
+                    value={row().key}
+                    disabled={props.ctx.isDisabled?.() ?? false}
+                    onInput={(e) => update(row().id, { key: e.currentTarget.value })}
+                  />
+                  <button
+                    type="button"
+                    class="button small"
+                    onClick={() => push(rows().filter((r) => r.id !== row().id))}
+                    aria-label={t('form.removeRow', { key: row().key || String(i + 1) })}
+                  >
+                    {t('form.remove')}
+                  </button>
+                </div>
+                <fieldset class="fieldset kv-object">
+                  <legend>
+                    <span class="label">{entryName(row().key, i)}</span>
+                  </legend>
+                  <Show when={rowError(row().key).length > 0}>
+                    <span class="field-error" data-error-path={props.path + pointer(row().key)}>
+                      {rowError(row().key).join(' ')}
+                    </span>
+                  </Show>
+                  <ObjectFields
+                    schema={valueSchema()}
+                    path={props.path + pointer(row().key || String(i + 1))}
+                    get={() => row().value}
+                    set={(value) => update(row().id, { value: asObject(value) })}
+                    baseline={props.baseline ? () => asObject(props.baseline?.())[row().key] : undefined}
+                    ctx={props.ctx}
+                  />
+                </fieldset>
+              </div>
+            }
+          >
+            <div class="kv-row">
+              <input
+                id={`${base}-k${i}`}
+                aria-label={t('form.keyN', { n: i + 1 })}
+                class="mono"
+                value={row().key}
+                disabled={props.ctx.isDisabled?.() ?? false}
+                onInput={(e) => update(row().id, { key: e.currentTarget.value })}
+              />
+              <input
+                id={`${base}-v${i}`}
+                aria-label={t('form.valueFor', { key: row().key || String(i + 1) })}
+                class="mono"
+                value={typeof row().value === 'string' ? (row().value as string) : JSON.stringify(row().value ?? '')}
+                disabled={props.ctx.isDisabled?.() ?? false}
+                onInput={(e) => {
+                  const raw = e.currentTarget.value;
+                  const kind = fieldKind(valueSchema());
+                  let value: unknown = raw;
+                  if (kind === 'number' || kind === 'integer') value = raw === '' ? undefined : Number(raw);
+                  else if (kind === 'boolean') value = raw === 'true';
+                  update(row().id, { value });
+                }}
+              />
+              <button
+                type="button"
+                class="button small"
+                onClick={() => push(rows().filter((r) => r.id !== row().id))}
+                aria-label={t('form.removeRow', { key: row().key || String(i + 1) })}
+              >
+                {t('form.remove')}
+              </button>
+              <Show when={rowError(row().key).length > 0}>
+                <span class="field-error kv-error" data-error-path={props.path + pointer(row().key)}>
+                  {rowError(row().key).join(' ')}
+                </span>
+              </Show>
+            </div>
+          </Show>
         )}
       </Index>
       <button
@@ -375,7 +452,7 @@ function MapEditor(props: FieldProps & EditorExtras) {
         class="button small"
         disabled={props.ctx.isDisabled?.() ?? false}
         onClick={() => {
-          push([...rows(), { id: ++rowIds, key: '', value: '' }]);
+          push([...rows(), { id: ++rowIds, key: '', value: isObjectValue() ? {} : '' }]);
           queueMicrotask(() => document.getElementById(`${base}-k${rows().length - 1}`)?.focus());
         }}
       >

@@ -1,12 +1,28 @@
-import { For, Show, type JSX } from 'solid-js';
+import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
+import { upcomingDueTimes } from '@jobflow/shared';
 import { SCHEDULE_MISSED_POLICIES, SCHEDULE_OVERLAP_POLICIES } from '@jobflow/shared/client';
-import { t } from '../i18n/i18n';
-import { errorsUnder, localZone, timeZones, type ScheduleDraft } from './job-draft';
+import { formatDateTime, formatDateTimeIn, locale, t } from '../i18n/i18n';
+import { describeCron } from './cron-text';
+import { errorsUnder, liveScheduleProblems, localZone, resolveZone, timeZones, type ScheduleDraft } from './job-draft';
 import type { FieldErrors } from './params-form';
+
+const PREVIEW_COUNT = 5;
 
 /** The Schedule section of the job form: cron, time zone, overlap and missed policies, paused. */
 export function ScheduleFields(props: { value: ScheduleDraft; onChange: (patch: Partial<ScheduleDraft>) => void; errors: FieldErrors; isDisabled: boolean }) {
-  const error = (path: string) => errorsUnder(props.errors, path).join(' ');
+  const [isZoneFocused, setZoneFocused] = createSignal(false);
+  // The server's rules, checked as the user types: a half-typed zone waits until the field is left.
+  const live = createMemo(() => liveScheduleProblems(isZoneFocused() ? { ...props.value, timezone: '' } : props.value));
+  const error = (path: string) => {
+    const now = live()[path] ?? [];
+    return (now.length > 0 ? now : errorsUnder(props.errors, path)).join(' ');
+  };
+  const preview = createMemo(() => {
+    const cron = props.value.cron.trim();
+    const timezone = props.value.timezone.trim();
+    if (!props.value.isOn || !cron || Object.keys(liveScheduleProblems(props.value)).length > 0) return null;
+    return { text: describeCron(cron, locale()), due: upcomingDueTimes({ cron, timezone }, PREVIEW_COUNT), timezone };
+  });
   const errorNode = (path: string, id: string): JSX.Element => (
     <Show when={error(path)}>
       <span class="field-error" id={id} data-error-path={path}>
@@ -62,11 +78,37 @@ export function ScheduleFields(props: { value: ScheduleDraft; onChange: (patch: 
               autocomplete="off"
               spellcheck={false}
               disabled={props.isDisabled}
-              aria-describedby={describedBy('job-cron-hint', !!error('/schedule/cron') && 'job-cron-error')}
+              aria-describedby={describedBy('job-cron-hint', !!error('/schedule/cron') && 'job-cron-error', !!preview() && 'job-cron-preview')}
               aria-invalid={error('/schedule/cron') ? 'true' : undefined}
               onInput={(e) => props.onChange({ cron: e.currentTarget.value })}
             />
             {errorNode('/schedule/cron', 'job-cron-error')}
+            <div id="job-cron-preview" class="cron-preview" aria-live="polite">
+              <Show when={preview()}>
+                {(p) => (
+                  <>
+                    <Show when={p().text}>
+                      <p class="cron-words">{p().text}</p>
+                    </Show>
+                    <Show when={p().due.length > 0}>
+                      <span class="hint">{t('jobForm.nextDue', { zone: p().timezone })}</span>
+                      <ol class="cron-due">
+                        <For each={p().due}>
+                          {(at) => (
+                            <li>
+                              <time datetime={at.toISOString()}>{formatDateTimeIn(at.toISOString(), p().timezone)}</time>
+                              <Show when={p().timezone !== localZone()}>
+                                <span class="muted"> · {formatDateTime(at.toISOString())}</span>
+                              </Show>
+                            </li>
+                          )}
+                        </For>
+                      </ol>
+                    </Show>
+                  </>
+                )}
+              </Show>
+            </div>
           </div>
           <div class="field" classList={{ invalid: !!error('/schedule/timezone') }}>
             <label class="label" for="job-timezone">
@@ -86,7 +128,15 @@ export function ScheduleFields(props: { value: ScheduleDraft; onChange: (patch: 
                 aria-describedby={describedBy('job-timezone-hint', !!error('/schedule/timezone') && 'job-timezone-error')}
                 aria-invalid={error('/schedule/timezone') ? 'true' : undefined}
                 onInput={(e) => props.onChange({ timezone: e.currentTarget.value })}
-                onFocus={(e) => e.currentTarget.select()}
+                onFocus={(e) => {
+                  setZoneFocused(true);
+                  e.currentTarget.select();
+                }}
+                onBlur={(e) => {
+                  setZoneFocused(false);
+                  const resolved = resolveZone(e.currentTarget.value);
+                  if (resolved !== e.currentTarget.value) props.onChange({ timezone: resolved });
+                }}
               />
               <Show when={props.value.timezone !== localZone()}>
                 <button type="button" class="button small" disabled={props.isDisabled} onClick={() => props.onChange({ timezone: localZone() })}>

@@ -298,7 +298,7 @@ export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch:
                     {(fire) => (
                       <tr data-fire-id={id} data-outcome={fire().outcome}>
                         <td>
-                          <Time iso={fire().dueAt} />
+                          <Time iso={fire().dueAt} mode="absolute" />
                           <Show when={zone() !== myZone}>
                             <span class="muted small due-in-zone">{formatDateTimeIn(fire().dueAt, zone())}</span>
                           </Show>

@@ -1,5 +1,6 @@
 import { createSignal } from 'solid-js';
 import type { LogLineDto } from '@jobflow/shared/client';
+import { stripAnsi } from './ansi';
 
 /**
  * A run's log as one growing array (not a reactive store: 200,000 proxies
@@ -35,7 +36,12 @@ export function findMatches(lines: readonly LogLineDto[], query: string, from = 
   if (!query) return into;
   const needle = query.toLowerCase();
   for (let i = from; i < lines.length; i++) {
-    if ((lines[i] as LogLineDto).text.toLowerCase().includes(needle)) into.push(i);
+    if (
+      stripAnsi((lines[i] as LogLineDto).text)
+        .toLowerCase()
+        .includes(needle)
+    )
+      into.push(i);
   }
   return into;
 }

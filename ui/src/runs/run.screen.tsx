@@ -1,20 +1,25 @@
-import { batch, createMemo, createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
-import { isFinalStatus, type FollowEvent, type LogLineDto, type RunDto } from '@jobflow/shared/client';
+import { batch, createEffect, createMemo, createResource, createSignal, For, lazy, on, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import { isFinalStatus, type FollowEvent, type LogLineDto, type RunAttemptDto, type RunDto } from '@jobflow/shared/client';
 import { announce } from '../app/announce';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
+import { createActionError } from '../app/action-error';
 import { errorMessage } from '../app/errors';
 import { createFrameQueue } from '../app/frame-queue';
 import { Link, navigate } from '../app/router';
+import { confirmAction } from '../components/confirm';
+import { StartedBy } from '../components/started-by';
 import { StatusBadge } from '../components/status';
 import { Time } from '../components/time';
 import { formatDuration, t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
 import { runs, upsertRun } from '../stores/runs.store';
 import { createLogModel } from './log-model';
 import { LogViewer } from './log-viewer';
+import { systemText } from './system-text';
 
 const RunWithParams = lazy(() => import('../jobs/run-params'));
 
@@ -24,7 +29,7 @@ export default function RunScreen(props: { runId: string }) {
   const model = createLogModel();
   const [failure, setFailure] = createSignal<unknown>(null);
   const [isEnded, setEnded] = createSignal(false);
-  const [actionError, setActionError] = createSignal<string | null>(null);
+  const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
   const [isCustomizing, setCustomizing] = createSignal(false);
   const [types] = createResource(() => loadJobTypes());
@@ -93,6 +98,10 @@ export default function RunScreen(props: { runId: string }) {
     return isAdmin() || r.trigger.userId === me || !j || j.ownerId === me;
   };
   const canChangeParams = () => isAdmin() || jobType()?.adminOnly === false;
+  useTitle(() => {
+    const r = run();
+    return r ? [t(`status.${r.status}`), r.jobName, t('runs.runLink', { id: r.id.slice(0, 8) })] : [];
+  });
 
   const duration = () => {
     const r = run();
@@ -103,12 +112,14 @@ export default function RunScreen(props: { runId: string }) {
   };
 
   const cancel = async () => {
+    const r = run();
+    if (!r || !(await confirmAction(t('run.confirmCancel', { job: r.jobName }), t('run.cancelConfirm'), true, t('run.keepRunning')))) return;
     setBusy(true);
     setActionError(null);
     try {
       upsertRun(await client.runs.cancel(props.runId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
@@ -123,10 +134,34 @@ export default function RunScreen(props: { runId: string }) {
     try {
       started(await client.runs.rerun(props.runId));
     } catch (e) {
-      setActionError(errorMessage(e));
+      setActionError(e);
     } finally {
       setBusy(false);
     }
+  };
+
+  // Each attempt as stored: fetched again whenever the run moves to another attempt or state.
+  const [attempts, setAttempts] = createSignal<RunAttemptDto[]>([]);
+  let attemptsGeneration = 0;
+  createEffect(
+    on(
+      () => {
+        const r = run();
+        return r ? `${r.attempt}:${r.status}` : null;
+      },
+      (key) => {
+        if (!key || (key.startsWith('1:') && key.endsWith(':queued'))) return;
+        const mine = ++attemptsGeneration;
+        client.runs.attempts(props.runId).then(
+          (list) => mine === attemptsGeneration && setAttempts(list),
+          () => undefined,
+        );
+      },
+    ),
+  );
+  const retryInSec = () => {
+    const at = run()?.retryAt;
+    return at ? Math.max(0, Math.ceil((Date.parse(at) - now()) / 1000)) : null;
   };
 
   const timeline = createMemo(() => {
@@ -135,9 +170,9 @@ export default function RunScreen(props: { runId: string }) {
     const items: { ts: string; label: string; kind: string }[] = [{ ts: r.queuedAt, label: t('timeline.queued'), kind: 'queued' }];
     const system = model.systemLines();
     const shown = system.length > 60 ? [...system.slice(0, 30), ...system.slice(-30)] : system;
-    for (const line of shown) items.push({ ts: line.ts, label: line.text, kind: 'system' });
-    if (r.startedAt)
-      items.push({ ts: r.startedAt, label: r.attempt > 1 ? t('timeline.startedAttempt', { n: r.attempt }) : t('timeline.started'), kind: 'running' });
+    for (const line of shown) items.push({ ts: line.ts, label: systemText(line.text), kind: 'system' });
+    for (const a of attempts()) items.push({ ts: a.startedAt, label: t('timeline.attemptStarted', { n: a.attempt }), kind: 'running' });
+    if (!attempts().length && r.startedAt) items.push({ ts: r.startedAt, label: t('timeline.attemptStarted', { n: 1 }), kind: 'running' });
     if (r.finishedAt) items.push({ ts: r.finishedAt, label: t(`status.${r.status}`), kind: r.status });
     return items.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   });
@@ -184,7 +219,7 @@ export default function RunScreen(props: { runId: string }) {
                   type="button"
                   class="button"
                   disabled={!canChangeParams() || !jobType()}
-                  title={canChangeParams() ? undefined : t('job.adminOnlyParams')}
+                  aria-describedby={canChangeParams() ? undefined : 'params-locked'}
                   aria-expanded={isCustomizing()}
                   onClick={() => setCustomizing((v) => !v)}
                 >
@@ -192,6 +227,12 @@ export default function RunScreen(props: { runId: string }) {
                 </button>
               </div>
             </div>
+            <Show when={jobType() && !canChangeParams()}>
+              <p class="hint action-note" id="params-locked">
+                <span aria-hidden="true">🔒 </span>
+                {t('job.adminOnlyParams')}
+              </p>
+            </Show>
             <Show when={actionError()}>
               <p class="error" role="alert">
                 {actionError()}
@@ -213,18 +254,49 @@ export default function RunScreen(props: { runId: string }) {
             </Show>
 
             <div class="run-grid">
-              <section class="panel" aria-labelledby="run-state-title">
+              <section class="panel run-details" aria-labelledby="run-state-title">
                 <h2 id="run-state-title" class="visually-hidden">
                   {t('run.details')}
                 </h2>
                 <dl class="props">
                   <dt>{t('run.attempt')}</dt>
-                  <dd>{t('run.attemptOf', { n: r().attempt, m: r().maxAttempts })}</dd>
+                  <dd>
+                    {t('run.attemptOf', { n: r().attempt, m: r().maxAttempts })}
+                    <Show when={r().status === 'queued' && retryInSec() !== null}>
+                      <span class="retry-wait">
+                        {' · '}
+                        {retryInSec() === 0 ? t('run.retryingNow') : t('run.retryingIn', { n: retryInSec() ?? 0 })}
+                      </span>
+                    </Show>
+                  </dd>
                   <dt>{t('runs.duration')}</dt>
                   <dd class="mono">{duration() === null ? '—' : formatDuration(duration() ?? 0)}</dd>
+                  <dt>{t('run.queuedAt')}</dt>
+                  <dd>
+                    <Time iso={r().queuedAt} mode="absolute" />
+                  </dd>
+                  <Show when={r().finishedAt}>
+                    <dt>{t('run.finishedAt')}</dt>
+                    <dd>
+                      <Time iso={r().finishedAt} mode="absolute" />
+                    </dd>
+                  </Show>
+                  <Show when={r().trigger.userId}>
+                    <dt>{t('runs.startedBy')}</dt>
+                    <dd>
+                      <StartedBy trigger={r().trigger} />
+                    </dd>
+                  </Show>
                   <dt>{t('runs.trigger')}</dt>
                   <dd>
                     {t(`trigger.${r().trigger.kind}`)}
+                    <Show when={r().paramsChanged}>
+                      {' '}
+                      <span class="tag tag-changed" title={t('runs.paramsChangedHint')}>
+                        <span aria-hidden="true">✎ </span>
+                        {t('runs.paramsChanged')}
+                      </span>
+                    </Show>
                     <Show when={r().trigger.rerunOf}>
                       {(of) => (
                         <>
@@ -246,12 +318,20 @@ export default function RunScreen(props: { runId: string }) {
                     <span class="mono">{Math.round((r().progress ?? 0) * 100)}%</span>
                   </div>
                 </Show>
-                <Show when={r().error}>
+                <Show when={r().status === 'failed' && r().error}>
                   {(error) => (
                     <div class="run-error" role="note">
                       <strong>{t('run.error')}</strong> <code>{error().code}</code>
                       <p>{error().message}</p>
                     </div>
+                  )}
+                </Show>
+                <Show when={r().status === 'cancelled' && r().error}>
+                  {(error) => (
+                    <p class="run-note" role="note">
+                      <span aria-hidden="true">⊘ </span>
+                      {systemText(error().message)}
+                    </p>
                   )}
                 </Show>
                 <Show when={r().result}>
@@ -274,7 +354,7 @@ export default function RunScreen(props: { runId: string }) {
                     {(item) => (
                       <li class={`tl-${item.kind}`}>
                         <span class="tl-time">
-                          <Time iso={item.ts} timeOnly />
+                          <Time iso={item.ts} mode="time" />
                         </span>
                         <span class="tl-label">{item.label}</span>
                       </li>
@@ -283,6 +363,10 @@ export default function RunScreen(props: { runId: string }) {
                 </ol>
               </section>
             </div>
+
+            <Show when={attempts().length > 1 || r().maxAttempts > 1}>
+              <AttemptsTable attempts={attempts()} now={now()} />
+            </Show>
 
             <LogViewer runId={props.runId} model={model} isLive={!isEnded()} />
             <Show when={failure()}>
@@ -294,5 +378,73 @@ export default function RunScreen(props: { runId: string }) {
         )}
       </Show>
     </div>
+  );
+}
+
+const OUTCOME_STATUS = { succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled', retried: 'failed' } as const;
+
+/** One row per attempt: where and when it ran, how long, how it ended. */
+function AttemptsTable(props: { attempts: RunAttemptDto[]; now: number }) {
+  return (
+    <section class="panel" aria-labelledby="attempts-title">
+      <h2 id="attempts-title">{t('run.attempts')}</h2>
+      <div class="table-wrap">
+        <table class="table attempts">
+          <caption class="visually-hidden">{t('run.attempts')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('run.attempt')}</th>
+              <th scope="col">{t('run.startedAt')}</th>
+              <th scope="col">{t('run.endedAt')}</th>
+              <th scope="col" class="num">
+                {t('runs.duration')}
+              </th>
+              <th scope="col">{t('run.outcome')}</th>
+              <th scope="col">{t('run.worker')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={props.attempts}>
+              {(a) => (
+                <tr data-attempt={a.attempt}>
+                  <td data-label={t('run.attempt')}>{a.attempt}</td>
+                  <td data-label={t('run.startedAt')}>
+                    <Time iso={a.startedAt} mode="time" />
+                  </td>
+                  <td data-label={t('run.endedAt')}>
+                    <Time iso={a.finishedAt} mode="time" />
+                  </td>
+                  <td class="num" data-label={t('runs.duration')}>
+                    {formatDuration((a.finishedAt ? Date.parse(a.finishedAt) : props.now) - Date.parse(a.startedAt))}
+                  </td>
+                  <td data-label={t('run.outcome')}>
+                    <Show when={a.outcome} fallback={<StatusBadge status="running" />}>
+                      {(outcome) => (
+                        <>
+                          <StatusBadge status={OUTCOME_STATUS[outcome()]} />
+                          <Show when={outcome() === 'retried'}>
+                            <span class="muted"> {t('run.retried')}</span>
+                          </Show>
+                        </>
+                      )}
+                    </Show>
+                    <Show when={a.error}>
+                      {(error) => (
+                        <span class="attempt-error">
+                          <code>{error().code}</code> {error().message}
+                        </span>
+                      )}
+                    </Show>
+                  </td>
+                  <td data-label={t('run.worker')} class="mono small">
+                    {a.workerId ?? '—'}
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

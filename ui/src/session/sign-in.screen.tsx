@@ -1,11 +1,12 @@
 import { createSignal, Show } from 'solid-js';
 import { errorMessage } from '../app/errors';
-import { navigate } from '../app/router';
 import { t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { signIn } from './session';
 
-/** Email + password; on success goes where the user was heading. */
-export default function SignInScreen(props: { next: string }) {
+/** Email + password; once signed in, the shell goes where the user was heading. */
+export default function SignInScreen() {
+  useTitle(() => [t('signIn.submit')]);
   const [email, setEmail] = createSignal('');
   const [password, setPassword] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
@@ -17,7 +18,6 @@ export default function SignInScreen(props: { next: string }) {
     setError(null);
     try {
       await signIn(email().trim(), password());
-      navigate(props.next.startsWith('/') && !props.next.startsWith('//') ? props.next : '/', { replace: true });
     } catch (e) {
       setError(errorMessage(e));
     } finally {

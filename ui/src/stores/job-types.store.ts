@@ -1,6 +1,7 @@
 import { createSignal } from 'solid-js';
 import type { JobTypeDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
+import { schemaText } from '../i18n/i18n';
 
 const [jobTypes, setJobTypes] = createSignal<JobTypeDto[] | null>(null);
 let loading: Promise<JobTypeDto[]> | null = null;
@@ -24,4 +25,7 @@ export function loadJobTypes(force = false): Promise<JobTypeDto[]> {
   return loading;
 }
 
-export const jobTypeTitle = (type: string): string => jobTypes()?.find((jt) => jt.type === type)?.title ?? type;
+export const jobTypeTitle = (type: string): string => {
+  const title = jobTypes()?.find((jt) => jt.type === type)?.title;
+  return title ? schemaText(title) : type;
+};

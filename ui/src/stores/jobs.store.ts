@@ -1,5 +1,6 @@
 import { createStore, produce, reconcile } from 'solid-js/store';
 import type { JobDto, RunDto } from '@jobflow/shared/client';
+import { notePeople } from './people.store';
 
 /** Every job the UI has seen, by id; removed when deleted. */
 const [jobs, setJobs] = createStore<Record<string, JobDto>>({});
@@ -10,6 +11,7 @@ const deleted = new Set<string>();
 
 export function upsertJob(job: JobDto): void {
   if (deleted.has(job.id)) return;
+  if (job.ownerName) notePeople([{ id: job.ownerId, name: job.ownerName }]);
   const current = jobs[job.id];
   if (current && current.updatedAt > job.updatedAt) return;
   // Keep the newer lastRun: live run events may be ahead of this snapshot.

@@ -5,6 +5,8 @@ export interface PagedList {
   /** Ids in display order. */
   ids: () => readonly string[];
   isLoading: () => boolean;
+  /** The first page has arrived (or failed): the list has its real height now. */
+  isLoaded: () => boolean;
   hasMore: () => boolean;
   error: () => unknown;
   /** Loads the first page again; with `keepLength`, as many items as are shown now (refetch after resync). */
@@ -30,6 +32,7 @@ export function createPagedList<T extends { id: string }>(options: {
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [isLoading, setLoading] = createSignal(false);
   const [error, setError] = createSignal<unknown>(null);
+  const [isLoaded, setLoaded] = createSignal(false);
   let generation = 0;
   let known = new Set<string>();
 
@@ -48,7 +51,10 @@ export function createPagedList<T extends { id: string }>(options: {
     } catch (e) {
       if (mine === generation) setError(e);
     } finally {
-      if (mine === generation) setLoading(false);
+      if (mine === generation) {
+        setLoading(false);
+        setLoaded(true);
+      }
     }
   };
 
@@ -76,6 +82,7 @@ export function createPagedList<T extends { id: string }>(options: {
   return {
     ids,
     isLoading,
+    isLoaded,
     hasMore: () => cursor() !== null,
     error,
     reload,

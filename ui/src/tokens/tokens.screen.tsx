@@ -5,9 +5,11 @@ import { errorDetails, errorMessage, localizeValidation } from '../app/errors';
 import { confirmAction } from '../components/confirm';
 import { Time } from '../components/time';
 import { t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 
 /** Personal API tokens: create (shown once, with copy), list, revoke. */
 export default function TokensScreen() {
+  useTitle(() => [t('tokens.title')]);
   const [tokens, setTokens] = createSignal<TokenDto[]>([]);
   const [isLoaded, setLoaded] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);

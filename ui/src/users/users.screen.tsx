@@ -5,11 +5,13 @@ import { errorDetails, errorMessage, localizeValidation } from '../app/errors';
 import { confirmAction } from '../components/confirm';
 import { Time } from '../components/time';
 import { t } from '../i18n/i18n';
+import { useTitle } from '../app/title';
 import { user as me } from '../session/session';
 import { loadUsers, removeUser, upsertUser, userIds, users } from '../stores/users.store';
 
 /** Admins: list, create, change role, disable, reset password, delete. */
 export default function UsersScreen() {
+  useTitle(() => [t('users.title')]);
   const [error, setError] = createSignal<string | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
   const [resetting, setResetting] = createSignal<UserDto | null>(null);

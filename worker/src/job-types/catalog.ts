@@ -1,5 +1,5 @@
 import type { JobTypeName } from '@jobflow/shared';
-import type { WorkerConfig } from '../config';
+import type { Egress } from '@jobflow/core/platform';
 import { createDataCheckHandler } from './data-check.job-type';
 import { createHttpHandler } from './http.job-type';
 import type { JobHandler } from './job-handler';
@@ -13,9 +13,9 @@ export type HandlerCatalog = { [K in JobTypeName]: JobHandler<never> };
  * adminOnly) lives in @jobflow/shared's `jobTypeInfos`; the compiler insists
  * on one handler here per type listed there.
  */
-export const createHandlers = (config: Pick<WorkerConfig, 'httpAllowedHosts'>): HandlerCatalog => ({
+export const createHandlers = (egress: Egress, options: { patternBudgetMs?: number } = {}): HandlerCatalog => ({
   shell: shellHandler as JobHandler<never>,
   sleep: sleepHandler as JobHandler<never>,
-  http: createHttpHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
-  'data-check': createDataCheckHandler({ allowedHosts: config.httpAllowedHosts }) as JobHandler<never>,
+  http: createHttpHandler({ egress }) as JobHandler<never>,
+  'data-check': createDataCheckHandler({ egress, patternBudgetMs: options.patternBudgetMs }) as JobHandler<never>,
 });

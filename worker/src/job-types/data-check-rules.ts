@@ -1,5 +1,5 @@
 import { KeyDigestSet } from './data-check-key-set';
-import { PatternTimeoutError, compilePattern } from './data-check-pattern';
+import { PatternBudgetError, PatternTimeoutError, compilePattern, matchBudget, type MatchBudget } from './data-check-pattern';
 import { NonRetryableError } from './job-handler';
 
 /** The kinds of rule violations are counted by, the keys of `byRule` in the result. */
@@ -44,8 +44,11 @@ export class RowRules {
   private readonly columns: ColumnRule[];
   private readonly uniqueKeys: UniqueKey[];
 
-  /** Throws NonRetryableError for rules that can never hold (bad pattern, min above max). */
-  constructor(params: RuleParams) {
+  /**
+   * Throws NonRetryableError for rules that can never hold (bad pattern, min
+   * above max). Guarded pattern matches share `budget`: past it the run fails.
+   */
+  constructor(params: RuleParams, budget: MatchBudget = matchBudget(Infinity)) {
     this.requiredColumns = params.requiredColumns ?? [];
     this.columns = Object.entries(params.columns ?? {}).map(([name, rule]) => {
       if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) {
@@ -54,7 +57,7 @@ export class RowRules {
       let pattern: ColumnRule['pattern'];
       if (rule.pattern !== undefined) {
         try {
-          pattern = { source: rule.pattern, test: compilePattern(rule.pattern) };
+          pattern = { source: rule.pattern, test: compilePattern(rule.pattern, budget) };
         } catch (error) {
           throw new NonRetryableError(`column "${name}": invalid pattern: ${(error as Error).message}`);
         }
@@ -103,7 +106,9 @@ export class RowRules {
     try {
       return rule.pattern!.test(text);
     } catch (error) {
-      if (error instanceof PatternTimeoutError) throw new NonRetryableError(`${where}: column "${rule.name}": ${error.message}`);
+      if (error instanceof PatternTimeoutError || error instanceof PatternBudgetError) {
+        throw new NonRetryableError(`${where}: column "${rule.name}": ${error.message}`);
+      }
       throw error;
     }
   }

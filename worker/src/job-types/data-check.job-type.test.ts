@@ -2,13 +2,18 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDataCheckHandler, dataCheckHandler, formatFromHints, type DataCheckParams, type DataCheckSummary } from './data-check.job-type';
+import { createEgress } from '@jobflow/core/platform';
+import { createDataCheckHandler, formatFromHints, type DataCheckParams, type DataCheckSummary } from './data-check.job-type';
 import { NonRetryableError } from './job-handler';
 import { failure, makeContext as makeTestContext } from './job-context.testing';
 
 const makeContext = (params: TestParams, signal?: AbortSignal) => makeTestContext<DataCheckParams>(params as Partial<DataCheckParams>, signal);
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+// The document server listens on loopback, which the egress policy opens only when told to.
+const egress = createEgress({ allowCidrs: ['127.0.0.0/8'] });
+const dataCheckHandler = createDataCheckHandler({ egress });
 
 let server: Server;
 let base: string;
@@ -36,6 +41,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
+  await egress.close();
   server.closeAllConnections();
   server.close();
   await once(server, 'close');
@@ -289,13 +295,15 @@ describe('data-check job type', () => {
 
     it('refuses a URL whose host is not allowed', async () => {
       routes.set('/data.csv', serve('a\n1\n', 'text/csv'));
-      const handler = createDataCheckHandler({ allowedHosts: ['localhost'] });
+      const narrowed = createEgress({ allowCidrs: ['127.0.0.0/8'], allowedHosts: ['localhost'] });
+      const handler = createDataCheckHandler({ egress: narrowed });
 
       const error = await failure(handler(makeContext({ url: `${base}/data.csv` }).ctx));
 
       expect(error).toBeInstanceOf(NonRetryableError);
-      expect(error.message).toBe('host 127.0.0.1 is not in the allowed hosts');
+      expect(error.message).toBe('egress_refused: host 127.0.0.1 is not in HTTP_ALLOWED_HOSTS');
       await expect(handler(makeContext({ url: `http://localhost:${port}/data.csv` }).ctx)).resolves.toMatchObject({ rows: 1 });
+      await narrowed.close();
     });
 
     it('stops reading and closes the connection when the signal aborts', async () => {

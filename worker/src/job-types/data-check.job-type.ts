@@ -3,7 +3,9 @@ import { jobTypeInfos, type ParamsOf } from '@jobflow/shared';
 import { CsvParser, CsvRecordTooLargeError, type CsvRecord } from './data-check-csv';
 import { JsonRowSplitter, JsonSyntaxError, type JsonRow } from './data-check-json';
 import { DATA_CHECK_RULES, RowRules, type DataCheckRule } from './data-check-rules';
+import { matchBudget } from './data-check-pattern';
 import { NonRetryableError, type JobContext, type JobHandler } from './job-handler';
+import type { Egress } from '@jobflow/core/platform';
 import { sendRequest, type HttpAccessOptions } from './http-request';
 
 export type DataCheckParams = ParamsOf<(typeof jobTypeInfos)['data-check']>;
@@ -20,22 +22,32 @@ export interface DataCheckSummary extends Record<string, unknown> {
 
 type DataFormat = 'csv' | 'json';
 
+/** Default total time a run's guarded pattern matches may take (DATA_CHECK_PATTERN_BUDGET_MS). */
+export const DEFAULT_PATTERN_BUDGET_MS = 30_000;
+/** Checking rows yields to the event loop once it has held it this long, so other runs and heartbeats go on. */
+const SLICE_MS = 40;
+
+export interface DataCheckOptions extends HttpAccessOptions {
+  /** Total time the run's guarded pattern matches may take; past it the run fails. */
+  patternBudgetMs?: number;
+}
+
 /** Characters of inline content handed to the parser at a time, between turns of the event loop. */
 const INLINE_CHUNK_CHARS = 64 * 1024;
 
 /**
- * Builds the `data-check` handler. `allowedHosts` comes from the worker's config and
- * applies to the document URL and its redirects, as for the `http` type.
+ * Builds the `data-check` handler. The document URL and its redirects go through the
+ * worker's egress policy, as for the `http` type.
  *
  * The document is streamed: memory holds one chunk, one row, and for each unique key a
  * 16-byte digest per distinct value (see KeyDigestSet: at most ~43 bytes per key).
  */
-export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHandler<DataCheckParams> {
-  const allowedHosts = options.allowedHosts ? [...options.allowedHosts] : undefined;
-
+export function createDataCheckHandler({ egress, patternBudgetMs = DEFAULT_PATTERN_BUDGET_MS }: DataCheckOptions): JobHandler<DataCheckParams> {
   return async (ctx) => {
     const { params, signal } = ctx;
-    const rules = new RowRules(params);
+    const rules = new RowRules(params, matchBudget(patternBudgetMs));
+    // Rows are checked after the parser hands them over, a time slice at a time (see `checkPending`).
+    const pending: (() => void)[] = [];
     const tally = new ViolationTally(ctx, params.maxLoggedViolations ?? 1000);
     const maxViolations = params.maxViolations ?? 0;
     const delimiter = params.delimiter ?? ',';
@@ -57,20 +69,20 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
               width = record.fields.length;
               return;
             }
-            rows++;
-            checkCsvRow(record, rows, header, width, rules, tally);
+            const row = ++rows;
+            pending.push(() => checkCsvRow(record, row, header!, width, rules, tally));
           },
           { delimiter },
         );
       } else {
-        parser = new JsonRowSplitter((row) => {
-          rows++;
-          checkJsonRow(row, rows, rules, tally);
+        parser = new JsonRowSplitter((json) => {
+          const row = ++rows;
+          pending.push(() => checkJsonRow(json, row, rules, tally));
         });
       }
     };
 
-    const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, allowedHosts) : openInline(params.content ?? '', signal);
+    const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, egress) : openInline(params.content ?? '', signal);
     const progress = new ProgressThrottle(ctx, source.totalBytes);
     let sniffed = '';
     try {
@@ -92,10 +104,12 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
           }
         }
         parser?.push(chunk.text);
+        await checkPending(pending, signal);
       }
       // A document that is empty or blank has no rows in either format.
       if (!parser) startParser(format ?? 'csv');
       parser?.end();
+      await checkPending(pending, signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof JsonSyntaxError || error instanceof CsvRecordTooLargeError) {
@@ -118,8 +132,24 @@ export function createDataCheckHandler(options: HttpAccessOptions = {}): JobHand
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-/** The `data-check` handler with no host allowlist. */
-export const dataCheckHandler: JobHandler<DataCheckParams> = createDataCheckHandler();
+/**
+ * Checks the rows the parser handed over, in order, yielding to the event
+ * loop whenever it has been held for SLICE_MS: a row costs at most a few
+ * guarded matches of GUARDED_MATCH_TIMEOUT_MS each, so user input never
+ * stalls the worker's other runs or its heartbeat for long.
+ */
+async function checkPending(pending: (() => void)[], signal: AbortSignal): Promise<void> {
+  let sliceStart = performance.now();
+  for (let i = 0; i < pending.length; i++) {
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await nextTurn();
+      signal.throwIfAborted();
+      sliceStart = performance.now();
+    }
+    pending[i]!();
+  }
+  pending.length = 0;
+}
 
 /** Counts violations by rule and logs them, up to a cap, one line each. */
 class ViolationTally {
@@ -216,19 +246,14 @@ function openInline(text: string, signal: AbortSignal): Source {
 /** Statuses worth another attempt: the server may answer differently later. */
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-async function openUrl(
-  ctx: JobContext<unknown>,
-  target: string,
-  headers: Readonly<Record<string, string>> | undefined,
-  allowedHosts: readonly string[] | undefined,
-): Promise<Source> {
+async function openUrl(ctx: JobContext<unknown>, target: string, headers: Readonly<Record<string, string>> | undefined, egress: Egress): Promise<Source> {
   ctx.log(`GET ${target}`);
   const { response, url } = await sendRequest(target, {
     method: 'GET',
     headers,
     signal: ctx.signal,
     followRedirects: true,
-    allowedHosts,
+    egress,
     onRedirect: (status, location) => ctx.log(`${status} redirect to ${location.href}`),
   }).catch((error: unknown) => {
     throw ctx.signal.aborted ? ctx.signal.reason : error;

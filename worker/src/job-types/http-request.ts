@@ -1,36 +1,20 @@
+import { egressRefusalOf, type Egress, type EgressRequestInit } from '@jobflow/core/platform';
 import { NonRetryableError } from './job-handler';
 
 /** Most redirects followed for one request. */
 export const MAX_REDIRECTS = 10;
 
-/** Where the job types that fetch URLs may go. */
+/** Where the job types that fetch URLs may go: the worker's egress policy. */
 export interface HttpAccessOptions {
-  /**
-   * Host names that may be requested, compared case-insensitively with the URL's host
-   * (port ignored) at every redirect hop. `*.example.com` allows every subdomain of
-   * example.com but not example.com itself. Absent: every host is allowed.
-   */
-  allowedHosts?: readonly string[];
+  egress: Egress;
 }
 
-const normalizeHost = (host: string): string =>
-  host
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '');
-
-/** Whether `hostname` (as in `URL.hostname`) is allowed by the list; no list allows all. */
-export function isHostAllowed(hostname: string, allowedHosts: readonly string[] | undefined): boolean {
-  if (!allowedHosts) return true;
-  const host = normalizeHost(hostname);
-  return allowedHosts.some((entry) => {
-    const allowed = normalizeHost(entry.trim());
-    return allowed.startsWith('*.') ? host.endsWith(allowed.slice(1)) : host === allowed;
-  });
-}
-
-/** Parses and vets a URL to request: http(s), no credentials, allowed host. */
-export function checkUrl(raw: string | URL, allowedHosts: readonly string[] | undefined): URL {
+/**
+ * Parses and vets a URL to request: http(s), and a host and address the egress
+ * policy allows (the address is checked again on connecting). Credentials in
+ * the URL are taken out of it and returned as a Basic `Authorization` value.
+ */
+export function checkUrl(raw: string | URL, egress: Egress): { url: URL; basicAuth?: string } {
   let url: URL;
   try {
     url = new URL(raw);
@@ -40,14 +24,26 @@ export function checkUrl(raw: string | URL, allowedHosts: readonly string[] | un
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new NonRetryableError(`only http and https URLs are allowed, not ${url.protocol}`);
   }
+  let basicAuth: string | undefined;
   if (url.username || url.password) {
-    throw new NonRetryableError('URLs with a user name or password are not allowed; send an Authorization header');
+    const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    basicAuth = `Basic ${Buffer.from(userinfo).toString('base64')}`;
+    url.username = '';
+    url.password = '';
   }
-  if (!isHostAllowed(url.hostname, allowedHosts)) {
-    throw new NonRetryableError(`host ${url.hostname} is not in the allowed hosts`);
+  try {
+    egress.check(url);
+  } catch (error) {
+    throw refusal(error) ?? error;
   }
-  return url;
+  return { url, basicAuth };
 }
+
+/** A refused destination as the run's failure: not retried (the policy will not change by retrying). */
+const refusal = (error: unknown): NonRetryableError | null => {
+  const refused = egressRefusalOf(error);
+  return refused ? new NonRetryableError(refused.message) : null;
+};
 
 export interface RequestOptions {
   method: string;
@@ -55,7 +51,7 @@ export interface RequestOptions {
   body?: string;
   signal: AbortSignal;
   followRedirects: boolean;
-  allowedHosts?: readonly string[];
+  egress: Egress;
   /** Called for each redirect followed, before the next request. */
   onRedirect?(status: number, location: URL): void;
 }
@@ -72,22 +68,25 @@ const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 /**
- * Sends a request with the global fetch, following redirects by hand so that every hop
- * is checked against the allowlist and the hop count is bounded. A rejected URL throws
- * NonRetryableError; a network failure throws a plain Error (retryable); an abort
- * rethrows the signal's reason.
+ * Sends a request through the egress policy, following redirects by hand so that every
+ * hop is checked and the hop count is bounded. Credentials in the URL are sent as Basic
+ * authorization (unless an Authorization header is given), and like it only to their
+ * origin. A rejected URL or destination throws NonRetryableError; a network failure
+ * throws a plain Error (retryable); an abort rethrows the signal's reason.
  */
 export async function sendRequest(target: string | URL, options: RequestOptions): Promise<RequestOutcome> {
-  let url = checkUrl(target, options.allowedHosts);
+  const first = checkUrl(target, options.egress);
+  let url = first.url;
   let method = options.method.toUpperCase();
   let body = options.body;
   const headers = new Map(Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  if (first.basicAuth && !headers.has('authorization')) headers.set('authorization', first.basicAuth);
   if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
     throw new NonRetryableError(`a ${method} request cannot have a body`);
   }
 
   for (let redirects = 0; ; redirects++) {
-    const response = await fetchOnce(url, { method, headers: Object.fromEntries(headers), body, redirect: 'manual', signal: options.signal }, options.signal);
+    const response = await fetchOnce(options.egress, url, { method, headers: Object.fromEntries(headers), body, signal: options.signal }, options.signal);
     const location = response.headers.get('location');
     if (!options.followRedirects || !REDIRECT_STATUSES.has(response.status) || location === null) {
       return { response, url };
@@ -102,7 +101,11 @@ export async function sendRequest(target: string | URL, options: RequestOptions)
     } catch {
       throw new NonRetryableError(`invalid redirect location: ${location}`);
     }
-    next = checkUrl(next, options.allowedHosts);
+    // Credentials in a Location are not taken: only the ones the run was given are sent, and only to their origin.
+    next.username = '';
+    next.password = '';
+    options.onRedirect?.(response.status, next);
+    next = checkUrl(next, options.egress).url;
     if (response.status === 303 ? method !== 'HEAD' : (response.status === 301 || response.status === 302) && method === 'POST') {
       method = 'GET';
       body = undefined;
@@ -111,17 +114,16 @@ export async function sendRequest(target: string | URL, options: RequestOptions)
     if (next.origin !== url.origin) {
       for (const name of ORIGIN_BOUND_HEADERS) headers.delete(name);
     }
-    options.onRedirect?.(response.status, next);
     url = next;
   }
 }
 
-async function fetchOnce(url: URL, init: RequestInit, signal: AbortSignal): Promise<Response> {
+async function fetchOnce(egress: Egress, url: URL, init: EgressRequestInit, signal: AbortSignal): Promise<Response> {
   try {
-    return await fetch(url, init);
+    return await egress.fetch(url, init);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    throw networkError(url, error);
+    throw refusal(error) ?? networkError(url, error);
   }
 }
 

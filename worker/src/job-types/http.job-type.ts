@@ -24,13 +24,15 @@ export interface HttpResult extends Record<string, unknown> {
   isTruncated?: true;
 }
 
-/**
- * Builds the `http` handler. `allowedHosts` comes from the worker's config; a request
- * (or a redirect) to any other host fails the run without a retry.
- */
-export function createHttpHandler(options: HttpAccessOptions = {}): JobHandler<HttpParams> {
-  const allowedHosts = options.allowedHosts ? [...options.allowedHosts] : undefined;
+/** Response headers that carry credentials: their values never reach the run's result. */
+const CREDENTIAL_HEADERS = new Set(['set-cookie', 'set-cookie2', 'cookie', 'authorization', 'proxy-authorization']);
+const REDACTED = '****';
 
+/**
+ * Builds the `http` handler. Requests go through the worker's egress policy: a
+ * request (or a redirect) to a destination it refuses fails the run without a retry.
+ */
+export function createHttpHandler({ egress }: HttpAccessOptions): JobHandler<HttpParams> {
   return async (ctx) => {
     const { params } = ctx;
     // Params are schema-valid, but defaults may not have been filled in.
@@ -49,7 +51,7 @@ export function createHttpHandler(options: HttpAccessOptions = {}): JobHandler<H
         body: params.body,
         signal,
         followRedirects,
-        allowedHosts,
+        egress,
         onRedirect: (status, location) => ctx.log(`${status} redirect to ${location.href}`),
       });
       const body = await readBody(response, maxBytes, signal, (fraction) => ctx.progress(fraction));
@@ -83,16 +85,14 @@ export function createHttpHandler(options: HttpAccessOptions = {}): JobHandler<H
   };
 }
 
-/** The `http` handler with no host allowlist. */
-export const httpHandler: JobHandler<HttpParams> = createHttpHandler();
-
 const isExpected = (status: number, expected: readonly number[] | undefined): boolean =>
   expected ? expected.includes(status) : status >= 200 && status <= 299;
 
 function headersToObject(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
-    out[name] = name in out ? `${out[name]}, ${value}` : value;
+    if (CREDENTIAL_HEADERS.has(name)) out[name] = REDACTED;
+    else out[name] = name in out ? `${out[name]}, ${value}` : value;
   });
   return out;
 }

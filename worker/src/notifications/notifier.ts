@@ -14,7 +14,7 @@ import {
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
-import type { Logger } from '@jobflow/core/platform';
+import { SecretUnreadableError, type Egress, type Keyring, type Logger } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
@@ -36,7 +36,15 @@ const SWEEP_MS = 30_000;
  * `maxAttempts`; answers that will not change (most 4xx, no SMTP configured)
  * are not retried.
  */
-export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LivePublisher; log: Logger; outbox: NotificationOutbox }) {
+export function createNotifier(deps: {
+  config: WorkerConfig;
+  db: Db;
+  live: LivePublisher;
+  log: Logger;
+  outbox: NotificationOutbox;
+  egress: Egress;
+  keyring: Keyring;
+}) {
   const { config, db, live, log } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
@@ -54,17 +62,28 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
     return rows.reverse().map((r) => ({ seq: r.seq, ts: iso(r.ts)!, stream: r.stream, text: r.text }));
   }
 
-  function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
-    const opts = { timeoutMs, userAgent: USER_AGENT };
+  /** Sends with the target's secrets opened (they are stored sealed). */
+  async function send(target: StoredNotificationTarget, m: NotificationMessage): Promise<string> {
+    const opts = { timeoutMs, userAgent: USER_AGENT, egress: deps.egress };
+    const { keyring } = deps;
     switch (target.kind) {
       case 'webhook':
-        return sendWebhook(target, m, opts);
+        return sendWebhook({ ...target, url: keyring.open(target.url), secret: keyring.open(target.secret) }, m, opts);
       case 'slack':
-        return sendSlack(target, m, opts);
+        return sendSlack({ ...target, url: keyring.open(target.url) }, m, opts);
       case 'email':
         return email.send(target, m);
     }
   }
+
+  /** A stored secret opened, or left sealed when it cannot be (sending then fails with the reason). */
+  const openOrKeep = (value: string) => {
+    try {
+      return deps.keyring.open(value);
+    } catch {
+      return value;
+    }
+  };
 
   const note = (runId: string, text: string) =>
     noteOnRun(db.sql, live, runId, text).catch((e) =>
@@ -83,7 +102,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
       }
       return;
     }
-    const what = `notification (${event}) via ${describeTarget(target)}`;
+    const what = `notification (${event}) via ${describeTarget(target.kind === 'webhook' ? { ...target, url: openOrKeep(target.url) } : target)}`;
     const message: NotificationMessage = {
       event,
       run: d.snapshot,
@@ -97,7 +116,7 @@ export function createNotifier(deps: { config: WorkerConfig; db: Db; live: LiveP
         await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
       }
     } catch (e) {
-      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e));
+      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), e instanceof SecretUnreadableError);
       if (err.isPermanent || attempt >= maxAttempts) {
         if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
           await note(

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { StoredNotificationTarget } from '@jobflow/core/notifications';
+import type { Egress } from '@jobflow/core/platform';
 import { DeliveryError, describeFetchError, isPermanentStatus } from './delivery-error';
 import type { NotificationMessage } from './notification-message';
 
@@ -24,12 +25,12 @@ export function webhookPayload(m: NotificationMessage) {
 export async function sendWebhook(
   target: Extract<StoredNotificationTarget, { kind: 'webhook' }>,
   m: NotificationMessage,
-  opts: { timeoutMs: number; userAgent: string },
+  opts: { timeoutMs: number; userAgent: string; egress: Egress },
 ): Promise<string> {
   const body = JSON.stringify(webhookPayload(m));
   let res: Response;
   try {
-    res = await fetch(target.url, {
+    res = await opts.egress.fetch(new URL(target.url), {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -39,7 +40,6 @@ export async function sendWebhook(
         [SIGNATURE_HEADER.toLowerCase()]: signBody(target.secret, body),
       },
       body,
-      redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
     await res.body?.cancel().catch(() => {});

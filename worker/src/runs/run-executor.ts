@@ -2,7 +2,7 @@ import type BeeQueue from 'bee-queue';
 import { findJobTypeInfo, validateParams, type LogStream } from '@jobflow/shared';
 import type { Db } from '@jobflow/core/db';
 import type { LivePublisher } from '@jobflow/core/live';
-import type { Logger } from '@jobflow/core/platform';
+import { openParams, SecretUnreadableError, type Keyring, type Logger } from '@jobflow/core/platform';
 import type { RunJobData } from '@jobflow/core/queue';
 import type { Ending, RunBatches, RunLifecycle, RunRow } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
@@ -10,6 +10,7 @@ import type { JobContext, JobHandler } from '../job-types/job-handler';
 import { NonRetryableError, HandlerError } from '../job-types/job-handler';
 import { AttemptAborted, abortKindOf } from './attempt-abort';
 import { createAttemptWriter } from './attempt-writer';
+import { createSecretMasker } from './secret-masker';
 
 /** Thrown to Bee-Queue so it offers the job again shortly: the job is at its concurrency limit. */
 export class DeferredError extends Error {
@@ -58,6 +59,7 @@ export function createRunExecutor(deps: {
   log: Logger;
   workerId: string;
   handlers: Record<string, JobHandler<never>>;
+  keyring: Keyring;
 }) {
   const { db, batches, lifecycle, config, log, workerId } = deps;
   const active = new Map<string, ActiveAttempt>();
@@ -79,9 +81,28 @@ export function createRunExecutor(deps: {
       if (done) lifecycle.publish(done);
       return;
     }
-    const problems = validateParams(info, row.params);
+    // Secrets are opened here, for this attempt only; what the run writes is masked with them.
+    let opened: { params: Record<string, unknown>; secrets: string[] };
+    try {
+      opened = openParams(info, row.params, deps.keyring);
+    } catch (e) {
+      opened = { params: row.params, secrets: [] };
+      const message = e instanceof SecretUnreadableError ? e.message : 'a secret of the params could not be read';
+      const done = await batches.finish({
+        runId,
+        attempt,
+        status: 'failed',
+        result: null,
+        error: { code: 'invalid_params', message },
+        systemLine: `invalid params: ${message}`,
+      });
+      if (done) lifecycle.publish(done);
+      return;
+    }
+    const mask = createSecretMasker(opened.secrets);
+    const problems = validateParams(info, opened.params);
     if (problems.length) {
-      const message = problems.map((p) => `${p.path} ${p.message}`).join('; ');
+      const message = mask.text(problems.map((p) => `${p.path} ${p.message}`).join('; '));
       const done = await batches.finish({
         runId,
         attempt,
@@ -109,14 +130,14 @@ export function createRunExecutor(deps: {
     let result: Record<string, unknown> = {};
     const ctx: JobContext<never> = {
       runId,
-      params: row.params as never,
+      params: opened.params as never,
       attempt,
       maxAttempts: row.max_attempts,
       signal: controller.signal,
-      log: (line: string, stream?: LogStream) => writer.log(line, stream),
+      log: (line: string, stream?: LogStream) => writer.log(mask.text(line), stream),
       progress: (fraction: number) => writer.progress(fraction),
       setResult: (partial: Record<string, unknown>) => {
-        if (!writer.isClosed) result = { ...result, ...partial };
+        if (!writer.isClosed) result = { ...result, ...mask.value(partial) };
       },
     };
     const timeout =
@@ -137,9 +158,9 @@ export function createRunExecutor(deps: {
     }
 
     const reason = controller.signal.reason as AttemptAborted | undefined;
-    if (settled.kind === 'returned' && settled.value) result = { ...result, ...settled.value };
+    if (settled.kind === 'returned' && settled.value) result = { ...result, ...mask.value(settled.value) };
     if (settled.kind === 'threw' && (settled.error instanceof HandlerError || settled.error instanceof NonRetryableError) && settled.error.result) {
-      result = { ...result, ...settled.error.result };
+      result = { ...result, ...mask.value(settled.error.result) };
     }
     const keptResult = Object.keys(result).length ? result : null;
 
@@ -156,7 +177,7 @@ export function createRunExecutor(deps: {
       if (settled.kind === 'threw' && !(error instanceof HandlerError)) log.debug('handler threw', { runId, error });
       if (keptResult)
         await db.sql(`update runs set result = ?::jsonb where id = ? and attempt = ? and status = 'running'`, [JSON.stringify(keptResult), runId, attempt]);
-      await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: messageOf(error) });
+      await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: mask.text(messageOf(error)) });
       return;
     }
 
@@ -176,7 +197,7 @@ export function createRunExecutor(deps: {
     else if (aborted === 'cancel') outcome = ending('cancelled', { code: 'cancelled', message: reason!.message }, reason!.message);
     else if (settled.kind === 'returned') outcome = { ...ending('succeeded', null), result: keptResult ?? {} };
     else {
-      const message = messageOf(settled.kind === 'threw' ? settled.error : null);
+      const message = mask.text(messageOf(settled.kind === 'threw' ? settled.error : null));
       outcome = ending('failed', { code: 'handler_error', message }, `failed (not retried): ${message}`);
     }
     const row2 = await batches.finish(outcome);
