@@ -4,6 +4,11 @@ import { client } from '../app/client';
 
 /** Where earlier versions kept the session token; cleared so no token lingers in page-readable storage. */
 const LEGACY_STORAGE_KEY = 'jobflow.session';
+/**
+ * Who was signed in last (the user as the API shows it, never a credential): the screens render at once on
+ * a reload while the server confirms the cookie's session.
+ */
+const USER_HINT_KEY = 'jobflow.user';
 
 const [user, setUser] = createSignal<UserDto | null>(null);
 const [isRestoring, setRestoring] = createSignal(true);
@@ -21,10 +26,31 @@ function forgetLegacyToken(): void {
   }
 }
 
+function saveHint(signedIn: UserDto | null): void {
+  try {
+    if (signedIn) localStorage.setItem(USER_HINT_KEY, JSON.stringify(signedIn));
+    else localStorage.removeItem(USER_HINT_KEY);
+  } catch {
+    // storage unavailable: the next load waits for the server instead
+  }
+}
+
+function loadHint(): UserDto | null {
+  try {
+    const value = JSON.parse(localStorage.getItem(USER_HINT_KEY) ?? 'null') as Partial<UserDto> | null;
+    return value && typeof value.id === 'string' && typeof value.email === 'string' && (value.role === 'admin' || value.role === 'user')
+      ? (value as UserDto)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 function begin(signedIn: UserDto, expiresAt?: string): void {
   client.setCookieSession(true);
   client.connection.open();
   setUser(signedIn);
+  saveHint(signedIn);
   clearTimeout(expiryTimer);
   const msLeft = expiresAt ? Date.parse(expiresAt) - Date.now() : NaN;
   // setTimeout cannot wait longer than ~24.8 days; the server refuses an expired session anyway.
@@ -37,6 +63,7 @@ function end(): void {
   client.setCookieSession(false);
   client.close();
   setUser(null);
+  saveHint(null);
 }
 
 /**
@@ -62,11 +89,17 @@ export async function signOut(): Promise<void> {
 /** At start-up, asks the server whether the browser's cookie still holds a session. */
 export async function restoreSession(): Promise<void> {
   forgetLegacyToken();
+  const hint = loadHint();
+  if (hint) {
+    // Render as the last user at once; the server's answer below confirms it or signs out.
+    begin(hint);
+    setRestoring(false);
+  }
   try {
     begin(await client.auth.me());
-  } catch {
-    // No session (401), or the server is unreachable: show the sign-in screen.
-    end();
+  } catch (error) {
+    // No session (401: onAuthError has ended it), or the server is unreachable: keep the hinted user, else sign in.
+    if (!hint || (error as { status?: number }).status === 401) end();
   }
   setRestoring(false);
 }
