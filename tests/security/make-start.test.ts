@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ let env: Record<string, string>;
 function freshShellEnv(extra: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !['JWT_SECRET', 'HOST', 'NODE_ENV', 'PORT'].includes(k)) out[k] = v;
+    if (v !== undefined && !['JWT_SECRET', 'SECRETS_KEY', 'HOST', 'NODE_ENV', 'PORT'].includes(k)) out[k] = v;
   }
   return { ...out, ...extra };
 }
@@ -120,6 +121,7 @@ describe('make start without a JWT_SECRET', () => {
       expect(secret).toBeDefined();
       expect(Buffer.byteLength(secret!)).toBeGreaterThanOrEqual(32);
       expect(EXAMPLE_JWT_SECRETS).not.toContain(secret);
+      expect(readFileSync(envFile, 'utf8')).toMatch(/^SECRETS_KEY=[0-9a-f]{64}$/m);
 
       const bound = listeningAddresses(port);
       expect(bound.length).toBeGreaterThan(0);
@@ -158,7 +160,14 @@ describe('every process refuses a known or short JWT_SECRET, in every mode', () 
     ['scripts/admin.ts', 'short-but-random-Q3v9', 'development'],
   ];
   it.each(cases)('%s with JWT_SECRET=%s (NODE_ENV=%s) exits with one line saying how to make one', async (entry, secret, nodeEnv) => {
-    const procEnv = freshShellEnv({ DATABASE_URL: database.url, REDIS_PREFIX: uniquePrefix(), NODE_ENV: nodeEnv, PORT: String(port) });
+    // Every other setting valid (SECRETS_KEY too), so the one line is about JWT_SECRET.
+    const procEnv = freshShellEnv({
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: uniquePrefix(),
+      NODE_ENV: nodeEnv,
+      PORT: String(port),
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+    });
     if (secret !== undefined) procEnv.JWT_SECRET = secret;
     else delete procEnv.JWT_SECRET;
     const proc = spawnTs(entry, procEnv);
