@@ -9,5 +9,5 @@ npx tsc -p tsconfig.json
 npx eslint .
 npx madge --circular shared/src core/src server/src worker/src cli/src ui/src
 npx prettier --check . --log-level warn
-bash scripts/build-ui.sh
+bash scripts/build.sh
 npx vitest run "$@"

@@ -173,6 +173,7 @@ describe('OpenAPI and docs', () => {
       '/api/auth/logout',
       '/api/audit',
       '/readyz',
+      '/metrics',
     ]) {
       expect(Object.keys(res.body.paths)).toContain(path);
     }

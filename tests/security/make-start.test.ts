@@ -156,8 +156,8 @@ describe('every process refuses a known or short JWT_SECRET, in every mode', () 
     ['server/src/main.ts', undefined, 'development'],
     ['worker/src/main.ts', EXAMPLE_SECRET, 'production'],
     ['worker/src/main.ts', 'short-but-random-Q3v9', 'development'],
-    ['scripts/migrate.ts', EXAMPLE_SECRET, 'test'],
-    ['scripts/admin.ts', 'short-but-random-Q3v9', 'development'],
+    ['server/src/migrate.ts', EXAMPLE_SECRET, 'test'],
+    ['server/src/admin.ts', 'short-but-random-Q3v9', 'development'],
   ];
   it.each(cases)('%s with JWT_SECRET=%s (NODE_ENV=%s) exits with one line saying how to make one', async (entry, secret, nodeEnv) => {
     // Every other setting valid (SECRETS_KEY too), so the one line is about JWT_SECRET.

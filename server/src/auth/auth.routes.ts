@@ -12,7 +12,7 @@ import { decoyHash, verifyPassword } from './passwords';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
 
 export function authRoutes(deps: AppDeps, auth: Authenticator, users: UsersService, audit: AuditLog): Router {
-  const { db, redis, config } = deps;
+  const { db, redis, config, log } = deps;
   const limiter = createLoginLimiter(redis, config.redisPrefix, config.loginMaxAttempts, config.loginWindowSec);
   const router = new Router();
 
@@ -42,6 +42,7 @@ export function authRoutes(deps: AppDeps, auth: Authenticator, users: UsersServi
         ip: client.ip,
         userAgent: client.userAgent,
       });
+      log.info('sign-in refused', { email, ip: client.ip, reason: !user ? 'unknown email' : !ok ? 'wrong password' : 'disabled user' });
       throw new ApiError('invalid_credentials', 'The email or password is wrong.');
     }
     await limiter.succeeded(email, client.ip);

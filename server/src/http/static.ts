@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
+import { isServicePath } from './paths';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -45,7 +46,7 @@ const decodeURIComponentSafe = (s: string) => {
 export function uiMiddleware(distDir: string): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
-    if (ctx.path.startsWith('/api') || ctx.path.startsWith('/socket.io')) return next();
+    if (isServicePath(ctx.path) || ctx.path.startsWith('/socket.io')) return next();
     // Source maps would publish the full sources: never served, even if a build left some behind.
     if (ctx.path.endsWith('.map')) return next();
     const immutable = ctx.path.startsWith('/assets/') ? 365 * 24 * 3600 : 0;

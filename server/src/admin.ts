@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import { createOrm, dbOf } from '@jobflow/core/db';
 import { BaseEnv, createLogger, parseEnv, preflight } from '@jobflow/core/platform';
-import { createAuditLog, createUsersService } from '@jobflow/server';
+import { createAuditLog } from './audit/audit.store';
+import { createUsersService } from './users/users.service';
 
 const env = parseEnv(BaseEnv.extend({ EMAIL: z.string().optional(), PASSWORD: z.string().optional(), NAME: z.string().optional() }), process.env);
 
