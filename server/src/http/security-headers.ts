@@ -39,7 +39,7 @@ export function securityHeadersMiddleware(): Koa.Middleware {
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
       ctx.set('Content-Security-Policy', /^text\/html/i.test(ctx.response.type) ? PAGE_CSP : API_CSP);
       if (ctx.path.startsWith('/api/') && !ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
-      if (ctx.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="jobflow"');
+      if (ctx.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', 'Bearer realm="jobflow"');
     }
   };
 }
