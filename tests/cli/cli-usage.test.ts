@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireCommand } from '../deploy/tools';
 import { jobflow } from './run-cli';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -51,17 +52,6 @@ describe('a mistyped command or option', () => {
 });
 
 const run = promisify(execFile);
-
-/** The shell at `path`, or a skip (a failure in CI, which installs it). */
-async function requireShell(ctx: TestContext, path: string): Promise<void> {
-  try {
-    await run(path, ['-c', 'exit 0']);
-  } catch {
-    const message = `${path} is not installed: apt-get install ${path.split('/').pop()}`;
-    if (process.env.CI) throw new Error(message);
-    ctx.skip(message);
-  }
-}
 
 async function script(shell: string): Promise<string> {
   const result = await jobflow(['completion', shell]);
@@ -115,10 +105,10 @@ describe('jobflow completion', () => {
   });
 
   it('zsh: the script parses and registers _jobflow for jobflow', async (ctx) => {
-    await requireShell(ctx, '/usr/bin/zsh');
+    requireCommand(ctx, 'zsh', 'zsh');
     const file = await script('zsh');
-    await run('/usr/bin/zsh', ['-n', file]);
-    const { stdout } = await run('/usr/bin/zsh', [
+    await run('zsh', ['-n', file]);
+    const { stdout } = await run('zsh', [
       '-f',
       '-c',
       `autoload -U compinit && compinit -u -d ${join(dir, 'zcompdump')}; source ${file}; print -r -- $_comps[jobflow]`,
@@ -127,11 +117,11 @@ describe('jobflow completion', () => {
   });
 
   it('fish: the script parses and completes commands, subcommands and options with their descriptions', async (ctx) => {
-    await requireShell(ctx, '/usr/bin/fish');
+    requireCommand(ctx, 'fish', 'fish');
     const file = await script('fish');
-    await run('/usr/bin/fish', ['--no-execute', file]);
+    await run('fish', ['--no-execute', file]);
     const complete = async (line: string) => {
-      const { stdout } = await run('/usr/bin/fish', ['--no-config', '-c', `source ${file}; complete -C${JSON.stringify(line)}`]);
+      const { stdout } = await run('fish', ['--no-config', '-c', `source ${file}; complete -C${JSON.stringify(line)}`]);
       return stdout.trim().split('\n');
     };
     expect(await complete('jobflow wh')).toEqual(['whoami\tShow who the token belongs to, and which server it is for']);
