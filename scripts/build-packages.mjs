@@ -78,6 +78,24 @@ function thirdPartyNotices(metafile) {
   return `The jobflow command includes the following packages.\n\n${sections.join('\n' + '-'.repeat(72) + '\n\n')}`;
 }
 
+/**
+ * The command loads Socket.IO when its first socket opens: most commands make a
+ * REST call or two and exit, and evaluating Socket.IO (its polling transport
+ * loads child_process) would cost them more than the call. `io` is the one
+ * value the client imports from it.
+ */
+const lazySocketIo = {
+  name: 'lazy-socket.io-client',
+  setup(build) {
+    build.onResolve({ filter: /^socket\.io-client$/ }, (args) => (args.namespace === 'lazy' ? undefined : { path: 'socket.io-client', namespace: 'lazy' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let loaded;\nexport const io = (...args) => (loaded ??= require('socket.io-client')).io(...args);\n",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 async function buildCli() {
   const outfile = at('cli/dist/jobflow.js');
   const result = await build({
@@ -93,6 +111,7 @@ async function buildCli() {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
+    plugins: [lazySocketIo],
     metafile: true,
     logLevel: 'warning',
   });

@@ -4,6 +4,7 @@ import { readStoredConfig, resolveConnection, type CliEnv, type Connection, type
 import type { Output } from './output';
 import { UsageError } from './args';
 import { loadClientLibrary } from './client-library';
+import { httpFetch } from './http-fetch';
 
 /** What a command runs with: its environment, its output, and ways to reach the server and the user. */
 export interface Context {
@@ -68,7 +69,7 @@ export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: C
     },
     async clientFor(url, token) {
       const { createClient } = await loadClientLibrary();
-      return track(createClient({ url, token }));
+      return track(createClient({ url, token, fetch: httpFetch }));
     },
     async prompt(question, options = {}) {
       if (stdin().isTTY) return options.isSecret ? readSecret(stdin(), o.err, question) : readVisible(stdin(), o.err, question);
