@@ -96,6 +96,17 @@ const lazySocketIo = {
   },
 };
 
+/**
+ * The command speaks English: of zod's error-message locales it bundles English
+ * only, a third less code to compile at every start.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";\n', loader: 'js' }));
+  },
+};
+
 async function buildCli() {
   const outfile = at('cli/dist/jobflow.js');
   const result = await build({
@@ -111,7 +122,7 @@ async function buildCli() {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
-    plugins: [lazySocketIo],
+    plugins: [lazySocketIo, englishOnlyZod],
     metafile: true,
     logLevel: 'warning',
   });
