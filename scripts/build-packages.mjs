@@ -121,6 +121,8 @@ async function buildCli() {
     // Smaller to parse at every start; names are kept so that an unexpected error's stack still reads.
     minifyWhitespace: true,
     minifySyntax: true,
+    // Error classes name themselves from `new.target.name`: bundling must not rename them.
+    keepNames: true,
     legalComments: 'none',
     plugins: [lazySocketIo, englishOnlyZod],
     metafile: true,
@@ -176,6 +178,7 @@ async function buildClient() {
     target: 'es2022',
     outfile: at('client/dist/index.js'),
     external: dependencies,
+    keepNames: true,
     metafile: true,
     logLevel: 'warning',
   });

@@ -1,18 +1,25 @@
 /**
  * Runs one server and WORKERS worker processes (default 1) side by side,
  * prefixing their output; stops all of them on SIGINT/SIGTERM, or when one
- * exits. With DEV=1 they reload on change and Vite serves the UI on :5173.
+ * exits. They run as compiled JavaScript (`npm run build`); with DEV=1 they
+ * run from the TypeScript sources and reload on change, and Vite serves the UI
+ * on :5173. Worker n serves its health port on HEALTH_PORT + n - 1 (3001, 3002...).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const workers = Math.max(1, Number(process.env.WORKERS ?? 1) || 1);
+const healthPort = Number(process.env.HEALTH_PORT ?? 3001) || 0;
 const children: ChildProcess[] = [];
 let stopping = false;
 
 const isDev = process.env.DEV === '1';
 
-function run(name: string, entry: string, args = isDev ? ['--import', 'tsx', '--watch', entry] : ['--import', 'tsx', entry], command = process.execPath) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+/** The command line of a process: its compiled entry point, or with DEV=1 its source with reload. */
+const entryArgs = (workspace: 'server' | 'worker') =>
+  isDev ? ['--import', 'tsx', '--watch', `${workspace}/src/main.ts`] : ['--enable-source-maps', `${workspace}/dist/main.js`];
+
+function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}, command = process.execPath) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
@@ -37,8 +44,10 @@ function stop(code = 0) {
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
 }
 
-run('server', 'server/src/main.ts');
-for (let i = 1; i <= workers; i++) run(workers > 1 ? `worker ${i}` : 'worker', 'worker/src/main.ts');
-if (isDev) run('ui', 'ui', ['run', 'dev', '--workspace', 'ui'], 'npm');
+run('server', entryArgs('server'));
+for (let i = 1; i <= workers; i++) {
+  run(workers > 1 ? `worker ${i}` : 'worker', entryArgs('worker'), { HEALTH_PORT: String(healthPort && healthPort + i - 1) });
+}
+if (isDev) run('ui', ['run', 'dev', '--workspace', 'ui'], {}, 'npm');
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a running Jobflow: services, dependencies,
-# database and migrations, UI build, then the server and the workers.
+# the build (UI, server and worker, when their sources changed), database and
+# migrations, then the server and the workers as compiled JavaScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-env.sh
 set -a; . ./.env; set +a
 bash scripts/services.sh
 bash scripts/install.sh
-npx tsx scripts/migrate.ts
-bash scripts/build-ui.sh
+bash scripts/build.sh
+node server/dist/migrate.js
 exec npx tsx scripts/run-all.ts

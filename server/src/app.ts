@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
-import { createKeyring, createLogger } from '@jobflow/core/platform';
+import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
 import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
@@ -14,10 +14,13 @@ import { docsRoutes } from './docs/docs.routes';
 import { healthRoutes } from './health/health.routes';
 import { jsonBodyMiddleware } from './http/body.middleware';
 import { errorsMiddleware } from './http/errors.middleware';
+import { httpMetricsMiddleware } from './http/http-metrics.middleware';
+import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
 import { createJobsService } from './jobs/jobs.service';
 import { jobsRoutes } from './jobs/jobs.routes';
 import { createLiveGateway } from './live/live.socket';
+import { metricsRoutes } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
 import { runsRoutes } from './runs/runs.routes';
 import { schedulesRoutes } from './schedules/index';
@@ -32,6 +35,12 @@ export interface App {
   /** The URL the server listens on, once started. */
   url: string;
   deps: AppDeps;
+  /**
+   * Starts shutting down: /readyz answers 503 (load balancers stop sending
+   * requests) while requests are still served; `close` follows.
+   */
+  drain(): void;
+  /** Stops accepting, disconnects sockets, lets requests in flight finish (up to `shutdownGraceMs`), then closes everything. */
   close(): Promise<void>;
 }
 
@@ -40,8 +49,9 @@ export interface App {
  * from a config and starts listening on `config.port` (0 = any free port).
  */
 export async function createApp(config: ServerConfig): Promise<App> {
-  const log = createLogger('server', config.logLevel);
-  const core = await openCore({ ...config, log, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
+  const log = createLogger('server', config.logLevel, { format: config.logFormat });
+  const metrics = createMetrics('server');
+  const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
   const { orm, db, redis, queue, live, batches, lifecycle, outbox } = core;
 
   const httpServer = http.createServer();
@@ -52,7 +62,22 @@ export async function createApp(config: ServerConfig): Promise<App> {
   httpServer.headersTimeout = 66_000;
   let gateway: ReturnType<typeof createLiveGateway> | null = null;
   const keyring = createKeyring(config.secrets);
-  const deps: AppDeps = { config, orm, db, redis, queue, live, batches, lifecycle, outbox, log, keyring, disconnect: (target) => gateway?.disconnect(target) };
+  const deps: AppDeps = {
+    config,
+    orm,
+    db,
+    redis,
+    queue,
+    live,
+    batches,
+    lifecycle,
+    outbox,
+    metrics,
+    log,
+    keyring,
+    disconnect: (target) => gateway?.disconnect(target),
+  };
+  let isDraining = false;
   const auth = createAuthenticator(deps);
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
@@ -60,10 +85,18 @@ export async function createApp(config: ServerConfig): Promise<App> {
 
   const app = new Koa({ proxy: false });
   app.silent = true;
+  app.use(requestLogMiddleware(log));
+  app.use(httpMetricsMiddleware(metrics));
+  app.use((ctx, next) => {
+    // While draining, keep-alive clients and proxies are told to reconnect (to another server).
+    if (isDraining) ctx.set('Connection', 'close');
+    return next();
+  });
   app.use(errorsMiddleware(log));
   app.use(jsonBodyMiddleware(config.bodyLimitBytes));
   for (const router of [
-    healthRoutes(deps),
+    healthRoutes(deps, () => isDraining),
+    metricsRoutes(deps),
     docsRoutes(VERSION),
     authRoutes(deps, auth),
     usersRoutes(deps, auth, users),
@@ -77,10 +110,12 @@ export async function createApp(config: ServerConfig): Promise<App> {
   }
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
-  gateway = createLiveGateway(httpServer, deps, auth, {
+  const liveGateway = createLiveGateway(httpServer, deps, auth, {
     run: async (runId) => toRunDto(await runs.findOrThrow(runId)),
     job: async (jobId) => jobs.toDto(await jobs.findOrThrow(jobId)),
   });
+  gateway = liveGateway;
+  metrics.readFrom({ sockets: () => liveGateway.io.engine.clientsCount });
 
   const reconciler = createReconciler({
     db,
@@ -100,9 +135,16 @@ export async function createApp(config: ServerConfig): Promise<App> {
   return {
     url: `http://${host}:${port}`,
     deps,
+    drain() {
+      isDraining = true;
+    },
     async close() {
+      isDraining = true;
       await reconciler.stop();
-      await gateway?.close();
+      const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
+      // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.
+      await liveGateway.close();
+      clearTimeout(cut);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await core.close();

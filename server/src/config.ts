@@ -19,6 +19,10 @@ const ServerEnv = BaseEnv.extend(SecretsEnv.shape)
     SOCKET_MAX_SUBSCRIPTIONS: intFromEnv(200, 3),
     SOCKET_MAX_BACKFILLS: intFromEnv(4, 1),
     USER_MAX_SOCKETS: intFromEnv(50, 1),
+    /** After SIGTERM, how long /readyz answers 503 while requests are still served (default 5000 in production, else 0). */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+    /** Then, how long requests in flight may finish before their connections are cut. */
+    SHUTDOWN_GRACE_MS: intFromEnv(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
@@ -50,6 +54,8 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
       maxBackfillsPerSocket: env.SOCKET_MAX_BACKFILLS,
       maxSocketsPerUser: env.USER_MAX_SOCKETS,
     },
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }
 

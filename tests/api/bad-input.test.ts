@@ -171,6 +171,7 @@ describe('OpenAPI and docs', () => {
       '/api/runs/{id}/cancel',
       '/api/tokens',
       '/readyz',
+      '/metrics',
     ]) {
       expect(Object.keys(res.body.paths)).toContain(path);
     }

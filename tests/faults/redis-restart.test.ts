@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
 import { freePort, until } from '../support/processes';
-import { track, untrack } from '../support/leak-check';
-
-/** A Redis of this test's own (the shared one must not restart under other test files). */
-async function ownRedis(port: number) {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const handle = track({ child }, `redis-server :${port}`);
-  await until(async () => {
-    const res = await fetch(`http://127.0.0.1:${port}`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code);
-    return res !== 'ECONNREFUSED';
-  }, 'redis to listen');
-  return {
-    async kill() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-      untrack(handle);
-    },
-  };
-}
+import { startRedisServer } from '../support/redis-server';
 
 let stack: Stack;
-let redis: Awaited<ReturnType<typeof ownRedis>>;
+let redis: Awaited<ReturnType<typeof startRedisServer>>;
 let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  redis = await ownRedis(port);
+  redis = await startRedisServer(port);
   stack = await startStack({ redisUrl: `redis://127.0.0.1:${port}`, workers: 1 });
 });
 afterAll(async () => {
@@ -52,7 +33,7 @@ describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout
     for (let i = 0; i < 6; i++) before.push((await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body);
 
     await redis.kill();
-    redis = await ownRedis(port);
+    redis = await startRedisServer(port);
 
     await until(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again');
     const after = (await stack.request('POST', `/api/jobs/${job.id}/runs`, { token, body: {} })).body as RunDto;

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobDto } from '@jobflow/shared';
-import { repoPath, run, type Ran } from '../deploy/tools';
+import { repoPath } from '../deploy/tools';
+import { runCommand as run, type Ran } from '../support/commands';
 import { startStack, type Stack } from '../support/stack';
 
 /**
@@ -32,23 +32,6 @@ const npm = async (args: string[], cwd: string): Promise<Ran> => {
   return result;
 };
 
-/** Runs a program to its end with `input` on stdin. */
-function runWithInput(command: string, args: string[], opts: { cwd: string; env: Record<string, string>; input?: string }): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
 const shellJob = async (name: string, script: string): Promise<JobDto> => {
   const res = await stack.request('POST', '/api/jobs', { token: stack.admin.token, body: { name, type: 'shell', params: { script } } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -57,7 +40,7 @@ const shellJob = async (name: string, script: string): Promise<JobDto> => {
 
 beforeAll(async () => {
   // The packages as the sources stand (a no-op when they are built already).
-  const built = await run(process.execPath, [repoPath('scripts/build-packages.mjs'), '--if-stale'], { timeoutMs: 240_000 });
+  const built = await run(process.execPath, [repoPath('scripts/build-packages.mjs'), '--if-stale'], { cwd: repoPath(), timeoutMs: 240_000 });
   expect(built.code, built.stderr).toBe(0);
 
   stack = await startStack();
@@ -107,11 +90,11 @@ describe('the jobflow command installed with npm install -g', () => {
     const jobflow = join(globalPrefix, 'bin', 'jobflow');
     const env = { ...userEnv, XDG_CONFIG_HOME: join(dir, 'config') };
 
-    const login = await runWithInput(jobflow, ['login', '--url', stack.baseUrl, '--token-stdin'], { cwd: dir, env, input: `${token}\n` });
+    const login = await run(jobflow, ['login', '--url', stack.baseUrl, '--token-stdin'], { cwd: dir, env, input: `${token}\n` });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stderr).toContain(`signed in to ${stack.baseUrl} as ${stack.admin.email}`);
 
-    const followed = await runWithInput(jobflow, ['run', job.name, '--follow'], { cwd: dir, env });
+    const followed = await run(jobflow, ['run', job.name, '--follow'], { cwd: dir, env });
     expect(followed.code, followed.stderr).toBe(0);
     expect(followed.stdout).toBe('from the packed command\ndone\n');
     expect(followed.stderr).toContain('to stderr');

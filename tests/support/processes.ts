@@ -30,7 +30,12 @@ export const freePort = (): Promise<number> =>
  * the program and SIGKILL kills it outright.
  */
 export function spawnTs(entry: string, env: Record<string, string>, name = entry): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnProcess(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env } }, name);
+}
+
+/** Starts `command` with exactly `opts.env` as its environment, collecting its output. */
+export function spawnProcess(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, name = args.join(' ')): Proc {
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

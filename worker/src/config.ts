@@ -16,6 +16,10 @@ const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+  /** Port of /healthz, /readyz and /metrics; 0 turns them off. */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  /** Address the health port listens on. */
+  HOST: z.string().default('0.0.0.0'),
   ABORT_GRACE_MS: intFromEnv(2000, 100),
   LOG_FLUSH_MS: intFromEnv(0, 0),
   LOG_FLUSH_LINES: intFromEnv(500, 1),
@@ -73,6 +77,8 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     stallIntervalMs: env.STALL_INTERVAL_MS,
     heartbeatMs: env.HEARTBEAT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    healthPort: env.HEALTH_PORT,
+    host: env.HOST,
     abortGraceMs: env.ABORT_GRACE_MS,
     logFlushMs: env.LOG_FLUSH_MS,
     logFlushLines: env.LOG_FLUSH_LINES,

@@ -1,7 +1,18 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { openCore } from '@jobflow/core';
-import { createEgress, createKeyring, createLogger, createRedis, redisKeys } from '@jobflow/core/platform';
+import {
+  type Logger,
+  type Metrics,
+  type Readiness,
+  checkReadiness,
+  createEgress,
+  createKeyring,
+  createLogger,
+  createMetrics,
+  createRedis,
+  redisKeys,
+} from '@jobflow/core/platform';
 import { createRunQueue, withScripts } from '@jobflow/core/queue';
 import { createReconciler } from '@jobflow/core/runs';
 import type { WorkerConfig } from './config';
@@ -13,6 +24,11 @@ import { startScheduler } from './schedules/index';
 
 export interface Worker {
   workerId: string;
+  /** The worker's logger (its lines carry the worker's id). */
+  log: Logger;
+  metrics: Metrics;
+  /** Ready while PostgreSQL and Redis answer and the worker is not shutting down. */
+  readiness(): Promise<Readiness>;
   /** Stops taking runs, lets running ones finish within the grace period, then hands the rest back. */
   close(): Promise<void>;
 }
@@ -20,11 +36,13 @@ export interface Worker {
 /** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, reconciler. */
 export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const log = createLogger(`worker ${workerId}`, config.logLevel);
+  const log = createLogger('worker', config.logLevel, { format: config.logFormat }).child({ workerId });
   const keys = redisKeys(config.redisPrefix);
-  const core = await openCore({ ...config, log });
+  const metrics = createMetrics('worker');
+  const core = await openCore({ ...config, log, metrics });
   const { db, redis, queue: producer, live, batches, lifecycle } = core;
   const subscriber = createRedis(config.redisUrl);
+  subscriber.on('error', metrics.redisErrored);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   // Every outbound request a user can cause (job types and notifications) goes through this one policy.
   const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
@@ -40,6 +58,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     handlers: createHandlers(egress, { patternBudgetMs: config.dataCheckPatternBudgetMs }),
     keyring,
   });
+  let isDraining = false;
 
   const beat = () => redis.set(keys.worker(workerId), String(Date.now()), 'PX', config.heartbeatMs * 3).catch(() => {});
   await beat();
@@ -56,6 +75,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   });
 
   consumer.on('error', (e) => {
+    metrics.redisErrored();
     if (/NOSCRIPT/.test(e.message)) void withScripts(consumer, () => Promise.resolve()).catch(() => {});
   });
   await consumer.ready();
@@ -74,14 +94,23 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     options: { ...config.reconcile, cancelGraceMs: 5000 },
   });
   reconciler.start();
-  const notifier = createNotifier({ config, db, live, log, outbox: core.outbox, egress, keyring });
+  const notifier = createNotifier({ config, db, live, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log });
+  const scheduler = await startScheduler({ config, db, lifecycle, queue: producer, live, log, metrics });
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
     workerId,
+    log,
+    metrics,
+    readiness: () =>
+      checkReadiness({
+        postgres: () => db.sql('select 1'),
+        redis: () => redis.ping(),
+        drainingAs: isDraining ? 'the worker is shutting down' : null,
+      }),
     async close() {
+      isDraining = true;
       clearInterval(stallTimer);
       await scheduler.stop();
       await reconciler.stop();

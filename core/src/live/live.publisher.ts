@@ -41,15 +41,29 @@ function coalescedPublisher(redis: Redis) {
   };
 }
 
+/** The broadcast flag carrying when an event was published: servers measure delivery lag from it. */
+export const STORED_AT_FLAG = 'storedAtMs';
+
 export function createLivePublisher(redis: Redis, prefix: string): LivePublisher {
   const emitter = new Emitter<ServerToClientEvents>(coalescedPublisher(redis) as unknown as Redis, { key: redisKeys(prefix).io });
+  /**
+   * A broadcast to `room`, stamped with the time it is published (right after
+   * its change was stored). Socket.IO passes broadcast flags it does not know
+   * through untouched, so the stamp reaches every server and no client. Each
+   * `emitter.to` makes a flags object of its own.
+   */
+  const to = (room: string | string[]) => {
+    const broadcast = emitter.to(room);
+    (broadcast as unknown as { flags: Record<string, unknown> }).flags[STORED_AT_FLAG] = Date.now();
+    return broadcast;
+  };
   return {
-    runUpdated: (run) => emitter.to([rooms.dashboard, rooms.job(run.jobId), rooms.run(run.id)]).emit('run:updated', run),
+    runUpdated: (run) => to([rooms.dashboard, rooms.job(run.jobId), rooms.run(run.id)]).emit('run:updated', run),
     runLog: (runId, lines) => {
-      if (lines.length) emitter.to(rooms.run(runId)).emit('run:log', { runId, lines });
+      if (lines.length) to(rooms.run(runId)).emit('run:log', { runId, lines });
     },
-    jobUpdated: (job) => emitter.to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
-    jobDeleted: (jobId) => emitter.to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
-    scheduleRecorded: (jobId, outcomes) => emitter.to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
+    jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
+    jobDeleted: (jobId) => to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
+    scheduleRecorded: (jobId, outcomes) => to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
   };
 }

@@ -14,6 +14,13 @@ export const BaseEnv = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default('jf'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** `json` or `pretty`; default pretty in development (when pino-pretty is installed), json otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <METRICS_TOKEN>`. Empty means unset. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   DB_POOL_MAX: intFromEnv(10, 1),
   RETRY_BASE_MS: intFromEnv(1000),
   RETRY_CAP_MS: intFromEnv(60_000),
@@ -29,6 +36,8 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   redisUrl: env.REDIS_URL,
   redisPrefix: env.REDIS_PREFIX,
   logLevel: env.LOG_LEVEL,
+  logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+  metricsToken: env.METRICS_TOKEN,
   dbPoolMax: env.DB_POOL_MAX,
   backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
   reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },

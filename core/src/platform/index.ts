@@ -2,6 +2,8 @@ export * from './env';
 export * from './logger';
 export * from './preflight';
 export * from './redis';
+export * from './metrics';
+export * from './readiness';
 export * from './egress';
 export * from './secrets';
 export * from './secret-params';

@@ -8,7 +8,7 @@ import { createLoginLimiter } from './login-limiter';
 import { decoyHash, verifyPassword } from './passwords';
 
 export function authRoutes(deps: AppDeps, auth: Authenticator): Router {
-  const { db, redis, config } = deps;
+  const { db, redis, config, log } = deps;
   const limiter = createLoginLimiter(redis, config.redisPrefix, config.loginMaxAttempts, config.loginWindowSec);
   const router = new Router();
 
@@ -23,6 +23,7 @@ export function authRoutes(deps: AppDeps, auth: Authenticator): Router {
     const ok = await verifyPassword(user?.password_hash ?? (await decoyHash()), body.password);
     if (!user || !ok || user.disabled) {
       await limiter.failed(body.email, ctx.ip);
+      log.info('sign-in refused', { email: body.email, ip: ctx.ip, reason: !user ? 'unknown email' : !ok ? 'wrong password' : 'disabled user' });
       throw new ApiError('invalid_credentials', 'The email or password is wrong.');
     }
     await limiter.succeeded(body.email);

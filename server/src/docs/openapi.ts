@@ -348,11 +348,14 @@ export function buildOpenApi(version: string) {
       title: 'Jobflow API',
       version,
       description:
-        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`.',
+        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A session JWT from /api/auth/login or a personal API token (jf_...)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A session JWT from /api/auth/login or a personal API token (jf_...)' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN the server was started with' },
+      },
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })])),
     },
     paths: {
@@ -362,9 +365,28 @@ export function buildOpenApi(version: string) {
       '/healthz': { get: { summary: 'Liveness', tags: ['health'], responses: { '200': { description: 'The process lives' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: PostgreSQL and Redis answer',
+          summary: 'Readiness: PostgreSQL and Redis answer, and the server is not shutting down',
           tags: ['health'],
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+          responses: {
+            '200': { description: 'Ready' },
+            '503': {
+              description: 'Not ready: a service is unreachable, or the server is shutting down (from SIGTERM on, for SHUTDOWN_DELAY_MS)',
+              ...json('Error'),
+            },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format 0.0.4)',
+          description:
+            'Runs, queue depth, run outcomes and durations, HTTP requests, live events, the PostgreSQL pool, Redis errors and the Node.js process. With METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`.',
+          tags: ['health'],
+          security: [{ metricsToken: [] }, {}],
+          responses: {
+            '200': { description: 'The metrics', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } } },
+            '401': { description: 'unauthorized: METRICS_TOKEN is set and the request does not carry it', ...json('Error') },
+          },
         },
       },
     },

@@ -1,34 +1,21 @@
 import Router from '@koa/router';
+import { checkReadiness } from '@jobflow/core/platform';
 import type { AppDeps } from '../deps';
 
-const within = <T>(ms: number, p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-
-/** /healthz: the process lives. /readyz: PostgreSQL and Redis both answer. */
-export function healthRoutes({ db, redis }: Pick<AppDeps, 'db' | 'redis'>): Router {
+/** /healthz: the process lives. /readyz: PostgreSQL and Redis both answer, and the server is not shutting down. */
+export function healthRoutes({ db, redis }: Pick<AppDeps, 'db' | 'redis'>, isDraining: () => boolean): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const [postgres, redisUp] = await Promise.all([
-      within(1500, db.sql('select 1')).then(
-        () => true,
-        () => false,
-      ),
-      within(1500, redis.ping()).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    const services = { postgres: postgres ? 'up' : 'down', redis: redisUp ? 'up' : 'down' };
-    const down = Object.entries(services)
-      .filter(([, state]) => state === 'down')
-      .map(([name]) => name);
-    ctx.status = down.length ? 503 : 200;
-    ctx.body = down.length
-      ? { error: { code: 'unavailable', message: `Not ready: ${down.join(' and ')} unreachable.` }, ...services }
-      : { status: 'ready', ...services };
+    const { status, body } = await checkReadiness({
+      postgres: () => db.sql('select 1'),
+      redis: () => redis.ping(),
+      drainingAs: isDraining() ? 'the server is shutting down' : null,
+    });
+    ctx.status = status;
+    ctx.body = body;
   });
   return router;
 }

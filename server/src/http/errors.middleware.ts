@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import { ApiError } from '@jobflow/shared';
 import type { Logger } from '@jobflow/core/platform';
+import { isServicePath } from './paths';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -24,7 +25,7 @@ export function errorsMiddleware(log: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body == null && ctx.path.startsWith('/api')) throw new ApiError('not_found', `No route for ${ctx.method} ${ctx.path}.`);
+      if (ctx.status === 404 && ctx.body == null && isServicePath(ctx.path)) throw new ApiError('not_found', `No route for ${ctx.method} ${ctx.path}.`);
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError.status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, error });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
+import { isServicePath } from './paths';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,7 +47,7 @@ const decodeURIComponentSafe = (s: string) => {
 export function uiMiddleware(distDir: string): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
-    if (ctx.path.startsWith('/api') || ctx.path.startsWith('/socket.io')) return next();
+    if (isServicePath(ctx.path) || ctx.path.startsWith('/socket.io')) return next();
     const immutable = ctx.path.startsWith('/assets/') ? 365 * 24 * 3600 : 0;
     if (ctx.path !== '/' && (await sendFile(ctx, distDir, ctx.path, immutable))) return;
     if (path.extname(ctx.path) && ctx.path !== '/') return next();

@@ -85,22 +85,23 @@ export interface TopicSnapshots {
  * drop, and disconnects subscribers that cannot keep up.
  */
 export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: Authenticator, snapshots: TopicSnapshots) {
-  const { redis, db, config, log } = deps;
+  const { redis, db, config, log, metrics } = deps;
   const pub = redis.duplicate();
   const sub = redis.duplicate();
-  pub.on('error', () => {});
-  sub.on('error', () => {});
+  pub.on('error', metrics.redisErrored);
+  sub.on('error', metrics.redisErrored);
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
-    adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }),
+    adapter: createLogCoalescingAdapter(pub, sub, { key: redisKeys(config.redisPrefix).io }, metrics.eventDelivered),
   });
 
   const limits = createSubscriptionLimits(config.liveLimits);
   let linkLost = false;
+  let isClosing = false;
   sub.on('close', () => {
-    if (!linkLost) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
+    if (!linkLost && !isClosing) log.warn('live link to Redis dropped; sockets will be told to resync when it is back');
     linkLost = true;
   });
   sub.on('ready', () => {
@@ -244,6 +245,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
       io.in(room).disconnectSockets(true);
     },
     async close() {
+      isClosing = true;
       clearInterval(slowConsumerCheck);
       // io.close() closes this server's transports without a Socket.IO disconnect, so clients reconnect (here once it
       // is back, or elsewhere); io.disconnectSockets() would tell them the session ended for good, and would reach the

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { Adapter, type BroadcastOptions } from 'socket.io-adapter';
 import { RedisAdapter, type RedisAdapterOptions } from '@socket.io/redis-adapter';
+import { STORED_AT_FLAG } from '@jobflow/core/live';
 
 interface EventPacket {
   type: number;
@@ -15,8 +16,11 @@ interface LogPayload {
 interface WireOptions {
   rooms: string[];
   except: string[];
-  flags?: BroadcastOptions['flags'];
+  flags?: BroadcastOptions['flags'] & { [STORED_AT_FLAG]?: number };
 }
+
+/** Told when a packet published at `storedAtMs` was written to this server's sockets. */
+export type OnDelivered = (storedAtMs: number) => void;
 
 /** The parts of RedisAdapter this subclass builds on (declared private in its typings). */
 interface RedisAdapterInternals extends Adapter {
@@ -28,7 +32,7 @@ interface RedisAdapterInternals extends Adapter {
 }
 const Base = RedisAdapter as unknown as new (nsp: Namespace, pub: Redis, sub: Redis, opts?: Partial<RedisAdapterOptions>) => RedisAdapterInternals;
 
-const broadcastLocally = (adapter: Adapter, packet: EventPacket, rooms: string[], except: string[], flags: BroadcastOptions['flags']) =>
+const broadcastLocally = (adapter: Adapter, packet: EventPacket, rooms: string[], except: string[], flags: WireOptions['flags']) =>
   Adapter.prototype.broadcast.call(adapter, packet as never, { rooms: new Set(rooms), except: new Set(except), flags });
 
 /**
@@ -43,6 +47,14 @@ const broadcastLocally = (adapter: Adapter, packet: EventPacket, rooms: string[]
 class LogCoalescingAdapter extends Base {
   private held = new Map<string, { packet: EventPacket; payload: LogPayload; opts: WireOptions }>();
   private flushScheduled = false;
+  onDelivered: OnDelivered | null = null;
+
+  /** Writes a packet to the local sockets, then reports its lag (a merged packet: that of its oldest part). */
+  private deliver(packet: EventPacket, opts: WireOptions): void {
+    broadcastLocally(this, packet, opts.rooms, opts.except, opts.flags);
+    const storedAtMs = opts.flags?.[STORED_AT_FLAG];
+    if (this.onDelivered && typeof storedAtMs === 'number') this.onDelivered(storedAtMs);
+  }
 
   override onmessage(pattern: unknown, channel: Buffer | string, msg: Buffer): void {
     const name = channel.toString();
@@ -69,7 +81,7 @@ class LogCoalescingAdapter extends Base {
       return;
     }
     this.flush();
-    broadcastLocally(this, packet, opts.rooms, opts.except, opts.flags);
+    this.deliver(packet, opts);
   }
 
   /** Sends every held `run:log` packet, in the order they first arrived. */
@@ -78,7 +90,7 @@ class LogCoalescingAdapter extends Base {
     if (this.held.size === 0) return;
     const held = [...this.held.values()];
     this.held.clear();
-    for (const { packet, opts } of held) broadcastLocally(this, packet, opts.rooms, opts.except, opts.flags);
+    for (const { packet, opts } of held) this.deliver(packet, opts);
   }
 
   override close(): ReturnType<RedisAdapterInternals['close']> {
@@ -92,8 +104,10 @@ class LogCoalescingAdapter extends Base {
  * coalesced per event-loop turn. Socket.IO calls the result with `new`, so it
  * is a function, not an arrow.
  */
-export function createLogCoalescingAdapter(pub: Redis, sub: Redis, opts: Partial<RedisAdapterOptions>) {
+export function createLogCoalescingAdapter(pub: Redis, sub: Redis, opts: Partial<RedisAdapterOptions>, onDelivered?: OnDelivered) {
   return function (nsp: Namespace) {
-    return new LogCoalescingAdapter(nsp, pub, sub, opts);
+    const adapter = new LogCoalescingAdapter(nsp, pub, sub, opts);
+    adapter.onDelivered = onDelivered ?? null;
+    return adapter;
   };
 }

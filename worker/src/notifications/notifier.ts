@@ -14,7 +14,7 @@ import {
   type NotificationOutbox,
   type StoredNotificationTarget,
 } from '@jobflow/core/notifications';
-import { SecretUnreadableError, type Egress, type Keyring, type Logger } from '@jobflow/core/platform';
+import { SecretUnreadableError, type Egress, type Keyring, type Logger, type Metrics } from '@jobflow/core/platform';
 import { withScripts } from '@jobflow/core/queue';
 import type { WorkerConfig } from '../config';
 import { DeliveryError } from './delivery-error';
@@ -41,11 +41,12 @@ export function createNotifier(deps: {
   db: Db;
   live: LivePublisher;
   log: Logger;
+  metrics: Metrics;
   outbox: NotificationOutbox;
   egress: Egress;
   keyring: Keyring;
 }) {
-  const { config, db, live, log } = deps;
+  const { config, db, live, log, metrics } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
   const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
@@ -112,12 +113,14 @@ export function createNotifier(deps: {
     };
     try {
       const outcome = await send(target, message);
+      metrics.notificationAttempted(target.kind, 'delivered');
       if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'delivered', null)) {
         await note(runId, `${what}: delivered (${outcome}), attempt ${attempt} of ${maxAttempts}`);
       }
     } catch (e) {
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), e instanceof SecretUnreadableError);
       if (err.isPermanent || attempt >= maxAttempts) {
+        metrics.notificationAttempted(target.kind, 'failed');
         if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'failed', err.message)) {
           await note(
             runId,
@@ -127,6 +130,7 @@ export function createNotifier(deps: {
         return;
       }
       const delayMs = delayAfter(attempt);
+      metrics.notificationAttempted(target.kind, 'retrying');
       if (await deliveryStore.record(db.sql, runId, targetId, event, attempt, 'pending', err.message)) {
         await enqueueDelivery(queue, { runId, targetId, event, attempt: attempt + 1 }, Date.now() + delayMs);
         await note(runId, `${what}: failed (${err.message}), attempt ${attempt} of ${maxAttempts}; next try in ${formatDuration(delayMs)}`);
@@ -157,6 +161,7 @@ export function createNotifier(deps: {
   return {
     async start(): Promise<void> {
       queue.on('error', (e) => {
+        metrics.redisErrored();
         if (/NOSCRIPT/.test(e.message)) void withScripts(queue, () => Promise.resolve()).catch(() => {});
       });
       await queue.ready();

@@ -14,6 +14,7 @@ export interface AttemptWriterOptions {
   /** Lines go through the worker's shared log batch: many runs' lines in one statement. */
   batches: RunBatches;
   live: LivePublisher;
+  /** The attempt's logger (its lines carry the run's id and attempt). */
   log: Logger;
   runId: string;
   attempt: number;
@@ -68,7 +69,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       try {
         stored = await o.batches.appendLogs({ runId: o.runId, attempt: o.attempt, lines: batch });
       } catch (e) {
-        o.log.warn('storing log lines failed; retrying', { runId: o.runId, error: (e as Error).message });
+        o.log.warn('storing log lines failed; retrying', { error: (e as Error).message });
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
         continue;
       }
@@ -116,7 +117,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
         const row = await runStore.setProgress(o.db.sql, o.runId, o.attempt, value);
         if (row) o.live.runUpdated(toRunDto(row));
       } catch (e) {
-        o.log.warn('storing progress failed', { runId: o.runId, error: (e as Error).message });
+        o.log.warn('storing progress failed', { error: (e as Error).message });
       }
     });
   }

@@ -67,6 +67,7 @@ export function createRunExecutor(deps: {
   async function execute(row: RunRow, controller: AbortController): Promise<void> {
     const runId = row.id;
     const attempt = row.attempt;
+    const runLog = log.child({ runId, attempt });
     const info = row.job_type ? findJobTypeInfo(row.job_type) : undefined;
     const handler = row.job_type ? deps.handlers[row.job_type] : undefined;
     if (!info || !handler) {
@@ -119,7 +120,7 @@ export function createRunExecutor(deps: {
       db,
       batches,
       live: deps.live,
-      log,
+      log: runLog,
       runId,
       attempt,
       flushMs: config.logFlushMs,
@@ -174,7 +175,7 @@ export function createRunExecutor(deps: {
         return;
       }
       const error = settled.kind === 'threw' ? settled.error : new Error('the handler did not stop');
-      if (settled.kind === 'threw' && !(error instanceof HandlerError)) log.debug('handler threw', { runId, error });
+      if (settled.kind === 'threw' && !(error instanceof HandlerError)) runLog.debug('handler threw', { error });
       if (keptResult)
         await db.sql(`update runs set result = ?::jsonb where id = ? and attempt = ? and status = 'running'`, [JSON.stringify(keptResult), runId, attempt]);
       await lifecycle.retryOrFail(runId, attempt, { code: 'handler_error', message: mask.text(messageOf(error)) });
@@ -226,7 +227,7 @@ export function createRunExecutor(deps: {
             const row = claim.row;
             // The same queue job delivered again while PostgreSQL says it runs: Bee-Queue saw its worker stall or die.
             if (row && row.status === 'running' && row.attempt === attempt && row.queue_job_id === job.id) {
-              log.warn('a run was redelivered after its worker stalled', { runId, attempt, previousWorker: row.worker_id });
+              log.child({ runId, attempt }).warn('a run was redelivered after its worker stalled', { previousWorker: row.worker_id });
               await lifecycle.retryOrFail(runId, attempt, {
                 code: 'worker_lost',
                 message: `worker ${row.worker_id} stopped responding during attempt ${attempt}`,

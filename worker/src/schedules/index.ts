@@ -1,6 +1,6 @@
 import type { Db } from '@jobflow/core/db';
 import type { LivePublisher } from '@jobflow/core/live';
-import { createRedis, type Logger } from '@jobflow/core/platform';
+import { createRedis, type Logger, type Metrics } from '@jobflow/core/platform';
 import type { RunQueue } from '@jobflow/core/queue';
 import type { RunLifecycle } from '@jobflow/core/runs';
 import { createScheduler, scheduleChangedChannel } from '@jobflow/core/schedules';
@@ -17,6 +17,7 @@ export async function startScheduler(deps: {
   queue: RunQueue;
   live: LivePublisher;
   log: Logger;
+  metrics: Metrics;
 }): Promise<{ stop(): Promise<void> }> {
   const { config, log } = deps;
   if (!config.scheduler.isEnabled) return { stop: async () => {} };
@@ -29,6 +30,7 @@ export async function startScheduler(deps: {
     options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs, historyDays: config.scheduler.historyDays },
   });
   const subscriber = createRedis(config.redisUrl);
+  subscriber.on('error', deps.metrics.redisErrored);
   subscriber.on('message', () => scheduler.nudge());
   // Subscribed before the first look, so no change made after that look goes unheard.
   await subscriber.subscribe(scheduleChangedChannel(config.redisPrefix));

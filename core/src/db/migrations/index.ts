@@ -3,6 +3,7 @@ import { Migration20261128100000 } from './Migration20261128100000';
 import { Migration20261128110000 } from './Migration20261128110000';
 import { Migration20261130141700_secret_seals } from './Migration20261130141700_secret_seals';
 import { Migration20261130150000_run_attempts } from './Migration20261130150000_run_attempts';
+import { Migration20261130170000_queued_due_index } from './Migration20261130170000_queued_due_index';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261128110000', class: Migration20261128110000 },
   { name: 'Migration20261130141700_secret_seals', class: Migration20261130141700_secret_seals },
   { name: 'Migration20261130150000_run_attempts', class: Migration20261130150000_run_attempts },
+  { name: 'Migration20261130170000_queued_due_index', class: Migration20261130170000_queued_due_index },
 ];

@@ -1,11 +1,21 @@
-/** Creates the database if it is missing and applies every pending migration. */
+/**
+ * Creates the database if it is missing, applies every pending migration and
+ * seals stored secrets with SECRETS_KEY, through MIGRATE_DATABASE_URL when set
+ * (a direct connection, where the processes go through a pooler), else
+ * DATABASE_URL.
+ */
+import { z } from 'zod';
 import { createOrm, dbOf, ensureDatabase, migrate, sealStoredSecrets } from '@jobflow/core/db';
-import { BaseEnv, SecretsEnv, createKeyring, parseEnv, preflight, secretsConfig } from '@jobflow/core/platform';
+import { BaseEnv, SecretsEnv, createKeyring, parseEnv, pingPostgres, postgresHint, secretsConfig } from '@jobflow/core/platform';
 
-const env = parseEnv(BaseEnv.extend(SecretsEnv.partial().shape), process.env);
-await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
-if (await ensureDatabase(env.DATABASE_URL)) console.log(`Created database ${new URL(env.DATABASE_URL).pathname.slice(1)}.`);
-const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 1 });
+const env = parseEnv(BaseEnv.extend({ ...SecretsEnv.partial().shape, MIGRATE_DATABASE_URL: z.string().optional() }), process.env);
+const databaseUrl = env.MIGRATE_DATABASE_URL || env.DATABASE_URL;
+await pingPostgres(databaseUrl).catch(() => {
+  console.error(postgresHint(databaseUrl));
+  process.exit(1);
+});
+if (await ensureDatabase(databaseUrl)) console.log(`Created database ${new URL(databaseUrl).pathname.slice(1)}.`);
+const orm = await createOrm({ databaseUrl, poolMax: 1 });
 try {
   const applied = await migrate(orm);
   console.log(applied.length ? `Applied migrations: ${applied.join(', ')}.` : 'The database schema is up to date.');

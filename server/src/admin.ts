@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import { createOrm } from '@jobflow/core/db';
 import { BaseEnv, parseEnv, preflight } from '@jobflow/core/platform';
-import { createUsersService } from '@jobflow/server';
+import { createUsersService } from './users/users.service';
 
 const env = parseEnv(BaseEnv.extend({ EMAIL: z.string().optional(), PASSWORD: z.string().optional(), NAME: z.string().optional() }), process.env);
 
