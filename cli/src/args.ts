@@ -1,6 +1,18 @@
 import { parseArgs } from 'node:util';
-import type { OptionSpecs } from './command';
 import { didYouMean } from './suggest';
+
+/** An option as `node:util` parseArgs takes it, with what shell completions show for it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** One line for shell completions (the `--help` text says more). */
+  description: string;
+  /** A value that names a file, so completions offer file names. */
+  isFile?: boolean;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** A mistake in how the command was called: exit 2 with the command's usage. */
 export class UsageError extends Error {

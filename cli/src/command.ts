@@ -1,17 +1,7 @@
+import type { OptionSpecs } from './args';
 import type { Context } from './context';
 
-/** An option as `node:util` parseArgs takes it, with what shell completions show for it. */
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
-  /** One line for shell completions (the `--help` text says more). */
-  description: string;
-  /** A value that names a file, so completions offer file names. */
-  isFile?: boolean;
-}
-
-export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+export type { OptionSpec, OptionSpecs } from './args';
 
 /** A word after the command (`jobflow tokens create`), with its own options. */
 export interface Subcommand {
