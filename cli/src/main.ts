@@ -1,4 +1,4 @@
-import cliPackage from '../package.json' with { type: 'json' };
+import { version } from '../package.json';
 import { UsageError } from './args';
 import { loadClientLibrary } from './client-library';
 import type { Command } from './command';
@@ -20,7 +20,7 @@ import { EXIT } from './exit-codes';
 import { createOutput, type Output } from './output';
 import { didYouMean } from './suggest';
 
-export const VERSION = cliPackage.version;
+export const VERSION = version;
 
 export const COMMANDS: readonly Command[] = [
   loginCommand,
