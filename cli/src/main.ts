@@ -103,6 +103,7 @@ export async function main(args: string[]): Promise<number> {
       o.err.write(generalUsage());
       return EXIT.usage;
     }
+    if (name === 'help' && rest[0] !== undefined && !topic) return unknownCommand(o, rest[0]);
     o.out.write(topic ? topic.usage : generalUsage());
     return EXIT.ok;
   }
@@ -111,17 +112,7 @@ export async function main(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    const isOption = name.startsWith('-');
-    const suggestion = isOption
-      ? didYouMean(name, ['--help', '--version', '--no-color'], (s) => s)
-      : didYouMean(
-          name,
-          COMMANDS.map((c) => c.name),
-        );
-    o.err.write(`jobflow: unknown ${isOption ? 'option' : 'command'} "${name}".${suggestion}\nRun "jobflow --help" for the list of commands.\n`);
-    return EXIT.usage;
-  }
+  if (!command) return unknownCommand(o, name);
   if (asksForHelp(rest)) {
     o.out.write(command.usage);
     return EXIT.ok;
@@ -142,6 +133,15 @@ export async function main(args: string[]): Promise<number> {
     // Whatever a library may still hold open, a finished command ends.
     setTimeout(() => process.exit(), 2_000).unref();
   }
+}
+
+/** A word `jobflow` does not know, with the closest command or option it does. */
+function unknownCommand(o: Output, name: string): number {
+  const isOption = name.startsWith('-');
+  const known = isOption ? ['--help', '--version', '--no-color'] : COMMANDS.map((c) => c.name);
+  const suggestion = didYouMean(name, known, isOption ? (s) => s : undefined);
+  o.err.write(`jobflow: unknown ${isOption ? 'option' : 'command'} "${name}".${suggestion}\nRun "jobflow --help" for the list of commands.\n`);
+  return EXIT.usage;
 }
 
 async function reportError(o: Output, command: Command, error: unknown, isJson: boolean, url: string | null): Promise<number> {

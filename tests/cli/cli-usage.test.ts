@@ -31,6 +31,7 @@ describe('a mistyped command or option', () => {
       [['job', 'craete', '--name', 'x'], /Did you mean "create"\?/],
       [['completion', 'zhs'], /No completion for "zhs": use bash, zsh or fish\. Did you mean "zsh"\?/],
       [['--verison'], /unknown option "--verison"\. Did you mean --version\?/],
+      [['help', 'wacth'], /unknown command "wacth"\. Did you mean "watch"\?/],
     ];
     const results = await Promise.all(cases.map(([args]) => jobflow(args, { env: NOWHERE })));
     results.forEach((result, i) => {
