@@ -80,7 +80,8 @@ export const fireStore = {
    * Records `plan` for `job` in one transaction, under the job row's lock:
    * `missed` rows as they are; each `started`/`caught-up` due time either
    * becomes `skipped-overlap` (policy `skip` and a run of the job is queued or
-   * running) or gets its row and its new queued run together. Due times
+   * running) or gets its row and its new queued run together; while the
+   * job's owner is disabled, every due time is `paused-owner-disabled`. Due times
    * already recorded (by another scheduler) are left alone. Returns the runs
    * created, to publish and enqueue after commit; or `changed` when the
    * schedule is no longer the one the plan was made for (paused, edited).
@@ -97,8 +98,10 @@ export const fireStore = {
         params: Record<string, unknown>;
         max_attempts: number;
         timeout_sec: number | null;
+        owner_disabled: boolean | null;
       }>(
-        `select schedule_cron, schedule_timezone, schedule_paused, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec
+        `select schedule_cron, schedule_timezone, schedule_paused, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec,
+                (select u.disabled from users u where u.id = jobs.owner_id) as owner_disabled
          from jobs where id = ? for update`,
         [job.id],
       );
@@ -116,6 +119,15 @@ export const fireStore = {
       }
 
       const outcomes: FireOutcome[] = [];
+      // A disabled user's schedules start nothing: each due time is recorded as paused, so the history says why.
+      if (j.owner_disabled) {
+        const rows = await sql(
+          `insert into schedule_fires (job_id, due_at, outcome) select ?, unnest(?::timestamptz[]), 'paused-owner-disabled' on conflict do nothing returning 1`,
+          [job.id, `{${plan.map((p) => p.dueAt.toISOString()).join(',')}}`],
+        );
+        for (let i = 0; i < rows.length; i++) outcomes.push('paused-owner-disabled');
+        return { kind: 'recorded' as const, runs: [], outcomes };
+      }
       const missed = plan.filter((p) => p.outcome === 'missed').map((p) => p.dueAt.toISOString());
       if (missed.length) {
         const rows = await sql(

@@ -1,5 +1,5 @@
 import type { Role } from '@jobflow/shared';
-import { createBatcher } from '@jobflow/core/db';
+import { createBatcher, isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import { API_TOKEN_PREFIX, hashApiToken, sessionTokens } from './tokens';
 
@@ -25,6 +25,7 @@ interface UserRow {
   role: Role;
   disabled: boolean;
   created_at: Date;
+  session_generation: number;
 }
 
 /** Checks a bearer token of either kind against the store; null when it does not (or no longer) admit anyone. */
@@ -41,7 +42,7 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
     maxInFlight: 2,
     run: async (ids) => {
       const rows = await db.sql<UserRow>(
-        `select id, email, name, role, disabled, created_at from users where id in (select json_array_elements_text(?::json)::uuid)`,
+        `select id, email, name, role, disabled, created_at, session_generation from users where id in (select json_array_elements_text(?::json)::uuid)`,
         [JSON.stringify([...new Set(ids)])],
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
@@ -53,7 +54,7 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
     maxInFlight: 2,
     run: async (hashes) => {
       const rows = await db.sql<TokenRow>(
-        `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, t.token_hash, t.id as token_id, t.expires_at, t.last_used_at
+        `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, u.session_generation, t.token_hash, t.id as token_id, t.expires_at, t.last_used_at
          from api_tokens t join users u on u.id = t.user_id where t.token_hash in (select json_array_elements_text(?::json))`,
         [JSON.stringify([...new Set(hashes)])],
       );
@@ -81,9 +82,10 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
 
   async function fromSession(token: string): Promise<Principal | null> {
     const claims = await sessions.verify(token);
-    if (!claims || !/^[0-9a-f-]{36}$/i.test(claims.userId)) return null;
+    if (!claims || !isUuid(claims.userId)) return null;
     const row = await userById(claims.userId);
-    if (!row || row.disabled) return null;
+    // A password change, role change, disable or logout moved the generation on: every earlier session is over.
+    if (!row || row.disabled || row.session_generation !== claims.generation) return null;
     return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: new Date(row.created_at), tokenId: null, expiresAt: claims.expiresAt };
   }
 

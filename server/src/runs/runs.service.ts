@@ -13,6 +13,7 @@ import { redisKeys, sealParams } from '@jobflow/core/platform';
 import { dequeueRun } from '@jobflow/core/queue';
 import { runStore, toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
+import { authorize } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';
 import type { JobsService } from '../jobs/jobs.service';
@@ -98,7 +99,7 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
     if (job && params) {
       const info = jobTypeOrThrow(job.type);
       if (params.kind === 'given') {
-        checkTypeAccess(info, who, 'change the params of');
+        checkTypeAccess(info, who, 'runs.startWithAdminOnlyParams');
         checkParams(info, params.params);
         // Masked secrets sent back resolve to the ones they replace, for those who may edit the job:
         // anyone else could otherwise send the job's secrets to a destination of their choosing.
@@ -213,9 +214,7 @@ export function createRunsService(deps: AppDeps, _jobs: JobsService) {
       const row = await findOrThrow(runId);
       if (isFinalStatus(row.status)) throw new ApiError('conflict', `The run is already ${row.status}.`);
       const job = await jobOrThrow(row.job_id);
-      if (who.role !== 'admin' && job.ownerId !== who.id && row.trigger_user_id !== who.id) {
-        throw new ApiError('forbidden', 'Only the job owner, the user who started the run, or an admin may cancel it.');
-      }
+      authorize(who, 'runs.cancel', { jobOwnerId: job.ownerId, runStarterId: row.trigger_user_id });
       const message = `Cancelled by ${who.email}`;
       const cancelled = await runStore.cancelQueued(db.sql, runId, message);
       if (cancelled) {

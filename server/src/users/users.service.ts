@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { ApiError, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
-import { UserSchema, type UserEntity } from '@jobflow/core/db';
+import { ApiError, normalizeEmail, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
+import { UserSchema, isUuid, type UserEntity } from '@jobflow/core/db';
 import type { Orm } from '@jobflow/core/db';
 import { hashPassword } from '../auth/passwords';
 
@@ -13,7 +13,7 @@ const enabledAdminsOtherThan = async (em: EntityManager, userId: string) => em.c
 /** Users: the only place that creates, changes or removes them. */
 export function createUsersService(orm: Orm) {
   async function findOrThrow(em: EntityManager, id: string): Promise<UserEntity> {
-    const user = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(UserSchema, { id }) : null;
+    const user = isUuid(id) ? await em.findOne(UserSchema, { id }) : null;
     if (!user) throw new ApiError('not_found', 'No such user.');
     return user;
   }
@@ -30,11 +30,12 @@ export function createUsersService(orm: Orm) {
     async create(body: CreateUserBody): Promise<UserEntity> {
       const em = orm.em.fork();
       const user = em.create(UserSchema, {
-        email: body.email,
+        email: normalizeEmail(body.email),
         name: body.name ?? '',
         role: body.role,
         passwordHash: await hashPassword(body.password),
         disabled: false,
+        sessionGeneration: 0,
       } as UserEntity);
       try {
         await em.flush();
@@ -48,19 +49,38 @@ export function createUsersService(orm: Orm) {
     /** Creates the admin, or makes an existing user with that email an enabled admin with this password. */
     async upsertAdmin(email: string, password: string, name?: string): Promise<{ user: UserEntity; created: boolean }> {
       const em = orm.em.fork();
-      const existing = await em.findOne(UserSchema, { email: { $ilike: email.replace(/[\\%_]/g, '\\$&') } });
+      const normal = normalizeEmail(email);
+      const existing = await em.findOne(UserSchema, { email: normal });
       const passwordHash = await hashPassword(password);
       if (existing) {
-        Object.assign(existing, { role: 'admin' as Role, disabled: false, passwordHash, ...(name ? { name } : {}) });
+        // A reset is a new password: whoever held the old one is signed out.
+        Object.assign(existing, {
+          role: 'admin' as Role,
+          disabled: false,
+          passwordHash,
+          sessionGeneration: existing.sessionGeneration + 1,
+          ...(name ? { name } : {}),
+        });
         await em.flush();
         return { user: existing, created: false };
       }
-      const user = em.create(UserSchema, { email, name: name ?? '', role: 'admin', passwordHash, disabled: false } as UserEntity);
+      const user = em.create(UserSchema, { email: normal, name: name ?? '', role: 'admin', passwordHash, disabled: false, sessionGeneration: 0 } as UserEntity);
       await em.flush();
       return { user, created: true };
     },
 
-    async update(id: string, body: UpdateUserBody): Promise<UserEntity> {
+    /**
+     * Changes a user. A new password, a new role or disabling ends every
+     * session the user had (their generation moves on; re-enabling later does
+     * not bring them back); with `revokeTokens`, a new password also deletes
+     * the user's API tokens. Returns what ended, for the caller to disconnect.
+     */
+    async update(id: string, body: UpdateUserBody): Promise<{ user: UserEntity; before: UserEntity; sessionsEnded: boolean; revokedTokenIds: string[] }> {
+      if (body.revokeTokens && body.password === undefined) {
+        throw new ApiError('validation_failed', 'Tokens are revoked together with a password reset.', [
+          { path: '/revokeTokens', message: 'needs a new password in the same request' },
+        ]);
+      }
       const passwordHash = body.password ? await hashPassword(body.password) : undefined;
       return orm.em.fork().transactional(async (em) => {
         await lockAdmins(em);
@@ -69,16 +89,31 @@ export function createUsersService(orm: Orm) {
         if (user.role === 'admin' && !user.disabled && losesAdmin && (await enabledAdminsOtherThan(em, id)) === 0) {
           throw new ApiError('conflict', 'This would leave no enabled admin.');
         }
+        const before = { ...user };
+        const sessionsEnded = passwordHash !== undefined || (body.role !== undefined && body.role !== user.role) || (body.disabled === true && !user.disabled);
         if (body.name !== undefined) user.name = body.name;
         if (body.role !== undefined) user.role = body.role;
         if (body.disabled !== undefined) user.disabled = body.disabled;
         if (passwordHash) user.passwordHash = passwordHash;
-        return user;
+        if (sessionsEnded) user.sessionGeneration += 1;
+        let revokedTokenIds: string[] = [];
+        if (body.revokeTokens) {
+          const rows = await em
+            .getConnection()
+            .execute<{ id: string }[]>(`delete from api_tokens where user_id = ? returning id`, [id], 'all', em.getTransactionContext());
+          revokedTokenIds = rows.map((r) => r.id);
+        }
+        return { user, before, sessionsEnded, revokedTokenIds };
       });
     },
 
-    async remove(id: string): Promise<void> {
-      await orm.em.fork().transactional(async (em) => {
+    /** Ends every session of the user at once (logout): their generation moves on. */
+    async endSessions(id: string): Promise<void> {
+      await orm.em.getConnection().execute(`update users set session_generation = session_generation + 1 where id = ?`, [id]);
+    },
+
+    async remove(id: string): Promise<UserEntity> {
+      return orm.em.fork().transactional(async (em) => {
         await lockAdmins(em);
         const user = await findOrThrow(em, id);
         if (user.role === 'admin' && !user.disabled && (await enabledAdminsOtherThan(em, id)) === 0) {
@@ -91,6 +126,7 @@ export function createUsersService(orm: Orm) {
           throw new ApiError('conflict', `This user owns ${owned[0]?.n} job(s): delete them or disable the user instead.`);
         }
         em.remove(user);
+        return user;
       });
     },
   };
