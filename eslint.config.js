@@ -13,7 +13,7 @@ const CROSS_WORKSPACE_PATHS = ['**/shared/src/**', '**/core/src/**', '**/server/
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'test-results/**', 'bench/results/**', 'cli/bin/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,7 +37,7 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['ui/src/**', 'cli/src/**'],
+    files: ['ui/src/**', 'cli/src/**', 'client/src/**'],
     rules: restrict([
       { group: SERVER_LIBRARIES, message: 'Clients speak the public API: no server libraries.' },
       { group: ENGINE_AND_PROCESSES, message: 'Clients speak the public API through @jobflow/shared.' },

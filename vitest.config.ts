@@ -10,7 +10,14 @@ export default defineConfig({
         test: {
           name: 'node',
           sequence: { groupOrder: 0 },
-          include: ['shared/src/**/*.test.ts', 'core/src/**/*.test.ts', 'server/src/**/*.test.ts', 'worker/src/**/*.test.ts', 'tests/**/*.test.ts'],
+          include: [
+            'shared/src/**/*.test.ts',
+            'core/src/**/*.test.ts',
+            'server/src/**/*.test.ts',
+            'worker/src/**/*.test.ts',
+            'cli/src/**/*.test.ts',
+            'tests/**/*.test.ts',
+          ],
           exclude: ['tests/e2e/**', '**/node_modules/**'],
           setupFiles: ['tests/support/leak-check.ts'],
           pool: 'forks',

@@ -16,6 +16,7 @@ import { createProbe } from './lib/probe';
 import { machine, processTable, table } from './lib/report';
 import type { CaseResult } from './lib/runner';
 import { apiBench } from './api.bench';
+import { cliBench } from './cli.bench';
 import { fanoutBench } from './fanout.bench';
 import { ingestBench } from './ingest.bench';
 import { latencyBench } from './latency.bench';
@@ -35,6 +36,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<CaseResult[]>> = {
   sockets: socketsBench,
   api: apiBench,
   resync: resyncBench,
+  cli: cliBench,
 };
 
 function parseArgs(argv: string[]) {

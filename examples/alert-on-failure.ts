@@ -5,7 +5,9 @@
  *
  *   JOBFLOW_URL=https://jobflow.example.com JOBFLOW_TOKEN=jf_... npx tsx examples/alert-on-failure.ts
  *
- * Uses the typed client from the shared workspace; runs until stopped (Ctrl-C).
+ * Uses the typed client from the shared workspace (outside this repository,
+ * `npm install @jobflow/client` and import both from '@jobflow/client'); runs
+ * until stopped (Ctrl-C).
  */
 import type { RunDto } from '@jobflow/shared';
 import { createClient } from '@jobflow/shared/client';

@@ -20,7 +20,7 @@ deploy() {
   fi
 }
 
-# `jobflow` from PATH (after `npm link`), else the one installed in this repository.
+# `jobflow` from PATH (`npm install -g @jobflow/cli`, or `npm link -w cli` here), else this repository's.
 if command -v jobflow >/dev/null 2>&1; then
   jobflow=(jobflow)
 else

@@ -1,11 +1,13 @@
 import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
+import { paramsValidators } from './params-validators.plugin';
 
 const server = 'http://127.0.0.1:3000';
 
 export default defineConfig({
-  plugins: [solid()],
-  build: { outDir: 'dist', target: 'es2022', sourcemap: true },
+  plugins: [solid(), paramsValidators()],
+  // No source maps in the build: the server would publish the full sources with them.
+  build: { outDir: 'dist', target: 'es2022', sourcemap: false },
   server: {
     proxy: {
       '/api': server,

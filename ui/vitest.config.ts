@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 import solid from 'vite-plugin-solid';
+import { paramsValidators } from './params-validators.plugin';
 
 export default defineProject({
-  plugins: [solid()],
+  plugins: [solid(), paramsValidators()],
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: { conditions: ['development', 'browser'] },
   test: {

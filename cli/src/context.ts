@@ -1,8 +1,10 @@
 import { createInterface } from 'node:readline';
-import { ApiClientError, createClient, type JobflowClient } from '@jobflow/shared/client';
+import type { JobflowClient } from '@jobflow/shared/client';
 import { readStoredConfig, resolveConnection, type CliEnv, type Connection, type StoredConfig } from './config';
 import type { Output } from './output';
 import { UsageError } from './args';
+import { loadClientLibrary } from './client-library';
+import { httpFetch } from './http-fetch';
 
 /** What a command runs with: its environment, its output, and ways to reach the server and the user. */
 export interface Context {
@@ -14,8 +16,8 @@ export interface Context {
   connection(): Promise<Connection>;
   /** A client for the configured server; fails with `unauthorized` when there is no token at all. */
   client(): Promise<JobflowClient>;
-  /** A client for any server, without a token (closed with the others). */
-  anonymousClient(url: string): JobflowClient;
+  /** A client for any server and token (closed with the others). */
+  clientFor(url: string, token: string | null): Promise<JobflowClient>;
   /** Asks on stderr and reads one line from stdin; a secret is not echoed on a terminal. */
   prompt(question: string, options?: { isSecret?: boolean }): Promise<string>;
   /** All of stdin. */
@@ -60,11 +62,15 @@ export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: C
     async client() {
       const { url, token } = await ctx.connection();
       if (!token) {
+        const { ApiClientError } = await loadClientLibrary();
         throw new ApiClientError('unauthorized', 'Not signed in: run "jobflow login", or set JOBFLOW_URL and JOBFLOW_TOKEN.', 401);
       }
-      return track(createClient({ url, token }));
+      return ctx.clientFor(url, token);
     },
-    anonymousClient: (url) => track(createClient({ url })),
+    async clientFor(url, token) {
+      const { createClient } = await loadClientLibrary();
+      return track(createClient({ url, token, fetch: httpFetch }));
+    },
     async prompt(question, options = {}) {
       if (stdin().isTTY) return options.isSecret ? readSecret(stdin(), o.err, question) : readVisible(stdin(), o.err, question);
       // Piped answers, one per line; the questions would only clutter stderr.

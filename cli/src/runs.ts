@@ -1,6 +1,7 @@
 import type { JobDto, LogLineDto, RunDto, RunStatus } from '@jobflow/shared';
-import { ApiClientError, isApiClientError, isFinalStatus, type JobflowClient } from '@jobflow/shared/client';
+import type { ApiClientError, JobflowClient } from '@jobflow/shared/client';
 import { UsageError } from './args';
+import { loadClientLibrary } from './client-library';
 import type { Context } from './context';
 import { EXIT, exitCodeOf } from './exit-codes';
 import { formatDuration, note, paintStatus, printJson, type Output } from './output';
@@ -10,6 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A job by its id, or else by its exact name (which must then be unique). */
 export async function findJob(client: JobflowClient, ref: string): Promise<JobDto> {
+  const { ApiClientError, isApiClientError } = await loadClientLibrary();
   if (UUID.test(ref)) {
     try {
       return await client.jobs.get(ref);
@@ -90,6 +92,7 @@ export interface FollowOptions {
  */
 export async function followToEnd(ctx: Context, client: JobflowClient, runId: string, options: FollowOptions): Promise<number> {
   const { o } = ctx;
+  const { isFinalStatus } = await loadClientLibrary();
   const abort = new AbortController();
   const state: { stopped: { why: 'interrupted' } | { why: 'refused'; error: ApiClientError } | null } = { stopped: null };
   const offInterrupt = ctx.onInterrupt(() => {

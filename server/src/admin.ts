@@ -5,8 +5,9 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
-import { createOrm } from '@jobflow/core/db';
-import { BaseEnv, parseEnv, preflight } from '@jobflow/core/platform';
+import { createDb, createOrm } from '@jobflow/core/db';
+import { BaseEnv, createLogger, parseEnv, preflight } from '@jobflow/core/platform';
+import { createAuditLog } from './audit/audit.store';
 import { createUsersService } from './users/users.service';
 
 const env = parseEnv(BaseEnv.extend({ EMAIL: z.string().optional(), PASSWORD: z.string().optional(), NAME: z.string().optional() }), process.env);
@@ -36,9 +37,21 @@ if (!checked.success) {
 }
 await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
 const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 1 });
+const db = createDb({ databaseUrl: env.DATABASE_URL, poolMax: 1, usePreparedStatements: env.DB_PREPARED_STATEMENTS });
 try {
   const { user, created } = await createUsersService(orm).upsertAdmin(email, password, env.NAME);
+  // Done from the machine, not through the API: the audit log says so (no actor, no address).
+  await createAuditLog({ db, log: createLogger('admin', 'warn') }).record({
+    actor: { userId: null, tokenId: null, email: null },
+    action: created ? 'user.created' : 'user.changed',
+    target: { type: 'user', id: user.id },
+    changes: created
+      ? { email: user.email, role: 'admin', via: 'make admin' }
+      : { role: 'admin', disabled: false, password: '****', sessionsEnded: true, via: 'make admin' },
+    ip: null,
+    userAgent: 'make admin',
+  });
   console.log(`${created ? 'Created' : 'Reset'} admin ${user.email} (${user.id}).`);
 } finally {
-  await orm.close(true);
+  await Promise.all([orm.close(true), db.close()]);
 }

@@ -8,12 +8,17 @@ import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
+import { auditRoutes } from './audit/audit.routes';
+import { createAuditLog, startAuditPurge } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
+import { authenticateMiddleware } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
 import { healthRoutes } from './health/health.routes';
 import { jsonBodyMiddleware } from './http/body.middleware';
+import { clientOf } from './http/client-address';
 import { errorsMiddleware } from './http/errors.middleware';
+import { securityHeadersMiddleware } from './http/security-headers';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
@@ -34,6 +39,8 @@ const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url))
 export interface App {
   /** The URL the server listens on, once started. */
   url: string;
+  /** Every route the server answers (method and path pattern, as its routers define them). */
+  routes: { method: string; path: string }[];
   deps: AppDeps;
   /**
    * Starts shutting down: /readyz answers 503 (load balancers stop sending
@@ -78,6 +85,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   };
   let isDraining = false;
   const auth = createAuthenticator(deps);
+  const audit = createAuditLog({ db, log });
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
   const runs = createRunsService(deps);
@@ -91,22 +99,28 @@ export async function createApp(config: ServerConfig): Promise<App> {
     if (isDraining) ctx.set('Connection', 'close');
     return next();
   });
+  app.use(securityHeadersMiddleware());
   app.use(errorsMiddleware(log));
-  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
-  for (const router of [
+  app.use(async (ctx, next) => {
+    ctx.state.client = clientOf(ctx.req.headers, ctx.req.socket as { remoteAddress?: string; encrypted?: boolean }, config.trustProxyHops);
+    return next();
+  });
+  app.use(authenticateMiddleware(auth));
+  app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
+  const routers = [
     healthRoutes(deps, () => isDraining),
     metricsRoutes(deps),
     docsRoutes(VERSION),
-    authRoutes(deps, auth),
-    usersRoutes(deps, auth, users),
-    peopleRoutes(deps, auth),
-    tokensRoutes(deps, auth),
-    jobsRoutes(auth, jobs, runs),
-    runsRoutes(auth, runs),
-    schedulesRoutes(auth, jobs, db),
-  ]) {
-    app.use(router.routes());
-  }
+    authRoutes(deps, auth, users, audit),
+    usersRoutes(deps, users, audit),
+    peopleRoutes(deps),
+    tokensRoutes(deps, audit),
+    jobsRoutes(jobs, runs, audit),
+    runsRoutes(runs, audit),
+    schedulesRoutes(jobs, db, audit),
+    auditRoutes(audit),
+  ];
+  for (const router of routers) app.use(router.routes());
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
   const liveGateway = createLiveGateway(httpServer, deps, auth, {
@@ -118,6 +132,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
 
   const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
+  const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -125,12 +140,15 @@ export async function createApp(config: ServerConfig): Promise<App> {
 
   return {
     url: `http://${host}:${port}`,
+    routes: routers.flatMap((router) =>
+      router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) }))),
+    ),
     deps,
     drain() {
       isDraining = true;
     },
     async close() {
-      isDraining = true;
+      await auditPurge.stop();
       await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.

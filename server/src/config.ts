@@ -1,34 +1,34 @@
 import { z } from 'zod';
-import { BaseEnv, SecretsEnv, baseConfig, intFromEnv, parseEnv, secretsConfig } from '@jobflow/core/platform';
+import { BaseEnv, RequiredJwtSecretEnv, SecretsEnv, baseConfig, intFromEnv, parseEnv, secretsConfig } from '@jobflow/core/platform';
 
-/** The example secret from .env.example; refused in production. */
-export const EXAMPLE_JWT_SECRET = 'change-me-to-a-long-random-string';
-
-const ServerEnv = BaseEnv.extend(SecretsEnv.shape)
-  .extend({
-    PORT: intFromEnv(3000),
-    HOST: z.string().default('0.0.0.0'),
-    JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(EXAMPLE_JWT_SECRET),
-    JWT_TTL_SEC: intFromEnv(12 * 3600, 60),
-    BODY_LIMIT_BYTES: intFromEnv(1024 * 1024, 1024),
-    LOGIN_MAX_ATTEMPTS: intFromEnv(10, 1),
-    LOGIN_WINDOW_SEC: intFromEnv(900, 1),
-    UI_DIST: z.string().optional(),
-    CANCEL_GRACE_MS: intFromEnv(4000),
-    SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
-    SOCKET_MAX_SUBSCRIPTIONS: intFromEnv(200, 3),
-    SOCKET_MAX_BACKFILLS: intFromEnv(4, 1),
-    USER_MAX_SOCKETS: intFromEnv(50, 1),
-    /** After SIGTERM, how long /readyz answers 503 while requests are still served (default 5000 in production, else 0). */
-    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
-    /** Then, how long requests in flight may finish before their connections are cut. */
-    SHUTDOWN_GRACE_MS: intFromEnv(10_000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.JWT_SECRET === EXAMPLE_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the example secret; set a long random value in production' });
-    }
-  });
+const ServerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
+  PORT: intFromEnv(3000),
+  /** Loopback unless the operator says otherwise: exposing the server is a decision, not a default. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  JWT_SECRET: RequiredJwtSecretEnv,
+  JWT_TTL_SEC: intFromEnv(12 * 3600, 60),
+  BODY_LIMIT_BYTES: intFromEnv(1024 * 1024, 1024),
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  BODY_MAX_DEPTH: intFromEnv(32, 4),
+  /** Most object keys and array items, counted together, a JSON body may have. */
+  BODY_MAX_KEYS: intFromEnv(20_000, 100),
+  /** Reverse proxies in front of the server whose X-Forwarded-For / X-Forwarded-Proto to believe (0: none, use the socket's address). */
+  TRUST_PROXY: intFromEnv(0, 0),
+  /** Audit entries older than this many days are deleted (0 keeps them all). */
+  AUDIT_RETENTION_DAYS: intFromEnv(365, 0),
+  LOGIN_MAX_ATTEMPTS: intFromEnv(10, 1),
+  LOGIN_WINDOW_SEC: intFromEnv(900, 1),
+  UI_DIST: z.string().optional(),
+  CANCEL_GRACE_MS: intFromEnv(4000),
+  SOCKET_MAX_BUFFERED_PACKETS: intFromEnv(10_000, 10),
+  SOCKET_MAX_SUBSCRIPTIONS: intFromEnv(200, 3),
+  SOCKET_MAX_BACKFILLS: intFromEnv(4, 1),
+  USER_MAX_SOCKETS: intFromEnv(50, 1),
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served (default 5000 in production, else 0). */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  /** Then, how long requests in flight may finish before their connections are cut. */
+  SHUTDOWN_GRACE_MS: intFromEnv(10_000),
+});
 
 export type ServerConfig = ReturnType<typeof toConfig>;
 
@@ -42,6 +42,10 @@ function toConfig(env: z.infer<typeof ServerEnv>) {
     jwtSecret: env.JWT_SECRET,
     jwtTtlSec: env.JWT_TTL_SEC,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    bodyMaxDepth: env.BODY_MAX_DEPTH,
+    bodyMaxKeys: env.BODY_MAX_KEYS,
+    trustProxyHops: env.TRUST_PROXY,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
     loginWindowSec: env.LOGIN_WINDOW_SEC,
     uiDist: env.UI_DIST,

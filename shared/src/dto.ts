@@ -52,14 +52,14 @@ export const SchedulePolicyDto = z.object({ overlap: z.enum(SCHEDULE_OVERLAP_POL
 export type SchedulePolicyDto = z.infer<typeof SchedulePolicyDto>;
 export const DEFAULT_SCHEDULE_POLICY: SchedulePolicyDto = { overlap: 'allow', missed: 'skip' };
 
-export const SCHEDULE_FIRE_OUTCOMES = ['started', 'skipped-overlap', 'missed', 'caught-up'] as const;
+export const SCHEDULE_FIRE_OUTCOMES = ['started', 'skipped-overlap', 'missed', 'caught-up', 'paused-owner-disabled'] as const;
 /** One due time of a job's schedule and what became of it; every due time gets exactly one. */
 export const ScheduleFireDto = z.object({
   id: z.string(),
   jobId: z.string(),
   /** The due time the cron expression gave (UTC). */
   dueAt: IsoTime,
-  /** `started`: a run was started on time; `skipped-overlap`: not run, an earlier run was still going; `missed`: passed while no scheduler was up; `caught-up`: a missed due time run late under the `run-once` policy. */
+  /** `started`: a run was started on time; `skipped-overlap`: not run, an earlier run was still going; `missed`: passed while no scheduler was up; `caught-up`: a missed due time run late under the `run-once` policy; `paused-owner-disabled`: not run, the job's owner is disabled (until re-enabled or the job gets another owner). */
   outcome: z.enum(SCHEDULE_FIRE_OUTCOMES),
   /** The run it started (`started`, `caught-up`), else null. */
   runId: z.string().nullable(),
@@ -218,6 +218,10 @@ export type LogPageDto = z.infer<typeof LogPageDto>;
 export const LoginResponse = z.object({ token: z.string(), expiresAt: IsoTime, user: UserDto });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
+/** The answer to a `session: "cookie"` sign-in: the session is in the HttpOnly cookie, never in the body. */
+export const CookieLoginResponse = LoginResponse.omit({ token: true });
+export type CookieLoginResponse = z.infer<typeof CookieLoginResponse>;
+
 // ---- request bodies -------------------------------------------------------
 
 const Email = z.email().max(254);
@@ -225,14 +229,22 @@ const Password = z.string().min(8, 'Use at least 8 characters.').max(1024);
 const Name = z.string().trim().min(1).max(200);
 const Params = z.record(z.string(), z.unknown());
 
-export const LoginBody = z.object({ email: z.string().max(254), password: z.string().max(1024) });
+/**
+ * `session: "cookie"` (what the browser UI sends) keeps the session in an
+ * HttpOnly cookie instead of returning it: the answer then has no `token`.
+ */
+export const LoginBody = z.object({ email: z.string().max(254), password: z.string().max(1024), session: z.enum(['token', 'cookie']).optional() });
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const CreateUserBody = z.object({ email: Email, password: Password, name: z.string().trim().max(200).optional(), role: Role });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
+/**
+ * A new password, a role change or disabling ends the user's sessions;
+ * `revokeTokens: true` (with a new password) also revokes their API tokens.
+ */
 export const UpdateUserBody = z
-  .object({ name: z.string().trim().max(200), password: Password, role: Role, disabled: z.boolean() })
+  .object({ name: z.string().trim().max(200), password: Password, role: Role, disabled: z.boolean(), revokeTokens: z.boolean() })
   .partial()
   .strict();
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
@@ -299,6 +311,8 @@ export const UpdateJobBody = z
     schedulePaused: z.boolean(),
     /** Replaces the whole list. */
     notifications: Notifications,
+    /** Admins only: gives the job to another enabled user (its schedule then runs again if its owner was disabled). */
+    ownerId: z.string().max(100),
   })
   .partial()
   .strict();
@@ -331,3 +345,54 @@ export const RunStatsDto = z.object({
   hourly: z.array(z.object({ hour: IsoTime, succeeded: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })),
 });
 export type RunStatsDto = z.infer<typeof RunStatsDto>;
+
+// ---- audit log -------------------------------------------------------------
+
+/**
+ * What an audit entry records: sign-ins (and failed ones), sign-outs, API
+ * tokens, users, jobs and runs, as facts in the past tense.
+ */
+export const AUDIT_ACTIONS = [
+  'session.signed_in',
+  'session.sign_in_failed',
+  'session.signed_out',
+  'token.created',
+  'token.revoked',
+  'user.created',
+  'user.changed',
+  'user.disabled',
+  'user.enabled',
+  'user.deleted',
+  'job.created',
+  'job.changed',
+  'job.deleted',
+  'run.started',
+  'run.cancelled',
+  'run.rerun',
+] as const;
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof AuditAction>;
+
+export const AUDIT_TARGET_TYPES = ['session', 'token', 'user', 'job', 'run'] as const;
+export const AuditTargetType = z.enum(AUDIT_TARGET_TYPES);
+export type AuditTargetType = z.infer<typeof AuditTargetType>;
+
+/** One entry of the append-only audit log: who did what to what, when, and from where. */
+export const AuditEntryDto = z.object({
+  id: z.string(),
+  at: IsoTime,
+  /** Who acted: the user (null for a failed sign-in of an unknown address), and the API token used (null for a session). */
+  actor: z.object({ userId: z.string().nullable(), tokenId: z.string().nullable(), email: z.string().nullable() }),
+  action: AuditAction,
+  target: z.object({ type: AuditTargetType, id: z.string().nullable() }),
+  /**
+   * What changed: `{field: {before, after}}` for changes (secrets masked as
+   * the API shows them), else what identifies the fact (e.g. the email a
+   * failed sign-in tried); null when nothing more is recorded.
+   */
+  changes: z.record(z.string(), z.unknown()).nullable(),
+  /** The client's address (behind TRUST_PROXY proxies, the one they report). */
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type AuditEntryDto = z.infer<typeof AuditEntryDto>;

@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   validation_failed: 422,
   rate_limited: 429,
   internal: 500,
@@ -16,6 +17,20 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** At most this many `details` travel with an error (the rest are summed up in a last one), each message at most MAX_DETAIL_CHARS. */
+export const MAX_ERROR_DETAILS = 20;
+const MAX_DETAIL_CHARS = 300;
+
+const capDetails = (details: ErrorDetail[] | undefined): ErrorDetail[] | undefined => {
+  if (!details) return details;
+  const shown = details.slice(0, MAX_ERROR_DETAILS).map((d) => ({
+    path: d.path.length > MAX_DETAIL_CHARS ? d.path.slice(0, MAX_DETAIL_CHARS) + '…' : d.path,
+    message: d.message.length > MAX_DETAIL_CHARS ? d.message.slice(0, MAX_DETAIL_CHARS) + '…' : d.message,
+  }));
+  if (details.length > MAX_ERROR_DETAILS) shown.push({ path: '', message: `and ${details.length - MAX_ERROR_DETAILS} more problems` });
+  return shown;
+};
 
 /** One field-level problem of a `validation_failed` error; `path` is a JSON Pointer. */
 export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
@@ -37,14 +52,16 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
  */
 export class ApiError extends Error {
   readonly status: number;
+  readonly details?: ErrorDetail[];
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: ErrorDetail[],
+    details?: ErrorDetail[],
   ) {
     super(message);
     this.name = new.target.name;
     this.status = ERROR_STATUS[code];
+    this.details = capDetails(details);
   }
 
   toBody(): ErrorBody {

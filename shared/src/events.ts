@@ -152,5 +152,7 @@ export const rooms = {
   job: (jobId: string) => `job:${jobId}`,
   run: (runId: string) => `run:${runId}`,
   user: (userId: string) => `user:${userId}`,
+  /** The sockets a user opened with a session (not with an API token). */
+  sessions: (userId: string) => `sessions:${userId}`,
   token: (tokenId: string) => `token:${tokenId}`,
 } as const;

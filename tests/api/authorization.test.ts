@@ -1,10 +1,13 @@
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobDto, LoginResponse, Page, RunDto, UserDto } from '@jobflow/shared';
+import type { Ack, CreatedTokenDto, JobDto, LoginResponse, Page, RunDto, UserDto } from '@jobflow/shared';
+import { accessPolicy, type Action, type Relation } from '@jobflow/server';
 import { errorOf, startStack, type Stack, type TestUser } from '../support/stack';
 
 let stack: Stack;
 let owner: TestUser;
 let other: TestUser;
+let starter: TestUser;
 let admin: TestUser;
 let jobId: string;
 let adminJobId: string;
@@ -18,9 +21,20 @@ beforeAll(async () => {
   admin = stack.admin;
   owner = await stack.createUser();
   other = await stack.createUser();
-  jobId = (await stack.createJob({ name: 'owned', type: 'sleep', params: { seconds: 30 } }, owner.token)).id;
-  adminJobId = (await stack.createJob({ name: 'admin shell', type: 'shell', params: { script: 'true' } })).id;
-  runId = (await stack.startRun(jobId, {}, owner.token)).id;
+  const job = await stack.request<JobDto>('POST', '/api/jobs', { token: owner.token, body: { name: 'owned', type: 'sleep', params: { seconds: 30 } } });
+  jobId = job.body.id;
+  const adminJob = await stack.request<JobDto>('POST', '/api/jobs', {
+    token: admin.token,
+    body: { name: 'admin shell', type: 'shell', params: { script: 'true' } },
+  });
+  adminJobId = adminJob.body.id;
+  runId = (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token: owner.token, body: {} })).body.id;
+  starter = await stack.createUser();
+  for (const persona of ['admin', 'owner', 'other', 'starter'] as const) {
+    const user = { admin, owner, other, starter }[persona];
+    // API tokens: probing logout ends sessions, and the matrix must keep its callers.
+    apiTokens[persona] = (await stack.request<CreatedTokenDto>('POST', '/api/tokens', { token: user.token, body: { name: 'matrix' } })).body.token;
+  }
 });
 afterAll(() => stack.stop());
 
@@ -32,49 +46,106 @@ const expectStatus = async <T = unknown>(who: Who, method: string, path: () => s
   return res;
 };
 
-describe('authorization matrix', () => {
-  it('every endpoint refuses anonymous callers with 401 unauthorized', async () => {
-    for (const [method, path] of [
-      ['GET', '/api/auth/me'],
-      ['GET', '/api/users'],
-      ['POST', '/api/users'],
-      ['GET', '/api/job-types'],
-      ['GET', '/api/jobs'],
-      ['POST', '/api/jobs'],
-      ['GET', `/api/jobs/${jobId}`],
-      ['PATCH', `/api/jobs/${jobId}`],
-      ['DELETE', `/api/jobs/${jobId}`],
-      ['POST', `/api/jobs/${jobId}/runs`],
-      ['GET', '/api/runs'],
-      ['GET', `/api/runs/${runId}`],
-      ['GET', `/api/runs/${runId}/logs`],
-      ['GET', `/api/runs/${runId}/logs.txt`],
-      ['POST', `/api/runs/${runId}/cancel`],
-      ['POST', `/api/runs/${runId}/rerun`],
-      ['GET', '/api/tokens'],
-      ['POST', '/api/tokens'],
-    ] as const) {
-      await expectStatus('anonymous', method, () => path, 401, 'unauthorized');
-    }
-  });
+/** Who calls, and the relations each holds to the resources the probes act on (all owned by `owner`; the probed run started by `starter`). */
+const PERSONAS = {
+  anonymous: [] as Relation[],
+  admin: ['signedIn', 'admin'] as Relation[],
+  owner: ['signedIn', 'jobOwner', 'tokenOwner'] as Relation[],
+  starter: ['signedIn', 'runStarter'] as Relation[],
+  other: ['signedIn'] as Relation[],
+} as const;
+type Persona = keyof typeof PERSONAS;
+const apiTokens: Partial<Record<Persona, string>> = {};
 
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}-${++counter}`;
+const as = <T = unknown>(token: string | undefined, method: string, path: string, body?: unknown) => stack.request<T>(method, path, { token, body });
+const ownersJob = async (extra: Record<string, unknown> = {}) =>
+  (await as<JobDto>(apiTokens.owner, 'POST', '/api/jobs', { name: `probe ${unique()}`, type: 'sleep', params: { seconds: 30 }, ...extra })).body.id as string;
+/** A job of an admin-only type, given to `owner` by an admin. */
+const ownersShellJob = async () => {
+  const id = (await as<JobDto>(apiTokens.admin, 'POST', '/api/jobs', { name: `shell ${unique()}`, type: 'shell', params: { script: 'true' } })).body
+    .id as string;
+  expect((await as(apiTokens.admin, 'PATCH', `/api/jobs/${id}`, { ownerId: owner.id })).status).toBe(200);
+  return id;
+};
+const runOf = async (job: string, by: Persona) => (await as<RunDto>(apiTokens[by], 'POST', `/api/jobs/${job}/runs`, {})).body.id as string;
+
+type Probe = (token: string | undefined) => Promise<number>;
+const status = async (p: Promise<{ status: number }>) => (await p).status;
+
+/** One request per action of the access policy; the matrix below is generated from the policy itself. */
+const probes: Record<Action, Probe> = {
+  'auth.me': (t) => status(as(t, 'GET', '/api/auth/me')),
+  'auth.logout': (t) => status(as(t, 'POST', '/api/auth/logout')),
+  'users.list': (t) => status(as(t, 'GET', '/api/users')),
+  'users.read': (t) => status(as(t, 'GET', `/api/users/${other.id}`)),
+  'users.create': (t) => status(as(t, 'POST', '/api/users', { email: `made-${unique()}@example.com`, password: 'password-1', role: 'user' })),
+  'users.update': (t) => status(as(t, 'PATCH', `/api/users/${other.id}`, { name: `Other ${unique()}` })),
+  'users.delete': async (t) => {
+    const victim = await as<UserDto>(apiTokens.admin, 'POST', '/api/users', { email: `victim-${unique()}@example.com`, password: 'password-1', role: 'user' });
+    return status(as(t, 'DELETE', `/api/users/${victim.body.id}`));
+  },
+  'people.list': (t) => status(as(t, 'GET', `/api/people?ids=${owner.id}`)),
+  'tokens.create': (t) => status(as(t, 'POST', '/api/tokens', { name: `t ${unique()}` })),
+  'tokens.listOwn': (t) => status(as(t, 'GET', '/api/tokens')),
+  'tokens.listOthers': (t) => status(as(t, 'GET', '/api/tokens?userId=all')),
+  'tokens.revoke': async (t) => {
+    const token = (await as<CreatedTokenDto>(apiTokens.owner, 'POST', '/api/tokens', { name: `victim ${unique()}` })).body.id as string;
+    return status(as(t, 'DELETE', `/api/tokens/${token}`));
+  },
+  'jobTypes.list': (t) => status(as(t, 'GET', '/api/job-types')),
+  'jobs.list': (t) => status(as(t, 'GET', '/api/jobs')),
+  'jobs.read': (t) => status(as(t, 'GET', `/api/jobs/${jobId}`)),
+  'jobs.create': (t) => status(as(t, 'POST', '/api/jobs', { name: `mine ${unique()}`, type: 'sleep', params: { seconds: 1 } })),
+  'jobs.createAdminOnlyType': (t) => status(as(t, 'POST', '/api/jobs', { name: `sh ${unique()}`, type: 'shell', params: { script: 'id' } })),
+  'jobs.update': async (t) => status(as(t, 'PATCH', `/api/jobs/${await ownersJob()}`, { description: 'changed' })),
+  'jobs.changeAdminOnlyParams': async (t) => status(as(t, 'PATCH', `/api/jobs/${await ownersShellJob()}`, { params: { script: 'id' } })),
+  'jobs.changeOwner': async (t) => status(as(t, 'PATCH', `/api/jobs/${await ownersJob()}`, { ownerId: other.id })),
+  'jobs.delete': async (t) => status(as(t, 'DELETE', `/api/jobs/${await ownersJob()}`)),
+  'schedules.read': (t) => status(as(t, 'GET', `/api/jobs/${jobId}/schedule/fires`)),
+  'schedules.pause': async (t) => status(as(t, 'POST', `/api/jobs/${await ownersJob({ schedule: { cron: '0 3 * * *', timezone: 'UTC' } })}/schedule/pause`)),
+  'runs.list': (t) => status(as(t, 'GET', '/api/runs')),
+  'runs.read': (t) => status(as(t, 'GET', `/api/runs/${runId}/logs`)),
+  'runs.start': (t) => status(as(t, 'POST', `/api/jobs/${jobId}/runs`, {})),
+  'runs.startWithAdminOnlyParams': (t) => status(as(t, 'POST', `/api/jobs/${adminJobId}/runs`, { params: { script: 'id' } })),
+  'runs.rerun': (t) => status(as(t, 'POST', `/api/runs/${runId}/rerun`, {})),
+  'runs.cancel': async (t) => status(as(t, 'POST', `/api/runs/${await runOf(await ownersJob(), 'starter')}/cancel`)),
+  'audit.read': (t) => status(as(t, 'GET', '/api/audit')),
+  'live.subscribe': async (t) => {
+    const socket = io(stack.baseUrl, { auth: { token: t ?? '' }, transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      const connected = await new Promise<boolean>((resolve) => {
+        socket.once('connect', () => resolve(true));
+        socket.once('connect_error', () => resolve(false));
+      });
+      if (!connected) return 401;
+      const ack = await new Promise<Ack>((resolve) => socket.emit('subscribe', { topic: 'job', jobId }, resolve));
+      return ack.ok ? 200 : ack.error.code === 'forbidden' ? 403 : 500;
+    } finally {
+      socket.disconnect();
+    }
+  },
+};
+
+/** What the policy says `persona` gets for `action`: 401 anonymous, 403 denied, else allowed. */
+const expected = (action: Action, persona: Persona): 401 | 403 | 'allowed' => {
+  if (persona === 'anonymous') return 401;
+  const holds: readonly Relation[] = PERSONAS[persona];
+  return accessPolicy[action].allow.some((relation: Relation) => holds.includes(relation)) ? 'allowed' : 403;
+};
+
+// Logout last: it ends the personas' sessions (the probes themselves use API tokens, which it leaves alone).
+const matrix = (Object.keys(accessPolicy) as Action[])
+  .sort((a, b) => Number(a === 'auth.logout') - Number(b === 'auth.logout'))
+  .flatMap((action) => (Object.keys(PERSONAS) as Persona[]).map((persona) => [action, persona, expected(action, persona)] as const));
+
+describe('what the matrix does not show', () => {
   it('rejects forged, malformed and expired-looking tokens', async () => {
     for (const token of ['nonsense', 'jf_notarealtoken', owner.token.slice(0, -3) + 'abc', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']) {
-      const res = await stack.request('GET', '/api/auth/me', { token });
+      const res = await stack.request<{ user: UserDto }>('GET', '/api/auth/me', { token });
       expect(res.status).toBe(401);
       expect(errorOf(res).code).toBe('unauthorized');
-    }
-  });
-
-  it('user management is for admins only', async () => {
-    await expectStatus('owner', 'GET', () => '/api/users', 403, 'forbidden');
-    await expectStatus('owner', 'POST', () => '/api/users', 403, 'forbidden', { email: 'x@example.com', password: 'password1', role: 'admin' });
-    await expectStatus('owner', 'PATCH', () => `/api/users/${other.id}`, 403, 'forbidden', { role: 'admin' });
-    await expectStatus('owner', 'DELETE', () => `/api/users/${other.id}`, 403, 'forbidden');
-    const list = await expectStatus<Page<UserDto>>('admin', 'GET', () => '/api/users', 200);
-    expect(list.body.items.map((u: { email: string }) => u.email)).toContain(owner.email);
-    for (const u of list.body.items) {
-      expect(Object.keys(u).sort()).toEqual(['createdAt', 'disabled', 'email', 'id', 'name', 'role']);
     }
   });
 
@@ -91,26 +162,6 @@ describe('authorization matrix', () => {
     const renamed = await expectStatus<JobDto>('owner', 'PATCH', () => `/api/jobs/${jobId}`, 200, undefined, { name: 'renamed by owner' });
     expect(renamed.body.name).toBe('renamed by owner');
     await expectStatus('admin', 'PATCH', () => `/api/jobs/${jobId}`, 200, undefined, { description: 'edited by admin' });
-  });
-
-  it('admin-only job types: users can neither create them nor change their params per run', async () => {
-    await expectStatus('owner', 'POST', () => '/api/jobs', 403, 'forbidden', { name: 'sh', type: 'shell', params: { script: 'id' } });
-    await expectStatus('owner', 'POST', () => `/api/jobs/${adminJobId}/runs`, 403, 'forbidden', { params: { script: 'rm -rf /' } });
-    const plain = await expectStatus<RunDto>('owner', 'POST', () => `/api/jobs/${adminJobId}/runs`, 201, undefined, {});
-    expect(plain.body.params).toEqual({ script: 'true' });
-    await expectStatus('owner', 'POST', () => `/api/runs/${plain.body.id}/rerun`, 403, 'forbidden', { params: { script: 'id' } });
-    await expectStatus('admin', 'POST', () => `/api/runs/${plain.body.id}/cancel`, 202);
-  });
-
-  it('cancel: the job owner, the user who started the run, or an admin; never anyone else', async () => {
-    const startedByOther = await expectStatus<RunDto>('other', 'POST', () => `/api/jobs/${jobId}/runs`, 201, undefined, {});
-    const third = await stack.createUser();
-    const res = await stack.request<RunDto>('POST', `/api/runs/${startedByOther.body.id}/cancel`, { token: third.token });
-    expect(res.status).toBe(403);
-    const byStarter = await expectStatus<RunDto>('other', 'POST', () => `/api/runs/${startedByOther.body.id}/cancel`, 202);
-    expect(byStarter.body.status).toBe('cancelled');
-    await expectStatus('owner', 'POST', () => `/api/runs/${startedByOther.body.id}/cancel`, 409, 'conflict');
-    await expectStatus('owner', 'POST', () => `/api/runs/${runId}/cancel`, 202);
   });
 
   it('deleting a job: 409 while a run is queued, 204 after', async () => {
@@ -134,7 +185,7 @@ describe('authorization matrix', () => {
   it('a disabled user is refused at once, and can sign in again when re-enabled', async () => {
     const user = await stack.createUser();
     await expectStatus('admin', 'PATCH', () => `/api/users/${user.id}`, 200, undefined, { disabled: true });
-    const me = await stack.request('GET', '/api/auth/me', { token: user.token });
+    const me = await stack.request<{ user: UserDto }>('GET', '/api/auth/me', { token: user.token });
     expect(me.status).toBe(401);
     const login = await stack.request<LoginResponse>('POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
     expect(login.status).toBe(401);
@@ -179,5 +230,21 @@ describe('sign-in', () => {
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     const evenRight = await stack.request<LoginResponse>('POST', '/api/auth/login', { body: { email: victim.email, password: victim.password } });
     expect(evenRight.status).toBe(429);
+  });
+});
+
+// Last in the file: probing logout ends the sessions the tests above sign in with.
+describe('authorization matrix, generated from the access policy', () => {
+  it('has a probe for every action of the policy, and no other', () => {
+    expect(Object.keys(probes).sort()).toEqual(Object.keys(accessPolicy).sort());
+  });
+
+  it.each(matrix)('%s as %s: %s', async (action, persona, want) => {
+    const got = await probes[action](persona === 'anonymous' ? undefined : apiTokens[persona]);
+    if (want === 'allowed') {
+      expect(got, `${action} as ${persona}`).toBeLessThan(400);
+    } else {
+      expect(got, `${action} as ${persona}`).toBe(want);
+    }
   });
 });

@@ -182,6 +182,8 @@ describe('OpenAPI and docs', () => {
       '/api/runs/{id}/logs',
       '/api/runs/{id}/cancel',
       '/api/tokens',
+      '/api/auth/logout',
+      '/api/audit',
       '/readyz',
       '/metrics',
     ]) {
@@ -189,7 +191,9 @@ describe('OpenAPI and docs', () => {
     }
     expect(res.body.components.schemas.Run.properties.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
     const docs = await stack.request<string>('GET', '/api/docs');
-    expect(docs.body).toContain('SwaggerUIBundle');
+    expect(docs.body).toContain('/api/docs/assets/swagger-ui-bundle.js');
+    const init = await fetch(stack.baseUrl + '/api/docs/assets/docs.js');
+    expect(await init.text()).toContain('SwaggerUIBundle');
     const asset = await fetch(stack.baseUrl + '/api/docs/assets/swagger-ui-bundle.js');
     expect(asset.status).toBe(200);
   });

@@ -272,14 +272,27 @@ describe('jobflow errors and output', () => {
     expect(JSON.parse(asJson.stderr)).toMatchObject({ error: { code: 'not_found' }, status: 404 });
   });
 
-  it('lists jobs aligned and plain when piped, coloured only when forced and NO_COLOR is unset', async () => {
+  it('lists jobs aligned and plain when piped, coloured only when forced and neither NO_COLOR nor --no-color is given', async () => {
     const job = await api.jobs.create({ name: 'cli listed', type: 'sleep', params: { seconds: 0 } });
-    const [plain, forced, noColor, asJson] = await Promise.all([
+    const [plain, forced, noColor, asJson, noColorFirst, noColorLast, refused, refusedNoColor] = await Promise.all([
       jobflow(['jobs'], { env }),
       jobflow(['jobs'], { env: { ...env, FORCE_COLOR: '1' } }),
       jobflow(['jobs'], { env: { ...env, FORCE_COLOR: '1', NO_COLOR: '1' } }),
       jobflow(['jobs', '--json', '--all'], { env }),
+      jobflow(['--no-color', 'jobs'], { env: { ...env, FORCE_COLOR: '1' } }),
+      jobflow(['jobs', '--no-color'], { env: { ...env, FORCE_COLOR: '1' } }),
+      jobflow(['jobs'], { env: { ...env, FORCE_COLOR: '1', JOBFLOW_TOKEN: 'jf_not-a-token' } }),
+      jobflow(['jobs', '--no-color'], { env: { ...env, FORCE_COLOR: '1', JOBFLOW_TOKEN: 'jf_not-a-token' } }),
     ]);
+    for (const result of [noColorFirst, noColorLast]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(job.id);
+      expect(result.stdout).not.toContain('\u001b[');
+    }
+    expect(refused.stderr).toContain('\u001b[');
+    expect(refusedNoColor.code).toBe(3);
+    expect(refusedNoColor.stderr).toMatch(/unauthorized/);
+    expect(refusedNoColor.stderr).not.toContain('\u001b[');
     expect(plain.code).toBe(0);
     const [header, ...rows] = plain.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^ID\s+NAME\s+TYPE\s+SCHEDULE\s+LAST RUN/);

@@ -71,7 +71,10 @@ describe('Prometheus scraping two servers and two workers', { timeout: 240_000 }
     );
     expect(await sumOf('sum(jobflow_runs_finished_total{status="succeeded"})')).toBe(RUNS);
     expect(await sumOf('sum(jobflow_run_attempts_total{job_type="sleep"})')).toBe(RUNS);
-    expect(await sumOf('sum(jobflow_http_requests_total{job="jobflow-server", route="/api/jobs/:id/runs", status="201"})')).toBe(RUNS);
+    // The servers are scraped on their own schedule: wait for a scrape after the last request.
+    const started = 'sum(jobflow_http_requests_total{job="jobflow-server", route="/api/jobs/:id/runs", status="201"})';
+    await until(async () => (await sumOf(started)) === RUNS, `Prometheus to count ${RUNS} run starts`, 60_000);
+    expect(await sumOf(started)).toBe(RUNS);
     // Every process reports the same queue figures, read from PostgreSQL.
     const depths = await prometheus!.query('jobflow_queue_depth');
     expect(depths.map((d) => d.metric.job).sort()).toEqual(['jobflow-server', 'jobflow-server', 'jobflow-worker', 'jobflow-worker']);

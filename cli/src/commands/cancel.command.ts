@@ -7,6 +7,7 @@ import { describeRun } from '../runs';
 export const cancelCommand: Command = {
   name: 'cancel',
   summary: 'Cancel a queued or running run',
+  options: {},
   usage: `Usage: jobflow cancel <run> [--json]
 
 A queued run is cancelled at once; a running one is stopped and becomes cancelled
@@ -17,7 +18,7 @@ Options:
   -h, --help   show this help
 `,
   async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(argv, {}, { min: 1, max: 1, names: 'the run id' });
+    const { values, positionals } = parseCommandArgs(argv, cancelCommand.options, { min: 1, max: 1, names: 'the run id' });
     const client = await ctx.client();
     const run = await client.runs.cancel(positionals[0]!);
     if (values.json) printJson(ctx.o, run);

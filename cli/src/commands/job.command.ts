@@ -1,6 +1,6 @@
 import type { JobInput } from '@jobflow/shared/client';
-import { UsageError, intOption, parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import { UsageError, intOption, parseCommandArgs, pickSubcommand } from '../args';
+import type { Command, OptionSpecs, Subcommand } from '../command';
 import type { Context } from '../context';
 import { EXIT } from '../exit-codes';
 import { formatAge, note, paintStatus, printJson, table } from '../output';
@@ -31,41 +31,42 @@ Options:
   -h, --help               show this help
 `;
 
+const CREATE_OPTIONS = {
+  type: { type: 'string', description: 'the job type (see "jobflow types")' },
+  name: { type: 'string', description: "the job's name" },
+  param: { type: 'string', multiple: true, short: 'p', description: 'a param: KEY=VALUE (JSON when it parses; dotted keys nest)' },
+  'params-file': { type: 'string', isFile: true, description: 'params from a JSON object in FILE ("-" for stdin)' },
+  description: { type: 'string', description: 'what the job is for' },
+  timeout: { type: 'string', description: 'fail a run that takes longer than SEC seconds' },
+  'max-attempts': { type: 'string', description: 'attempts per run (default 1)' },
+  cron: { type: 'string', description: 'run on this schedule (5 or 6 fields)' },
+  timezone: { type: 'string', description: 'time zone of --cron (default UTC)' },
+} as const satisfies OptionSpecs;
+
+const SUBCOMMANDS = [
+  { name: 'create', summary: 'define a job and print its id', options: CREATE_OPTIONS },
+  { name: 'show', summary: 'print a job and its params', options: {} },
+] as const satisfies readonly Subcommand[];
+
 export const jobCommand: Command = {
   name: 'job',
   summary: 'Create a job, or show one',
   usage,
+  options: {},
+  subcommands: SUBCOMMANDS,
   async run(ctx, argv) {
-    const [sub, ...rest] = argv;
-    switch (sub) {
+    const [sub, rest] = pickSubcommand(SUBCOMMANDS, argv);
+    switch (sub.name) {
       case 'create':
         return create(ctx, rest);
       case 'show':
         return show(ctx, rest);
-      case undefined:
-        throw new UsageError('Missing the subcommand: create or show.');
-      default:
-        throw new UsageError(`Unknown subcommand "${sub}": use create or show.`);
     }
   },
 };
 
 async function create(ctx: Context, argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      type: { type: 'string' },
-      name: { type: 'string' },
-      param: { type: 'string', multiple: true, short: 'p' },
-      'params-file': { type: 'string' },
-      description: { type: 'string' },
-      timeout: { type: 'string' },
-      'max-attempts': { type: 'string' },
-      cron: { type: 'string' },
-      timezone: { type: 'string' },
-    },
-    { min: 0, max: 0, names: '' },
-  );
+  const { values } = parseCommandArgs(argv, CREATE_OPTIONS, { min: 0, max: 0, names: '' });
   if (!values.type) throw new UsageError('Missing --type.');
   if (!values.name) throw new UsageError('Missing --name.');
   if (values.timezone && !values.cron) throw new UsageError('--timezone needs --cron.');

@@ -1,12 +1,20 @@
 import type { JobDto } from '@jobflow/shared';
 import { intOption, parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import type { Command, OptionSpecs } from '../command';
 import { EXIT } from '../exit-codes';
 import { formatAge, paintStatus, printJson, table } from '../output';
+
+const OPTIONS = {
+  query: { type: 'string', short: 'q', description: 'only jobs whose name contains TEXT' },
+  type: { type: 'string', description: 'only jobs of this type' },
+  limit: { type: 'string', description: 'at most N jobs (default 50)' },
+  all: { type: 'boolean', description: 'every job' },
+} as const satisfies OptionSpecs;
 
 export const jobsCommand: Command = {
   name: 'jobs',
   summary: 'List jobs, newest first',
+  options: OPTIONS,
   usage: `Usage: jobflow jobs [--query TEXT] [--type TYPE] [--limit N | --all] [--json]
 
 Options:
@@ -18,11 +26,7 @@ Options:
   -h, --help         show this help
 `,
   async run(ctx, argv) {
-    const { values } = parseCommandArgs(
-      argv,
-      { query: { type: 'string', short: 'q' }, type: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' } },
-      { min: 0, max: 0, names: '' },
-    );
+    const { values } = parseCommandArgs(argv, OPTIONS, { min: 0, max: 0, names: '' });
     const limit = values.all ? Infinity : (intOption('limit', values.limit, 1) ?? 50);
     const client = await ctx.client();
     const jobs: JobDto[] = [];

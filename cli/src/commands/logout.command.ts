@@ -1,4 +1,3 @@
-import { createClient } from '@jobflow/shared/client';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../command';
 import { removeStoredConfig } from '../config';
@@ -8,9 +7,11 @@ import { note, printJson } from '../output';
 export const logoutCommand: Command = {
   name: 'logout',
   summary: 'Revoke the stored token and forget it',
+  options: {},
   usage: `Usage: jobflow logout
 
-Revokes the API token that "jobflow login" stored and deletes the config file.
+Revokes the API token that "jobflow login" created and deletes the config file
+(a token stored with "jobflow login --token-stdin" is forgotten, not revoked).
 JOBFLOW_TOKEN, if set, is not touched.
 
 Options:
@@ -18,11 +19,11 @@ Options:
   -h, --help   show this help
 `,
   async run(ctx, argv) {
-    const { values } = parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
+    const { values } = parseCommandArgs(argv, logoutCommand.options, { min: 0, max: 0, names: '' });
     const stored = await ctx.storedConfig().catch(() => null);
     let isRevoked = false;
     if (stored?.tokenId) {
-      const client = createClient({ url: stored.url, token: stored.token });
+      const client = await ctx.clientFor(stored.url, stored.token);
       try {
         await client.tokens.delete(stored.tokenId);
         isRevoked = true;
@@ -34,8 +35,6 @@ Options:
             ctx.o,
             `could not revoke the token on ${stored.url} (${(error as Error).message}); revoke it in the UI or with "jobflow tokens revoke ${stored.tokenId}"`,
           );
-      } finally {
-        client.close();
       }
     }
     const isRemoved = await removeStoredConfig(ctx.env.configFile);

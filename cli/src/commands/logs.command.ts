@@ -1,14 +1,21 @@
 import { intOption, parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import type { Command, OptionSpecs } from '../command';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import { followToEnd, printLogLine } from '../runs';
 
 const PAGE_LINES = 5000;
 
+const OPTIONS = {
+  after: { type: 'string', description: 'only lines with seq > N' },
+  follow: { type: 'boolean', short: 'f', description: 'keep streaming until the run ends; exit with its outcome' },
+  quiet: { type: 'boolean', description: "with --follow, no notes about the run's state" },
+} as const satisfies OptionSpecs;
+
 export const logsCommand: Command = {
   name: 'logs',
   summary: "Print a run's log; with --follow, stream it until the run ends",
+  options: OPTIONS,
   usage: `Usage: jobflow logs <run> [--after N] [--follow] [--json]
 
 Prints the stored log of run <run>: its stdout lines to stdout, its stderr lines to
@@ -24,11 +31,7 @@ Options:
   -h, --help     show this help
 `,
   async run(ctx, argv) {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { after: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, quiet: { type: 'boolean' } },
-      { min: 1, max: 1, names: 'the run id' },
-    );
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: 'the run id' });
     const runId = positionals[0]!;
     const after = intOption('after', values.after) ?? 0;
     const client = await ctx.client();

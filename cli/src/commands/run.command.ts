@@ -1,7 +1,7 @@
 import type { RunDto } from '@jobflow/shared';
 import type { JobflowClient } from '@jobflow/shared/client';
 import { parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import type { Command, OptionSpecs } from '../command';
 import type { Context } from '../context';
 import { EXIT } from '../exit-codes';
 import { note, printJson } from '../output';
@@ -9,11 +9,11 @@ import { applyAssignments, mergeParams, parseAssignments, readParamsFile, type P
 import { describeRun, findJob, followToEnd, textPathsOfType } from '../runs';
 
 const RUN_OPTIONS = {
-  param: { type: 'string', multiple: true, short: 'p' },
-  'params-file': { type: 'string' },
-  follow: { type: 'boolean', short: 'f' },
-  quiet: { type: 'boolean' },
-} as const;
+  param: { type: 'string', multiple: true, short: 'p', description: 'override a param for this run: KEY=VALUE (dotted keys nest)' },
+  'params-file': { type: 'string', isFile: true, description: 'params from a JSON object in FILE ("-" for stdin)' },
+  follow: { type: 'boolean', short: 'f', description: 'stream the log until the run ends; exit with its outcome' },
+  quiet: { type: 'boolean', description: "with --follow, no notes about the run's state" },
+} as const satisfies OptionSpecs;
 
 const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: the run's stdout lines to
                         stdout, its stderr lines to stderr, system lines to stderr
@@ -26,6 +26,7 @@ const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: 
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a run of a job; with --follow, stream its log and exit with its outcome',
+  options: RUN_OPTIONS,
   usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
 
 Starts a run of <job> (its id, or its exact name) and prints the run's id.
@@ -55,6 +56,7 @@ Example:
 export const rerunCommand: Command = {
   name: 'rerun',
   summary: "Start a new run with an earlier run's params",
+  options: RUN_OPTIONS,
   usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
 
 Starts a new run of the same job with the params of run <run> (an id), and prints

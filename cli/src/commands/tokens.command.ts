@@ -1,9 +1,23 @@
 import type { TokenDto } from '@jobflow/shared';
-import { UsageError, intOption, parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import { UsageError, intOption, parseCommandArgs, pickSubcommand } from '../args';
+import type { Command, OptionSpecs, Subcommand } from '../command';
 import type { Context } from '../context';
 import { EXIT } from '../exit-codes';
 import { formatAge, note, printJson, table } from '../output';
+
+const CREATE_OPTIONS = {
+  'expires-in': { type: 'string', description: 'stop working after DAYS days' },
+  'expires-at': { type: 'string', description: 'stop working at TIME (ISO-8601)' },
+} as const satisfies OptionSpecs;
+const LIST_OPTIONS = {
+  user: { type: 'string', description: "admins: another user's tokens (an id), or all" },
+} as const satisfies OptionSpecs;
+
+const SUBCOMMANDS = [
+  { name: 'create', summary: 'create a token and print its secret (shown once)', options: CREATE_OPTIONS },
+  { name: 'list', aliases: ['ls'], summary: 'list your tokens, never their secrets', options: LIST_OPTIONS },
+  { name: 'revoke', aliases: ['rm'], summary: 'revoke tokens at once, open connections included', options: {} },
+] as const satisfies readonly Subcommand[];
 
 export const tokensCommand: Command = {
   name: 'tokens',
@@ -27,31 +41,23 @@ revoke: the tokens stop working at once, open connections included.
 Options:
   -h, --help          show this help
 `,
+  options: {},
+  subcommands: SUBCOMMANDS,
   async run(ctx, argv) {
-    const [sub, ...rest] = argv;
-    switch (sub) {
+    const [sub, rest] = pickSubcommand(SUBCOMMANDS, argv);
+    switch (sub.name) {
       case 'create':
         return create(ctx, rest);
       case 'list':
-      case 'ls':
         return list(ctx, rest);
       case 'revoke':
-      case 'rm':
         return revoke(ctx, rest);
-      case undefined:
-        throw new UsageError('Missing the subcommand: create, list or revoke.');
-      default:
-        throw new UsageError(`Unknown subcommand "${sub}": use create, list or revoke.`);
     }
   },
 };
 
 async function create(ctx: Context, argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { 'expires-in': { type: 'string' }, 'expires-at': { type: 'string' } },
-    { min: 1, max: 1, names: 'the token name' },
-  );
+  const { values, positionals } = parseCommandArgs(argv, CREATE_OPTIONS, { min: 1, max: 1, names: 'the token name' });
   if (values['expires-in'] && values['expires-at']) throw new UsageError('Give --expires-in or --expires-at, not both.');
   let expiresAt: string | null = null;
   const days = intOption('expires-in', values['expires-in'], 1);
@@ -75,7 +81,7 @@ async function create(ctx: Context, argv: string[]): Promise<number> {
 }
 
 async function list(ctx: Context, argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { user: { type: 'string' } }, { min: 0, max: 0, names: '' });
+  const { values } = parseCommandArgs(argv, LIST_OPTIONS, { min: 0, max: 0, names: '' });
   const client = await ctx.client();
   const tokens: TokenDto[] = [];
   let cursor: string | null = null;

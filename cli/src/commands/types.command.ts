@@ -6,6 +6,7 @@ import { printJson, table } from '../output';
 export const typesCommand: Command = {
   name: 'types',
   summary: 'List the job types and their params',
+  options: {},
   usage: `Usage: jobflow types [--json]
 
 Options:
@@ -13,7 +14,7 @@ Options:
   -h, --help   show this help
 `,
   async run(ctx, argv) {
-    const { values } = parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
+    const { values } = parseCommandArgs(argv, typesCommand.options, { min: 0, max: 0, names: '' });
     const client = await ctx.client();
     const types = await client.jobTypes.list();
     if (values.json) {

@@ -1,14 +1,19 @@
 import type { Topic } from '@jobflow/shared';
 import type { WatchEvent } from '@jobflow/shared/client';
 import { parseCommandArgs } from '../args';
-import type { Command } from '../command';
+import type { Command, OptionSpecs } from '../command';
 import { EXIT } from '../exit-codes';
 import { note, paintStatus, printJson, type Output } from '../output';
 import { findJob } from '../runs';
 
+const OPTIONS = {
+  job: { type: 'string', description: 'only the events of one job (id or exact name)' },
+} as const satisfies OptionSpecs;
+
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'Print every live event as it happens (one JSON object per line with --json)',
+  options: OPTIONS,
   usage: `Usage: jobflow watch [--job <job>] [--json]
 
 Prints the dashboard's live events until stopped (Ctrl-C): run:updated, job:updated,
@@ -28,7 +33,7 @@ Example:
   jobflow watch --json | jq -c 'select(.type == "run:updated") | {id: .run.id, status: .run.status}'
 `,
   async run(ctx, argv) {
-    const { values } = parseCommandArgs(argv, { job: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseCommandArgs(argv, OPTIONS, { min: 0, max: 0, names: '' });
     const client = await ctx.client();
     let topic: Topic = { topic: 'dashboard' };
     let what = 'the dashboard';

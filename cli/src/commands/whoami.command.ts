@@ -6,6 +6,7 @@ import { printJson, table } from '../output';
 export const whoamiCommand: Command = {
   name: 'whoami',
   summary: 'Show who the token belongs to, and which server it is for',
+  options: {},
   usage: `Usage: jobflow whoami [--json]
 
 Options:
@@ -13,7 +14,7 @@ Options:
   -h, --help   show this help
 `,
   async run(ctx, argv) {
-    const { values } = parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
+    const { values } = parseCommandArgs(argv, whoamiCommand.options, { min: 0, max: 0, names: '' });
     const connection = await ctx.connection();
     const client = await ctx.client();
     const user = await client.auth.me();

@@ -15,6 +15,8 @@ export interface UserEntity {
   role: Role;
   passwordHash: string;
   disabled: boolean;
+  /** Moves on whenever the user's sessions must end (password, role or disable change, logout); a session carries the one it began with. */
+  sessionGeneration: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,6 +31,7 @@ export const UserSchema = new EntitySchema<UserEntity>({
     role: { type: 'string' },
     passwordHash: { type: 'string', hidden: true },
     disabled: { type: 'boolean' },
+    sessionGeneration: { type: 'integer', default: 0 },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -10,8 +10,48 @@ export const flagFromEnv = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Secrets published as examples (the old `.env.example` value): never accepted, in any mode. */
+export const EXAMPLE_JWT_SECRETS: readonly string[] = ['change-me-to-a-long-random-string'];
+/** The shortest JWT_SECRET accepted, in bytes (HS256 wants a key at least as long as its hash). */
+export const MIN_JWT_SECRET_BYTES = 32;
+const MAKE_SECRET = 'make one with `openssl rand -base64 48` (or let `make start` write one to .env)';
+
+/** Why `secret` cannot sign sessions, or null when it can. */
+export function jwtSecretProblem(secret: string): string | null {
+  if (EXAMPLE_JWT_SECRETS.includes(secret)) return `is the published example value: ${MAKE_SECRET}`;
+  if (Buffer.byteLength(secret, 'utf8') < MIN_JWT_SECRET_BYTES) return `is shorter than ${MIN_JWT_SECRET_BYTES} bytes: ${MAKE_SECRET}`;
+  return null;
+}
+
+/**
+ * JWT_SECRET as every process reads it: unset is allowed here (only the
+ * server signs sessions and requires it), but a set value that is the example
+ * or too short is refused by every process, so a weak secret never runs
+ * anywhere unnoticed.
+ */
+export const JwtSecretEnv = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? null : jwtSecretProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+);
+
+/** JWT_SECRET where it is needed (the server): as above, and required. */
+export const RequiredJwtSecretEnv = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.string({ error: `is not set: ${MAKE_SECRET}` }).superRefine((value, ctx) => {
+    const problem = jwtSecretProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+);
+
 /** Settings every runnable shares: where PostgreSQL and Redis are, and how runs are retried and reconciled. */
 export const BaseEnv = z.object({
+  JWT_SECRET: JwtSecretEnv,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/jobflow'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -56,12 +96,12 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   cancelGraceMs: env.CANCEL_GRACE_MS,
 });
 
-/** Parses `env` with `schema`, or exits with one readable line per bad variable. */
+/** Parses `env` with `schema`, or exits with one readable line per bad variable (saying how to fix it). */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, exit = true): z.infer<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  const message = `Invalid configuration:\n${lines.join('\n')}`;
+  const lines = result.error.issues.map((i) => `Invalid configuration: ${i.path.join('.')} ${i.message}`);
+  const message = lines.join('\n');
   if (!exit) throw new Error(message);
   console.error(message);
   process.exit(1);

@@ -72,17 +72,19 @@ const lockScheduledJobStatement = defineStatement<
     params: Record<string, unknown>;
     max_attempts: number;
     timeout_sec: number | null;
+    owner_disabled: boolean | null;
   },
   [jobId: string]
 >(
   'lock_scheduled_job',
-  `select schedule_cron, schedule_timezone, schedule_paused, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec
+  `select schedule_cron, schedule_timezone, schedule_paused, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec,
+          (select u.disabled from users u where u.id = jobs.owner_id) as owner_disabled
    from jobs where id = $1 for update`,
 );
 
-const recordMissedStatement = defineStatement<{ recorded: number }, [jobId: string, dueTimes: string]>(
-  'record_missed_fires',
-  `insert into schedule_fires (job_id, due_at, outcome) select $1, unnest($2::timestamptz[]), 'missed' on conflict do nothing returning 1 as recorded`,
+const recordManyStatement = defineStatement<{ recorded: number }, [jobId: string, dueTimes: string, outcome: FireOutcome]>(
+  'record_fires',
+  `insert into schedule_fires (job_id, due_at, outcome) select $1, unnest($2::timestamptz[]), $3 on conflict do nothing returning 1 as recorded`,
 );
 
 const hasActiveRunStatement = defineStatement<{ active: number }, [jobId: string]>(
@@ -148,7 +150,8 @@ export const fireStore = {
    * Records `plan` for `job` in the run engine's transaction `tx`, under the
    * job row's lock: `missed` rows as they are; each `started`/`caught-up` due
    * time either becomes `skipped-overlap` (policy `skip` and a run of the job
-   * is queued or running) or gets its row and its new queued run together.
+   * is queued or running) or gets its row and its new queued run together;
+   * while the job's owner is disabled, every due time is `paused-owner-disabled`.
    * Due times already recorded (by another scheduler) are left alone; the
    * runs created are announced and queued by the engine once committed.
    * Returns the outcomes recorded, or `changed` when the schedule is no
@@ -170,11 +173,20 @@ export const fireStore = {
     }
 
     const outcomes: FireOutcome[] = [];
-    const missed = plan.filter((p) => p.outcome === 'missed').map((p) => p.dueAt.toISOString());
-    if (missed.length) {
-      const rows = await sql(recordMissedStatement, [job.id, `{${missed.join(',')}}`]);
-      for (let i = 0; i < rows.length; i++) outcomes.push('missed');
+    const recordAll = async (dueTimes: Date[], outcome: FireOutcome) => {
+      const rows = await sql(recordManyStatement, [job.id, `{${dueTimes.map((d) => d.toISOString()).join(',')}}`, outcome]);
+      for (let i = 0; i < rows.length; i++) outcomes.push(outcome);
+    };
+    // A disabled user's schedules start nothing: each due time is recorded as paused, so the history says why.
+    if (j.owner_disabled) {
+      await recordAll(
+        plan.map((p) => p.dueAt),
+        'paused-owner-disabled',
+      );
+      return { kind: 'recorded', outcomes };
     }
+    const missed = plan.filter((p) => p.outcome === 'missed').map((p) => p.dueAt);
+    if (missed.length) await recordAll(missed, 'missed');
 
     for (const p of plan) {
       if (p.outcome === 'missed') continue;

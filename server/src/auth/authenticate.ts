@@ -1,5 +1,5 @@
 import type { Role } from '@jobflow/shared';
-import { createBatcher } from '@jobflow/core/db';
+import { createBatcher, isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
 import { tokenQueries, type TokenPrincipalRow } from '../tokens/tokens.queries';
 import { userQueries, type UserRow } from '../users/users.queries';
@@ -64,9 +64,10 @@ export function createAuthenticator({ db, config, log }: Pick<AppDeps, 'db' | 'c
 
   async function fromSession(token: string): Promise<Principal | null> {
     const claims = await sessions.verify(token);
-    if (!claims || !/^[0-9a-f-]{36}$/i.test(claims.userId)) return null;
+    if (!claims || !isUuid(claims.userId)) return null;
     const row = await userById(claims.userId);
-    if (!row || row.disabled) return null;
+    // A password change, role change, disable or logout moved the generation on: every earlier session is over.
+    if (!row || row.disabled || row.session_generation !== claims.generation) return null;
     return { id: row.id, email: row.email, name: row.name, role: row.role, createdAt: new Date(row.created_at), tokenId: null, expiresAt: claims.expiresAt };
   }
 

@@ -9,6 +9,8 @@ export const hashApiToken = (token: string) => createHash('sha256').update(token
 
 export interface SessionClaims {
   userId: string;
+  /** The user's session generation when the session began; a later one ends it. */
+  generation: number;
   expiresAt: Date;
 }
 
@@ -22,9 +24,9 @@ export function sessionTokens(secret: string, ttlSec: number) {
   /** Tokens whose signature checked out: the answer for a token never changes, only its expiry comes. */
   const verified = new Map<string, SessionClaims>();
   return {
-    async sign(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    async sign(userId: string, generation: number): Promise<{ token: string; expiresAt: Date }> {
       const expiresAt = new Date(Math.floor(Date.now() / 1000 + ttlSec) * 1000);
-      const token = await new SignJWT({})
+      const token = await new SignJWT({ gen: generation })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(userId)
         .setIssuedAt()
@@ -43,8 +45,8 @@ export function sessionTokens(secret: string, ttlSec: number) {
       let claims: SessionClaims;
       try {
         const { payload } = await jwtVerify(token, await key, { algorithms: ['HS256'] });
-        if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
-        claims = { userId: payload.sub, expiresAt: new Date(payload.exp * 1000) };
+        if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || !Number.isSafeInteger(payload.gen)) return null;
+        claims = { userId: payload.sub, generation: payload.gen as number, expiresAt: new Date(payload.exp * 1000) };
       } catch {
         return null;
       }

@@ -91,7 +91,7 @@ const channelOf = (audience: Audience): ChannelName => (audience === 'everyone' 
 
 const description = `Live events of Jobflow over Socket.IO (protocol v5, Engine.IO v4), on the same origin as the REST API.
 
-**Connecting.** \`io(BASE_URL, {auth: {token}, transports: ["websocket"]})\` with a session JWT from \`POST /api/auth/login\` or a personal API token (\`jf_...\`). A missing or bad token fails the connection with a \`connect_error\` whose \`message\` is \`"unauthorized"\`.
+**Connecting.** \`io(BASE_URL, {auth: {token}, transports: ["websocket"]})\` with a session JWT from \`POST /api/auth/login\` or a personal API token (\`jf_...\`). A browser on the server's own origin may instead send no token: the handshake's session cookie (from a \`session: "cookie"\` sign-in) is used. A missing or bad token fails the connection with a \`connect_error\` whose \`message\` is \`"unauthorized"\`.
 
 **Subscribing.** Emit \`subscribe\` with a topic and an acknowledgement callback. The ack carries the topic's current snapshot, read after the socket joined the topic's room: every later change arrives as an event, nothing falls in between. Each topic is a channel below, named after its room; \`resync\` reaches every socket.
 

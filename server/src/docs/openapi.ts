@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  AuditEntryDto,
+  CookieLoginResponse,
   CreateTokenBody,
   CreatedTokenDto,
   CreateUserBody,
@@ -23,6 +25,8 @@ import {
   PersonDto,
   RunAttemptDto,
   page,
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
 } from '@jobflow/shared';
 
 const schemas = {
@@ -37,6 +41,9 @@ const schemas = {
   CreatedToken: CreatedTokenDto,
   LoginRequest: LoginBody,
   LoginResponse,
+  CookieLoginResponse,
+  AuditEntry: AuditEntryDto,
+  AuditPage: page(AuditEntryDto),
   CreateUserRequest: CreateUserBody,
   UpdateUserRequest: UpdateUserBody,
   CreateTokenRequest: CreateTokenBody,
@@ -64,7 +71,8 @@ const errorCodes: Record<number, string> = {
   403: 'forbidden: role or ownership does not allow it',
   404: 'not_found: no such resource (also for ids of the wrong shape)',
   409: 'conflict',
-  413: 'payload_too_large: body over 1 MiB',
+  413: 'payload_too_large: body over 1 MiB, nested deeper than BODY_MAX_DEPTH or with more than BODY_MAX_KEYS keys and items',
+  415: 'unsupported_media_type: a body that is not JSON, or a change signed in by the session cookie without Content-Type: application/json',
   422: 'validation_failed: `details` lists `{path, message}` with JSON Pointer paths',
   429: 'rate_limited: see the Retry-After header',
   503: 'unavailable: PostgreSQL or Redis unreachable',
@@ -76,7 +84,7 @@ const pageParams = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
   { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'Opaque `nextCursor` of the previous page.' },
 ];
-const secured = { security: [{ bearer: [] }] };
+const secured = { security: [{ bearer: [] }, { sessionCookie: [] }] };
 
 interface Op {
   summary: string;
@@ -91,12 +99,39 @@ interface Op {
 const ops: Record<string, Record<string, Op>> = {
   '/api/auth/login': {
     post: {
-      summary: 'Sign in with email and password',
+      summary:
+        'Sign in with email and password (the email is matched as NFKC, lower case). Answers `{token, expiresAt, user}`; with `session: "cookie"` (the browser) the session goes into an HttpOnly, SameSite=Strict cookie instead and the answer has no token. Failed attempts are limited per account and address (429)',
       tag: 'auth',
       body: 'LoginRequest',
       ok: [200, 'LoginResponse'],
-      errors: [400, 401, 422, 429],
+      errors: [400, 401, 413, 415, 422, 429],
       open: true,
+    },
+  },
+  '/api/auth/logout': {
+    post: {
+      summary: "End every session of the signed-in user, on every server and socket, and clear the session cookie; the user's API tokens stay",
+      tag: 'auth',
+      ok: [204, null],
+      errors: [401, 415],
+    },
+  },
+  '/api/audit': {
+    get: {
+      summary:
+        'The audit log (admin), newest first: sign-ins, sign-outs, tokens, users, jobs and runs, with who, when and from where. Append-only; kept AUDIT_RETENTION_DAYS days',
+      tag: 'audit',
+      ok: [200, 'AuditPage'],
+      errors: [400, 401, 403],
+      params: [
+        ...pageParams,
+        { name: 'actor', in: 'query', schema: { type: 'string' }, description: 'A user id: what they did.' },
+        { name: 'action', in: 'query', schema: { type: 'string', enum: [...AUDIT_ACTIONS] } },
+        { name: 'targetType', in: 'query', schema: { type: 'string', enum: [...AUDIT_TARGET_TYPES] } },
+        { name: 'targetId', in: 'query', schema: { type: 'string' } },
+        { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Entries at or after this time.' },
+        { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Entries before this time.' },
+      ],
     },
   },
   '/api/auth/me': { get: { summary: 'The signed-in user', tag: 'auth', ok: [200, null], errors: [401] } },
@@ -107,7 +142,8 @@ const ops: Record<string, Record<string, Op>> = {
   '/api/users/{id}': {
     get: { summary: 'One user (admin)', tag: 'users', ok: [200, 'User'], errors: [401, 403, 404], params: [idParam('id')] },
     patch: {
-      summary: 'Change a user (admin); 409 when no enabled admin would remain',
+      summary:
+        "Change a user (admin); 409 when no enabled admin would remain. A new password, a role change or disabling ends the user's sessions at once (re-enabling does not bring them back); `revokeTokens: true` with a new password also revokes their API tokens",
       tag: 'users',
       body: 'UpdateUserRequest',
       ok: [200, 'User'],
@@ -171,7 +207,7 @@ const ops: Record<string, Record<string, Op>> = {
   '/api/jobs/{id}': {
     get: { summary: 'One job with its last run', tag: 'jobs', ok: [200, 'Job'], errors: [401, 404], params: [idParam('id')] },
     patch: {
-      summary: 'Change a job (owner or admin)',
+      summary: 'Change a job (owner or admin); admins may give it to another enabled user with `ownerId`',
       tag: 'jobs',
       body: 'UpdateJobRequest',
       ok: [200, 'Job'],
@@ -348,12 +384,19 @@ export function buildOpenApi(version: string) {
       title: 'Jobflow API',
       version,
       description:
-        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
+        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`, or the browser session cookie from the same origin): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
     },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A session JWT from /api/auth/login or a personal API token (jf_...)' },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'jf_session',
+          description:
+            'The browser session from /api/auth/login with `session: "cookie"` (HttpOnly, SameSite=Strict). Requests that change something must send Content-Type: application/json.',
+        },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN the server was started with' },
       },
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })])),

@@ -1,12 +1,39 @@
 import { ApiError } from '@jobflow/shared';
+import { isUuid } from '@jobflow/core/db';
 import type Koa from 'koa';
 
-/** One query parameter as a string, or undefined; a repeated parameter is a 400. */
+const MAX_QUERY_CHARS = 1000;
+
+/** One query parameter as a string, or undefined; a repeated, overlong or NUL-bearing parameter is a 400. */
 export function queryString(ctx: Koa.Context, name: string): string | undefined {
   const v = ctx.query[name];
   if (Array.isArray(v)) throw new ApiError('bad_request', `Query parameter "${name}" is given more than once.`);
-  return v === undefined || v === '' ? undefined : v;
+  if (v === undefined || v === '') return undefined;
+  if (v.length > MAX_QUERY_CHARS) throw new ApiError('bad_request', `Query parameter "${name}" is longer than ${MAX_QUERY_CHARS} characters.`);
+  if (v.includes('\u0000')) throw new ApiError('bad_request', `Query parameter "${name}" may not contain NUL characters.`);
+  return v;
 }
+
+/** An id query parameter (a UUID), else a 400. */
+export function queryId(ctx: Koa.Context, name: string, what: string): string | undefined {
+  const v = queryString(ctx, name);
+  if (v !== undefined && !isUuid(v)) throw new ApiError('bad_request', `Query parameter "${name}" must be ${what} id.`);
+  return v;
+}
+
+/** A time query parameter (ISO-8601 with a zone, within years 1..9999), else a 400. */
+export function queryTime(ctx: Koa.Context, name: string): Date | undefined {
+  const v = queryString(ctx, name);
+  if (v === undefined) return undefined;
+  const at = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || !isStorableTime(at)) {
+    throw new ApiError('bad_request', `Query parameter "${name}" must be an ISO-8601 time with a zone, e.g. 2026-11-28T12:00:00Z.`);
+  }
+  return at;
+}
+
+/** A time PostgreSQL stores as given: a real date in years 1 to 9999. */
+export const isStorableTime = (at: Date) => !Number.isNaN(at.getTime()) && at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999;
 
 /** An integer query parameter within [min, max], else a 400. */
 export function queryInt(ctx: Koa.Context, name: string, def: number, min: number, max: number): number {
@@ -24,7 +51,8 @@ export const cursor = {
   decode(raw: string | undefined): { at: string; id: string } | null {
     if (raw === undefined) return null;
     const [at, id, extra] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-    if (!at || !id || extra !== undefined || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    // Only what encode() makes: the exact ISO form of a storable time, and a UUID.
+    if (!at || !id || extra !== undefined || !isUuid(id) || !/^\d{4}-/.test(at) || !isStorableTime(new Date(at)) || new Date(at).toISOString() !== at) {
       throw new ApiError('bad_request', 'Query parameter "cursor" is not a cursor this API issued.');
     }
     return { at, id };

@@ -14,7 +14,6 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
 };
 
 /**
@@ -48,6 +47,8 @@ export function uiMiddleware(distDir: string): Koa.Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     if (isServicePath(ctx.path) || ctx.path.startsWith('/socket.io')) return next();
+    // Source maps would publish the full sources: never served, even if a build left some behind.
+    if (ctx.path.endsWith('.map')) return next();
     const immutable = ctx.path.startsWith('/assets/') ? 365 * 24 * 3600 : 0;
     if (ctx.path !== '/' && (await sendFile(ctx, distDir, ctx.path, immutable))) return;
     if (path.extname(ctx.path) && ctx.path !== '/') return next();

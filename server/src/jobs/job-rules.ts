@@ -1,4 +1,5 @@
 import { ApiError, findJobTypeInfo, scheduleProblems, validateParams, type JobTypeInfo, type ScheduleDto } from '@jobflow/shared';
+import { authorize, type Action } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 
 /** The job type named `type`, or a 422 naming the field. */
@@ -14,9 +15,12 @@ export function checkParams(info: JobTypeInfo, params: unknown, prefix = '/param
   if (details.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, details);
 }
 
-/** Only admins may define, or change the params of, jobs of an admin-only type. */
-export function checkTypeAccess(info: JobTypeInfo, who: Principal, action: string): void {
-  if (info.adminOnly && who.role !== 'admin') throw new ApiError('forbidden', `Only admins may ${action} "${info.type}" jobs.`);
+/** What an admin-only job type restricts: defining its jobs, changing their params, or a run's. */
+export type AdminOnlyTypeAction = Extract<Action, 'jobs.createAdminOnlyType' | 'jobs.changeAdminOnlyParams' | 'runs.startWithAdminOnlyParams'>;
+
+/** Jobs of an admin-only type: the access policy decides who may define them or change their params. */
+export function checkTypeAccess(info: JobTypeInfo, who: Principal, action: AdminOnlyTypeAction): void {
+  if (info.adminOnly) authorize(who, action);
 }
 
 export function checkSchedule(schedule: ScheduleDto | null | undefined): void {

@@ -5,6 +5,8 @@ import { maskParams, sealParams, type Keyring } from '@jobflow/core/platform';
 import { toRunDto, type RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
 import { jobQueries } from './jobs.queries';
+import { userQueries } from '../users/users.queries';
+import { authorize, type Action } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkSchedule, checkTypeAccess, jobTypeOrThrow } from './job-rules';
 import { resolveNotificationTargets } from '../notifications/index';
@@ -38,9 +40,32 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   lastRun: lastRun ? toRunDto(lastRun) : null,
 });
 
-/** Owners and admins may change a job. */
-export function checkOwnerOrAdmin(job: JobEntity, who: Principal): void {
-  if (job.ownerId !== who.id && who.role !== 'admin') throw new ApiError('forbidden', 'Only the job owner or an admin may do this.');
+/** The job's owner or an admin, as the access policy says for `action`. */
+export function checkJobAccess(
+  job: Pick<JobEntity, 'ownerId'>,
+  who: Principal,
+  action: Extract<Action, 'jobs.update' | 'jobs.delete' | 'schedules.pause'>,
+): void {
+  authorize(who, action, { jobOwnerId: job.ownerId });
+}
+
+/**
+ * A job as the audit log keeps it: the definition as the API shows it to
+ * someone who is neither its owner nor an admin (secrets and webhook URLs
+ * masked), without its runs.
+ */
+export function jobAuditView(job: JobEntity, keyring: Keyring): Record<string, unknown> {
+  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null, undefined, null, keyring);
+  return definition;
+}
+
+/** `{field: {before, after}}` for every field of the definition that differs. */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { before: unknown; after: unknown }> {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { before: before[key] ?? null, after: after[key] ?? null };
+  }
+  return changes;
 }
 
 /** Job definitions: the only place that creates, changes or deletes them. */
@@ -81,6 +106,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
 
   return {
     findOrThrow,
+    /** A job as the audit log keeps it (see jobAuditView). */
+    auditView: (job: JobEntity) => jobAuditView(job, keyring),
     toDto,
     dtosOf,
     /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
@@ -94,9 +121,10 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       return orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     },
 
-    async create(body: JobBody, who: Principal): Promise<JobDto> {
+    /** Creates a job; returns it (as its creator sees it) and its definition for the audit log. */
+    async create(body: JobBody, who: Principal): Promise<{ job: JobDto; definition: Record<string, unknown> }> {
       const info = jobTypeOrThrow(body.type);
-      checkTypeAccess(info, who, 'create');
+      checkTypeAccess(info, who, 'jobs.createAdminOnlyType');
       const params = paramsToStore(info, body.params, null);
       checkSchedule(body.schedule);
       const automation = { ...scheduleSettings(body, null), notifications: resolveNotificationTargets(body.notifications, [], keyring) };
@@ -114,18 +142,35 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
-      return publish(job, who);
+      return { job: await publish(job, who), definition: jobAuditView(job, keyring) };
     },
 
-    async update(id: string, body: UpdateJobBody, who: Principal): Promise<JobDto> {
+    /** Changes a job; returns it and what changed (for the audit log). */
+    async update(
+      id: string,
+      body: UpdateJobBody,
+      who: Principal,
+      action: 'jobs.update' | 'schedules.pause' = 'jobs.update',
+    ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
       const em = orm.em.fork();
       const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
       if (!job) throw new ApiError('not_found', 'No such job.');
-      checkOwnerOrAdmin(job, who);
+      checkJobAccess(job, who, action);
       const before = { ...job };
+      const beforeView = jobAuditView(job, keyring);
       const info = jobTypeOrThrow(job.type);
+      if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
+        authorize(who, 'jobs.changeOwner');
+        const owner = isUuid(body.ownerId) ? await userQueries.byIds(db.sql, [body.ownerId]) : [];
+        if (!owner[0] || owner[0].disabled) {
+          throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [
+            { path: '/ownerId', message: 'must be the id of an enabled user' },
+          ]);
+        }
+        job.ownerId = body.ownerId;
+      }
       if (body.params !== undefined) {
-        checkTypeAccess(info, who, 'change the params of');
+        checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
         job.params = paramsToStore(info, body.params, before.params);
       }
       if (body.schedule !== undefined) {
@@ -141,15 +186,16 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       Object.assign(job, scheduleSettings(body, before));
       if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
       await em.flush();
-      return publish(job, who);
+      return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
     },
 
-    async remove(id: string, who: Principal): Promise<void> {
+    async remove(id: string, who: Principal): Promise<JobEntity> {
       const job = await findOrThrow(id);
-      checkOwnerOrAdmin(job, who);
+      checkJobAccess(job, who, 'jobs.delete');
       if (!(await jobQueries.deleteIdle(db.sql, id)))
         throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
       live.jobDeleted(id);
+      return job;
     },
   };
 }

@@ -14,15 +14,34 @@ import {
   type Topic,
 } from '@jobflow/shared';
 import { redisKeys } from '@jobflow/core/platform';
-import type { AppDeps } from '../deps';
+import type { AppDeps, DisconnectTarget } from '../deps';
+import { authorize } from '../auth/access-policy';
 import type { Authenticator, Principal } from '../auth/authenticate';
+import { sessionFromCookieHeader } from '../auth/session-cookie';
 import { toApiError } from '../http/errors.middleware';
 import { createLogCoalescingAdapter } from './log-coalescing-adapter';
 import { createSubscriptionLimits, type SubscriptionLimits } from './subscription-limits';
 
 interface SocketData {
   principal: Principal;
+  credential: string;
   limits: ReturnType<SubscriptionLimits['forSocket']>;
+}
+
+/** Whether a handshake's Origin is this server as the browser reached it (its Host, or PUBLIC_URL). */
+function isSameOrigin(origin: string, host: string | undefined, publicUrl: string | undefined): boolean {
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  if (host && originHost === host) return true;
+  try {
+    return publicUrl !== undefined && new URL(publicUrl).host === originHost;
+  } catch {
+    return false;
+  }
 }
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -109,14 +128,26 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     io.local.emit('resync', {});
   });
 
+  /** The handshake's credential: `auth.token` (scripts), else the session cookie (the browser, same origin only). */
+  const credentialOf = (socket: LiveSocket): string | null => {
+    const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof given === 'string' && given) return given;
+    const cookie = sessionFromCookieHeader(socket.handshake.headers.cookie);
+    if (!cookie) return null;
+    // A page on another origin must not ride the browser's cookie into a socket (cross-site WebSocket hijacking).
+    const origin = socket.handshake.headers.origin;
+    if (origin && !isSameOrigin(origin, socket.handshake.headers.host, config.publicUrl)) return null;
+    return cookie;
+  };
+
   io.use((socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     auth
-      .authenticate(typeof token === 'string' ? token : null)
+      .authenticate(credentialOf(socket))
       .then((principal) => {
         if (!principal) return next(new Error('unauthorized'));
         if (!limits.admit(principal.id)) return next(new Error('rate_limited'));
         socket.data.principal = principal;
+        socket.data.credential = credentialOf(socket)!;
         socket.data.limits = limits.forSocket();
         next();
       })
@@ -171,6 +202,12 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     });
     void socket.join(rooms.user(principal.id));
     if (principal.tokenId) void socket.join(rooms.token(principal.tokenId));
+    else void socket.join(rooms.sessions(principal.id));
+    // A session ended between the handshake's check and joining the rooms above would have missed its disconnect: look once more.
+    auth.authenticate(socket.data.credential).then(
+      (again) => again || socket.disconnect(true),
+      () => {},
+    );
     if (principal.expiresAt) {
       // Timers hold at most ~24.8 days: re-arm until the credential really expires.
       const expiresAt = principal.expiresAt.getTime();
@@ -186,6 +223,7 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
     socket.on(
       'subscribe',
       acked(async (payload) => {
+        authorize(principal, 'live.subscribe');
         const topic = parsePayload('subscribe', payload);
         const room = roomOf(topic);
         const wasJoined = socket.rooms.has(room);
@@ -239,8 +277,8 @@ export function createLiveGateway(httpServer: http.Server, deps: AppDeps, auth: 
 
   return {
     io,
-    disconnect(target: { userId: string } | { tokenId: string }) {
-      const room = 'userId' in target ? rooms.user(target.userId) : rooms.token(target.tokenId);
+    disconnect(target: DisconnectTarget) {
+      const room = 'userId' in target ? rooms.user(target.userId) : 'sessionsOf' in target ? rooms.sessions(target.sessionsOf) : rooms.token(target.tokenId);
       io.in(room).disconnectSockets(true);
     },
     async close() {

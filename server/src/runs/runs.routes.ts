@@ -4,9 +4,10 @@ import type Koa from 'koa';
 import { ApiError, RunStatus, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { toRunDto } from '@jobflow/core/runs';
-import type { Authenticator } from '../auth/authenticate';
-import { principalOf, requireAuth } from '../auth/auth.middleware';
-import { pageQuery, queryInt, queryString, toPage } from '../http/query';
+import type { AuditLog } from '../audit/audit.store';
+import { allow } from '../auth/access-policy';
+import { principalOf } from '../auth/auth.middleware';
+import { isStorableTime, pageQuery, queryInt, queryString, toPage } from '../http/query';
 import type { RunListFilter, RunsService } from './runs.service';
 
 const TEXT_PAGE_LINES = 5000;
@@ -20,7 +21,7 @@ const uuidParam = (ctx: Koa.Context, name: string): string | undefined => {
 const timeParam = (ctx: Koa.Context, name: string): string | undefined => {
   const value = queryString(ctx, name);
   if (value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || !isStorableTime(new Date(value))) {
     throw new ApiError('bad_request', `Query parameter "${name}" must be an ISO-8601 time.`);
   }
   return new Date(value).toISOString();
@@ -51,30 +52,29 @@ function runListFilter(ctx: Koa.Context): RunListFilter {
   };
 }
 
-export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
+export function runsRoutes(runs: RunsService, audit: AuditLog): Router {
   const router = new Router({ prefix: '/api/runs' });
-  router.use(requireAuth(auth));
 
-  router.get('/', async (ctx) => {
+  router.get('/', allow('runs.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     const rows = await runs.list(runListFilter(ctx), limit + 1, after);
     ctx.body = toPage(rows, limit, toRunDto, (r) => [r.queued_at, r.id]);
   });
 
-  router.get('/stats', async (ctx) => {
+  router.get('/stats', allow('runs.list'), async (ctx) => {
     ctx.body = await runs.stats(queryInt(ctx, 'hours', 24, 1, 24 * 31));
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', allow('runs.read'), async (ctx) => {
     ctx.body = toRunDto(await runs.findOrThrow(ctx.params.id!));
   });
 
   // A page with lines proves the run exists: the run itself is read only for an empty page (404 or not).
-  router.get('/:id/attempts', async (ctx) => {
+  router.get('/:id/attempts', allow('runs.read'), async (ctx) => {
     ctx.body = { items: await runs.attempts(ctx.params.id!) };
   });
 
-  router.get('/:id/logs', async (ctx) => {
+  router.get('/:id/logs', allow('runs.read'), async (ctx) => {
     const id = ctx.params.id!;
     let page: { after: number; limit: number };
     try {
@@ -88,7 +88,7 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
     ctx.body = { items, nextAfter: items.length ? items[items.length - 1]!.seq : page.after };
   });
 
-  router.get('/:id/logs.txt', async (ctx) => {
+  router.get('/:id/logs.txt', allow('runs.read'), async (ctx) => {
     const run = await runs.findOrThrow(ctx.params.id!);
     const format = queryString(ctx, 'format') ?? 'text';
     if (format !== 'text' && format !== 'full') throw new ApiError('bad_request', 'Query parameter "format" must be text or full.');
@@ -109,14 +109,23 @@ export function runsRoutes(auth: Authenticator, runs: RunsService): Router {
   });
 
   router.post('/:id/cancel', async (ctx) => {
+    const run = await runs.cancel(ctx.params.id!, principalOf(ctx));
+    await audit.recordRequest(ctx, 'run.cancelled', { type: 'run', id: run.id }, { jobId: run.jobId, status: run.status });
     ctx.status = 202;
-    ctx.body = await runs.cancel(ctx.params.id!, principalOf(ctx));
+    ctx.body = run;
   });
 
-  router.post('/:id/rerun', async (ctx) => {
+  router.post('/:id/rerun', allow('runs.rerun'), async (ctx) => {
     const body = parseOrThrow(StartRunBody, ctx.state.body ?? {});
+    const run = await runs.rerun(ctx.params.id!, body, principalOf(ctx));
+    void audit.recordRequest(
+      ctx,
+      'run.rerun',
+      { type: 'run', id: run.id },
+      { jobId: run.jobId, rerunOf: run.trigger.rerunOf ?? null, hasOwnParams: body.params !== undefined },
+    );
     ctx.status = 201;
-    ctx.body = await runs.rerun(ctx.params.id!, body, principalOf(ctx));
+    ctx.body = run;
   });
 
   return router;

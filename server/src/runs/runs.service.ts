@@ -3,6 +3,7 @@ import { isUuid } from '@jobflow/core/db';
 import { sealParams } from '@jobflow/core/platform';
 import type { RunListFilter, RunRow } from '@jobflow/core/runs';
 import type { AppDeps } from '../deps';
+import { authorize } from '../auth/access-policy';
 import type { Principal } from '../auth/authenticate';
 import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules';
 import { jobQueries, type JobOfRun } from '../jobs/jobs.queries';
@@ -54,7 +55,7 @@ export function createRunsService(deps: AppDeps) {
     if (job && params) {
       const info = jobTypeOrThrow(job.type);
       if (params.kind === 'given') {
-        checkTypeAccess(info, who, 'change the params of');
+        checkTypeAccess(info, who, 'runs.startWithAdminOnlyParams');
         checkParams(info, params.params);
         // Masked secrets sent back resolve to the ones they replace, for those who may edit the job:
         // anyone else could otherwise send the job's secrets to a destination of their choosing.
@@ -124,9 +125,7 @@ export function createRunsService(deps: AppDeps) {
       const row = await findOrThrow(runId);
       if (isFinalStatus(row.status)) throw new ApiError('conflict', `The run is already ${row.status}.`);
       const job = await jobOrThrow(row.job_id);
-      if (who.role !== 'admin' && job.ownerId !== who.id && row.trigger_user_id !== who.id) {
-        throw new ApiError('forbidden', 'Only the job owner, the user who started the run, or an admin may cancel it.');
-      }
+      authorize(who, 'runs.cancel', { jobOwnerId: job.ownerId, runStarterId: row.trigger_user_id });
       const outcome = await runs.cancel(runId, `Cancelled by ${who.email}`);
       switch (outcome.kind) {
         case 'missing':

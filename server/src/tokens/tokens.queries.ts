@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { defineStatement, type Sql, type Timestamp } from '@jobflow/core/db';
 import type { UserRow } from '../users/users.queries';
 
@@ -46,7 +47,7 @@ export type TokenPrincipalRow = UserRow & { token_hash: string; token_id: string
 
 const byHashesStatement = defineStatement<TokenPrincipalRow, [tokenHashes: string]>(
   'find_api_tokens_by_hash',
-  `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, t.token_hash, t.id as token_id, t.expires_at, t.last_used_at
+  `select u.id, u.email, u.name, u.role, u.disabled, u.created_at, u.session_generation, t.token_hash, t.id as token_id, t.expires_at, t.last_used_at
    from api_tokens t join users u on u.id = t.user_id where t.token_hash in (select json_array_elements_text($1::json))`,
 );
 
@@ -84,3 +85,11 @@ export const tokenQueries = {
     await sql(touchStatement, [tokenId]);
   },
 };
+
+/** Deletes every API token of the user within `em`'s transaction (a password reset that revokes them); returns their ids. */
+export async function revokeTokensOf(em: EntityManager, userId: string): Promise<string[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string }[]>(`delete from api_tokens where user_id = ? returning id`, [userId], 'all', em.getTransactionContext());
+  return rows.map((r) => r.id);
+}

@@ -2,8 +2,9 @@ import Router from '@koa/router';
 import { ApiError, CreateTokenBody, parseOrThrow, type CreatedTokenDto, type TokenDto } from '@jobflow/shared';
 import { isUuid, iso } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
-import type { Authenticator } from '../auth/authenticate';
-import { principalOf, requireAuth } from '../auth/auth.middleware';
+import type { AuditLog } from '../audit/audit.store';
+import { allow, authorize } from '../auth/access-policy';
+import { principalOf } from '../auth/auth.middleware';
 import { hashApiToken, newApiTokenSecret } from '../auth/tokens';
 import { pageQuery, queryString, toPage } from '../http/query';
 import { tokenQueries, type TokenRow } from './tokens.queries';
@@ -18,12 +19,11 @@ const toTokenDto = (r: TokenRow): TokenDto => ({
 });
 
 /** Personal API tokens: shown once at creation, stored only as a SHA-256 hash. */
-export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
+export function tokensRoutes(deps: AppDeps, audit: AuditLog): Router {
   const { db } = deps;
   const router = new Router({ prefix: '/api/tokens' });
-  router.use(requireAuth(auth));
 
-  router.post('/', async (ctx) => {
+  router.post('/', allow('tokens.create'), async (ctx) => {
     const me = principalOf(ctx);
     const body = parseOrThrow(CreateTokenBody, ctx.state.body ?? {});
     if (body.expiresAt && Date.parse(body.expiresAt) <= Date.now()) {
@@ -43,16 +43,17 @@ export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
     });
     const created: CreatedTokenDto = { ...toTokenDto(row), token: secret };
+    await audit.recordRequest(ctx, 'token.created', { type: 'token', id: created.id }, { name: created.name, expiresAt: created.expiresAt });
     ctx.status = 201;
     ctx.body = created;
   });
 
   /** The caller's tokens; an admin may pass `?userId=` (or `?userId=all`) to see others'. */
-  router.get('/', async (ctx) => {
+  router.get('/', allow('tokens.listOwn'), async (ctx) => {
     const me = principalOf(ctx);
     const { limit, after } = pageQuery(ctx);
     const asked = queryString(ctx, 'userId');
-    if (asked !== undefined && asked !== me.id && me.role !== 'admin') throw new ApiError('forbidden', "Only admins may list other users' tokens.");
+    if (asked !== undefined && asked !== me.id) authorize(me, 'tokens.listOthers');
     if (asked !== undefined && asked !== 'all' && !isUuid(asked)) throw new ApiError('bad_request', 'Query parameter "userId" must be a user id or "all".');
     const who = asked ?? me.id;
     const rows = await tokenQueries.list(db.sql, who === 'all' ? null : who, limit + 1, after);
@@ -64,9 +65,10 @@ export function tokensRoutes(deps: AppDeps, auth: Authenticator): Router {
     const id = ctx.params.id!;
     const token = isUuid(id) ? await tokenQueries.get(db.sql, id) : null;
     if (!token) throw new ApiError('not_found', 'No such token.');
-    if (token.user_id !== me.id && me.role !== 'admin') throw new ApiError('forbidden', 'Only its owner or an admin may revoke a token.');
+    authorize(me, 'tokens.revoke', { tokenOwnerId: token.user_id });
     await tokenQueries.remove(db.sql, id);
     deps.disconnect({ tokenId: id });
+    await audit.recordRequest(ctx, 'token.revoked', { type: 'token', id }, { name: token.name, userId: token.user_id });
     ctx.status = 204;
   });
 

@@ -10,9 +10,11 @@ export interface UserRow {
   role: Role;
   disabled: boolean;
   created_at: Timestamp;
+  /** Moves on when every session of the user must end (password, role, disable, logout). */
+  session_generation: number;
 }
 
-const USER_COLUMNS = 'id, email, name, role, disabled, created_at';
+const USER_COLUMNS = 'id, email, name, role, disabled, created_at, session_generation';
 
 const usersByIdsStatement = defineStatement<UserRow, [userIds: string]>(
   'find_users_by_ids',
@@ -21,7 +23,7 @@ const usersByIdsStatement = defineStatement<UserRow, [userIds: string]>(
 
 const userByEmailStatement = defineStatement<UserRow & { password_hash: string }, [email: string]>(
   'find_user_for_sign_in',
-  `select ${USER_COLUMNS}, password_hash from users where lower(email) = lower($1)`,
+  `select ${USER_COLUMNS}, password_hash from users where email = $1`,
 );
 
 const namesByIdsStatement = defineStatement<{ id: string; name: string; email: string }, [userIds: string[]]>(
@@ -51,7 +53,7 @@ export const userQueries = {
   /** The names of enabled users, by name, at most `limit`. */
   enabledNames: (sql: Sql, limit: number) => sql(enabledNamesStatement, [limit]),
 
-  /** The user signing in with `email` (any case), with the password hash to check. */
+  /** The user signing in with `email` (normalised: normalizeEmail), with the password hash to check. */
   async forSignIn(sql: Sql, email: string): Promise<(UserRow & { password_hash: string }) | null> {
     return (await sql(userByEmailStatement, [email]))[0] ?? null;
   },
@@ -60,3 +62,7 @@ export const userQueries = {
 /** Serialises, within `em`'s transaction, every change that could leave the install without an enabled admin. */
 export const lockAdmins = (em: EntityManager) =>
   em.getConnection().execute(`select pg_advisory_xact_lock(hashtext('jobflow:admins'))`, [], 'all', em.getTransactionContext());
+
+/** Ends every session of the user (their generation moves on), within `em`'s transaction if it has one. */
+export const endSessionsOf = (em: EntityManager, userId: string) =>
+  em.getConnection().execute(`update users set session_generation = session_generation + 1 where id = ?`, [userId], 'run', em.getTransactionContext());

@@ -1,42 +1,55 @@
 import Router from '@koa/router';
-import { ApiError, CreateUserBody, UpdateUserBody, parseOrThrow } from '@jobflow/shared';
+import { ApiError, CreateUserBody, UpdateUserBody, parseOrThrow, type AuditAction } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import type { AppDeps } from '../deps';
-import type { Authenticator } from '../auth/authenticate';
-import { requireAdmin, requireAuth } from '../auth/auth.middleware';
+import type { AuditLog } from '../audit/audit.store';
+import { allow } from '../auth/access-policy';
 import { pageQuery, queryString, toPage } from '../http/query';
 import { toUserDto } from './user.dto';
 import type { UsersService } from './users.service';
 import { userQueries } from './users.queries';
 
-export function usersRoutes(deps: AppDeps, auth: Authenticator, users: UsersService): Router {
+export function usersRoutes(deps: AppDeps, users: UsersService, audit: AuditLog): Router {
   const router = new Router({ prefix: '/api/users' });
-  router.use(requireAuth(auth), requireAdmin);
 
-  router.get('/', async (ctx) => {
+  router.get('/', allow('users.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     ctx.body = toPage(await users.list(limit + 1, after), limit, toUserDto, (u) => [u.createdAt, u.id]);
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', allow('users.read'), async (ctx) => {
     ctx.body = toUserDto(await users.findOrThrow(ctx.params.id!));
   });
 
-  router.post('/', async (ctx) => {
+  router.post('/', allow('users.create'), async (ctx) => {
     const user = await users.create(parseOrThrow(CreateUserBody, ctx.state.body ?? {}));
+    await audit.recordRequest(ctx, 'user.created', { type: 'user', id: user.id }, { email: user.email, role: user.role, name: user.name });
     ctx.status = 201;
     ctx.body = toUserDto(user);
   });
 
-  router.patch('/:id', async (ctx) => {
-    const user = await users.update(ctx.params.id!, parseOrThrow(UpdateUserBody, ctx.state.body ?? {}));
+  router.patch('/:id', allow('users.update'), async (ctx) => {
+    const body = parseOrThrow(UpdateUserBody, ctx.state.body ?? {});
+    const { user, before, sessionsEnded, revokedTokenIds } = await users.update(ctx.params.id!, body);
     if (user.disabled) deps.disconnect({ userId: user.id });
+    else if (sessionsEnded) deps.disconnect({ sessionsOf: user.id });
+    for (const tokenId of revokedTokenIds) deps.disconnect({ tokenId });
+    const changes: Record<string, unknown> = {};
+    for (const field of ['name', 'role', 'disabled'] as const) {
+      if (before[field] !== user[field]) changes[field] = { before: before[field], after: user[field] };
+    }
+    if (body.password !== undefined) changes.password = { before: '****', after: '****' };
+    if (revokedTokenIds.length) changes.revokedTokens = revokedTokenIds;
+    if (sessionsEnded) changes.sessionsEnded = true;
+    const action: AuditAction = before.disabled !== user.disabled ? (user.disabled ? 'user.disabled' : 'user.enabled') : 'user.changed';
+    await audit.recordRequest(ctx, action, { type: 'user', id: user.id }, changes);
     ctx.body = toUserDto(user);
   });
 
-  router.delete('/:id', async (ctx) => {
-    await users.remove(ctx.params.id!);
-    deps.disconnect({ userId: ctx.params.id! });
+  router.delete('/:id', allow('users.delete'), async (ctx) => {
+    const user = await users.remove(ctx.params.id!);
+    deps.disconnect({ userId: user.id });
+    await audit.recordRequest(ctx, 'user.deleted', { type: 'user', id: user.id }, { email: user.email, role: user.role });
     ctx.status = 204;
   });
 
@@ -50,10 +63,9 @@ const MAX_PEOPLE = 1000;
  * user (who owns a job, who started a run); without `ids`, everyone enabled,
  * by name (a team's list to filter runs by who started them).
  */
-export function peopleRoutes(deps: AppDeps, auth: Authenticator): Router {
+export function peopleRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/api/people' });
-  router.use(requireAuth(auth));
-  router.get('/', async (ctx) => {
+  router.get('/', allow('people.list'), async (ctx) => {
     const raw = queryString(ctx, 'ids');
     const ids = raw === undefined ? null : raw.split(',').filter(Boolean);
     if (ids && (ids.length > 200 || ids.some((id) => !isUuid(id))))

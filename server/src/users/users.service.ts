@@ -1,15 +1,16 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { ApiError, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
-import { JobSchema, UserSchema, type Orm, type UserEntity } from '@jobflow/core/db';
+import { ApiError, normalizeEmail, type CreateUserBody, type Role, type UpdateUserBody } from '@jobflow/shared';
+import { JobSchema, UserSchema, isUuid, type Orm, type UserEntity } from '@jobflow/core/db';
 import { hashPassword } from '../auth/passwords';
-import { lockAdmins } from './users.queries';
+import { revokeTokensOf } from '../tokens/tokens.queries';
+import { endSessionsOf, lockAdmins } from './users.queries';
 
 const enabledAdminsOtherThan = async (em: EntityManager, userId: string) => em.count(UserSchema, { role: 'admin', disabled: false, id: { $ne: userId } });
 
 /** Users: the only place that creates, changes or removes them. */
 export function createUsersService(orm: Orm) {
   async function findOrThrow(em: EntityManager, id: string): Promise<UserEntity> {
-    const user = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(UserSchema, { id }) : null;
+    const user = isUuid(id) ? await em.findOne(UserSchema, { id }) : null;
     if (!user) throw new ApiError('not_found', 'No such user.');
     return user;
   }
@@ -26,11 +27,12 @@ export function createUsersService(orm: Orm) {
     async create(body: CreateUserBody): Promise<UserEntity> {
       const em = orm.em.fork();
       const user = em.create(UserSchema, {
-        email: body.email,
+        email: normalizeEmail(body.email),
         name: body.name ?? '',
         role: body.role,
         passwordHash: await hashPassword(body.password),
         disabled: false,
+        sessionGeneration: 0,
       } as UserEntity);
       try {
         await em.flush();
@@ -44,19 +46,38 @@ export function createUsersService(orm: Orm) {
     /** Creates the admin, or makes an existing user with that email an enabled admin with this password. */
     async upsertAdmin(email: string, password: string, name?: string): Promise<{ user: UserEntity; created: boolean }> {
       const em = orm.em.fork();
-      const existing = await em.findOne(UserSchema, { email: { $ilike: email.replace(/[\\%_]/g, '\\$&') } });
+      const normal = normalizeEmail(email);
+      const existing = await em.findOne(UserSchema, { email: normal });
       const passwordHash = await hashPassword(password);
       if (existing) {
-        Object.assign(existing, { role: 'admin' as Role, disabled: false, passwordHash, ...(name ? { name } : {}) });
+        // A reset is a new password: whoever held the old one is signed out.
+        Object.assign(existing, {
+          role: 'admin' as Role,
+          disabled: false,
+          passwordHash,
+          sessionGeneration: existing.sessionGeneration + 1,
+          ...(name ? { name } : {}),
+        });
         await em.flush();
         return { user: existing, created: false };
       }
-      const user = em.create(UserSchema, { email, name: name ?? '', role: 'admin', passwordHash, disabled: false } as UserEntity);
+      const user = em.create(UserSchema, { email: normal, name: name ?? '', role: 'admin', passwordHash, disabled: false, sessionGeneration: 0 } as UserEntity);
       await em.flush();
       return { user, created: true };
     },
 
-    async update(id: string, body: UpdateUserBody): Promise<UserEntity> {
+    /**
+     * Changes a user. A new password, a new role or disabling ends every
+     * session the user had (their generation moves on; re-enabling later does
+     * not bring them back); with `revokeTokens`, a new password also deletes
+     * the user's API tokens. Returns what ended, for the caller to disconnect.
+     */
+    async update(id: string, body: UpdateUserBody): Promise<{ user: UserEntity; before: UserEntity; sessionsEnded: boolean; revokedTokenIds: string[] }> {
+      if (body.revokeTokens && body.password === undefined) {
+        throw new ApiError('validation_failed', 'Tokens are revoked together with a password reset.', [
+          { path: '/revokeTokens', message: 'needs a new password in the same request' },
+        ]);
+      }
       const passwordHash = body.password ? await hashPassword(body.password) : undefined;
       return orm.em.fork().transactional(async (em) => {
         await lockAdmins(em);
@@ -65,16 +86,28 @@ export function createUsersService(orm: Orm) {
         if (user.role === 'admin' && !user.disabled && losesAdmin && (await enabledAdminsOtherThan(em, id)) === 0) {
           throw new ApiError('conflict', 'This would leave no enabled admin.');
         }
+        const before = { ...user };
+        const sessionsEnded = passwordHash !== undefined || (body.role !== undefined && body.role !== user.role) || (body.disabled === true && !user.disabled);
         if (body.name !== undefined) user.name = body.name;
         if (body.role !== undefined) user.role = body.role;
         if (body.disabled !== undefined) user.disabled = body.disabled;
         if (passwordHash) user.passwordHash = passwordHash;
-        return user;
+        if (sessionsEnded) user.sessionGeneration += 1;
+        let revokedTokenIds: string[] = [];
+        if (body.revokeTokens) {
+          revokedTokenIds = await revokeTokensOf(em, id);
+        }
+        return { user, before, sessionsEnded, revokedTokenIds };
       });
     },
 
-    async remove(id: string): Promise<void> {
-      await orm.em.fork().transactional(async (em) => {
+    /** Ends every session of the user at once (logout): their generation moves on. */
+    async endSessions(id: string): Promise<void> {
+      await endSessionsOf(orm.em.fork(), id);
+    },
+
+    async remove(id: string): Promise<UserEntity> {
+      return orm.em.fork().transactional(async (em) => {
         await lockAdmins(em);
         const user = await findOrThrow(em, id);
         if (user.role === 'admin' && !user.disabled && (await enabledAdminsOtherThan(em, id)) === 0) {
@@ -83,6 +116,7 @@ export function createUsersService(orm: Orm) {
         const owned = await em.count(JobSchema, { ownerId: id });
         if (owned > 0) throw new ApiError('conflict', `This user owns ${owned} job(s): delete them or disable the user instead.`);
         em.remove(user);
+        return user;
       });
     },
   };

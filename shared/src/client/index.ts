@@ -9,6 +9,7 @@ export { ApiClientError, isApiClientError, type ClientErrorCode } from './client
 export type { FollowEvent, FollowRunOptions, RunFollow } from './follow-run';
 export type { ConnectionState, LiveEvent, RefetchReason, SubscribeOptions, Subscription, TopicHandlers, TopicSnapshot } from './live';
 export type {
+  AuditQuery,
   ClientOptions,
   HealthStatus,
   JobInput,
@@ -31,6 +32,8 @@ export interface JobflowClient extends RestApi {
   readonly token: string | null;
   /** Switches the token; an open socket reconnects with the new one (or closes for `null`). */
   setToken(token: string | null): void;
+  /** In a browser: whether the HttpOnly session cookie (from `auth.loginWithCookie`) is the credential; the socket follows. */
+  setCookieSession(isActive: boolean): void;
   /** Called when the server refuses the token, over REST (401) or Socket.IO. */
   onAuthError(listener: (error: ApiClientError) => void): () => void;
   readonly connection: {
@@ -61,6 +64,7 @@ export function createClient(options: ClientOptions): JobflowClient {
       return transport.token;
     },
     setToken: (token) => transport.setToken(token),
+    setCookieSession: (isActive) => transport.setCookieSession(isActive),
     onAuthError: (listener) => transport.onAuthError(listener),
     connection: {
       get state() {
@@ -78,6 +82,8 @@ export function createClient(options: ClientOptions): JobflowClient {
 
 // Browser-safe runtime helpers of the contract, so a browser bundle needs nothing else from shared.
 export {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
   DEFAULT_SCHEDULE_POLICY,
   FINAL_STATUSES,
   LOG_STREAMS,

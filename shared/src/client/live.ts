@@ -101,10 +101,10 @@ export class LiveConnection {
   private readonly onOffline = () => this.setState('offline');
 
   constructor(private readonly transport: Transport) {
-    transport.onTokenChange((token) => {
+    transport.onTokenChange(() => {
       if (!this.socket) return;
       this.socket.disconnect();
-      if (token) {
+      if (transport.isAuthenticated) {
         this.setState('connecting');
         this.socket.connect();
       } else {
@@ -160,7 +160,7 @@ export class LiveConnection {
     if (this.stateValue === 'unauthorized') entry.settle(refusedToken());
     const socket = this.ensureSocket();
     if (socket.connected) this.sendSubscribe(entry, false);
-    else if (!socket.active && this.transport.token && this.stateValue !== 'unauthorized') {
+    else if (!socket.active && this.transport.isAuthenticated && this.stateValue !== 'unauthorized') {
       this.setState('connecting');
       socket.connect();
     }
@@ -184,7 +184,7 @@ export class LiveConnection {
   /** Opens the socket now rather than with the first subscription (a UI wants its indicator to mean something). */
   open(): void {
     const socket = this.ensureSocket();
-    if (!socket.active && this.transport.token && this.stateValue !== 'unauthorized') {
+    if (!socket.active && this.transport.isAuthenticated && this.stateValue !== 'unauthorized') {
       this.setState('connecting');
       socket.connect();
     }
@@ -224,7 +224,8 @@ export class LiveConnection {
       autoConnect: false,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
-      auth: (cb) => cb({ token: this.transport.token ?? '' }),
+      // With a cookie session the handshake carries the browser's HttpOnly cookie instead of a token.
+      auth: (cb) => cb(this.transport.token ? { token: this.transport.token } : {}),
     });
     this.socket = socket;
 
@@ -356,7 +357,7 @@ export class LiveConnection {
       this.setState('live');
       return;
     }
-    if (!this.transport.token || this.stateValue === 'unauthorized') return;
+    if (!this.transport.isAuthenticated || this.stateValue === 'unauthorized') return;
     this.setState('reconnecting');
     // The network is back: connect now rather than when the reconnection delay (up to seconds) runs out.
     socket.disconnect();

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  AuditEntryDto,
+  CookieLoginResponse,
   CreatedTokenDto,
   JobDto,
   JobTypeDto,
@@ -13,6 +15,8 @@ import {
   ScheduleNextDto,
   TokenDto,
   UserDto,
+  type AuditAction,
+  type AuditTargetType,
   type CreateTokenBody,
   type CreateUserBody,
   type LoginBody,
@@ -35,6 +39,8 @@ export interface ClientOptions {
   /** The fetch to use; defaults to the global one. */
   fetch?: typeof fetch;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** Keyset pagination of every list: `limit` 1..200 (server default 50), `cursor` from the previous page. */
 export interface PageQuery {
@@ -68,6 +74,16 @@ export interface RunListQuery extends PageQuery {
 export interface TokenListQuery extends PageQuery {
   /** Admins only: another user's id, or `all` for every user's tokens. */
   userId?: string;
+}
+export interface AuditQuery extends PageQuery {
+  /** A user id: entries of what they did. */
+  actor?: string;
+  action?: AuditAction;
+  targetType?: AuditTargetType;
+  targetId?: string;
+  /** ISO-8601 times: entries at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
 }
 export interface RunStatsQuery {
   /** The window: this many hourly buckets ending with the current hour, 1..744 (server default 24). */
@@ -115,6 +131,7 @@ type AuthErrorListener = (error: ApiClientError) => void;
 export class Transport {
   readonly baseUrl: string;
   private currentToken: string | null;
+  private hasCookieSession = false;
   private readonly fetchFn: typeof fetch;
   private readonly tokenListeners = new Set<(token: string | null) => void>();
   private readonly authErrorListeners = new Set<AuthErrorListener>();
@@ -133,6 +150,18 @@ export class Transport {
     if (token === this.currentToken) return;
     this.currentToken = token;
     for (const listener of this.tokenListeners) listener(token);
+  }
+
+  /** Whether requests and the socket carry a credential: a token, or the browser's session cookie. */
+  get isAuthenticated(): boolean {
+    return this.currentToken !== null || this.hasCookieSession;
+  }
+
+  /** In a browser signed in with `auth.loginWithCookie`: the HttpOnly session cookie is the credential (no token). */
+  setCookieSession(isActive: boolean): void {
+    if (isActive === this.hasCookieSession) return;
+    this.hasCookieSession = isActive;
+    for (const listener of this.tokenListeners) listener(this.currentToken);
   }
 
   onTokenChange(listener: (token: string | null) => void): () => void {
@@ -171,7 +200,8 @@ export class Transport {
   /** Sends a request and returns the raw response when it is a 2xx; throws ApiClientError otherwise. */
   async send(method: string, path: string, options: { query?: Query; body?: unknown; isPublic?: boolean } = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // Every change says it is JSON, body or not: with a cookie session the server requires it (no form can send it cross-site).
+    if (options.body !== undefined || !SAFE_METHODS.has(method)) headers['content-type'] = 'application/json';
     const sentToken = this.currentToken;
     if (sentToken && !options.isPublic) headers.authorization = `Bearer ${sentToken}`;
     let response: Response;
@@ -179,6 +209,7 @@ export class Transport {
       response = await this.fetchFn(this.url(path, options.query), {
         method,
         headers,
+        credentials: 'same-origin',
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
     } catch (cause) {
@@ -187,7 +218,11 @@ export class Transport {
     if (response.ok) return response;
     const error = await toClientError(response);
     // Only a token the server refused is an auth problem; a failed sign-in is not.
-    if (error.status === 401 && error.code !== 'invalid_credentials' && sentToken && sentToken === this.currentToken) {
+    if (
+      error.status === 401 &&
+      error.code !== 'invalid_credentials' &&
+      (sentToken ? sentToken === this.currentToken : this.hasCookieSession && !options.isPublic)
+    ) {
       this.reportAuthError(error);
     }
     throw error;
@@ -242,6 +277,7 @@ function statusCode(status: number): string {
     404: 'not_found',
     409: 'conflict',
     413: 'payload_too_large',
+    415: 'unsupported_media_type',
     422: 'validation_failed',
     429: 'rate_limited',
     503: 'unavailable',
@@ -256,7 +292,15 @@ export function createRestApi(t: Transport) {
   return {
     auth: {
       /** `POST /api/auth/login`; does not store the token: call `setToken` with it. */
-      login: (body: LoginBody) => t.request('POST', '/api/auth/login', LoginResponse, { body, isPublic: true }),
+      login: (body: LoginBody) => t.request('POST', '/api/auth/login', LoginResponse, { body: { ...body, session: 'token' }, isPublic: true }),
+      /**
+       * Browser sign-in: the session goes into an HttpOnly cookie the page cannot read (no token is returned);
+       * follow with `setCookieSession(true)`.
+       */
+      loginWithCookie: (body: Omit<LoginBody, 'session'>) =>
+        t.request('POST', '/api/auth/login', CookieLoginResponse, { body: { ...body, session: 'cookie' }, isPublic: true }),
+      /** `POST /api/auth/logout`: ends every session of the signed-in user, on every server; API tokens stay. */
+      logout: (): Promise<void> => t.request('POST', '/api/auth/logout', NoContent) as Promise<void>,
       /** `GET /api/auth/me`: the signed-in user. */
       me: async () => (await t.request('GET', '/api/auth/me', UserEnvelope)).user,
     },
@@ -314,6 +358,10 @@ export function createRestApi(t: Transport) {
       cancel: (id: string) => t.request('POST', `/api/runs/${seg(id)}/cancel`, RunDto, { body: {} }),
       /** A new run of the same job with the old run's params, or the given ones. */
       rerun: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/runs/${seg(id)}/rerun`, RunDto, { body }),
+    },
+    audit: {
+      /** `GET /api/audit` (admins): newest first. */
+      list: (query: AuditQuery = {}): Promise<Page<AuditEntryDto>> => t.request('GET', '/api/audit', pageOf(AuditEntryDto), { query: { ...query } }),
     },
     people: {
       /** `GET /api/people`: display names of the given users, or of everyone enabled when `ids` is left out. */

@@ -14,6 +14,7 @@ const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
 const RunScreen = lazy(() => import('../runs/run.screen'));
 const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
+const AuditScreen = lazy(() => import('../audit/audit.screen'));
 
 const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 
@@ -75,6 +76,7 @@ export function App() {
               <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
               <Show when={isAdmin()}>
                 <NavLink href="/users">{t('nav.users')}</NavLink>
+                <NavLink href="/audit">{t('nav.audit')}</NavLink>
               </Show>
             </nav>
           </Show>
@@ -91,7 +93,7 @@ export function App() {
                   <span class="who-name" title={u().email}>
                     {u().name || u().email}
                   </span>
-                  <button type="button" class="button small" onClick={() => signOut()}>
+                  <button type="button" class="button small" onClick={() => void signOut()}>
                     {t('nav.signOut')}
                   </button>
                 </span>
@@ -137,6 +139,9 @@ export function App() {
               </Match>
               <Match when={path() === '/users' && isAdmin()}>
                 <UsersScreen />
+              </Match>
+              <Match when={path() === '/audit' && isAdmin()}>
+                <AuditScreen />
               </Match>
               <Match when={path() === '/users'}>
                 <AdminOnly title={t('users.title')} text={t('users.adminOnly')} />

@@ -1,4 +1,4 @@
-import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js';
+import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, onMount, Show } from 'solid-js';
 import type { JobDto, JobTypeDto, UpdateJobBody } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
@@ -8,6 +8,7 @@ import { useTitle } from '../app/title';
 import { isAdmin } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
+import { loadUsers, userIds, users } from '../stores/users.store';
 import { checkSchedule, checkTargets, scheduleBody, scheduleDraftOf, targetBodies, targetDraftOf, type ScheduleDraft, type TargetDraft } from './job-draft';
 import { NotificationFields } from './notification-fields';
 import { ParamsForm, type FieldErrors } from './params-form';
@@ -75,6 +76,12 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [failure, setFailure] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
+  const [ownerId, setOwnerId] = createSignal(props.job?.ownerId ?? '');
+  // Admins may give an existing job to another enabled user (offboarding).
+  const canReassign = () => isEdit && isAdmin();
+  onMount(() => {
+    if (canReassign()) void loadUsers().catch(() => undefined);
+  });
   let lastType = '';
 
   // A new job starts from the schema's defaults; switching types keeps what was typed for each.
@@ -157,6 +164,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       maxConcurrentRuns: intOrNull(d.maxConcurrentRuns) as number | null,
       ...scheduleBody(schedule()),
       notifications: targetBodies(targets()),
+      ...(canReassign() && ownerId() && ownerId() !== props.job?.ownerId ? { ownerId: ownerId() } : {}),
     };
     await whileBusy(
       setBusy,
@@ -305,6 +313,30 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
                 {baseInput('maxConcurrentRuns', t('jobs.maxConcurrentRuns'), t('jobForm.concurrentHint'), 1, 10_000)}
               </div>
             </details>
+
+            <Show when={canReassign()}>
+              <div class="field" classList={{ invalid: !!errors()['/ownerId'] }}>
+                <label class="label" for="job-owner">
+                  {t('jobForm.owner')}
+                </label>
+                <span class="hint" id="job-owner-hint">
+                  {t('jobForm.ownerHint')}
+                </span>
+                <select id="job-owner" value={ownerId()} aria-describedby="job-owner-hint" onChange={(e) => setOwnerId(e.currentTarget.value)}>
+                  <Show when={!users[ownerId()]}>
+                    <option value={ownerId()}>{props.job?.ownerName ?? ownerId()}</option>
+                  </Show>
+                  <For each={userIds().filter((id) => users[id] && (!users[id]!.disabled || id === props.job?.ownerId))}>
+                    {(id) => <option value={id}>{users[id]!.name ? `${users[id]!.name} (${users[id]!.email})` : users[id]!.email}</option>}
+                  </For>
+                </select>
+                <Show when={errors()['/ownerId']}>
+                  <span class="field-error" data-error-path="/ownerId">
+                    {errors()['/ownerId']?.join(' ')}
+                  </span>
+                </Show>
+              </div>
+            </Show>
 
             <ScheduleFields value={schedule()} onChange={(patch) => setSchedule((sd) => ({ ...sd, ...patch }))} errors={errors()} isDisabled={isBusy()} />
             <NotificationFields value={targets()} onChange={setTargets} errors={errors()} isDisabled={isBusy()} />

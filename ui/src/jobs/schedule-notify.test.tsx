@@ -136,10 +136,11 @@ describe('due-time outcomes and owners', () => {
       </>
     ));
     const texts = [...root.querySelectorAll('.outcome')].map((b) => b.textContent);
-    expect(texts).toEqual(['▶Started', '↷Skipped: still running', '⚠Missed', '↺Caught up']);
+    expect(texts).toEqual(['▶Started', '↷Skipped: still running', '⚠Missed', '↺Caught up', '⏸Paused: owner disabled']);
     expect([...root.querySelectorAll('.outcome')].every((b) => (b.getAttribute('title') ?? '').length > 0)).toBe(true);
     setLocale('ja');
     expect(root.querySelector('.outcome-missed')?.textContent).toBe('⚠見逃し');
+    expect(root.querySelector('.outcome-paused-owner-disabled')?.textContent).toBe('⏸一時停止:所有者が無効');
   });
 
   test('a job’s owner is shown by the name the server sends', () => {

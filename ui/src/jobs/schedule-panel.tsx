@@ -27,6 +27,7 @@ const OUTCOME_ICONS: Record<ScheduleFireDto['outcome'], string> = {
   'caught-up': '↺',
   'skipped-overlap': '↷',
   missed: '⚠',
+  'paused-owner-disabled': '⏸',
 };
 
 /** What became of a due time, as icon + words + colour (never colour alone). */

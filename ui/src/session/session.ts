@@ -2,13 +2,13 @@ import { createSignal } from 'solid-js';
 import type { UserDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 
-const STORAGE_KEY = 'jobflow.session';
-
-interface StoredSession {
-  token: string;
-  expiresAt: string;
-  user: UserDto;
-}
+/** Where earlier versions kept the session token; cleared so no token lingers in page-readable storage. */
+const LEGACY_STORAGE_KEY = 'jobflow.session';
+/**
+ * Who was signed in last (the user as the API shows it, never a credential): the screens render at once on
+ * a reload while the server confirms the cookie's session.
+ */
+const USER_HINT_KEY = 'jobflow.user';
 
 const [user, setUser] = createSignal<UserDto | null>(null);
 const [isRestoring, setRestoring] = createSignal(true);
@@ -18,75 +18,92 @@ let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 export { user, isRestoring };
 export const isAdmin = () => user()?.role === 'admin';
 
-function save(session: StoredSession | null): void {
+function forgetLegacyToken(): void {
   try {
-    if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-    else localStorage.removeItem(STORAGE_KEY);
+    localStorage.removeItem(LEGACY_STORAGE_KEY);
   } catch {
-    // storage unavailable: the session lasts for this page
+    // storage unavailable: nothing was kept there either
   }
 }
 
-function load(): StoredSession | null {
+function saveHint(signedIn: UserDto | null): void {
   try {
-    const raw = localStorage.getItem(STORAGE_KEY);
-    if (!raw) return null;
-    const value = JSON.parse(raw) as Partial<StoredSession>;
-    if (typeof value.token !== 'string' || typeof value.expiresAt !== 'string' || !value.user) return null;
-    return value as StoredSession;
+    if (signedIn) localStorage.setItem(USER_HINT_KEY, JSON.stringify(signedIn));
+    else localStorage.removeItem(USER_HINT_KEY);
+  } catch {
+    // storage unavailable: the next load waits for the server instead
+  }
+}
+
+function loadHint(): UserDto | null {
+  try {
+    const value = JSON.parse(localStorage.getItem(USER_HINT_KEY) ?? 'null') as Partial<UserDto> | null;
+    return value && typeof value.id === 'string' && typeof value.email === 'string' && (value.role === 'admin' || value.role === 'user')
+      ? (value as UserDto)
+      : null;
   } catch {
     return null;
   }
 }
 
-function begin(session: StoredSession): boolean {
-  const msLeft = Date.parse(session.expiresAt) - Date.now();
-  if (!(msLeft > 0)) {
-    save(null);
-    return false;
-  }
-  client.setToken(session.token);
+function begin(signedIn: UserDto, expiresAt?: string): void {
+  client.setCookieSession(true);
   client.connection.open();
-  setUser(session.user);
+  setUser(signedIn);
+  saveHint(signedIn);
   clearTimeout(expiryTimer);
-  // setTimeout cannot wait longer than ~24.8 days; longer sessions are re-checked on the next load.
-  if (msLeft < 2 ** 31 - 1) expiryTimer = setTimeout(() => signOut(), msLeft);
-  return true;
+  const msLeft = expiresAt ? Date.parse(expiresAt) - Date.now() : NaN;
+  // setTimeout cannot wait longer than ~24.8 days; the server refuses an expired session anyway.
+  if (msLeft > 0 && msLeft < 2 ** 31 - 1) expiryTimer = setTimeout(() => end(), msLeft);
 }
 
-/** Signs in and remembers the session until its token expires. Throws ApiClientError. */
+/** Forgets the session locally and closes the live connection. */
+function end(): void {
+  clearTimeout(expiryTimer);
+  client.setCookieSession(false);
+  client.close();
+  setUser(null);
+  saveHint(null);
+}
+
+/**
+ * Signs in. The session lives in an HttpOnly, SameSite=Strict cookie the
+ * server sets: page scripts never see the token. Throws ApiClientError.
+ */
 export async function signIn(email: string, password: string): Promise<UserDto> {
-  const response = await client.auth.login({ email, password });
-  const session = { token: response.token, expiresAt: response.expiresAt, user: response.user };
-  save(session);
-  begin(session);
+  const response = await client.auth.loginWithCookie({ email, password });
+  begin(response.user, response.expiresAt);
   return response.user;
 }
 
-/** Forgets the session and closes the live connection. */
-export function signOut(): void {
-  clearTimeout(expiryTimer);
-  save(null);
-  client.setToken(null);
-  client.close();
-  setUser(null);
+/** Signs out: the server ends the user's sessions (on every server, sockets included) and clears the cookie. */
+export async function signOut(): Promise<void> {
+  try {
+    await client.auth.logout();
+  } catch {
+    // Already ended or unreachable: the local session ends all the same.
+  }
+  end();
 }
 
-/** Restores a remembered session at start-up and checks it with the server. */
+/** At start-up, asks the server whether the browser's cookie still holds a session. */
 export async function restoreSession(): Promise<void> {
-  const session = load();
-  if (session && begin(session)) {
-    try {
-      const fresh = await client.auth.me();
-      setUser(fresh);
-      save({ ...session, user: fresh });
-    } catch {
-      // A refused token signs out through onAuthError; a network failure keeps the remembered user.
-    }
+  forgetLegacyToken();
+  const hint = loadHint();
+  if (hint) {
+    // Render as the last user at once; the server's answer below confirms it or signs out.
+    begin(hint);
+    setRestoring(false);
+  }
+  try {
+    begin(await client.auth.me());
+  } catch (error) {
+    // No session (401: onAuthError has ended it), or the server is unreachable: keep the hinted user, else sign in.
+    if (!hint || (error as { status?: number }).status === 401) end();
   }
   setRestoring(false);
 }
 
 client.onAuthError(() => {
-  if (user()) signOut();
+  if (user()) end();
 });

@@ -173,6 +173,7 @@ export default function UsersScreen() {
 
 function ResetPassword(props: { user: UserDto; onDone: (message: string | null) => void }) {
   const [password, setPassword] = createSignal('');
+  const [isRevokingTokens, setRevokingTokens] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
   let input!: HTMLInputElement;
@@ -191,8 +192,8 @@ function ResetPassword(props: { user: UserDto; onDone: (message: string | null) 
         await whileBusy(
           setBusy,
           async () => {
-            await client.users.update(props.user.id, { password: password() });
-            props.onDone(t('users.passwordReset', { email: props.user.email }));
+            await client.users.update(props.user.id, { password: password(), ...(isRevokingTokens() ? { revokeTokens: true } : {}) });
+            props.onDone(t(isRevokingTokens() ? 'users.passwordResetRevoked' : 'users.passwordReset', { email: props.user.email }));
           },
           (err) => {
             setError(errorDetails(err)[0]?.message ? localizeValidation(errorDetails(err)[0]?.message ?? '') : errorMessage(err));
@@ -220,6 +221,20 @@ function ResetPassword(props: { user: UserDto; onDone: (message: string | null) 
             {error()}
           </span>
         </Show>
+      </div>
+      <div class="field">
+        <label class="check-row">
+          <input
+            type="checkbox"
+            checked={isRevokingTokens()}
+            aria-describedby="reset-revoke-hint"
+            onChange={(e) => setRevokingTokens(e.currentTarget.checked)}
+          />
+          <span>{t('users.revokeTokens')}</span>
+        </label>
+        <span class="hint" id="reset-revoke-hint">
+          {t('users.revokeTokensHint')}
+        </span>
       </div>
       <div class="actions">
         <button type="button" class="button" onClick={() => props.onDone(null)}>

@@ -4,6 +4,9 @@ import { Migration20261128110000 } from './Migration20261128110000';
 import { Migration20261130141700_secret_seals } from './Migration20261130141700_secret_seals';
 import { Migration20261130150000_run_attempts } from './Migration20261130150000_run_attempts';
 import { Migration20261130170000_queued_due_index } from './Migration20261130170000_queued_due_index';
+import { Migration20261201100000AuthSessions } from './Migration20261201100000AuthSessions';
+import { Migration20261201110000AuditLog } from './Migration20261201110000AuditLog';
+import { Migration20261201120000OwnerPause } from './Migration20261201120000OwnerPause';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -13,4 +16,7 @@ export const migrations = [
   { name: 'Migration20261130141700_secret_seals', class: Migration20261130141700_secret_seals },
   { name: 'Migration20261130150000_run_attempts', class: Migration20261130150000_run_attempts },
   { name: 'Migration20261130170000_queued_due_index', class: Migration20261130170000_queued_due_index },
+  { name: 'Migration20261201100000AuthSessions', class: Migration20261201100000AuthSessions },
+  { name: 'Migration20261201110000AuditLog', class: Migration20261201110000AuditLog },
+  { name: 'Migration20261201120000OwnerPause', class: Migration20261201120000OwnerPause },
 ];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeParams, parseParamAssignments, parseParamValue, resolveConnection, readEnv, textPathsOf } from '@jobflow/cli';
+import { readEnv, resolveConnection } from './config';
+import { mergeParams, parseParamAssignments, parseParamValue, textPathsOf } from './params';
 
 describe('--param values', () => {
   it('are JSON when they parse, text otherwise', () => {
