@@ -44,10 +44,12 @@ const DRAIN_WAIT_MS = 24 * 3600_000;
 const settledWithin = (promise: Promise<unknown>, ms: number) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    void promise.catch(() => {}).finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
+    void promise
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
   });
 
 /** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, registry presence, reconciler. */

@@ -43,7 +43,10 @@ export interface WorkerIdentity {
   heartbeatMs: number;
 }
 
-const registerStatement = defineStatement<WorkerRow, [id: string, name: string, host: string, pid: number, version: string, concurrency: number, heartbeatMs: number]>(
+const registerStatement = defineStatement<
+  WorkerRow,
+  [id: string, name: string, host: string, pid: number, version: string, concurrency: number, heartbeatMs: number]
+>(
   'register_worker',
   `insert into workers as w (id, name, host, pid, version, concurrency, heartbeat_ms) values ($1, $2, $3, $4, $5, $6, $7)
    on conflict (id) do update
@@ -80,10 +83,7 @@ const listStatement = defineStatement<WorkerRow, []>(
     order by w.name, w.id`,
 );
 
-const getStatement = defineStatement<WorkerRow, [id: string]>(
-  'get_worker',
-  `select ${WORKER_COLUMNS} from workers w where w.id = $1 and w.stopped_at is null`,
-);
+const getStatement = defineStatement<WorkerRow, [id: string]>('get_worker', `select ${WORKER_COLUMNS} from workers w where w.id = $1 and w.stopped_at is null`);
 
 const markLostStatement = defineStatement<WorkerRow, []>(
   'mark_workers_lost',

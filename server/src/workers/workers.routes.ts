@@ -35,10 +35,15 @@ export function workersRoutes(deps: Pick<AppDeps, 'db' | 'redis' | 'live' | 'con
         await sendWorkerControl(deps.redis, deps.config.redisPrefix, { workerId: worker.id, isDraining }).catch(() => {
           // Stored already: the worker reads it with its next heartbeat.
         });
-        await audit.recordRequest(ctx, isDraining ? 'worker.drained' : 'worker.resumed', { type: 'worker', id: worker.id }, {
-          name: worker.name,
-          isDraining: { before: changed.wasDraining, after: isDraining },
-        });
+        await audit.recordRequest(
+          ctx,
+          isDraining ? 'worker.drained' : 'worker.resumed',
+          { type: 'worker', id: worker.id },
+          {
+            name: worker.name,
+            isDraining: { before: changed.wasDraining, after: isDraining },
+          },
+        );
       }
       ctx.body = worker;
     });
