@@ -30,10 +30,11 @@ describe('GET /api/queue', () => {
     const finished = await stack.startRun(done.id);
     await stack.sql(`update runs set queued_at = now() - interval '10 minutes' where id = $1`, [earlyRun.id]);
     await stack.sql(`update runs set status = 'cancelled', finished_at = now() where id = $1`, [finished.id]);
-    const [{ queued_at: oldest }] = await stack.sql<{ queued_at: string }>(
+    const oldestRows = await stack.sql<{ queued_at: string }>(
       `select to_char(queued_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as queued_at from runs where id = $1`,
       [earlyRun.id],
     );
+    const oldest = oldestRows[0]!.queued_at;
 
     const user = await stack.createUser();
     const body = await queue(user.token);

@@ -16,7 +16,9 @@ import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRuns } from '../stores/runs.store';
+import { QueuePanel } from './queue-panel';
 import { RunsChart } from './runs-chart';
+import { UpcomingPanel } from './upcoming-panel';
 import { createRunStats, HOUR_MS, WINDOW_HOURS } from './run-stats';
 
 /** Runs on the dashboard: the latest few; the runs page has every one. */
@@ -151,6 +153,11 @@ export default function DashboardScreen() {
           </Show>
         </div>
       </section>
+
+      <div class="dashboard-panels">
+        <QueuePanel />
+        <UpcomingPanel />
+      </div>
 
       <Show when={runList.isLoaded()}>
         <section class="panel" aria-labelledby="runs-title" id="recent-runs">
