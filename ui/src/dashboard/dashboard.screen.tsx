@@ -154,11 +154,6 @@ export default function DashboardScreen() {
         </div>
       </section>
 
-      <div class="dashboard-panels">
-        <QueuePanel />
-        <UpcomingPanel />
-      </div>
-
       <Show when={runList.isLoaded()}>
         <section class="panel" aria-labelledby="runs-title" id="recent-runs">
           <div class="panel-head">
@@ -202,6 +197,14 @@ export default function DashboardScreen() {
             </Show>
           </div>
         </section>
+      </Show>
+
+      {/* Below the runs, and only with them: the runs keep the first place, and nothing above moves when these fill in. */}
+      <Show when={runList.isLoaded()}>
+        <div class="dashboard-panels">
+          <QueuePanel />
+          <UpcomingPanel />
+        </div>
       </Show>
 
       <Show when={runList.isLoaded() && jobList.isLoaded()}>

@@ -8,7 +8,7 @@ import { formatDuration, formatNumber, t } from '../i18n/i18n';
 import { createRefetch } from './refetch';
 
 /** Jobs shown (those waiting longest); the list keeps this many rows' height. */
-const SHOWN = 5;
+const SHOWN = 3;
 
 /** Runs waiting in the queue: how many, the oldest one's age, per job; refetched as runs change. */
 export function QueuePanel() {

@@ -8,7 +8,7 @@ import { formatDateTimeIn, t } from '../i18n/i18n';
 import { createRefetch } from './refetch';
 
 /** Due times shown; the list keeps this many rows' height. */
-const SHOWN = 5;
+const SHOWN = 3;
 
 /** The next due times across every scheduled job; refetched when a job or its schedule history changes. */
 export function UpcomingPanel() {

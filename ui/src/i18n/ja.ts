@@ -490,7 +490,7 @@ export const ja: Record<MessageKey, string> = {
   'workers.state': '状態',
   'workers.actions': '操作',
   'workers.noRuns': 'なし',
-  'workers.runsOf': '{m} 中 {n}',
+  'workers.runsOf': '{n} / {m}',
   'workers.drain': 'ドレイン',
   'workers.resume': '再開',
   'workers.confirmDrain': 'ワーカー「{name}」をドレインしますか？保持している {n} 件の実行は最後まで続け、再開するまで新しい実行を受け付けません。',
