@@ -9,6 +9,7 @@ interface NodeRedisClient {
   hset(key: string, field: string, value: string, cb: (e: Error | null) => void): void;
   hget(key: string, field: string, cb: (e: Error | null, v: string | null) => void): void;
   del(key: string, cb: (e: Error | null) => void): void;
+  multi(): { hget(key: string, field: string): unknown; exec(cb: (e: Error | null, v: string[]) => void): void };
 }
 
 /** Counts the writes that reach the client's socket (one per system call: `_write` for one chunk, `_writev` for many). */
@@ -42,9 +43,15 @@ describe('the Bee-Queue connection', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => call((cb) => client.hset(key, `f${i}`, `v${i}`, cb))));
 
     const counts = countSocketWrites(client);
-    const values = await Promise.all(Array.from({ length: 20 }, (_, i) => call<string | null>((cb) => client.hget(key, `f${i}`, cb))));
+    // A transaction (Bee-Queue finishes a job with one) goes in the same write, first or not.
+    const multi = client.multi();
+    multi.hget(key, 'f3');
+    multi.hget(key, 'f7');
+    const inMulti = call<string[]>((cb) => multi.exec(cb));
+    const values = Promise.all(Array.from({ length: 20 }, (_, i) => call<string | null>((cb) => client.hget(key, `f${i}`, cb))));
 
-    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+    expect(await values).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+    expect(await inMulti).toEqual(['v3', 'v7']);
     expect(counts).toEqual({ write: 0, writev: 1 });
     await call((cb) => client.del(key, cb));
   });

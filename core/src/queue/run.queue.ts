@@ -69,7 +69,7 @@ export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallI
 
 /** The part of Bee-Queue's redis client (node_redis 3) that writes a command to its connection. */
 interface RedisWriter {
-  stream: NodeJS.WritableStream & { cork(): void; uncork(): void; writableCorked: number };
+  stream: NodeJS.WritableStream & { cork(): void; uncork(): void };
   write(data: string | Buffer): void;
 }
 
@@ -83,11 +83,17 @@ interface RedisWriter {
  */
 function writeOncePerTurn(client: RedisWriter): void {
   const write = client.write;
+  // A cork of its own, on top of any the client holds (a MULTI corks while it writes, then uncorks at once).
+  let corked: RedisWriter['stream'] | null = null;
   client.write = function (this: RedisWriter, data) {
     const stream = this.stream;
-    if (!stream.writableCorked) {
+    if (corked !== stream) {
+      corked = stream;
       stream.cork();
-      process.nextTick(() => stream.uncork());
+      process.nextTick(() => {
+        corked = null;
+        stream.uncork();
+      });
     }
     write.call(this, data);
   };
