@@ -41,9 +41,9 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const metrics = createMetrics('worker');
   const core = await openCore({ ...config, log, metrics });
   const { db, redis, queue: producer, runs } = core;
-  const subscriber = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisConnection);
   subscriber.on('error', metrics.redisErrored);
-  const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+  const consumer = createRunQueue({ redis: config.redisConnection, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   // Every outbound request a user can cause (job types and notifications) goes through this one policy.
   const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
   const keyring = createKeyring(config.secrets);
