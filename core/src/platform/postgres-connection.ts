@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 
 /** The `sslmode` values of a `DATABASE_URL`, as libpq names them. */
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -35,7 +35,8 @@ const readPem = (param: string, path: string) => {
  * without TLS.
  */
 export function postgresTls(databaseUrl: string): PostgresTls {
-  const params = new URL(databaseUrl).searchParams;
+  const url = new URL(databaseUrl);
+  const params = url.searchParams;
   const get = (name: (typeof TLS_PARAMS)[number]) => params.get(name) || undefined;
   const rootCert = get('sslrootcert');
   const cert = get('sslcert');
@@ -61,6 +62,8 @@ export function postgresTls(databaseUrl: string): PostgresTls {
   const checksChain = mode === 'verify-ca' || mode === 'verify-full' || (mode === 'require' && rootCert !== undefined);
   if (!checksChain) tls.rejectUnauthorized = false;
   else if (mode !== 'verify-full') tls.checkServerIdentity = () => undefined;
+  // `pg` hands Node no host name for an IP address, and Node then checks the certificate against "localhost".
+  else tls.checkServerIdentity = (_, cert) => checkServerIdentity(url.hostname.replace(/^\[|\]$/g, ''), cert);
   return tls;
 }
 

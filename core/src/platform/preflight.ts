@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { pgConnectionConfig, redactUrl as redact, type PostgresTls } from './postgres-connection';
+import { pgConnectionConfig, redactUrl as redact, withoutTlsParams, type PostgresTls } from './postgres-connection';
 import { ioredisOptions, redisConnection, type RedisConnection } from './redis';
 
 export const postgresHint = (databaseUrl: string) =>
@@ -45,7 +45,7 @@ export async function pingPostgres(databaseUrl: string, tls?: PostgresTls): Prom
 }
 
 function describePostgresProblem(e: { code?: string; message?: string }, databaseUrl: string): string {
-  const at = redact(databaseUrl);
+  const at = redact(withoutTlsParams(databaseUrl));
   const message = String(e.message ?? e);
   if (e.code === '28P01') return `PostgreSQL refused the password for ${at}: set the right one in DATABASE_URL.`;
   if (e.code === '28000' && /no encryption/.test(message)) {
