@@ -109,7 +109,12 @@ export async function startTlsPostgres(certs: TestCertificates): Promise<TlsPost
   const name = `jftls${randomBytes(4).toString('hex')}`;
   const port = await freePort();
   const handle = track({ name }, `PostgreSQL cluster ${name}`);
-  const drop = () => runCommand('pg_dropcluster', ['--stop', PG_VERSION, name], { timeoutMs: 60_000 });
+  const configDir = `/etc/postgresql/${PG_VERSION}/${name}`;
+  const drop = async () => {
+    await runCommand('pg_dropcluster', ['--stop', PG_VERSION, name], { timeoutMs: 60_000 });
+    // pg_dropcluster leaves the files it did not write itself.
+    rmSync(configDir, { recursive: true, force: true });
+  };
   try {
     await must('pg_createcluster', [PG_VERSION, name, '-p', String(port), '--start-conf=manual']);
     // Debian turns ssl off when its own snakeoil certificate is missing: the settings go in the cluster's conf.d.
@@ -122,12 +127,12 @@ export async function startTlsPostgres(certs: TestCertificates): Promise<TlsPost
       max_connections: '200',
     };
     writeFileSync(
-      `/etc/postgresql/${PG_VERSION}/${name}/conf.d/jobflow-tls.conf`,
+      `${configDir}/conf.d/jobflow-tls.conf`,
       Object.entries(settings)
         .map(([k, v]) => `${k} = '${v}'\n`)
         .join(''),
     );
-    writeFileSync(`/etc/postgresql/${PG_VERSION}/${name}/pg_hba.conf`, 'local all all trust\nhostssl all all 127.0.0.0/8 trust\n');
+    writeFileSync(`${configDir}/pg_hba.conf`, 'local all all trust\nhostssl all all 127.0.0.0/8 trust\n');
     await must('pg_ctlcluster', ['--skip-systemctl-redirect', PG_VERSION, name, 'start']);
   } catch (e) {
     await drop();
