@@ -60,7 +60,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const metrics = createMetrics('worker');
   const core = await openCore({ ...config, log, metrics });
   const { db, redis, queue: producer, runs } = core;
-  const subscriber = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisConnection);
   subscriber.on('error', metrics.redisErrored);
   // Every outbound request a user can cause (job types and notifications) goes through this one policy.
   const egress = createEgress({ allowCidrs: config.egressAllowCidrs, allowedHosts: config.httpAllowedHosts });
@@ -90,7 +90,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   let consumer: RunQueue | null = null;
   const closing = new Set<Promise<void>>();
   const startTaking = async () => {
-    const taking = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+    const taking = createRunQueue({ redis: config.redisConnection, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
     taking.on('error', (e) => {
       metrics.redisErrored();
       if (/NOSCRIPT/.test(e.message)) void withScripts(taking, () => Promise.resolve()).catch(() => {});
