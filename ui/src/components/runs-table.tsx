@@ -5,9 +5,9 @@ import { runs } from '../stores/runs.store';
 import { StartedBy } from './started-by';
 import { StatusBadge } from './status';
 import { Time } from './time';
-import type { RunDto } from '@jobflow/shared/client';
+import type { RunSummaryDto } from '@jobflow/shared/client';
 
-const duration = (run: RunDto, now: number): string | null => {
+const duration = (run: RunSummaryDto, now: number): string | null => {
   if (run.durationMs !== null) return formatDuration(run.durationMs);
   if (run.startedAt && run.status === 'running') return formatDuration(now - Date.parse(run.startedAt));
   return null;

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import { createEffect, createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
 import type { NotificationTargetDto, RunDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
@@ -65,6 +65,15 @@ export default function JobScreen(props: { jobId: string }) {
       }
     }),
   );
+
+  // Live events carry the job without its params: after a change, its own GET brings them (once per version).
+  let fetchedFor = '';
+  createEffect(() => {
+    const j = job();
+    if (!j || j.params !== undefined || fetchedFor === j.updatedAt) return;
+    fetchedFor = j.updatedAt;
+    void loadJob();
+  });
 
   onMount(() => {
     void loadJob();
@@ -181,12 +190,12 @@ export default function JobScreen(props: { jobId: string }) {
                 {actionError()}
               </p>
             </Show>
-            <Show when={isCustomizing() && jobType()}>
+            <Show when={isCustomizing() && j().params !== undefined && jobType()}>
               {(jt) => (
                 <Suspense fallback={<p class="muted">{t('common.loading')}</p>}>
                   <RunWithParams
                     jobType={jt()}
-                    baseline={j().params}
+                    baseline={j().params ?? {}}
                     submitLabel={t('job.startRun')}
                     start={(params) => client.jobs.run(props.jobId, { params })}
                     onStarted={started}
@@ -241,7 +250,9 @@ export default function JobScreen(props: { jobId: string }) {
                 </dd>
               </dl>
               <h3>{t('job.params')}</h3>
-              <ParamsView params={j().params} />
+              <Show when={j().params} fallback={<p class="muted">{t('common.loading')}</p>}>
+                {(params) => <ParamsView params={params()} />}
+              </Show>
             </section>
             <Show when={j().schedule}>
               <ScheduleSection job={j()} canEdit={canEdit()} refetch={refetches()} />

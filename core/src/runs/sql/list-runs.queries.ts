@@ -8,6 +8,8 @@ export interface RunListFilter {
   statuses?: RunStatus[];
   /** The job's type. */
   type?: string;
+  /** One of the job's tags. */
+  tag?: string;
   trigger?: TriggerDto['kind'];
   /** Who started the run. */
   userId?: string;
@@ -28,6 +30,7 @@ const FILTERS: { key: string; condition: string; values: (f: RunListFilter) => V
   { key: 'job', condition: 'r.job_id = $', values: (f) => (f.jobId ? [f.jobId] : null) },
   { key: 'status', condition: 'r.status = any($::text[])', values: (f) => (f.statuses?.length ? [f.statuses] : null) },
   { key: 'type', condition: 'j.type = $', values: (f) => (f.type ? [f.type] : null) },
+  { key: 'tag', condition: 'j.tags @> array[$::text]', values: (f) => (f.tag ? [f.tag] : null) },
   { key: 'trigger', condition: 'r.trigger_kind = $', values: (f) => (f.trigger ? [f.trigger] : null) },
   { key: 'user', condition: 'r.trigger_user_id = $', values: (f) => (f.userId ? [f.userId] : null) },
   { key: 'since', condition: 'r.queued_at >= $', values: (f) => (f.since ? [f.since] : null) },
