@@ -58,6 +58,7 @@ export const en = {
   'error.unauthorized': 'Your session has ended. Please sign in again.',
   'error.invalid_credentials': 'Wrong email or password.',
   'error.forbidden': 'You are not allowed to do this.',
+  'error.job_disabled': 'This job is disabled; enable it to run it.',
   'error.not_found': 'It does not exist (any more).',
   'error.conflict': 'That cannot be done right now.',
   'error.payload_too_large': 'That is too large to send.',

@@ -60,6 +60,7 @@ export const ja: Record<MessageKey, string> = {
   'error.unauthorized': 'セッションが終了しました。もう一度サインインしてください。',
   'error.invalid_credentials': 'メールアドレスまたはパスワードが違います。',
   'error.forbidden': 'この操作を行う権限がありません。',
+  'error.job_disabled': 'このジョブは無効です。実行するには有効にしてください。',
   'error.not_found': '存在しないか、すでに削除されています。',
   'error.conflict': '現在この操作はできません。',
   'error.payload_too_large': '送信するデータが大きすぎます。',

@@ -85,15 +85,31 @@ export default function RunsScreen() {
     if (f.tag && !job?.tags.includes(f.tag)) return false;
     return true;
   };
+  const insert = (run: RunSummaryDto) => {
+    if (list.has(run.id) || !matches(run)) return;
+    list.insert(run.id, (a, b) => {
+      const ra = runs[a];
+      const rb = runs[b];
+      return !!ra && !!rb && byQueuedDesc(ra, rb) < 0;
+    });
+  };
+  // A type or tag filter needs the run's job: fetched once when the store lacks it.
+  const fetchingJobs = new Map<string, Promise<unknown>>();
+  const jobOf = (jobId: string): Promise<unknown> => {
+    let pending = fetchingJobs.get(jobId);
+    if (!pending) {
+      pending = client.jobs.get(jobId).then(upsertJob, () => undefined);
+      fetchingJobs.set(jobId, pending);
+    }
+    return pending;
+  };
   onCleanup(
     onStoreEvents((events) => {
       for (const event of events) {
-        if (event.type !== 'run' || list.has(event.run.id) || !matches(event.run)) continue;
-        list.insert(event.run.id, (a, b) => {
-          const ra = runs[a];
-          const rb = runs[b];
-          return !!ra && !!rb && byQueuedDesc(ra, rb) < 0;
-        });
+        if (event.type !== 'run') continue;
+        const run = event.run;
+        if ((filter().type || filter().tag) && !jobs[run.jobId]) void jobOf(run.jobId).then(() => insert(runs[run.id] ?? run));
+        else insert(run);
       }
     }),
   );
