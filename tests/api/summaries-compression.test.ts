@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 /** A CSV of about 0.9 MB, inline in a data-check job's params. */
-const bigCsv = () => 'id,age\n' + Array.from({ length: 90_000 }, (_, i) => `${i},${i % 100}`).join('\n').padEnd(900_000, '0');
+const bigCsv = () =>
+  'id,age\n' +
+  Array.from({ length: 90_000 }, (_, i) => `${i},${i % 100}`)
+    .join('\n')
+    .padEnd(900_000, '0');
 
 /** A GET over plain node:http, so the answer's encoding is seen as sent (fetch would decode it). */
 function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

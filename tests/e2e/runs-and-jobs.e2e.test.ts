@@ -193,7 +193,11 @@ describe('keyboard shortcuts and links to log lines', () => {
   });
 
   test('a link to a log line scrolls to that line and marks it', async () => {
-    const job = await createJob(stack, stack.admin.token, { name: 'many-lines', type: 'shell', params: { script: 'for i in $(seq 1 400); do echo "line $i"; done' } });
+    const job = await createJob(stack, stack.admin.token, {
+      name: 'many-lines',
+      type: 'shell',
+      params: { script: 'for i in $(seq 1 400); do echo "line $i"; done' },
+    });
     const run = await startRun(stack, stack.admin.token, job);
     await waitForRun(stack, run, ['succeeded']);
     await page.goto(`/runs/${run}#L250`);

@@ -75,6 +75,7 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, key: 
 /** The `tag` filter of job and run lists: one tag, as a job's tags are written. */
 export const tagParam = (ctx: Koa.Context): string | undefined => {
   const value = queryString(ctx, 'tag');
-  if (value !== undefined && !TAG_PATTERN.test(value)) throw new ApiError('bad_request', 'Query parameter "tag" must be a tag (lowercase letters, digits, "-", "_", "." or ":").');
+  if (value !== undefined && !TAG_PATTERN.test(value))
+    throw new ApiError('bad_request', 'Query parameter "tag" must be a tag (lowercase letters, digits, "-", "_", "." or ":").');
   return value;
 };

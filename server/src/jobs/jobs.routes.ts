@@ -25,8 +25,14 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
   router.get('/jobs', allow('jobs.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     const enabled = queryString(ctx, 'enabled');
-    if (enabled !== undefined && enabled !== 'true' && enabled !== 'false') throw new ApiError('bad_request', 'Query parameter "enabled" must be true or false.');
-    const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type'), tag: tagParam(ctx), enabled: enabled === undefined ? undefined : enabled === 'true' };
+    if (enabled !== undefined && enabled !== 'true' && enabled !== 'false')
+      throw new ApiError('bad_request', 'Query parameter "enabled" must be true or false.');
+    const filter = {
+      q: queryString(ctx, 'q'),
+      type: queryString(ctx, 'type'),
+      tag: tagParam(ctx),
+      enabled: enabled === undefined ? undefined : enabled === 'true',
+    };
     const rows = await jobs.list(filter, limit + 1, after);
     const dtos = await jobs.dtosOf(rows.slice(0, limit), principalOf(ctx));
     ctx.body = toPage(

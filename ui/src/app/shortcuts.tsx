@@ -18,7 +18,8 @@ const LIST: { keys: string[]; label: MessageKey }[] = [
 
 /** Keys typed into a field are the user's text, never shortcuts. */
 const isTyping = (target: EventTarget | null): boolean =>
-  target instanceof HTMLElement && (target.isContentEditable || target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
+  target instanceof HTMLElement &&
+  (target.isContentEditable || target.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]') !== null);
 
 /** The first visible search box of the screen (marked `data-search`). */
 const searchBox = (): HTMLInputElement | null =>

@@ -21,7 +21,14 @@ import { whileBusy } from '../app/busy';
 const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
 
 /** The tags in the tags field, lowercased, separated by commas or white space, repeats dropped. */
-const tagsOf = (text: string): string[] => [...new Set(text.toLowerCase().split(/[\s,]+/).filter(Boolean))];
+const tagsOf = (text: string): string[] => [
+  ...new Set(
+    text
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean),
+  ),
+];
 
 interface Draft {
   name: string;

@@ -67,12 +67,8 @@ export function RunTrendChart(props: { trend: RunTrend }) {
                 );
               }}
             </For>
-            <Show when={props.trend.p50Ms}>
-              {(p50) => <line class="trend-line trend-p50" x1={PAD.left} x2={W - PAD.right} y1={y(p50())} y2={y(p50())} />}
-            </Show>
-            <Show when={props.trend.p95Ms}>
-              {(p95) => <line class="trend-line trend-p95" x1={PAD.left} x2={W - PAD.right} y1={y(p95())} y2={y(p95())} />}
-            </Show>
+            <Show when={props.trend.p50Ms}>{(p50) => <line class="trend-line trend-p50" x1={PAD.left} x2={W - PAD.right} y1={y(p50())} y2={y(p50())} />}</Show>
+            <Show when={props.trend.p95Ms}>{(p95) => <line class="trend-line trend-p95" x1={PAD.left} x2={W - PAD.right} y1={y(p95())} y2={y(p95())} />}</Show>
           </svg>
           <figcaption class="legend">
             <For each={['succeeded', 'failed', 'cancelled'] as const}>

@@ -185,13 +185,21 @@ export default function RunsScreen() {
     const ids = cancellable();
     if (ids.length === 0) return;
     if (!(await confirmAction(t('runsPage.confirmCancel', { n: formatNumber(ids.length) }), t('runsPage.cancelConfirm'), true, t('run.keepRunning')))) return;
-    await bulk(ids, (id) => client.runs.cancel(id), (n) => t('runsPage.cancelled', { n: formatNumber(n) }));
+    await bulk(
+      ids,
+      (id) => client.runs.cancel(id),
+      (n) => t('runsPage.cancelled', { n: formatNumber(n) }),
+    );
   };
   const rerunSelected = async () => {
     const ids = selectedIds();
     if (ids.length === 0) return;
     if (!(await confirmAction(t('runsPage.confirmRerun', { n: formatNumber(ids.length) }), t('runsPage.rerunConfirm'), false))) return;
-    await bulk(ids, (id) => client.runs.rerun(id), (n) => t('runsPage.rerun', { n: formatNumber(n) }));
+    await bulk(
+      ids,
+      (id) => client.runs.rerun(id),
+      (n) => t('runsPage.rerun', { n: formatNumber(n) }),
+    );
   };
 
   return (

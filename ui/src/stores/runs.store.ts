@@ -16,7 +16,8 @@ export { runs };
 /** Stores `run` unless a newer (or the same) version is already held; returns whether it was kept. */
 export function upsertRun(run: StoredRun): boolean {
   const current = runs[run.id];
-  if (current && (current.version > run.version || (current.version === run.version && (run.params === undefined || current.params !== undefined)))) return false;
+  if (current && (current.version > run.version || (current.version === run.version && (run.params === undefined || current.params !== undefined))))
+    return false;
   const next: StoredRun = { ...run };
   if (current && next.params === undefined && current.params !== undefined) next.params = current.params;
   if (current && !('result' in run) && current.status === run.status && current.result !== undefined) next.result = current.result;
