@@ -20,7 +20,8 @@ beforeAll(async () => {
   await writeFile(join(uiDist, 'index.html'), `<!doctype html><title>Jobflow</title>${'<p>jobflow</p>'.repeat(200)}`);
   await writeFile(join(uiDist, 'assets', 'app.js'), APP_JS);
   await writeFile(join(uiDist, 'assets', 'app.js.br'), brotliCompressSync(APP_JS));
-  stack = await startStack({ uiDist });
+  // No worker until the run's follower has subscribed, so it sees every change of the run.
+  stack = await startStack({ uiDist, workers: 0 });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -68,6 +69,7 @@ describe('summaries where many clients listen', () => {
     const run = await stack.startRun(job.id);
     expect(await subscribe(follower, { topic: 'run', runId: run.id })).toMatchObject({ ok: true, run: { id: run.id, params: { content } } });
     follower.on('run:updated', (r) => whole.push(r as RunDto));
+    await stack.addWorker();
     await waitFor(() => frames.some((f) => /"status":"(succeeded|failed)"/.test(f)), 'the final run:updated on the dashboard');
     await waitFor(() => whole.some((r) => r.status === 'succeeded' || r.status === 'failed'), 'the final run:updated on the run topic');
 

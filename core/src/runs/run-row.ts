@@ -39,6 +39,9 @@ export interface RunRow {
   stored_lines?: LogLineDto[];
 }
 
+/** A run's row without its params and result: what lists read, since a run's params may be large. */
+export type RunSummaryRow = Omit<RunRow, 'params' | 'result'>;
+
 /** A log line as a worker hands it over, before it has a `seq`. */
 export interface NewLogLine {
   ts: string;
@@ -91,7 +94,7 @@ export interface RunError {
 }
 
 /** The run as lists and the dashboard show it: without its params and result. */
-export function toRunSummary(row: RunRow): RunSummaryDto {
+export function toRunSummary(row: RunSummaryRow): RunSummaryDto {
   const startedAt = iso(row.started_at);
   const finishedAt = iso(row.finished_at);
   return {
