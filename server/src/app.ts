@@ -23,6 +23,7 @@ import { securityHeadersMiddleware } from './http/security-headers';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
+import { compressionMiddleware } from './http/compression';
 import { createJobsService } from './jobs/jobs.service';
 import { jobsRoutes } from './jobs/jobs.routes';
 import { createLiveGateway } from './live/live.socket';
@@ -103,6 +104,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     return next();
   });
   app.use(securityHeadersMiddleware());
+  app.use(compressionMiddleware());
   app.use(errorsMiddleware(log));
   app.use(async (ctx, next) => {
     ctx.state.client = clientOf(ctx.req.headers, ctx.req.socket as { remoteAddress?: string; encrypted?: boolean }, config.trustProxyHops);

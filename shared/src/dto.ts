@@ -141,6 +141,20 @@ export const RunDto = z.object({
 });
 export type RunDto = z.infer<typeof RunDto>;
 
+/**
+ * A run without its `params` and `result`: what lists and the `dashboard` and
+ * `job` topics carry, so one run with large params costs every listener
+ * little. `GET /api/runs/:id` and the `run` topic give the whole run.
+ */
+export const RunSummaryDto = RunDto.omit({ params: true, result: true });
+export type RunSummaryDto = z.infer<typeof RunSummaryDto>;
+
+/** The run's summary: the same object without `params` and `result`. */
+export function runSummaryOf(run: RunDto | RunSummaryDto): RunSummaryDto {
+  const { params: _params, result: _result, ...summary } = run as RunDto;
+  return summary;
+}
+
 export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'cancelled', 'retried'] as const;
 /** One attempt of a run: the worker that ran it, when, and how it ended (`retried`: it failed and another attempt followed). */
 export const RunAttemptDto = z.object({
@@ -179,6 +193,10 @@ export const JobDto = z.object({
   schedulePaused: z.boolean(),
   /** Where run events are sent (secrets masked). */
   notifications: z.array(NotificationTargetDto),
+  /** A disabled job can neither be run (`409 job_disabled`) nor fire on its schedule. */
+  enabled: z.boolean().default(true),
+  /** Labels to find the job by (lowercase letters, digits, `-`, `_`, `.`, `:`; at most 20). */
+  tags: z.array(z.string()).default([]),
   ownerId: z.string(),
   /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
   ownerName: z.string().optional(),
@@ -187,6 +205,16 @@ export const JobDto = z.object({
   lastRun: RunDto.nullable(),
 });
 export type JobDto = z.infer<typeof JobDto>;
+
+/** A job without its `params` (and its last run as a summary): what lists and the `dashboard` and `job` topics carry. `GET /api/jobs/:id` gives the whole job. */
+export const JobSummaryDto = JobDto.omit({ params: true }).extend({ lastRun: RunSummaryDto.nullable() });
+export type JobSummaryDto = z.infer<typeof JobSummaryDto>;
+
+/** The job's summary: the same object without `params`, its last run summarized. */
+export function jobSummaryOf(job: JobDto | JobSummaryDto): JobSummaryDto {
+  const { params: _params, ...summary } = job as JobDto;
+  return { ...summary, lastRun: summary.lastRun ? runSummaryOf(summary.lastRun) : null };
+}
 
 export const LOG_STREAMS = ['stdout', 'stderr', 'system'] as const;
 export const LogStream = z.enum(LOG_STREAMS);
@@ -270,6 +298,14 @@ export const NotificationTargetBody = z.discriminatedUnion('kind', [
 export type NotificationTargetBody = z.infer<typeof NotificationTargetBody>;
 const Notifications = z.array(NotificationTargetBody).max(20);
 
+/** A job's tag: 1 to 40 lowercase letters, digits, `-`, `_`, `.` or `:`, starting with a letter or digit. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,39}$/;
+export const MAX_TAGS = 20;
+const Tags = z
+  .array(z.string().regex(TAG_PATTERN, 'must be 1 to 40 lowercase letters, digits, "-", "_", "." or ":", starting with a letter or digit'))
+  .max(MAX_TAGS)
+  .transform((tags) => [...new Set(tags)]);
+
 export const JobBody = z
   .object({
     name: Name,
@@ -290,6 +326,8 @@ export const JobBody = z
     schedulePolicy: SchedulePolicyDto.partial().strict().default({}),
     schedulePaused: z.boolean().default(false),
     notifications: Notifications.default([]),
+    enabled: z.boolean().default(true),
+    tags: Tags.default([]),
   })
   .strict();
 export type JobBody = z.infer<typeof JobBody>;
@@ -313,6 +351,10 @@ export const UpdateJobBody = z
     schedulePaused: z.boolean(),
     /** Replaces the whole list. */
     notifications: Notifications,
+    /** `false` stops the job: it cannot be run and its schedule fires nothing until enabled again. */
+    enabled: z.boolean(),
+    /** Replaces the whole list. */
+    tags: Tags,
     /** Admins only: gives the job to another enabled user (its schedule then runs again if its owner was disabled). */
     ownerId: z.string().max(100),
   })

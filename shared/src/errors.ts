@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** The job is disabled: it cannot be run until enabled again. */
+  job_disabled: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -56,6 +56,9 @@ export interface JobEntity {
   scheduleSince: Date | null;
   /** Notification targets, secrets in full (the API masks them). */
   notifications: StoredNotificationTarget[];
+  /** False: the job cannot be run and its schedule fires nothing. */
+  enabled: boolean;
+  tags: string[];
   ownerId: string;
   createdAt: Date;
   updatedAt: Date;
@@ -80,6 +83,8 @@ export const JobSchema = new EntitySchema<JobEntity>({
     schedulePaused: { type: 'boolean' },
     scheduleSince: { type: 'Date', nullable: true },
     notifications: { type: 'json' },
+    enabled: { type: 'boolean', default: true },
+    tags: { type: 'text[]', default: [] },
     ownerId: { type: 'uuid' },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },

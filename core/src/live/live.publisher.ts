@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { type JobDto, type LogLineDto, type RunDto, rooms, type ServerToClientEvents, type WorkerDto } from '@jobflow/shared';
+import { type JobDto, type LogLineDto, type RunDto, rooms, runSummaryOf, jobSummaryOf, type ServerToClientEvents, type WorkerDto } from '@jobflow/shared';
 import { redisKeys } from '../platform';
 
 /**
@@ -59,11 +59,18 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
     return broadcast;
   };
   return {
-    runUpdated: (run) => to([rooms.dashboard, rooms.job(run.jobId), rooms.run(run.id)]).emit('run:updated', run),
+    // The run's own topic gets the whole run; the many listeners of the dashboard and the job get a summary
+    // (a socket on both topics gets the whole run only).
+    runUpdated: (run) => {
+      to(rooms.run(run.id)).emit('run:updated', run);
+      to([rooms.dashboard, rooms.job(run.jobId)])
+        .except(rooms.run(run.id))
+        .emit('run:updated', runSummaryOf(run));
+    },
     runLog: (runId, lines) => {
       if (lines.length) to(rooms.run(runId)).emit('run:log', { runId, lines });
     },
-    jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
+    jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', jobSummaryOf(job)),
     jobDeleted: (jobId) => to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
     scheduleRecorded: (jobId, outcomes) => to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
     workerUpdated: (worker) => to(rooms.dashboard).emit('worker:updated', worker),

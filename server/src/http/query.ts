@@ -1,4 +1,4 @@
-import { ApiError } from '@jobflow/shared';
+import { ApiError, TAG_PATTERN } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import type Koa from 'koa';
 
@@ -71,3 +71,11 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, key: 
   const last = items[items.length - 1];
   return { items: items.map(map), nextCursor: rows.length > limit && last ? cursor.encode(...key(last)) : null };
 }
+
+/** The `tag` filter of job and run lists: one tag, as a job's tags are written. */
+export const tagParam = (ctx: Koa.Context): string | undefined => {
+  const value = queryString(ctx, 'tag');
+  if (value !== undefined && !TAG_PATTERN.test(value))
+    throw new ApiError('bad_request', 'Query parameter "tag" must be a tag (lowercase letters, digits, "-", "_", "." or ":").');
+  return value;
+};

@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import { JobBody, StartRunBody, UpdateJobBody, jobTypeInfos, parseOrThrow } from '@jobflow/shared';
+import { ApiError, JobBody, StartRunBody, UpdateJobBody, jobSummaryOf, jobTypeInfos, parseOrThrow } from '@jobflow/shared';
 import type { AuditLog } from '../audit/audit.store';
 import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
-import { pageQuery, queryString, toPage } from '../http/query';
+import { pageQuery, queryString, tagParam, toPage } from '../http/query';
 import type { RunsService } from '../runs/runs.service';
 import type { JobsService } from './jobs.service';
 
@@ -24,13 +24,21 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
 
   router.get('/jobs', allow('jobs.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
-    const filter = { q: queryString(ctx, 'q'), type: queryString(ctx, 'type') };
+    const enabled = queryString(ctx, 'enabled');
+    if (enabled !== undefined && enabled !== 'true' && enabled !== 'false')
+      throw new ApiError('bad_request', 'Query parameter "enabled" must be true or false.');
+    const filter = {
+      q: queryString(ctx, 'q'),
+      type: queryString(ctx, 'type'),
+      tag: tagParam(ctx),
+      enabled: enabled === undefined ? undefined : enabled === 'true',
+    };
     const rows = await jobs.list(filter, limit + 1, after);
     const dtos = await jobs.dtosOf(rows.slice(0, limit), principalOf(ctx));
     ctx.body = toPage(
       rows,
       limit,
-      (j) => dtos.get(j.id)!,
+      (j) => jobSummaryOf(dtos.get(j.id)!),
       (j) => [j.createdAt, j.id],
     );
   });

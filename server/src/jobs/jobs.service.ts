@@ -33,6 +33,8 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
   schedulePaused: job.schedulePaused,
   notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
+  enabled: job.enabled,
+  tags: job.tags,
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
   createdAt: new Date(job.createdAt).toISOString(),
@@ -66,6 +68,14 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { before: before[key] ?? null, after: after[key] ?? null };
   }
   return changes;
+}
+
+/** What a list of jobs is narrowed by: part of the name, the type, one tag, enabled or not. */
+export interface JobListFilter {
+  q?: string;
+  type?: string;
+  tag?: string;
+  enabled?: boolean;
 }
 
 /** Job definitions: the only place that creates, changes or deletes them. */
@@ -113,10 +123,12 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
     /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
     publish,
 
-    async list(filter: { q?: string; type?: string }, limit: number, after: { at: string; id: string } | null): Promise<JobEntity[]> {
+    async list(filter: JobListFilter, limit: number, after: { at: string; id: string } | null): Promise<JobEntity[]> {
       const where: Record<string, unknown>[] = [];
       if (filter.q) where.push({ name: { $ilike: `%${filter.q.replace(/[\\%_]/g, '\\$&')}%` } });
       if (filter.type) where.push({ type: filter.type });
+      if (filter.tag) where.push({ tags: { $contains: [filter.tag] } });
+      if (filter.enabled !== undefined) where.push({ enabled: filter.enabled });
       if (after) where.push({ $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] });
       return orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     },
@@ -139,6 +151,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
         timeoutSec: body.timeoutSec,
         maxAttempts: body.maxAttempts,
         ...automation,
+        enabled: body.enabled,
+        tags: body.tags,
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
@@ -184,6 +198,12 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
       if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
       Object.assign(job, scheduleSettings(body, before));
+      if (body.tags !== undefined) job.tags = body.tags;
+      if (body.enabled !== undefined) {
+        // Enabled again: due times count from now, as after a resumed schedule (those while disabled are not recorded).
+        if (body.enabled && !before.enabled && job.scheduleCron) job.scheduleSince = new Date();
+        job.enabled = body.enabled;
+      }
       if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
       await em.flush();
       return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };

@@ -3,11 +3,11 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { ApiError, RunStatus, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
-import { toRunDto } from '@jobflow/core/runs';
+import { toRunDto, toRunSummary } from '@jobflow/core/runs';
 import type { AuditLog } from '../audit/audit.store';
 import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
-import { isStorableTime, pageQuery, queryInt, queryString, toPage } from '../http/query';
+import { isStorableTime, pageQuery, queryInt, queryString, tagParam, toPage } from '../http/query';
 import type { RunListFilter, RunsService } from './runs.service';
 
 const TEXT_PAGE_LINES = 5000;
@@ -41,6 +41,7 @@ function runListFilter(ctx: Koa.Context): RunListFilter {
   if (q !== undefined && q.length > 200) throw new ApiError('bad_request', 'Query parameter "q" must be at most 200 characters.');
   return {
     jobId: uuidParam(ctx, 'jobId'),
+    tag: tagParam(ctx),
     statuses: statuses as RunStatus[] | undefined,
     type: queryString(ctx, 'type'),
     trigger: trigger as RunListFilter['trigger'],
@@ -58,7 +59,7 @@ export function runsRoutes(runs: RunsService, audit: AuditLog): Router {
   router.get('/', allow('runs.list'), async (ctx) => {
     const { limit, after } = pageQuery(ctx);
     const rows = await runs.list(runListFilter(ctx), limit + 1, after);
-    ctx.body = toPage(rows, limit, toRunDto, (r) => [r.queued_at, r.id]);
+    ctx.body = toPage(rows, limit, toRunSummary, (r) => [r.queued_at, r.id]);
   });
 
   router.get('/stats', allow('runs.list'), async (ctx) => {

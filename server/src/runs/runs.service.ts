@@ -29,6 +29,10 @@ export function createRunsService(deps: AppDeps) {
     return job;
   }
 
+  const checkEnabled = (job: JobOfRun): void => {
+    if (!job.enabled) throw new ApiError('job_disabled', 'The job is disabled; enable it to run it.');
+  };
+
   async function findOrThrow(id: string): Promise<RunRow> {
     const row = isUuid(id) ? await runs.get(id) : null;
     if (!row) throw new ApiError('not_found', 'No such run.');
@@ -52,6 +56,7 @@ export function createRunsService(deps: AppDeps) {
     params?: RunParams,
   ): Promise<RunDto> {
     let stored: Record<string, unknown> | undefined;
+    if (job) checkEnabled(job);
     if (job && params) {
       const info = jobTypeOrThrow(job.type);
       if (params.kind === 'given') {
@@ -75,8 +80,9 @@ export function createRunsService(deps: AppDeps) {
       trigger: { ...trigger, userId: who.id },
     });
     if (!started) {
-      // No such job, or one of a type this build lacks: say which.
+      // No such job, a disabled one, or one of a type this build lacks: say which.
       const found = job ?? (await jobOrThrow(jobId));
+      checkEnabled(found);
       jobTypeOrThrow(found.type);
       throw new ApiError('not_found', 'No such job.');
     }

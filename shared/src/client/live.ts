@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { JobDto, LogLineDto, RunDto, WorkerDto } from '../dto';
+import type { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, WorkerDto } from '../dto';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
 import { SubscribeAck, serverEvents, type ClientToServerEvents, type RunLogEvent, type ServerToClientEvents, type Topic } from '../events';
 import { ApiClientError } from './client-error';
@@ -37,9 +37,10 @@ export interface TopicHandlers {
    * every later change arrives as an event.
    */
   onSubscribed?(snapshot: TopicSnapshot): void;
-  onRunUpdated?(run: RunDto): void;
+  /** The whole run on a run topic; a summary (no `params`, `result`) on the dashboard and job topics. */
+  onRunUpdated?(run: RunDto | RunSummaryDto): void;
   onRunLog?(event: RunLogEvent): void;
-  onJobUpdated?(job: JobDto): void;
+  onJobUpdated?(job: JobSummaryDto): void;
   onJobDeleted?(event: { id: string }): void;
   /** The scheduler recorded due times of a job (dashboard and that job's topic). */
   onScheduleRecorded?(event: { jobId: string; outcomes: string[] }): void;
@@ -385,9 +386,9 @@ export class LiveConnection {
 
 /** An event as `watch` yields it. */
 export type LiveEvent =
-  | { type: 'run:updated'; run: RunDto }
+  | { type: 'run:updated'; run: RunDto | RunSummaryDto }
   | { type: 'run:log'; runId: string; lines: LogLineDto[] }
-  | { type: 'job:updated'; job: JobDto }
+  | { type: 'job:updated'; job: JobSummaryDto }
   | { type: 'job:deleted'; id: string }
   | { type: 'schedule:recorded'; jobId: string; outcomes: string[] }
   | { type: 'worker:updated'; worker: WorkerDto }

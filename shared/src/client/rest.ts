@@ -4,6 +4,7 @@ import {
   CookieLoginResponse,
   CreatedTokenDto,
   JobDto,
+  JobSummaryDto,
   JobTypeDto,
   LogPageDto,
   LoginResponse,
@@ -12,6 +13,7 @@ import {
   RunAttemptDto,
   RunDto,
   RunStatsDto,
+  RunSummaryDto,
   ScheduleFireDto,
   ScheduleNextDto,
   TokenDto,
@@ -54,6 +56,10 @@ export interface JobListQuery extends PageQuery {
   /** Matches job names. */
   q?: string;
   type?: string;
+  /** Jobs carrying this tag. */
+  tag?: string;
+  /** Only enabled (`true`) or disabled (`false`) jobs. */
+  enabled?: boolean;
 }
 export interface RunListQuery extends PageQuery {
   jobId?: string;
@@ -61,6 +67,8 @@ export interface RunListQuery extends PageQuery {
   status?: RunStatus | string;
   /** The job's type. */
   type?: string;
+  /** Runs of jobs carrying this tag. */
+  tag?: string;
   /** How the run was started: `manual`, `rerun`, `schedule` or `api`. */
   trigger?: string;
   /** Who started the run (a user id). */
@@ -325,7 +333,8 @@ export function createRestApi(t: Transport) {
       list: async (): Promise<JobTypeDto[]> => (await t.request('GET', '/api/job-types', JobTypeList)).items,
     },
     jobs: {
-      list: (query: JobListQuery = {}): Promise<Page<JobDto>> => t.request('GET', '/api/jobs', pageOf(JobDto), { query: { ...query } }),
+      /** Summaries (no `params`); `get` gives the whole job. */
+      list: (query: JobListQuery = {}): Promise<Page<JobSummaryDto>> => t.request('GET', '/api/jobs', pageOf(JobSummaryDto), { query: { ...query } }),
       create: (body: JobInput) => t.request('POST', '/api/jobs', JobDto, { body }),
       get: (id: string) => t.request('GET', `/api/jobs/${seg(id)}`, JobDto),
       update: (id: string, body: UpdateJobBody) => t.request('PATCH', `/api/jobs/${seg(id)}`, JobDto, { body }),
@@ -346,7 +355,8 @@ export function createRestApi(t: Transport) {
       },
     },
     runs: {
-      list: (query: RunListQuery = {}): Promise<Page<RunDto>> => t.request('GET', '/api/runs', pageOf(RunDto), { query: { ...query } }),
+      /** Summaries (no `params`, no `result`); `get` gives the whole run. */
+      list: (query: RunListQuery = {}): Promise<Page<RunSummaryDto>> => t.request('GET', '/api/runs', pageOf(RunSummaryDto), { query: { ...query } }),
       get: (id: string) => t.request('GET', `/api/runs/${seg(id)}`, RunDto),
       /** `GET /api/runs/:id/attempts`: every attempt, oldest first, with its worker, times and outcome. */
       attempts: async (id: string): Promise<RunAttemptDto[]> => (await t.request('GET', `/api/runs/${seg(id)}/attempts`, AttemptList)).items,

@@ -6,12 +6,14 @@ import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
 import SignInScreen from '../session/sign-in.screen';
 import { isAdmin, isRestoring, signOut, user } from '../session/session';
 import { announcement } from './announce';
+import { Shortcuts } from './shortcuts';
 import { useTitle } from './title';
 import { Link, location, match, navigate, safeNext } from './router';
 
 const JobScreen = lazy(() => import('../jobs/job.screen'));
 const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
 const RunScreen = lazy(() => import('../runs/run.screen'));
+const RunsScreen = lazy(() => import('../runs/runs.screen'));
 const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
 const AuditScreen = lazy(() => import('../audit/audit.screen'));
@@ -73,6 +75,9 @@ export function App() {
           <Show when={user()}>
             <nav aria-label={t('nav.main')} class="nav">
               <NavLink href="/">{t('nav.dashboard')}</NavLink>
+              <NavLink href="/runs" exact>
+                {t('nav.runs')}
+              </NavLink>
               <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
               <NavLink href="/workers">{t('nav.workers')}</NavLink>
               <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
@@ -129,6 +134,9 @@ export function App() {
                   </Keyed>
                 )}
               </Match>
+              <Match when={path() === '/runs'}>
+                <RunsScreen />
+              </Match>
               <Match when={match('/runs/:id', path())}>
                 {(params) => (
                   <Keyed value={params().id ?? ''}>
@@ -159,6 +167,9 @@ export function App() {
         {announcement()}
       </div>
       <ConfirmHost />
+      <Show when={user()}>
+        <Shortcuts />
+      </Show>
     </>
   );
 }
@@ -173,8 +184,8 @@ function Keyed(props: { value: string; children: JSX.Element }) {
   );
 }
 
-function NavLink(props: { href: string; children: JSX.Element }) {
-  const isCurrent = () => (props.href === '/' ? location().path === '/' : location().path.startsWith(props.href));
+function NavLink(props: { href: string; exact?: boolean; children: JSX.Element }) {
+  const isCurrent = () => (props.href === '/' || props.exact ? location().path === props.href : location().path.startsWith(props.href));
   return (
     <Link href={props.href} class="nav-link" aria-current={isCurrent() ? 'page' : undefined}>
       {props.children}

@@ -241,12 +241,12 @@ export default function RunScreen(props: { runId: string }) {
                 {actionError()}
               </p>
             </Show>
-            <Show when={isCustomizing() && jobType()}>
+            <Show when={isCustomizing() && r().params !== undefined && jobType()}>
               {(jt) => (
                 <Suspense fallback={<p class="muted">{t('common.loading')}</p>}>
                   <RunWithParams
                     jobType={jt()}
-                    baseline={r().params}
+                    baseline={r().params ?? {}}
                     submitLabel={t('run.rerun')}
                     start={(params) => client.runs.rerun(props.runId, { params })}
                     onStarted={started}
@@ -345,10 +345,14 @@ export default function RunScreen(props: { runId: string }) {
                     </div>
                   )}
                 </Show>
-                <details>
-                  <summary>{t('job.params')}</summary>
-                  <pre class="value">{JSON.stringify(r().params, null, 2)}</pre>
-                </details>
+                <Show when={r().params}>
+                  {(params) => (
+                    <details>
+                      <summary>{t('job.params')}</summary>
+                      <pre class="value">{JSON.stringify(params(), null, 2)}</pre>
+                    </details>
+                  )}
+                </Show>
               </section>
               <section class="panel" aria-labelledby="timeline-title">
                 <h2 id="timeline-title">{t('run.timeline')}</h2>
