@@ -8,14 +8,16 @@ import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
-import { auditRoutes } from './audit/audit.routes';
+import { auditHandlers } from './audit/audit.routes';
 import { createAuditLog, startAuditPurge } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
 import { authenticateMiddleware } from './auth/auth.middleware';
-import { authRoutes } from './auth/auth.routes';
+import { authHandlers } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
-import { healthRoutes } from './health/health.routes';
+import { healthHandlers } from './health/health.routes';
+import { apiRouter } from './http/api-router';
 import { jsonBodyMiddleware } from './http/body.middleware';
+import { methodNotAllowedMiddleware } from './http/method-not-allowed.middleware';
 import { clientOf } from './http/client-address';
 import { errorsMiddleware } from './http/errors.middleware';
 import { securityHeadersMiddleware } from './http/security-headers';
@@ -23,15 +25,15 @@ import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
 import { createJobsService } from './jobs/jobs.service';
-import { jobsRoutes } from './jobs/jobs.routes';
+import { jobsHandlers } from './jobs/jobs.routes';
 import { createLiveGateway } from './live/live.socket';
-import { metricsRoutes } from './metrics/metrics.routes';
+import { metricsHandlers } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
-import { runsRoutes } from './runs/runs.routes';
-import { schedulesRoutes } from './schedules/index';
-import { tokensRoutes } from './tokens/tokens.routes';
+import { runsHandlers } from './runs/runs.routes';
+import { schedulesHandlers } from './schedules/index';
+import { tokensHandlers } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
-import { peopleRoutes, usersRoutes } from './users/users.routes';
+import { peopleHandlers, usersHandlers } from './users/users.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -108,19 +110,22 @@ export async function createApp(config: ServerConfig): Promise<App> {
   app.use(authenticateMiddleware(auth));
   app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
   const routers = [
-    healthRoutes(deps, () => isDraining),
-    metricsRoutes(deps),
+    apiRouter({
+      ...healthHandlers(deps, () => isDraining),
+      ...metricsHandlers(deps),
+      ...authHandlers(deps, auth, users, audit),
+      ...usersHandlers(deps, users, audit),
+      ...peopleHandlers(deps),
+      ...tokensHandlers(deps, audit),
+      ...jobsHandlers(jobs, runs, audit),
+      ...runsHandlers(runs, audit),
+      ...schedulesHandlers(jobs, db, audit),
+      ...auditHandlers(audit),
+    }),
     docsRoutes(VERSION),
-    authRoutes(deps, auth, users, audit),
-    usersRoutes(deps, users, audit),
-    peopleRoutes(deps),
-    tokensRoutes(deps, audit),
-    jobsRoutes(jobs, runs, audit),
-    runsRoutes(runs, audit),
-    schedulesRoutes(jobs, db, audit),
-    auditRoutes(audit),
   ];
   for (const router of routers) app.use(router.routes());
+  app.use(methodNotAllowedMiddleware(routers));
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
   const liveGateway = createLiveGateway(httpServer, deps, auth, {
