@@ -15,6 +15,7 @@ import { authenticateMiddleware } from './auth/auth.middleware';
 import { authHandlers } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
 import { healthHandlers } from './health/health.routes';
+import { createIdempotency, startIdempotencyPurge } from './idempotency/idempotency.store';
 import { apiRouter } from './http/api-router';
 import { jsonBodyMiddleware } from './http/body.middleware';
 import { methodNotAllowedMiddleware } from './http/method-not-allowed.middleware';
@@ -91,6 +92,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
   const runs = createRunsService(deps);
+  const idempotency = createIdempotency(db.sql);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
@@ -110,18 +112,21 @@ export async function createApp(config: ServerConfig): Promise<App> {
   app.use(authenticateMiddleware(auth));
   app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
   const routers = [
-    apiRouter({
-      ...healthHandlers(deps, () => isDraining),
-      ...metricsHandlers(deps),
-      ...authHandlers(deps, auth, users, audit),
-      ...usersHandlers(deps, users, audit),
-      ...peopleHandlers(deps),
-      ...tokensHandlers(deps, audit),
-      ...jobsHandlers(jobs, runs, audit),
-      ...runsHandlers(runs, audit),
-      ...schedulesHandlers(jobs, db, audit),
-      ...auditHandlers(audit),
-    }),
+    apiRouter(
+      {
+        ...healthHandlers(deps, () => isDraining),
+        ...metricsHandlers(deps),
+        ...authHandlers(deps, auth, users, audit),
+        ...usersHandlers(deps, users, audit),
+        ...peopleHandlers(deps),
+        ...tokensHandlers(deps, audit),
+        ...jobsHandlers(jobs, runs, audit),
+        ...runsHandlers(runs, audit),
+        ...schedulesHandlers(jobs, db, audit),
+        ...auditHandlers(audit),
+      },
+      { idempotency },
+    ),
     docsRoutes(VERSION),
   ];
   for (const router of routers) app.use(router.routes());
@@ -138,6 +143,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
   const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  const idempotencyPurge = startIdempotencyPurge(idempotency, log);
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -154,6 +160,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     },
     async close() {
       await auditPurge.stop();
+      await idempotencyPurge.stop();
       await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.

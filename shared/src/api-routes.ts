@@ -417,7 +417,7 @@ export const apiRoutes = {
     tag: 'runs',
     summary: 'Start a run now',
     description:
-      "`params` replaces the job's params for this run only. With an `Idempotency-Key`, a retry with the same key and body within 24 h answers the run the first request started (same status and body); the same key with another body is a 422.",
+      "`params` replaces the job's params for this run only. With an `Idempotency-Key`, a retry with the same key and body within 24 h answers the run the first request started (same status and body); the same key with another body is a 422, and a retry while the first request is still being answered a 409.",
     access: 'runs.start',
     params: ById,
     headers: ['idempotencyKey'],
@@ -425,7 +425,7 @@ export const apiRoutes = {
     status: 201,
     response: RunDto,
     location: '/api/runs/:id',
-    errors: [400, 401, 403, 404, 415, 422],
+    errors: [400, 401, 403, 404, 409, 415, 422],
   }),
   listScheduleFires: route({
     method: 'get',
@@ -584,7 +584,7 @@ export const apiRoutes = {
     status: 201,
     response: RunDto,
     location: '/api/runs/:id',
-    errors: [400, 401, 403, 404, 415, 422],
+    errors: [400, 401, 403, 404, 409, 415, 422],
   }),
   healthz: route({
     method: 'get',

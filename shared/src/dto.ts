@@ -183,6 +183,8 @@ export const JobDto = z.object({
   ownerId: Id,
   /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
   ownerName: z.string().optional(),
+  /** Starts at 1 and grows by one with each change of the definition; `GET` sends it as the `ETag`, `PATCH` takes it in `If-Match`. */
+  version: z.number().int(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   lastRun: RunDto.nullable(),

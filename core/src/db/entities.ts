@@ -57,6 +57,8 @@ export interface JobEntity {
   /** Notification targets, secrets in full (the API masks them). */
   notifications: StoredNotificationTarget[];
   ownerId: string;
+  /** Starts at 1 and grows by one with each change (MikroORM's optimistic lock: a change based on an older version fails). */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +83,7 @@ export const JobSchema = new EntitySchema<JobEntity>({
     scheduleSince: { type: 'Date', nullable: true },
     notifications: { type: 'json' },
     ownerId: { type: 'uuid' },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

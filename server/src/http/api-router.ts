@@ -14,6 +14,7 @@ import {
   type RouteSpec,
 } from '@jobflow/shared';
 import { authorize, needsResource, type Action } from '../auth/access-policy';
+import { fingerprintOf, type Idempotency, type RememberedAnswer } from '../idempotency/idempotency.store';
 
 /** What a handler gets beside the context: the request as the route's schemas parse it, and the headers it declares. */
 export type HandlerRequest<R extends RouteSpec> = RouteRequest<R> & {
@@ -73,7 +74,7 @@ function check(spec: RouteSpec): Koa.Middleware {
   };
 }
 
-function handle<R extends RouteSpec>(spec: R, handler: RouteHandler<R>): Koa.Middleware {
+function handle<R extends RouteSpec>(spec: R, handler: RouteHandler<R>, idempotency: Idempotency): Koa.Middleware {
   return async (ctx) => {
     const params = spec.params ? spec.params.safeParse(ctx.params) : null;
     if (params && !params.success) throw new ApiError('not_found', `Nothing at ${ctx.path}: no record has that id.`);
@@ -92,14 +93,28 @@ function handle<R extends RouteSpec>(spec: R, handler: RouteHandler<R>): Koa.Mid
       idempotencyKey,
       ifMatch: spec.headers?.includes('ifMatch') ? parseIfMatch(ctx.get('if-match')) : null,
     } as HandlerRequest<R>;
-    ctx.status = spec.status;
-    const reply = await handler(ctx, request);
-    if (spec.response === null) {
-      ctx.body = null;
+    const respond = async (): Promise<RememberedAnswer> => {
       ctx.status = spec.status;
-      return;
+      const reply = await handler(ctx, request);
+      if (spec.response === null) {
+        ctx.body = null;
+        ctx.status = spec.status;
+      } else if (reply !== undefined) {
+        ctx.body = reply;
+      }
+      return { status: ctx.status, body: ctx.body };
+    };
+    const principal = ctx.state.principal;
+    if (idempotencyKey && principal) {
+      const answer = await idempotency.once(principal.id, idempotencyKey, fingerprintOf(ctx.method, ctx.path, ctx.state.body ?? {}), respond);
+      if (answer.isReplay) {
+        ctx.status = answer.status;
+        ctx.body = answer.body;
+        ctx.set('Idempotent-Replayed', 'true');
+      }
+    } else {
+      await respond();
     }
-    if (reply !== undefined) ctx.body = reply;
     const body = ctx.body as { id?: string; version?: number } | null;
     if (spec.location && ctx.status === 201 && body?.id) ctx.set('Location', routePath(spec.location, { id: body.id }));
     if (spec.hasETag && typeof body?.version === 'number') ctx.set('ETag', `"${body.version}"`);
@@ -107,11 +122,11 @@ function handle<R extends RouteSpec>(spec: R, handler: RouteHandler<R>): Koa.Mid
 }
 
 /** The routes of the contract, each registered with its access check, its parsing and its handler. */
-export function apiRouter(handlers: RouteHandlers): Router {
+export function apiRouter(handlers: RouteHandlers, { idempotency }: { idempotency: Idempotency }): Router {
   const router = new Router();
   for (const id of Object.keys(apiRoutes) as OperationId[]) {
     const spec: RouteSpec = apiRoutes[id];
-    router.register(spec.path, [spec.method.toUpperCase()], [check(spec), handle(spec, handlers[id] as RouteHandler<RouteSpec>)], { name: id });
+    router.register(spec.path, [spec.method.toUpperCase()], [check(spec), handle(spec, handlers[id] as RouteHandler<RouteSpec>, idempotency)], { name: id });
   }
   return router;
 }

@@ -39,8 +39,8 @@ export function jobsHandlers(jobs: JobsService, runs: RunsService, audit: AuditL
 
     getJob: async (ctx, { params }) => jobs.toDto(await jobs.findOrThrow(params.id), principalOf(ctx)),
 
-    updateJob: async (ctx, { params, body }) => {
-      const { job, changes } = await jobs.update(params.id, body, principalOf(ctx));
+    updateJob: async (ctx, { params, body, ifMatch }) => {
+      const { job, changes } = await jobs.update(params.id, body, principalOf(ctx), 'jobs.update', ifMatch);
       if (Object.keys(changes).length) await audit.recordRequest(ctx, 'job.changed', { type: 'job', id: job.id }, changes);
       return job;
     },
