@@ -6,6 +6,7 @@ import { openCore } from '@jobflow/core';
 import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
 import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
+import { startWorkerSweep } from '@jobflow/core/workers';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { auditHandlers } from './audit/audit.routes';
@@ -31,10 +32,12 @@ import { createLiveGateway } from './live/live.socket';
 import { metricsHandlers } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
 import { runsHandlers } from './runs/runs.routes';
-import { schedulesHandlers } from './schedules/index';
+import { queueHandlers } from './queue/queue.routes';
+import { schedulesHandlers, upcomingHandlers } from './schedules/index';
 import { tokensHandlers } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
 import { peopleHandlers, usersHandlers } from './users/users.routes';
+import { workersHandlers } from './workers/workers.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -123,6 +126,9 @@ export async function createApp(config: ServerConfig): Promise<App> {
         ...jobsHandlers(jobs, runs, audit),
         ...runsHandlers(runs, audit),
         ...schedulesHandlers(jobs, db, audit),
+        ...upcomingHandlers(db),
+        ...queueHandlers(engine),
+        ...workersHandlers(deps, audit),
         ...auditHandlers(audit),
       },
       { idempotency },
@@ -144,6 +150,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   reconciler.start();
   const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
   const idempotencyPurge = startIdempotencyPurge(idempotency, log);
+  const workerSweep = startWorkerSweep({ db, live, log, intervalMs: config.reconcile.intervalMs });
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -161,6 +168,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     async close() {
       await auditPurge.stop();
       await idempotencyPurge.stop();
+      await workerSweep.stop();
       await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.

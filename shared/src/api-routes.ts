@@ -15,6 +15,7 @@ import {
   LoginBody,
   LoginResponse,
   PersonDto,
+  QueueDto,
   RunAttemptDto,
   RunDto,
   RunStatsDto,
@@ -25,8 +26,10 @@ import {
   TRIGGER_KINDS,
   TokenDto,
   UpdateJobBody,
+  UpcomingDto,
   UpdateUserBody,
   UserDto,
+  WorkerDto,
   page,
 } from './dto';
 import { ErrorBody } from './errors';
@@ -72,6 +75,7 @@ const AttemptList = z.object({ items: z.array(RunAttemptDto) });
 const PersonList = z.object({ items: z.array(PersonDto) });
 /** `POST /api/auth/login`: with `session: "cookie"` the token is in the cookie, not the body. */
 const LoginResult = z.union([LoginResponse, CookieLoginResponse]);
+const WorkerList = z.object({ items: z.array(WorkerDto) });
 const Health = z.object({ status: z.string() });
 const Readiness = z.record(z.string(), z.unknown());
 
@@ -114,6 +118,10 @@ export const apiSchemas = {
   AttemptList,
   Person: PersonDto,
   PersonList,
+  Queue: QueueDto,
+  Upcoming: UpcomingDto,
+  Worker: WorkerDto,
+  WorkerList,
   Health,
   Readiness,
 } as const;
@@ -137,7 +145,7 @@ export interface RouteSpec {
   path: string;
   summary: string;
   description?: string;
-  tag: 'auth' | 'users' | 'tokens' | 'jobs' | 'runs' | 'audit' | 'health';
+  tag: 'auth' | 'users' | 'tokens' | 'jobs' | 'runs' | 'workers' | 'audit' | 'health';
   access: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
@@ -472,6 +480,66 @@ export const apiRoutes = {
     status: 200,
     response: JobDto,
     errors: [401, 403, 404, 409],
+  }),
+  upcomingDueTimes: route({
+    method: 'get',
+    path: '/api/schedules/upcoming',
+    tag: 'jobs',
+    summary: 'The next due times across every scheduled job that is not paused, soonest first',
+    description: 'UTC and in each job zone.',
+    access: 'schedules.read',
+    query: z.object({ limit: integer(1, 100, 10) }),
+    status: 200,
+    response: UpcomingDto,
+    errors: [400, 401],
+  }),
+  queue: route({
+    method: 'get',
+    path: '/api/queue',
+    tag: 'runs',
+    summary: 'Runs waiting in the queue now',
+    description: 'How many, when the oldest was queued, and the same per job (the 50 jobs whose oldest run has waited longest).',
+    access: 'runs.list',
+    status: 200,
+    response: QueueDto,
+    errors: [401],
+  }),
+  listWorkers: route({
+    method: 'get',
+    path: '/api/workers',
+    tag: 'workers',
+    summary: 'Every worker process: active, draining, or lost',
+    description:
+      'Lost: no heartbeat within three of its intervals; listed for a day. With its host, pid, version, concurrency, last heartbeat and the runs it holds.',
+    access: 'workers.list',
+    status: 200,
+    response: WorkerList,
+    errors: [401],
+  }),
+  drainWorker: route({
+    method: 'post',
+    path: '/api/workers/:id/drain',
+    tag: 'workers',
+    summary: 'Drain a worker (admin)',
+    description:
+      'It finishes the runs it holds and takes no new run until resumed, also after a restart with the same WORKER_ID. Stored, announced as worker:updated, and sent to the worker at once.',
+    access: 'workers.drain',
+    params: z.object({ id: z.string().max(200) }),
+    status: 200,
+    response: WorkerDto,
+    errors: [401, 403, 404, 415],
+  }),
+  resumeWorker: route({
+    method: 'post',
+    path: '/api/workers/:id/resume',
+    tag: 'workers',
+    summary: 'Resume a drained worker (admin)',
+    description: 'It takes runs again.',
+    access: 'workers.drain',
+    params: z.object({ id: z.string().max(200) }),
+    status: 200,
+    response: WorkerDto,
+    errors: [401, 403, 404, 415],
   }),
   listRuns: route({
     method: 'get',

@@ -27,6 +27,7 @@ const tags = {
   tokens: 'Personal API tokens for scripts',
   jobs: 'Job definitions, their types and schedules',
   runs: 'Runs of jobs: starting, following, cancelling',
+  workers: 'Worker processes: their state, draining and resuming',
   audit: 'The append-only audit log',
   health: 'Liveness, readiness and metrics for operators',
 } as const;

@@ -1,1 +1,1 @@
-export { schedulesHandlers } from './schedules.routes';
+export { schedulesHandlers, upcomingHandlers } from './schedules.routes';

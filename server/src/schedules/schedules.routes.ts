@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import { ApiError, type ScheduleNextDto } from '@jobflow/shared';
 import type { Db } from '@jobflow/core/db';
-import { fireStore, localIso, nextDueTimes, toScheduleFireDto } from '@jobflow/core/schedules';
+import { fireStore, localIso, nextDueTimes, toScheduleFireDto, upcomingDueTimes } from '@jobflow/core/schedules';
 import { principalOf } from '../auth/auth.middleware';
 import type { RouteHandlers } from '../http/api-router';
 import { cursor, toPage } from '../http/query';
@@ -45,4 +45,9 @@ export function schedulesHandlers(jobs: JobsService, db: Db, audit: AuditLog): P
     pauseSchedule: (ctx, { params }) => setPaused(ctx, params.id, true),
     resumeSchedule: (ctx, { params }) => setPaused(ctx, params.id, false),
   };
+}
+
+/** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+export function upcomingHandlers(db: Db): Pick<RouteHandlers, 'upcomingDueTimes'> {
+  return { upcomingDueTimes: async (_ctx, { query }) => upcomingDueTimes(db.sql, new Date(), query.limit) };
 }

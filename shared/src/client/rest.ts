@@ -304,6 +304,18 @@ export function createRestApi(t: Transport) {
       rerun: (id: string, body: StartRunBody = {}, options: StartOptions = {}) =>
         t.call(r.rerun, { params: { id }, body, headers: idempotencyHeaders(options) }),
     },
+    /** `GET /api/queue`: runs waiting in the queue now, in all and per job, with the oldest one's queue time. */
+    queue: () => t.call(r.queue, {}),
+    /** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+    upcoming: (query: RouteQuery<ApiRoutes['upcomingDueTimes']> = {}) => t.call(r.upcomingDueTimes, { query }),
+    workers: {
+      /** `GET /api/workers`: every worker process that is active, draining or lost. */
+      list: async () => (await t.call(r.listWorkers, {})).items,
+      /** `POST /api/workers/:id/drain` (admins): the worker finishes the runs it holds and takes no new one until resumed. */
+      drain: (id: string) => t.call(r.drainWorker, { params: { id } }),
+      /** `POST /api/workers/:id/resume` (admins): the worker takes runs again. */
+      resume: (id: string) => t.call(r.resumeWorker, { params: { id } }),
+    },
     audit: {
       /** `GET /api/audit` (admins): newest first. */
       list: (query: AuditQuery = {}) => t.call(r.listAudit, { query }),
