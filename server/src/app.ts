@@ -9,14 +9,17 @@ import { withScheduleNudges } from '@jobflow/core/schedules';
 import { startWorkerSweep } from '@jobflow/core/workers';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
-import { auditRoutes } from './audit/audit.routes';
+import { auditHandlers } from './audit/audit.routes';
 import { createAuditLog, startAuditPurge } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
 import { authenticateMiddleware } from './auth/auth.middleware';
-import { authRoutes } from './auth/auth.routes';
+import { authHandlers } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
-import { healthRoutes } from './health/health.routes';
+import { healthHandlers } from './health/health.routes';
+import { createIdempotency, startIdempotencyPurge } from './idempotency/idempotency.store';
+import { apiRouter } from './http/api-router';
 import { jsonBodyMiddleware } from './http/body.middleware';
+import { methodNotAllowedMiddleware } from './http/method-not-allowed.middleware';
 import { clientOf } from './http/client-address';
 import { errorsMiddleware } from './http/errors.middleware';
 import { securityHeadersMiddleware } from './http/security-headers';
@@ -25,17 +28,17 @@ import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
 import { compressionMiddleware } from './http/compression';
 import { createJobsService } from './jobs/jobs.service';
-import { jobsRoutes } from './jobs/jobs.routes';
+import { jobsHandlers } from './jobs/jobs.routes';
 import { createLiveGateway } from './live/live.socket';
-import { metricsRoutes } from './metrics/metrics.routes';
+import { metricsHandlers } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
-import { runsRoutes } from './runs/runs.routes';
-import { queueRoutes } from './queue/queue.routes';
-import { schedulesRoutes, upcomingRoutes } from './schedules/index';
-import { tokensRoutes } from './tokens/tokens.routes';
+import { runsHandlers } from './runs/runs.routes';
+import { queueHandlers } from './queue/queue.routes';
+import { schedulesHandlers, upcomingHandlers } from './schedules/index';
+import { tokensHandlers } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
-import { peopleRoutes, usersRoutes } from './users/users.routes';
-import { workersRoutes } from './workers/workers.routes';
+import { peopleHandlers, usersHandlers } from './users/users.routes';
+import { workersHandlers } from './workers/workers.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -93,6 +96,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
   const runs = createRunsService(deps);
+  const idempotency = createIdempotency(db.sql);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
@@ -113,22 +117,28 @@ export async function createApp(config: ServerConfig): Promise<App> {
   app.use(authenticateMiddleware(auth));
   app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
   const routers = [
-    healthRoutes(deps, () => isDraining),
-    metricsRoutes(deps),
+    apiRouter(
+      {
+        ...healthHandlers(deps, () => isDraining),
+        ...metricsHandlers(deps),
+        ...authHandlers(deps, auth, users, audit),
+        ...usersHandlers(deps, users, audit),
+        ...peopleHandlers(deps),
+        ...tokensHandlers(deps, audit),
+        ...jobsHandlers(jobs, runs, audit),
+        ...runsHandlers(runs, audit),
+        ...schedulesHandlers(jobs, db, audit),
+        ...upcomingHandlers(db),
+        ...queueHandlers(engine),
+        ...workersHandlers(deps, audit),
+        ...auditHandlers(audit),
+      },
+      { idempotency },
+    ),
     docsRoutes(VERSION),
-    authRoutes(deps, auth, users, audit),
-    usersRoutes(deps, users, audit),
-    peopleRoutes(deps),
-    tokensRoutes(deps, audit),
-    jobsRoutes(jobs, runs, audit),
-    runsRoutes(runs, audit),
-    schedulesRoutes(jobs, db, audit),
-    upcomingRoutes(db),
-    queueRoutes(engine),
-    workersRoutes(deps, audit),
-    auditRoutes(audit),
   ];
   for (const router of routers) app.use(router.routes());
+  app.use(methodNotAllowedMiddleware(routers));
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
   const liveGateway = createLiveGateway(httpServer, deps, auth, {
@@ -141,6 +151,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
   const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  const idempotencyPurge = startIdempotencyPurge(idempotency, log);
   const workerSweep = startWorkerSweep({ db, live, log, intervalMs: config.reconcile.intervalMs });
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
@@ -158,6 +169,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     },
     async close() {
       await auditPurge.stop();
+      await idempotencyPurge.stop();
       await workerSweep.stop();
       await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** ISO-8601 UTC timestamp, e.g. `2026-11-28T12:00:00.000Z`. */
-export const IsoTime = z.string().describe('ISO-8601 UTC timestamp');
+export const IsoTime = z.string().meta({ format: 'date-time', description: 'ISO-8601 UTC timestamp' });
+
+/** The id of a stored record (a UUID); clients treat it as opaque. */
+export const Id = z.string().meta({ format: 'uuid' });
 
 export const Role = z.enum(['admin', 'user']);
 export type Role = z.infer<typeof Role>;
@@ -15,7 +18,7 @@ export const isFinalStatus = (status: RunStatus): boolean => FINAL_STATUSES.incl
 
 /** A person who can sign in. Never carries a password or hash. */
 export const UserDto = z.object({
-  id: z.string(),
+  id: Id,
   email: z.string(),
   name: z.string(),
   role: Role,
@@ -100,8 +103,8 @@ export const TRIGGER_KINDS = ['manual', 'rerun', 'schedule', 'api'] as const;
 /** What started a run, and who. */
 export const TriggerDto = z.object({
   kind: z.enum(TRIGGER_KINDS),
-  userId: z.string().nullable(),
-  rerunOf: z.string().optional(),
+  userId: Id.nullable(),
+  rerunOf: Id.optional(),
 });
 export type TriggerDto = z.infer<typeof TriggerDto>;
 
@@ -111,8 +114,8 @@ export type RunErrorDto = z.infer<typeof RunErrorDto>;
 
 /** One execution of a job. Clients keep the snapshot with the highest `version`. */
 export const RunDto = z.object({
-  id: z.string(),
-  jobId: z.string(),
+  id: Id,
+  jobId: Id,
   jobName: z.string(),
   status: RunStatus,
   params: z.record(z.string(), z.unknown()),
@@ -172,12 +175,12 @@ export const RunAttemptDto = z.object({
 export type RunAttemptDto = z.infer<typeof RunAttemptDto>;
 
 /** A user's display name (their name, or their email when unnamed), for everyone signed in: who owns a job, who started a run. */
-export const PersonDto = z.object({ id: z.string(), name: z.string() });
+export const PersonDto = z.object({ id: Id, name: z.string() });
 export type PersonDto = z.infer<typeof PersonDto>;
 
 /** A job definition, run many times. */
 export const JobDto = z.object({
-  id: z.string(),
+  id: Id,
   name: z.string(),
   description: z.string(),
   type: z.string(),
@@ -197,9 +200,11 @@ export const JobDto = z.object({
   enabled: z.boolean().default(true),
   /** Labels to find the job by (lowercase letters, digits, `-`, `_`, `.`, `:`; at most 20). */
   tags: z.array(z.string()).default([]),
-  ownerId: z.string(),
+  ownerId: Id,
   /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
   ownerName: z.string().optional(),
+  /** Starts at 1 and grows by one with each change of the definition; `GET` sends it as the `ETag`, `PATCH` takes it in `If-Match`. */
+  version: z.number().int(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   lastRun: RunDto.nullable(),
@@ -226,9 +231,9 @@ export type LogLineDto = z.infer<typeof LogLineDto>;
 
 /** A personal API token as listed (never the secret). */
 export const TokenDto = z.object({
-  id: z.string(),
+  id: Id,
   name: z.string(),
-  userId: z.string(),
+  userId: Id,
   createdAt: IsoTime,
   expiresAt: IsoTime.nullable(),
   lastUsedAt: IsoTime.nullable(),
@@ -493,10 +498,10 @@ export type AuditTargetType = z.infer<typeof AuditTargetType>;
 
 /** One entry of the append-only audit log: who did what to what, when, and from where. */
 export const AuditEntryDto = z.object({
-  id: z.string(),
+  id: Id,
   at: IsoTime,
   /** Who acted: the user (null for a failed sign-in of an unknown address), and the API token used (null for a session). */
-  actor: z.object({ userId: z.string().nullable(), tokenId: z.string().nullable(), email: z.string().nullable() }),
+  actor: z.object({ userId: Id.nullable(), tokenId: Id.nullable(), email: z.string().nullable() }),
   action: AuditAction,
   target: z.object({ type: AuditTargetType, id: z.string().nullable() }),
   /**

@@ -60,6 +60,8 @@ export interface JobEntity {
   enabled: boolean;
   tags: string[];
   ownerId: string;
+  /** Starts at 1 and grows by one with each change (MikroORM's optimistic lock: a change based on an older version fails). */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -86,6 +88,7 @@ export const JobSchema = new EntitySchema<JobEntity>({
     enabled: { type: 'boolean', default: true },
     tags: { type: 'text[]', default: [] },
     ownerId: { type: 'uuid' },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

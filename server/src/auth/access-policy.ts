@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { ApiError } from '@jobflow/shared';
+import { ApiError, type RouteAction } from '@jobflow/shared';
 import type { Principal } from './authenticate';
 
 /**
@@ -57,6 +57,13 @@ export const accessPolicy = {
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof accessPolicy;
+
+/** Every action a route of the contract (`apiRoutes` in @jobflow/shared) names is one of this table's: a compile error otherwise. */
+export const routeActionsAreKnown: [Exclude<RouteAction, Action>] extends [never] ? true : never = true;
+
+/** Whether deciding `action` needs the resource (an ownership relation), so only the handler, having read it, can decide. */
+export const needsResource = (action: Action): boolean =>
+  accessPolicy[action].allow.some((relation: Relation) => relation !== 'signedIn' && relation !== 'admin');
 
 /** What an action is done to, as far as ownership goes. */
 export interface Resource {

@@ -1,4 +1,5 @@
 import { ApiError, findJobTypeInfo, type JobBody, type JobDto, type JobTypeInfo, type UpdateJobBody } from '@jobflow/shared';
+import { OptimisticLockError } from '@mikro-orm/postgresql';
 import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
 import { maskParams, sealParams, type Keyring } from '@jobflow/core/platform';
@@ -37,6 +38,7 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   tags: job.tags,
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
+  version: job.version,
   createdAt: new Date(job.createdAt).toISOString(),
   updatedAt: new Date(job.updatedAt).toISOString(),
   lastRun: lastRun ? toRunDto(lastRun) : null,
@@ -57,7 +59,14 @@ export function checkJobAccess(
  * masked), without its runs.
  */
 export function jobAuditView(job: JobEntity, keyring: Keyring): Record<string, unknown> {
-  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null, undefined, null, keyring);
+  const {
+    lastRun: _run,
+    ownerName: _owner,
+    createdAt: _created,
+    updatedAt: _updated,
+    version: _version,
+    ...definition
+  } = toJobDto(job, null, undefined, null, keyring);
   return definition;
 }
 
@@ -77,6 +86,13 @@ export interface JobListFilter {
   tag?: string;
   enabled?: boolean;
 }
+
+/** A change based on a version the job no longer has (someone changed it meanwhile). */
+const stale = (current?: number) =>
+  new ApiError(
+    'precondition_failed',
+    `The job was changed by someone else${current === undefined ? '' : ` (it is at version ${current} now)`}: reload it, and make your change again on top of theirs.`,
+  );
 
 /** Job definitions: the only place that creates, changes or deletes them. */
 export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring'>) {
@@ -112,6 +128,56 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
     const { params, problems } = sealParams(info, incoming, keyring, { stored, mayReuse: true });
     if (problems.length) throw new ApiError('validation_failed', `The params do not match the "${info.type}" job type's schema.`, problems);
     return params;
+  }
+
+  /** One try of `update`: MikroORM's flush fails with OptimisticLockError when the job's version moved meanwhile. */
+  async function updateOnce(
+    id: string,
+    body: UpdateJobBody,
+    who: Principal,
+    action: 'jobs.update' | 'schedules.pause',
+    ifMatch: number[] | null,
+  ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
+    const em = orm.em.fork();
+    const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
+    if (!job) throw new ApiError('not_found', 'No such job.');
+    checkJobAccess(job, who, action);
+    if (ifMatch && !ifMatch.includes(job.version)) throw stale(job.version);
+    const before = { ...job };
+    const beforeView = jobAuditView(job, keyring);
+    const info = jobTypeOrThrow(job.type);
+    if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
+      authorize(who, 'jobs.changeOwner');
+      const owner = isUuid(body.ownerId) ? await userQueries.byIds(db.sql, [body.ownerId]) : [];
+      if (!owner[0] || owner[0].disabled) {
+        throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [{ path: '/ownerId', message: 'must be the id of an enabled user' }]);
+      }
+      job.ownerId = body.ownerId;
+    }
+    if (body.params !== undefined) {
+      checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
+      job.params = paramsToStore(info, body.params, before.params);
+    }
+    if (body.schedule !== undefined) {
+      checkSchedule(body.schedule);
+      job.scheduleCron = body.schedule?.cron ?? null;
+      job.scheduleTimezone = body.schedule?.timezone ?? null;
+    }
+    if (body.name !== undefined) job.name = body.name;
+    if (body.description !== undefined) job.description = body.description;
+    if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
+    if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
+    if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
+    Object.assign(job, scheduleSettings(body, before));
+    if (body.tags !== undefined) job.tags = body.tags;
+    if (body.enabled !== undefined) {
+      // Enabled again: due times count from now, as after a resumed schedule (those while disabled are not recorded).
+      if (body.enabled && !before.enabled && job.scheduleCron) job.scheduleSince = new Date();
+      job.enabled = body.enabled;
+    }
+    if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
+    await em.flush();
+    return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
   }
 
   return {
@@ -159,54 +225,27 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       return { job: await publish(job, who), definition: jobAuditView(job, keyring) };
     },
 
-    /** Changes a job; returns it and what changed (for the audit log). */
+    /**
+     * Changes a job; returns it and what changed (for the audit log). With
+     * `ifMatch` (the versions the change is based on), a job at another
+     * version is a 412 and stays as it is; without, a change that meets
+     * another one in flight is applied again on top of it.
+     */
     async update(
       id: string,
       body: UpdateJobBody,
       who: Principal,
       action: 'jobs.update' | 'schedules.pause' = 'jobs.update',
+      ifMatch: number[] | null = null,
     ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
-      const em = orm.em.fork();
-      const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
-      if (!job) throw new ApiError('not_found', 'No such job.');
-      checkJobAccess(job, who, action);
-      const before = { ...job };
-      const beforeView = jobAuditView(job, keyring);
-      const info = jobTypeOrThrow(job.type);
-      if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
-        authorize(who, 'jobs.changeOwner');
-        const owner = isUuid(body.ownerId) ? await userQueries.byIds(db.sql, [body.ownerId]) : [];
-        if (!owner[0] || owner[0].disabled) {
-          throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [
-            { path: '/ownerId', message: 'must be the id of an enabled user' },
-          ]);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await updateOnce(id, body, who, action, ifMatch);
+        } catch (error) {
+          if (!(error instanceof OptimisticLockError)) throw error;
+          if (ifMatch || attempt >= 3) throw stale();
         }
-        job.ownerId = body.ownerId;
       }
-      if (body.params !== undefined) {
-        checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
-        job.params = paramsToStore(info, body.params, before.params);
-      }
-      if (body.schedule !== undefined) {
-        checkSchedule(body.schedule);
-        job.scheduleCron = body.schedule?.cron ?? null;
-        job.scheduleTimezone = body.schedule?.timezone ?? null;
-      }
-      if (body.name !== undefined) job.name = body.name;
-      if (body.description !== undefined) job.description = body.description;
-      if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
-      if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
-      if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
-      Object.assign(job, scheduleSettings(body, before));
-      if (body.tags !== undefined) job.tags = body.tags;
-      if (body.enabled !== undefined) {
-        // Enabled again: due times count from now, as after a resumed schedule (those while disabled are not recorded).
-        if (body.enabled && !before.enabled && job.scheduleCron) job.scheduleSince = new Date();
-        job.enabled = body.enabled;
-      }
-      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
-      await em.flush();
-      return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
     },
 
     async remove(id: string, who: Principal): Promise<JobEntity> {

@@ -1,1 +1,1 @@
-export { schedulesRoutes, upcomingRoutes } from './schedules.routes';
+export { schedulesHandlers, upcomingHandlers } from './schedules.routes';

@@ -7,6 +7,7 @@ import { Migration20261130170000_queued_due_index } from './Migration20261130170
 import { Migration20261201100000AuthSessions } from './Migration20261201100000AuthSessions';
 import { Migration20261201110000AuditLog } from './Migration20261201110000AuditLog';
 import { Migration20261201120000OwnerPause } from './Migration20261201120000OwnerPause';
+import { Migration20261202100000_job_version_idempotency } from './Migration20261202100000_job_version_idempotency';
 import { Migration20261202200000_workers } from './Migration20261202200000_workers';
 import { Migration20261202300000_job_enabled_tags } from './Migration20261202300000_job_enabled_tags';
 
@@ -21,6 +22,7 @@ export const migrations = [
   { name: 'Migration20261201100000AuthSessions', class: Migration20261201100000AuthSessions },
   { name: 'Migration20261201110000AuditLog', class: Migration20261201110000AuditLog },
   { name: 'Migration20261201120000OwnerPause', class: Migration20261201120000OwnerPause },
+  { name: 'Migration20261202100000_job_version_idempotency', class: Migration20261202100000_job_version_idempotency },
   { name: 'Migration20261202200000_workers', class: Migration20261202200000_workers },
   { name: 'Migration20261202300000_job_enabled_tags', class: Migration20261202300000_job_enabled_tags },
 ];
