@@ -24,6 +24,7 @@ import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
 import { createJobsService } from './jobs/jobs.service';
 import { jobsRoutes } from './jobs/jobs.routes';
+import { logsRoutes } from './logs/logs.routes';
 import { createLiveGateway } from './live/live.socket';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
@@ -117,6 +118,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     tokensRoutes(deps, audit),
     jobsRoutes(jobs, runs, audit),
     runsRoutes(runs, audit),
+    logsRoutes(deps.runs),
     schedulesRoutes(jobs, db, audit),
     auditRoutes(audit),
   ];

@@ -111,6 +111,7 @@ const probes: Record<Action, Probe> = {
   'runs.startWithAdminOnlyParams': (t) => status(as(t, 'POST', `/api/jobs/${adminJobId}/runs`, { params: { script: 'id' } })),
   'runs.rerun': (t) => status(as(t, 'POST', `/api/runs/${runId}/rerun`, {})),
   'runs.cancel': async (t) => status(as(t, 'POST', `/api/runs/${await runOf(await ownersJob(), 'starter')}/cancel`)),
+  'logs.search': (t) => status(as(t, 'GET', '/api/logs/search?q=probe')),
   'audit.read': (t) => status(as(t, 'GET', '/api/audit')),
   'live.subscribe': async (t) => {
     const socket = io(stack.baseUrl, { auth: { token: t ?? '' }, transports: ['websocket'], forceNew: true, reconnection: false });

@@ -56,6 +56,10 @@ export interface JobEntity {
   scheduleSince: Date | null;
   /** Notification targets, secrets in full (the API masks them). */
   notifications: StoredNotificationTarget[];
+  /** Retention: the newest this many runs are kept (null: no limit by count). */
+  keepRuns: number | null;
+  /** Retention: finished runs older than this many days go (null: only RUN_RETENTION_DAYS applies). */
+  keepDays: number | null;
   ownerId: string;
   createdAt: Date;
   updatedAt: Date;
@@ -80,6 +84,8 @@ export const JobSchema = new EntitySchema<JobEntity>({
     schedulePaused: { type: 'boolean' },
     scheduleSince: { type: 'Date', nullable: true },
     notifications: { type: 'json' },
+    keepRuns: { type: 'integer', nullable: true },
+    keepDays: { type: 'integer', nullable: true },
     ownerId: { type: 'uuid' },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },

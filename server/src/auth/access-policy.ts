@@ -50,6 +50,7 @@ export const accessPolicy = {
   'runs.startWithAdminOnlyParams': { allow: ['admin'], denied: 'Only admins may change the params of runs of this type.' },
   'runs.rerun': { allow: ['signedIn'], denied: '' },
   'runs.cancel': { allow: ['admin', 'jobOwner', 'runStarter'], denied: 'Only the job owner, the user who started the run, or an admin may cancel it.' },
+  'logs.search': { allow: ['signedIn'], denied: '' },
   'audit.read': { allow: ['admin'], denied: 'Only admins may read the audit log.' },
   'live.subscribe': { allow: ['signedIn'], denied: '' },
 } as const satisfies Record<string, Rule>;

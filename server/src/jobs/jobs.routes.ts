@@ -47,6 +47,10 @@ export function jobsRoutes(jobs: JobsService, runs: RunsService, audit: AuditLog
     ctx.body = await jobs.toDto(await jobs.findOrThrow(ctx.params.id!), principalOf(ctx));
   });
 
+  router.get('/jobs/:id/storage', allow('jobs.read'), async (ctx) => {
+    ctx.body = await runs.storageOf((await jobs.findOrThrow(ctx.params.id!)).id);
+  });
+
   router.patch('/jobs/:id', async (ctx) => {
     const { job, changes } = await jobs.update(ctx.params.id!, parseOrThrow(UpdateJobBody, ctx.state.body ?? {}), principalOf(ctx));
     if (Object.keys(changes).length) await audit.recordRequest(ctx, 'job.changed', { type: 'job', id: job.id }, changes);

@@ -33,6 +33,8 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
   schedulePaused: job.schedulePaused,
   notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
+  keepRuns: job.keepRuns ?? null,
+  keepDays: job.keepDays ?? null,
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
   createdAt: new Date(job.createdAt).toISOString(),
@@ -138,6 +140,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
         maxAttempts: body.maxAttempts,
+        keepRuns: body.keepRuns,
+        keepDays: body.keepDays,
         ...automation,
         ownerId: who.id,
       } as JobEntity);
@@ -183,6 +187,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
       if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
       if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
+      if (body.keepRuns !== undefined) job.keepRuns = body.keepRuns;
+      if (body.keepDays !== undefined) job.keepDays = body.keepDays;
       Object.assign(job, scheduleSettings(body, before));
       if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
       await em.flush();

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { ApiError, RunStatus, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto } from '@jobflow/shared';
+import { ApiError, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { toRunDto } from '@jobflow/core/runs';
 import type { AuditLog } from '../audit/audit.store';
 import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
-import { isStorableTime, pageQuery, queryInt, queryString, toPage } from '../http/query';
+import { pageQuery, queryDateOrTime, queryInt, queryStatuses, queryString, toPage } from '../http/query';
 import type { RunListFilter, RunsService } from './runs.service';
 
 const TEXT_PAGE_LINES = 5000;
@@ -18,21 +18,10 @@ const uuidParam = (ctx: Koa.Context, name: string): string | undefined => {
   return value;
 };
 
-const timeParam = (ctx: Koa.Context, name: string): string | undefined => {
-  const value = queryString(ctx, name);
-  if (value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || !isStorableTime(new Date(value))) {
-    throw new ApiError('bad_request', `Query parameter "${name}" must be an ISO-8601 time.`);
-  }
-  return new Date(value).toISOString();
-};
 
 /** The filters of `GET /api/runs`, each checked: a bad one is a 400 naming it. */
 function runListFilter(ctx: Koa.Context): RunListFilter {
-  const statuses = queryString(ctx, 'status')?.split(',');
-  if (statuses?.some((s) => !RunStatus.safeParse(s).success)) {
-    throw new ApiError('bad_request', `Query parameter "status" must be one of ${RunStatus.options.join(', ')} (or several, comma-separated).`);
-  }
+  const statuses = queryStatuses(ctx);
   const trigger = queryString(ctx, 'trigger');
   if (trigger !== undefined && !(TRIGGER_KINDS as readonly string[]).includes(trigger)) {
     throw new ApiError('bad_request', `Query parameter "trigger" must be one of ${TRIGGER_KINDS.join(', ')}.`);
@@ -41,13 +30,13 @@ function runListFilter(ctx: Koa.Context): RunListFilter {
   if (q !== undefined && q.length > 200) throw new ApiError('bad_request', 'Query parameter "q" must be at most 200 characters.');
   return {
     jobId: uuidParam(ctx, 'jobId'),
-    statuses: statuses as RunStatus[] | undefined,
+    statuses,
     type: queryString(ctx, 'type'),
     trigger: trigger as RunListFilter['trigger'],
     userId: uuidParam(ctx, 'userId'),
-    since: timeParam(ctx, 'since'),
-    until: timeParam(ctx, 'until'),
-    finishedSince: timeParam(ctx, 'finishedSince'),
+    since: queryDateOrTime(ctx, 'since'),
+    until: queryDateOrTime(ctx, 'until'),
+    finishedSince: queryDateOrTime(ctx, 'finishedSince'),
     q,
   };
 }
