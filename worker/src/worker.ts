@@ -14,7 +14,8 @@ import {
   redisKeys,
 } from '@jobflow/core/platform';
 import { createRunQueue, listenForCancels, withScripts } from '@jobflow/core/queue';
-import { createReconciler } from '@jobflow/core/runs';
+import { createReconciler, createRetentionSweeper } from '@jobflow/core/runs';
+import { createLease } from '@jobflow/core/db';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';
@@ -83,6 +84,13 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const notifier = createNotifier({ config, db, runs, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
   const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics });
+  const retention = createRetentionSweeper({
+    db,
+    lease: createLease(db, 'run-retention', workerId, Math.max(60_000, config.retention.intervalMs * 2)),
+    log,
+    options: config.retention,
+  });
+  retention.start();
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
@@ -99,6 +107,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       isDraining = true;
       clearInterval(stallTimer);
       await scheduler.stop();
+      await retention.stop();
       await reconciler.stop();
       await consumer.close(config.shutdownGraceMs).catch(() => {});
       for (const [runId, entry] of executor.active) {

@@ -45,7 +45,7 @@ const PARTITION_SETTLE_MS = 3600_000;
  * 1. keeps the weekly partitions of `run_logs` made ahead;
  * 2. drops, oldest first, each ended week whose lines all belong to runs that
  *    may be purged or are gone (a detach that blocks no writer, then a drop);
- *    it stops at the first week that still holds a kept run;
+ *    finding out costs one index probe per run with lines in the week;
  * 3. purges the remaining purgeable runs in batches: their lines by small
  *    statements with pauses between them, then the runs themselves (a run's
  *    attempts, deliveries and anything else that references it with
@@ -70,7 +70,7 @@ export function createRetentionSweeper(deps: {
     const settled = Date.now() - PARTITION_SETTLE_MS;
     for (const partition of await listLogPartitions(db.sql)) {
       if (isStopped || Date.parse(partition.to) > settled) break;
-      if (!partition.isDetachPending && (await countKeptRunsIn(db.sql, partition.name, options.retentionDays)) > 0) break;
+      if (!partition.isDetachPending && (await countKeptRunsIn(db.sql, partition.name, options.retentionDays)) > 0) continue;
       await dropLogPartition(db.sql, partition);
       dropped.push(partition.name);
     }
