@@ -4,7 +4,9 @@ import {
   CookieLoginResponse,
   CreatedTokenDto,
   JobDto,
+  JobStorageDto,
   JobTypeDto,
+  LogHitDto,
   LogPageDto,
   LoginResponse,
   PersonDto,
@@ -92,6 +94,17 @@ export interface RunStatsQuery {
 export interface ScheduleNextQuery {
   /** How many due times, 1..100 (server default 5). */
   count?: number;
+}
+export interface LogSearchQuery extends PageQuery {
+  /** The text to find in stored lines (3 to 200 characters), case-insensitively; `%`, `_` and `\\` are literal. */
+  q: string;
+  jobId?: string;
+  /** Runs of one status, or several comma-separated. */
+  status?: RunStatus | string;
+  /** Lines written at or after this ISO time (or date). */
+  since?: string;
+  /** Lines written before this ISO time (or date). */
+  until?: string;
 }
 export interface LogQuery {
   /** Lines with `seq > after`; default 0. */
@@ -326,6 +339,8 @@ export function createRestApi(t: Transport) {
       get: (id: string) => t.request('GET', `/api/jobs/${seg(id)}`, JobDto),
       update: (id: string, body: UpdateJobBody) => t.request('PATCH', `/api/jobs/${seg(id)}`, JobDto, { body }),
       delete: (id: string): Promise<void> => t.request('DELETE', `/api/jobs/${seg(id)}`, NoContent) as Promise<void>,
+      /** `GET /api/jobs/:id/storage`: what the job's runs hold in the database (runs, lines, bytes). */
+      storage: (id: string) => t.request('GET', `/api/jobs/${seg(id)}/storage`, JobStorageDto),
       /** `POST /api/jobs/:id/runs`: a new run in `queued`; `params` replaces the job's params for this run only. */
       run: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/jobs/${seg(id)}/runs`, RunDto, { body }),
       /** A job's schedule; the schedule itself is set with `create` / `update`. */
@@ -358,6 +373,10 @@ export function createRestApi(t: Transport) {
       cancel: (id: string) => t.request('POST', `/api/runs/${seg(id)}/cancel`, RunDto, { body: {} }),
       /** A new run of the same job with the old run's params, or the given ones. */
       rerun: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/runs/${seg(id)}/rerun`, RunDto, { body }),
+    },
+    logs: {
+      /** `GET /api/logs/search`: stored lines of every run that contain `q`, newest first, each with its run and where `q` matched. */
+      search: (query: LogSearchQuery): Promise<Page<LogHitDto>> => t.request('GET', '/api/logs/search', pageOf(LogHitDto), { query: { ...query } }),
     },
     audit: {
       /** `GET /api/audit` (admins): newest first. */
