@@ -8,7 +8,9 @@ import {
   ErrorBody,
   JobBody,
   JobDto,
+  JobStorageDto,
   JobTypeDto,
+  LogHitDto,
   LogLineDto,
   LogPageDto,
   LoginBody,
@@ -59,6 +61,8 @@ const schemas = {
   ScheduleNext: ScheduleNextDto,
   AttemptList: z.object({ items: z.array(RunAttemptDto) }),
   PersonList: z.object({ items: z.array(PersonDto) }),
+  JobStorage: JobStorageDto,
+  LogHitPage: page(LogHitDto),
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -204,6 +208,15 @@ const ops: Record<string, Record<string, Op>> = {
       errors: [400, 401, 403, 422],
     },
   },
+  '/api/jobs/{id}/storage': {
+    get: {
+      summary: "What the job's runs hold in the database: runs, stored log lines and their bytes (UTF-8 text; read over the job's lines)",
+      tag: 'jobs',
+      ok: [200, 'JobStorage'],
+      errors: [401, 404],
+      params: [idParam('id')],
+    },
+  },
   '/api/jobs/{id}': {
     get: { summary: 'One job with its last run', tag: 'jobs', ok: [200, 'Job'], errors: [401, 404], params: [idParam('id')] },
     patch: {
@@ -307,6 +320,23 @@ const ops: Record<string, Record<string, Op>> = {
         idParam('id'),
         { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 } },
+      ],
+    },
+  },
+  '/api/logs/search': {
+    get: {
+      summary:
+        'Stored log lines of every run (everyone signed in reads every run) that contain `q`, case-insensitively and literally (`%`, `_`, `\\` included), newest first; each with its run as a summary (a Run without params and result) and `match`: where `q` occurs in `text`, as [start, end) UTF-16 offsets. Served by a trigram index.',
+      tag: 'runs',
+      ok: [200, 'LogHitPage'],
+      errors: [400, 401],
+      params: [
+        ...pageParams,
+        { name: 'q', in: 'query', required: true, schema: { type: 'string', minLength: 3, maxLength: 200 }, description: 'The text to find.' },
+        { name: 'jobId', in: 'query', schema: { type: 'string', format: 'uuid' } },
+        { name: 'status', in: 'query', schema: { type: 'string' }, description: 'Run status, or several comma-separated.' },
+        { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Lines written at or after this time (or date).' },
+        { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Lines written before this time (or date).' },
       ],
     },
   },
