@@ -491,7 +491,7 @@ export const en = {
   'jobForm.keepDaysHint': 'Finished runs older than this many days are deleted with their logs; empty to keep them.',
   'job.keepForever': 'No limit',
   'job.storage': 'Storage',
-  'job.storageText': '{runs} runs, {lines} log lines, {size}',
+  'job.storageText': 'Runs: {runs} · log lines: {lines} · {size}',
 } as const;
 
 export type MessageKey = keyof typeof en;

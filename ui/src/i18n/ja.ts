@@ -492,5 +492,5 @@ export const ja: Record<MessageKey, string> = {
   'jobForm.keepDaysHint': 'この日数より前に終わった実行はログごと削除されます。空欄なら保持します。',
   'job.keepForever': '無制限',
   'job.storage': '保存容量',
-  'job.storageText': '実行 {runs} 件、ログ {lines} 行、{size}',
+  'job.storageText': '実行 {runs} 件・ログ {lines} 行・{size}',
 };

@@ -9,13 +9,14 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let runId = '';
+let jobId = '';
 
 beforeAll(async () => {
   stack = await startStack({ workers: 0 });
   browser = await launchBrowser();
   context = await newContext(browser, stack.baseUrl);
   page = await context.newPage();
-  const jobId = await createJob(stack, stack.admin.token, { name: 'Nightly export', type: 'sleep', params: { seconds: 1 } });
+  jobId = await createJob(stack, stack.admin.token, { name: 'Nightly export', type: 'sleep', params: { seconds: 1 } });
   const [run] = await stack.sql<{ id: string }>(
     `insert into runs (job_id, status, params, max_attempts, started_at, finished_at, trigger_kind, log_count)
      values ($1, 'failed', '{}', 1, now(), now(), 'manual', 3000) returning id`,
@@ -63,6 +64,22 @@ test('the log search lists matching lines with the match marked and opens the ru
   await line.waitFor();
   expect(await line.getAttribute('data-seq')).toBe('2345');
   expect(await line.isVisible()).toBe(true);
+});
+
+test('the job form sets how many runs and days are kept; the job page shows them and what the job stores', async () => {
+  await page.goto(`/jobs/${jobId}/edit`);
+  await page.getByLabel('Keep runs').fill('10');
+  await page.getByLabel('Keep days').fill('0');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#job-keepDays-error').waitFor();
+  await page.getByLabel('Keep days').fill('30');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForURL(`**/jobs/${jobId}`);
+  await expect.poll(() => page.locator('[data-field="keepRuns"]').textContent()).toBe('10');
+  expect(await page.locator('[data-field="keepDays"]').textContent()).toBe('30');
+  await expect.poll(() => page.locator('[data-field="storage"]').textContent()).toMatch(/^Runs: 1 · log lines: 3,000 · [\d.]+ kB$/);
+  const stored = await stack.request<{ keepRuns: number; keepDays: number }>('GET', `/api/jobs/${jobId}`, { token: stack.admin.token });
+  expect(stored.body).toMatchObject({ keepRuns: 10, keepDays: 30 });
 });
 
 test('in Japanese, the search screen speaks Japanese and says when nothing matches', async () => {
