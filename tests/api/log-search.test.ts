@@ -87,8 +87,15 @@ describe('GET /api/logs/search', () => {
 
   it('pages by keyset: every hit once, in order, until nextCursor is null', async () => {
     const w = word();
-    const run1 = await seedRun(jobA.id, Array.from({ length: 4 }, (_, i) => `${w} ${i}`), { minutesAgo: 5 });
-    const run2 = await seedRun(jobB.id, Array.from({ length: 3 }, (_, i) => `${w} ${i}`));
+    const run1 = await seedRun(
+      jobA.id,
+      Array.from({ length: 4 }, (_, i) => `${w} ${i}`),
+      { minutesAgo: 5 },
+    );
+    const run2 = await seedRun(
+      jobB.id,
+      Array.from({ length: 3 }, (_, i) => `${w} ${i}`),
+    );
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;

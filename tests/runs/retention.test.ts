@@ -114,7 +114,9 @@ describe('retention', () => {
     const old = await seedRun(job, { status: 'succeeded', queuedDaysAgo: 70, lines: 500, storedDaysAgo: 70 });
     const keptJob = await jobWith();
     const running = await seedRun(keptJob, { status: 'running', queuedDaysAgo: 63, lines: 20, storedDaysAgo: 63 });
-    const partitionsBefore = (await engine.sql<{ name: string }>(`select relname as name from pg_class where relname = any($1)`, [[gonePart, keptPart]])).map((r) => r.name);
+    const partitionsBefore = (await engine.sql<{ name: string }>(`select relname as name from pg_class where relname = any($1)`, [[gonePart, keptPart]])).map(
+      (r) => r.name,
+    );
     expect(partitionsBefore.sort()).toEqual([gonePart, keptPart].sort());
 
     const result = await sweeperWith({ retentionDays: 30 }).sweep();

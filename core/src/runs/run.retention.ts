@@ -81,7 +81,7 @@ export function createRetentionSweeper(deps: {
     while (!isStopped && (await lease.take())) {
       const ids = await findPurgeableRuns(db.sql, options.retentionDays, options.runsPerBatch);
       if (ids.length === 0) return;
-      for (let n = options.linesPerStatement; n === options.linesPerStatement && !isStopped; ) {
+      for (let n = options.linesPerStatement; n === options.linesPerStatement && !isStopped;) {
         n = await deleteLinesOfRuns(db.sql, ids, options.linesPerStatement);
         result.lines += n;
         if (options.pauseMs) await sleep(options.pauseMs);

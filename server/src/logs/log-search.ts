@@ -21,7 +21,16 @@ export const hitCursor = {
   decode(raw: string | undefined): LineSearchAfter | null {
     if (raw === undefined) return null;
     const [ts, runId, seq, extra] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-    if (!ts || !runId || !seq || extra !== undefined || !isUuid(runId) || !/^[1-9]\d{0,9}$/.test(seq) || !isStorableTime(new Date(ts)) || new Date(ts).toISOString() !== ts) {
+    if (
+      !ts ||
+      !runId ||
+      !seq ||
+      extra !== undefined ||
+      !isUuid(runId) ||
+      !/^[1-9]\d{0,9}$/.test(seq) ||
+      !isStorableTime(new Date(ts)) ||
+      new Date(ts).toISOString() !== ts
+    ) {
       throw new ApiError('bad_request', 'Query parameter "cursor" is not a cursor this API issued.');
     }
     return { ts, runId, seq: Number(seq) };

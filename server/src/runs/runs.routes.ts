@@ -18,7 +18,6 @@ const uuidParam = (ctx: Koa.Context, name: string): string | undefined => {
   return value;
 };
 
-
 /** The filters of `GET /api/runs`, each checked: a bad one is a 400 naming it. */
 function runListFilter(ctx: Koa.Context): RunListFilter {
   const statuses = queryStatuses(ctx);

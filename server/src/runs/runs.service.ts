@@ -1,4 +1,13 @@
-import { ApiError, isFinalStatus, type JobStorageDto, type RunAttemptDto, type RunDto, type RunStatsDto, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  isFinalStatus,
+  type JobStorageDto,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { sealParams } from '@jobflow/core/platform';
 import type { RunListFilter, RunRow } from '@jobflow/core/runs';

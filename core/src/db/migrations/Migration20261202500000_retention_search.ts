@@ -101,7 +101,9 @@ export class Migration20261202500000_retention_search extends Migration {
         text text not null,
         primary key (run_id, seq)
       );`);
-    this.addSql(`insert into run_logs (run_id, seq, ts, stream, text) select run_id, seq, ts, stream, text from run_logs_partitioned where run_id in (select id from runs);`);
+    this.addSql(
+      `insert into run_logs (run_id, seq, ts, stream, text) select run_id, seq, ts, stream, text from run_logs_partitioned where run_id in (select id from runs);`,
+    );
     this.addSql(`drop table run_logs_partitioned cascade;`);
     this.addSql(`drop function if exists run_logs_ensure_partitions(timestamptz, integer);`);
     this.addSql(`drop table if exists platform_leases;`);
