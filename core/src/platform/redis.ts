@@ -27,6 +27,8 @@ export const redisKeys = (prefix: string) => ({
   queue: `${prefix}:bq`,
   /** Channel telling workers to abort a running attempt. */
   cancelChannel: `${prefix}:cancel`,
+  /** Channel telling a worker to drain or to take runs again. */
+  workerControlChannel: `${prefix}:worker-control`,
   /** A worker's liveness key, refreshed while it lives. */
   worker: (workerId: string) => `${prefix}:worker:${workerId}`,
   /** Login attempt counter. */

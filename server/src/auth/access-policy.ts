@@ -50,6 +50,8 @@ export const accessPolicy = {
   'runs.startWithAdminOnlyParams': { allow: ['admin'], denied: 'Only admins may change the params of runs of this type.' },
   'runs.rerun': { allow: ['signedIn'], denied: '' },
   'runs.cancel': { allow: ['admin', 'jobOwner', 'runStarter'], denied: 'Only the job owner, the user who started the run, or an admin may cancel it.' },
+  'workers.list': { allow: ['signedIn'], denied: '' },
+  'workers.drain': { allow: ['admin'], denied: 'Only admins may drain or resume workers.' },
   'logs.search': { allow: ['signedIn'], denied: '' },
   'audit.read': { allow: ['admin'], denied: 'Only admins may read the audit log.' },
   'live.subscribe': { allow: ['signedIn'], denied: '' },

@@ -7,6 +7,7 @@ import { Migration20261130170000_queued_due_index } from './Migration20261130170
 import { Migration20261201100000AuthSessions } from './Migration20261201100000AuthSessions';
 import { Migration20261201110000AuditLog } from './Migration20261201110000AuditLog';
 import { Migration20261201120000OwnerPause } from './Migration20261201120000OwnerPause';
+import { Migration20261202200000_workers } from './Migration20261202200000_workers';
 import { Migration20261202500000_retention_search } from './Migration20261202500000_retention_search';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
@@ -20,5 +21,6 @@ export const migrations = [
   { name: 'Migration20261201100000AuthSessions', class: Migration20261201100000AuthSessions },
   { name: 'Migration20261201110000AuditLog', class: Migration20261201110000AuditLog },
   { name: 'Migration20261201120000OwnerPause', class: Migration20261201120000OwnerPause },
+  { name: 'Migration20261202200000_workers', class: Migration20261202200000_workers },
   { name: 'Migration20261202500000_retention_search', class: Migration20261202500000_retention_search },
 ];
