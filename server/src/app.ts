@@ -29,6 +29,7 @@ import { uiMiddleware } from './http/static';
 import { compressionMiddleware } from './http/compression';
 import { createJobsService } from './jobs/jobs.service';
 import { jobsHandlers } from './jobs/jobs.routes';
+import { logsHandlers } from './logs/logs.routes';
 import { createLiveGateway } from './live/live.socket';
 import { metricsHandlers } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
@@ -127,6 +128,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
         ...tokensHandlers(deps, audit),
         ...jobsHandlers(jobs, runs, audit),
         ...runsHandlers(runs, audit),
+        ...logsHandlers(deps.runs),
         ...schedulesHandlers(jobs, db, audit),
         ...upcomingHandlers(db),
         ...queueHandlers(engine),

@@ -10,6 +10,8 @@ import {
   JobBody,
   JobDto,
   JobSummaryDto,
+  JobStorageDto,
+  LogHitDto,
   JobTypeDto,
   LogLineDto,
   RunSummaryDto,
@@ -53,6 +55,13 @@ const isStorable = (value: string) => {
 const ZonedTime = z.iso.datetime({ offset: true }).refine(isStorable, 'must be a time in years 1 to 9999');
 /** An ISO-8601 date or time; without a zone it is UTC. */
 const DateOrTime = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]).refine(isStorable, 'must be a time in years 1 to 9999');
+
+/** Run statuses: one, or several comma-separated. */
+const StatusList = z
+  .string()
+  .transform((raw) => raw.split(','))
+  .pipe(z.array(RunStatus))
+  .meta({ description: 'One status, or several comma-separated (`queued,running`)' });
 
 /** One tag, as jobs carry them. */
 const TagParam = z
@@ -133,6 +142,9 @@ export const apiSchemas = {
   Upcoming: UpcomingDto,
   Worker: WorkerDto,
   WorkerList,
+  LogHit: LogHitDto,
+  LogHitPage: page(LogHitDto),
+  JobStorage: JobStorageDto,
   Health,
   Readiness,
 } as const;
@@ -510,6 +522,43 @@ export const apiRoutes = {
     response: UpcomingDto,
     errors: [400, 401],
   }),
+  jobStorage: route({
+    method: 'get',
+    path: '/api/jobs/:id/storage',
+    tag: 'jobs',
+    summary: "What the job's runs hold in the database: runs, log lines and their bytes",
+    access: 'jobs.read',
+    params: ById,
+    status: 200,
+    response: JobStorageDto,
+    errors: [401, 404],
+  }),
+  searchLogs: route({
+    method: 'get',
+    path: '/api/logs/search',
+    tag: 'runs',
+    summary: 'Stored log lines of every run that contain `q`, newest first',
+    description:
+      'Case-insensitive substring search (`%`, `_` and `\\` are literal) over every run the caller may read; each hit carries its run (a summary), `seq`, time, text and `match`, the `[start, end)` offsets of each occurrence. Keyset pages.',
+    access: 'logs.search',
+    query: z.object({
+      q: z
+        .string()
+        .min(3)
+        .max(200)
+        .refine((v) => v.trim().length >= 3, 'must hold 3 characters besides spaces')
+        .meta({ description: '3 to 200 characters' }),
+      jobId: IdParam.optional(),
+      status: StatusList.optional(),
+      since: DateOrTime.meta({ description: 'Lines stored at or after (ISO-8601)' }).optional(),
+      until: DateOrTime.meta({ description: 'Lines stored before (ISO-8601)' }).optional(),
+      limit: integer(1, 200, 50),
+      cursor: z.string().meta({ description: 'Opaque `nextCursor` of the previous page.' }).optional(),
+    }),
+    status: 200,
+    response: apiSchemas.LogHitPage,
+    errors: [400, 401],
+  }),
   queue: route({
     method: 'get',
     path: '/api/queue',
@@ -566,12 +615,7 @@ export const apiRoutes = {
     access: 'runs.list',
     query: PageQuery.extend({
       jobId: IdParam.optional(),
-      status: z
-        .string()
-        .transform((raw) => raw.split(','))
-        .pipe(z.array(RunStatus))
-        .meta({ description: 'One status, or several comma-separated (`queued,running`)' })
-        .optional(),
+      status: StatusList.optional(),
       type: z.string().meta({ description: "The job's type" }).optional(),
       tag: TagParam.meta({ description: 'Only runs of jobs carrying this tag' }).optional(),
       trigger: z.enum(TRIGGER_KINDS).optional(),

@@ -200,6 +200,10 @@ export const JobDto = z.object({
   enabled: z.boolean().default(true),
   /** Labels to find the job by (lowercase letters, digits, `-`, `_`, `.`, `:`; at most 20). */
   tags: z.array(z.string()).default([]),
+  /** The newest this many runs of the job are kept; older finished ones are purged (null: no limit by count). */
+  keepRuns: z.number().int().nullable(),
+  /** Finished runs older than this many days are purged (null: only `RUN_RETENTION_DAYS` applies). */
+  keepDays: z.number().int().nullable(),
   ownerId: Id,
   /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
   ownerName: z.string().optional(),
@@ -228,6 +232,30 @@ export type LogStream = z.infer<typeof LogStream>;
 /** One stored line of a run's log. `seq` is 1, 2, 3, ... per run with no gaps. */
 export const LogLineDto = z.object({ seq: z.number().int(), ts: IsoTime, stream: LogStream, text: z.string() });
 export type LogLineDto = z.infer<typeof LogLineDto>;
+
+/**
+ * A stored line that matched a search (`GET /api/logs/search`), with its
+ * run. `match` holds each occurrence of the searched text in `text` as
+ * `[start, end)` offsets in UTF-16 code units (JavaScript string indices).
+ */
+export const LogHitDto = z.object({
+  run: RunSummaryDto,
+  seq: z.number().int(),
+  ts: IsoTime,
+  text: z.string(),
+  match: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+export type LogHitDto = z.infer<typeof LogHitDto>;
+
+/** What a job's runs hold in the database (`GET /api/jobs/:id/storage`). */
+export const JobStorageDto = z.object({
+  runs: z.number().int(),
+  /** Stored log lines. */
+  lines: z.number().int(),
+  /** Bytes of log line text (UTF-8). */
+  bytes: z.number().int(),
+});
+export type JobStorageDto = z.infer<typeof JobStorageDto>;
 
 /** A personal API token as listed (never the secret). */
 export const TokenDto = z.object({
@@ -333,6 +361,8 @@ export const JobBody = z
     notifications: Notifications.default([]),
     enabled: z.boolean().default(true),
     tags: Tags.default([]),
+    keepRuns: z.number().int().min(1).max(1_000_000).nullable().default(null),
+    keepDays: z.number().int().min(1).max(36_500).nullable().default(null),
   })
   .strict();
 export type JobBody = z.infer<typeof JobBody>;
@@ -360,6 +390,8 @@ export const UpdateJobBody = z
     enabled: z.boolean(),
     /** Replaces the whole list. */
     tags: Tags,
+    keepRuns: z.number().int().min(1).max(1_000_000).nullable(),
+    keepDays: z.number().int().min(1).max(36_500).nullable(),
     /** Admins only: gives the job to another enabled user (its schedule then runs again if its owner was disabled). */
     ownerId: z.string().max(100),
   })

@@ -125,6 +125,7 @@ const probes: Record<Action, Probe> = {
     });
     return status(as(t, 'POST', `/api/workers/${worker.id}/drain`));
   },
+  'logs.search': (t) => status(as(t, 'GET', '/api/logs/search?q=probe')),
   'audit.read': (t) => status(as(t, 'GET', '/api/audit')),
   'live.subscribe': async (t) => {
     const socket = io(stack.baseUrl, { auth: { token: t ?? '' }, transports: ['websocket'], forceNew: true, reconnection: false });

@@ -14,7 +14,8 @@ import {
   redisKeys,
 } from '@jobflow/core/platform';
 import { createRunQueue, listenForCancels, withScripts, type RunQueue } from '@jobflow/core/queue';
-import { createReconciler } from '@jobflow/core/runs';
+import { createReconciler, createRetentionSweeper } from '@jobflow/core/runs';
+import { createLease } from '@jobflow/core/db';
 import { startWorkerPresence } from '@jobflow/core/workers';
 import { version } from '../package.json';
 import type { WorkerConfig } from './config';
@@ -144,6 +145,13 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const notifier = createNotifier({ config, db, runs, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
   const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics });
+  const retention = createRetentionSweeper({
+    db,
+    lease: createLease(db, 'run-retention', workerId, Math.max(60_000, config.retention.intervalMs * 2)),
+    log,
+    options: config.retention,
+  });
+  retention.start();
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
@@ -163,6 +171,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       isShuttingDown = true;
       clearInterval(stallTimer);
       await scheduler.stop();
+      await retention.stop();
       await reconciler.stop();
       await settledWithin(Promise.all([stopTaking(config.shutdownGraceMs), ...closing]), config.shutdownGraceMs);
       for (const [runId, entry] of executor.active) {

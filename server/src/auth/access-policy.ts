@@ -52,6 +52,7 @@ export const accessPolicy = {
   'runs.cancel': { allow: ['admin', 'jobOwner', 'runStarter'], denied: 'Only the job owner, the user who started the run, or an admin may cancel it.' },
   'workers.list': { allow: ['signedIn'], denied: '' },
   'workers.drain': { allow: ['admin'], denied: 'Only admins may drain or resume workers.' },
+  'logs.search': { allow: ['signedIn'], denied: '' },
   'audit.read': { allow: ['admin'], denied: 'Only admins may read the audit log.' },
   'live.subscribe': { allow: ['signedIn'], denied: '' },
 } as const satisfies Record<string, Rule>;

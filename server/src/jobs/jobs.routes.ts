@@ -6,7 +6,7 @@ import { cursor, toPage } from '../http/query';
 import type { RunsService } from '../runs/runs.service';
 import type { JobsService } from './jobs.service';
 
-type JobRoutes = 'listJobTypes' | 'listJobs' | 'createJob' | 'getJob' | 'updateJob' | 'deleteJob' | 'startRun';
+type JobRoutes = 'listJobTypes' | 'listJobs' | 'createJob' | 'getJob' | 'updateJob' | 'deleteJob' | 'startRun' | 'jobStorage';
 
 export function jobsHandlers(jobs: JobsService, runs: RunsService, audit: AuditLog): Pick<RouteHandlers, JobRoutes> {
   return {
@@ -49,6 +49,8 @@ export function jobsHandlers(jobs: JobsService, runs: RunsService, audit: AuditL
       const job = await jobs.remove(params.id, principalOf(ctx));
       await audit.recordRequest(ctx, 'job.deleted', { type: 'job', id: job.id }, { before: jobs.auditView(job) });
     },
+
+    jobStorage: async (_ctx, { params }) => runs.storageOf((await jobs.findOrThrow(params.id)).id),
 
     startRun: async (ctx, { params, body }) => {
       const run = await runs.startForJob(params.id, body, principalOf(ctx));

@@ -36,6 +36,8 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
   enabled: job.enabled,
   tags: job.tags,
+  keepRuns: job.keepRuns ?? null,
+  keepDays: job.keepDays ?? null,
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
   version: job.version,
@@ -170,6 +172,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
     if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
     Object.assign(job, scheduleSettings(body, before));
     if (body.tags !== undefined) job.tags = body.tags;
+    if (body.keepRuns !== undefined) job.keepRuns = body.keepRuns;
+    if (body.keepDays !== undefined) job.keepDays = body.keepDays;
     if (body.enabled !== undefined) {
       // Enabled again: due times count from now, as after a resumed schedule (those while disabled are not recorded).
       if (body.enabled && !before.enabled && job.scheduleCron) job.scheduleSince = new Date();
@@ -216,6 +220,8 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
         maxAttempts: body.maxAttempts,
+        keepRuns: body.keepRuns,
+        keepDays: body.keepDays,
         ...automation,
         enabled: body.enabled,
         tags: body.tags,

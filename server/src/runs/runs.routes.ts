@@ -4,12 +4,10 @@ import { toRunDto, toRunSummary } from '@jobflow/core/runs';
 import type { AuditLog } from '../audit/audit.store';
 import { principalOf } from '../auth/auth.middleware';
 import type { RouteHandlers } from '../http/api-router';
-import { cursor, toPage } from '../http/query';
+import { cursor, isoOf, toPage } from '../http/query';
 import type { RunsService } from './runs.service';
 
 const TEXT_PAGE_LINES = 5000;
-
-const isoOf = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
 
 type RunRoutes = 'listRuns' | 'runStats' | 'getRun' | 'listRunAttempts' | 'getRunLogs' | 'getRunLogText' | 'cancelRun' | 'rerun';
 

@@ -1,4 +1,13 @@
-import { ApiError, isFinalStatus, type RunAttemptDto, type RunDto, type RunStatsDto, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  isFinalStatus,
+  type JobStorageDto,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { sealParams } from '@jobflow/core/platform';
 import type { RunListFilter, RunRow } from '@jobflow/core/runs';
@@ -95,6 +104,9 @@ export function createRunsService(deps: AppDeps) {
 
   return {
     findOrThrow,
+
+    /** What one job's runs hold in the database. */
+    storageOf: (jobId: string): Promise<JobStorageDto> => runs.jobStorage(jobId),
 
     async startForJob(jobId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
       const trigger = { kind: who.tokenId ? ('api' as const) : ('manual' as const) };

@@ -15,6 +15,7 @@ export type {
   JobInput,
   JobListQuery,
   LogQuery,
+  LogSearchQuery,
   PageQuery,
   RestApi,
   RunListQuery,

@@ -21,6 +21,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 export type PageQuery = RouteQuery<ApiRoutes['listUsers']>;
 export type JobListQuery = RouteQuery<ApiRoutes['listJobs']>;
 export type RunListQuery = RouteQuery<ApiRoutes['listRuns']>;
+export type LogSearchQuery = RouteQuery<ApiRoutes['searchLogs']>;
 export type TokenListQuery = RouteQuery<ApiRoutes['listTokens']>;
 export type AuditQuery = RouteQuery<ApiRoutes['listAudit']>;
 export type RunStatsQuery = RouteQuery<ApiRoutes['runStats']>;
@@ -270,6 +271,8 @@ export function createRestApi(t: Transport) {
       update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) =>
         t.call(r.updateJob, { params: { id }, body, headers: options.ifMatch === undefined ? undefined : { 'if-match': `"${options.ifMatch}"` } }),
       delete: (id: string) => t.call(r.deleteJob, { params: { id } }),
+      /** `GET /api/jobs/:id/storage`: what the job's runs hold in the database (runs, lines, bytes). */
+      storage: (id: string) => t.call(r.jobStorage, { params: { id } }),
       /** `POST /api/jobs/:id/runs`: a new run in `queued`; `params` replaces the job's params for this run only. */
       run: (id: string, body: StartRunBody = {}, options: StartOptions = {}) =>
         t.call(r.startRun, { params: { id }, body, headers: idempotencyHeaders(options) }),
@@ -315,6 +318,10 @@ export function createRestApi(t: Transport) {
       drain: (id: string) => t.call(r.drainWorker, { params: { id } }),
       /** `POST /api/workers/:id/resume` (admins): the worker takes runs again. */
       resume: (id: string) => t.call(r.resumeWorker, { params: { id } }),
+    },
+    logs: {
+      /** `GET /api/logs/search`: stored lines of every run that contain `q`, newest first, each with its run and where `q` matched. */
+      search: (query: LogSearchQuery) => t.call(r.searchLogs, { query }),
     },
     audit: {
       /** `GET /api/audit` (admins): newest first. */

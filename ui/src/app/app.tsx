@@ -18,6 +18,7 @@ const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
 const AuditScreen = lazy(() => import('../audit/audit.screen'));
 const WorkersScreen = lazy(() => import('../workers/workers.screen'));
+const SearchScreen = lazy(() => import('../logs/search.screen'));
 
 const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 
@@ -80,6 +81,7 @@ export function App() {
               </NavLink>
               <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
               <NavLink href="/workers">{t('nav.workers')}</NavLink>
+              <NavLink href="/search">{t('nav.search')}</NavLink>
               <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
               <Show when={isAdmin()}>
                 <NavLink href="/users">{t('nav.users')}</NavLink>
@@ -146,6 +148,9 @@ export function App() {
               </Match>
               <Match when={path() === '/workers'}>
                 <WorkersScreen />
+              </Match>
+              <Match when={path() === '/search'}>
+                <SearchScreen />
               </Match>
               <Match when={path() === '/tokens'}>
                 <TokensScreen />

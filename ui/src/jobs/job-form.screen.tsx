@@ -38,6 +38,8 @@ interface Draft {
   timeoutSec: string;
   maxAttempts: string;
   maxConcurrentRuns: string;
+  keepRuns: string;
+  keepDays: string;
 }
 
 /** New job (pick a type, then its generated form) and edit job. */
@@ -81,6 +83,8 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     timeoutSec: props.job?.timeoutSec != null ? String(props.job.timeoutSec) : '',
     maxAttempts: String(props.job?.maxAttempts ?? 1),
     maxConcurrentRuns: props.job?.maxConcurrentRuns != null ? String(props.job.maxConcurrentRuns) : '',
+    keepRuns: props.job?.keepRuns != null ? String(props.job.keepRuns) : '',
+    keepDays: props.job?.keepDays != null ? String(props.job.keepDays) : '',
   });
   const [schedule, setSchedule] = createSignal<ScheduleDraft>(scheduleDraftOf(props.job));
   const [targets, setTargets] = createSignal<TargetDraft[]>((props.job?.notifications ?? []).map(targetDraftOf));
@@ -147,6 +151,13 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     const concurrent = intOrNull(d.maxConcurrentRuns);
     if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000)))
       found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
+    for (const [key, max] of [
+      ['keepRuns', 1_000_000],
+      ['keepDays', 36_500],
+    ] as const) {
+      const keep = intOrNull(d[key]);
+      if (keep === 'bad' || (keep !== null && (keep < 1 || keep > max))) found[`/${key}`] = [t('validation.between', { min: 1, max })];
+    }
     return found;
   };
 
@@ -179,6 +190,8 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       timeoutSec: intOrNull(d.timeoutSec) as number | null,
       maxAttempts: intOrNull(d.maxAttempts) as number,
       maxConcurrentRuns: intOrNull(d.maxConcurrentRuns) as number | null,
+      keepRuns: intOrNull(d.keepRuns) as number | null,
+      keepDays: intOrNull(d.keepDays) as number | null,
       ...scheduleBody(schedule()),
       notifications: targetBodies(targets()),
       ...(canReassign() && ownerId() && ownerId() !== props.job?.ownerId ? { ownerId: ownerId() } : {}),
@@ -198,7 +211,13 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     );
   };
 
-  const baseInput = (key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns', label: string, hint: string, min: number, max: number) => (
+  const baseInput = (
+    key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns' | 'keepRuns' | 'keepDays',
+    label: string,
+    hint: string,
+    min: number,
+    max: number,
+  ) => (
     <div class="field" classList={{ invalid: !!fieldError(`/${key}`) }}>
       <label class="label" for={`job-${key}`}>
         {label}
@@ -343,12 +362,22 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
               </Show>
             </fieldset>
 
-            <details class="fieldset advanced" open={isEdit || !!(errors()['/timeoutSec'] || errors()['/maxAttempts'] || errors()['/maxConcurrentRuns'])}>
+            <details
+              class="fieldset advanced"
+              open={
+                isEdit ||
+                !!(errors()['/timeoutSec'] || errors()['/maxAttempts'] || errors()['/maxConcurrentRuns'] || errors()['/keepRuns'] || errors()['/keepDays'])
+              }
+            >
               <summary>{t('jobForm.execution')}</summary>
               <div class="grid-3">
                 {baseInput('timeoutSec', t('jobs.timeoutSec'), t('jobForm.timeoutHint'), 1, MAX_TIMEOUT_SEC)}
                 {baseInput('maxAttempts', t('jobs.maxAttempts'), t('jobForm.attemptsHint'), 1, 100)}
                 {baseInput('maxConcurrentRuns', t('jobs.maxConcurrentRuns'), t('jobForm.concurrentHint'), 1, 10_000)}
+              </div>
+              <div class="grid-3">
+                {baseInput('keepRuns', t('jobs.keepRuns'), t('jobForm.keepRunsHint'), 1, 1_000_000)}
+                {baseInput('keepDays', t('jobs.keepDays'), t('jobForm.keepDaysHint'), 1, 36_500)}
               </div>
             </details>
 

@@ -10,7 +10,7 @@ import { ListFooter } from '../components/list-footer';
 import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { Time } from '../components/time';
-import { formatList, formatNumber, t } from '../i18n/i18n';
+import { formatBytes, formatList, formatNumber, t } from '../i18n/i18n';
 import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
@@ -28,6 +28,10 @@ const RunWithParams = lazy(() => import('./run-params'));
 /** A job: its definition, live run history, Run now / with changed parameters, edit and delete. */
 export default function JobScreen(props: { jobId: string }) {
   const now = createNow(1000);
+  const [storage] = createResource(
+    () => props.jobId,
+    (id) => client.jobs.storage(id).catch(() => null),
+  );
   const [loadError, setLoadError] = createSignal<unknown>(null);
   const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
@@ -277,6 +281,16 @@ export default function JobScreen(props: { jobId: string }) {
                 <dd>{j().maxAttempts}</dd>
                 <dt>{t('jobs.maxConcurrentRuns')}</dt>
                 <dd>{j().maxConcurrentRuns ?? t('job.unlimited')}</dd>
+                <dt>{t('jobs.keepRuns')}</dt>
+                <dd data-field="keepRuns">{j().keepRuns ?? t('job.keepForever')}</dd>
+                <dt>{t('jobs.keepDays')}</dt>
+                <dd data-field="keepDays">{j().keepDays ?? t('job.keepForever')}</dd>
+                <dt>{t('job.storage')}</dt>
+                <dd data-field="storage">
+                  <Show when={storage()} fallback="—">
+                    {(s) => t('job.storageText', { runs: formatNumber(s().runs), lines: formatNumber(s().lines), size: formatBytes(s().bytes) })}
+                  </Show>
+                </dd>
                 <dt>{t('schedule.title')}</dt>
                 <dd>
                   {j().schedule ? (

@@ -10,6 +10,7 @@ import { Migration20261201120000OwnerPause } from './Migration20261201120000Owne
 import { Migration20261202100000_job_version_idempotency } from './Migration20261202100000_job_version_idempotency';
 import { Migration20261202200000_workers } from './Migration20261202200000_workers';
 import { Migration20261202300000_job_enabled_tags } from './Migration20261202300000_job_enabled_tags';
+import { Migration20261202500000_retention_search } from './Migration20261202500000_retention_search';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   { name: 'Migration20261202100000_job_version_idempotency', class: Migration20261202100000_job_version_idempotency },
   { name: 'Migration20261202200000_workers', class: Migration20261202200000_workers },
   { name: 'Migration20261202300000_job_enabled_tags', class: Migration20261202300000_job_enabled_tags },
+  { name: 'Migration20261202500000_retention_search', class: Migration20261202500000_retention_search },
 ];
