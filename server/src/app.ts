@@ -28,6 +28,7 @@ import { createLiveGateway } from './live/live.socket';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
 import { runsRoutes } from './runs/runs.routes';
+import { artifactsRoutes } from './runs/artifacts.routes';
 import { schedulesRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
@@ -59,7 +60,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel, { format: config.logFormat });
   const metrics = createMetrics('server');
   const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
-  const { orm, db, redis, queue, live, runs: engine, outbox } = core;
+  const { orm, db, redis, queue, live, runs: engine, outbox, artifacts } = core;
 
   const httpServer = http.createServer();
   // Idle keep-alive sockets stay open longer than the clients and proxies in
@@ -78,6 +79,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     live,
     runs: engine,
     outbox,
+    artifacts,
     metrics,
     log,
     keyring,
@@ -117,6 +119,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     tokensRoutes(deps, audit),
     jobsRoutes(jobs, runs, audit),
     runsRoutes(runs, audit),
+    artifactsRoutes(runs, artifacts),
     schedulesRoutes(jobs, db, audit),
     auditRoutes(audit),
   ];

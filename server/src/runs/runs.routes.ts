@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { ApiError, RunStatus, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto } from '@jobflow/shared';
+import { ApiError, RunStatus, StartRunBody, TRIGGER_KINDS, parseOrThrow, type LogLineDto, type RunExportLine } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import { toRunDto } from '@jobflow/core/runs';
 import type { AuditLog } from '../audit/audit.store';
@@ -9,8 +9,6 @@ import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
 import { isStorableTime, pageQuery, queryInt, queryString, toPage } from '../http/query';
 import type { RunListFilter, RunsService } from './runs.service';
-
-const TEXT_PAGE_LINES = 5000;
 
 const uuidParam = (ctx: Koa.Context, name: string): string | undefined => {
   const value = queryString(ctx, name);
@@ -94,18 +92,26 @@ export function runsRoutes(runs: RunsService, audit: AuditLog): Router {
     if (format !== 'text' && format !== 'full') throw new ApiError('bad_request', 'Query parameter "format" must be text or full.');
     // `full`: "<ISO time> <stream> <text>", so late or interleaved lines can be told apart.
     const render = format === 'full' ? (l: LogLineDto) => `${l.ts} ${l.stream} ${l.text}\n` : (l: LogLineDto) => l.text + '\n';
-    async function* lines() {
-      let after = 0;
-      for (;;) {
-        const page = await runs.logs(run.id, after, TEXT_PAGE_LINES);
-        if (page.length === 0) return;
-        yield page.map(render).join('');
-        after = page[page.length - 1]!.seq;
-      }
+    async function* text() {
+      for await (const page of runs.allLines(run.id)) yield page.map(render).join('');
     }
     ctx.type = 'text/plain; charset=utf-8';
     ctx.set('Content-Disposition', `inline; filename="run-${run.id}.log"`);
-    ctx.body = Readable.from(lines());
+    ctx.body = Readable.from(text());
+  });
+
+  // NDJSON: the run, then every line in seq order (read a page at a time), then the artifact list.
+  router.get('/:id/export', allow('runs.export'), async (ctx) => {
+    const run = await runs.findOrThrow(ctx.params.id!);
+    const line = (value: RunExportLine) => JSON.stringify(value) + '\n';
+    async function* ndjson() {
+      yield line({ kind: 'run', exportedAt: new Date().toISOString(), run: toRunDto(run) });
+      for await (const page of runs.allLines(run.id)) yield page.map((l) => line({ kind: 'log', line: l })).join('');
+      yield line({ kind: 'artifacts', items: await runs.artifacts(run.id) });
+    }
+    ctx.type = 'application/x-ndjson; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="run-${run.id}.ndjson"`);
+    ctx.body = Readable.from(ndjson());
   });
 
   router.post('/:id/cancel', async (ctx) => {
