@@ -11,7 +11,8 @@ export const CHUNK_BYTES = 1024 * 1024;
  * Returns the bytes written.
  */
 export async function writeChunks(sql: Sql, runId: string, name: string, body: AsyncIterable<Uint8Array>): Promise<number> {
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  // One buffer for every chunk: each insert has completed (its bytes sent) before the buffer is filled again.
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let filled = 0;
   let idx = 0;
   let size = 0;
@@ -24,8 +25,6 @@ export async function writeChunks(sql: Sql, runId: string, name: string, body: A
       offset += take;
       if (filled === CHUNK_BYTES) {
         await artifactQueries.insertChunk(sql, runId, name, idx++, chunk);
-        // pg may still hold the buffer it was given while the row is sent: a fresh one for the next chunk.
-        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
         filled = 0;
       }
     }
