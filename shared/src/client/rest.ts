@@ -27,6 +27,7 @@ import {
   type UpdateUserBody,
 } from '../dto';
 import type { JobBody as JobBodySchema } from '../dto';
+import { ArtifactListDto, RunExportLine, type ArtifactDto } from '../artifacts';
 import { ErrorBody } from '../errors';
 import { ApiClientError } from './client-error';
 
@@ -198,8 +199,12 @@ export class Transport {
   }
 
   /** Sends a request and returns the raw response when it is a 2xx; throws ApiClientError otherwise. */
-  async send(method: string, path: string, options: { query?: Query; body?: unknown; isPublic?: boolean } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async send(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; isPublic?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     // Every change says it is JSON, body or not: with a cookie session the server requires it (no form can send it cross-site).
     if (options.body !== undefined || !SAFE_METHODS.has(method)) headers['content-type'] = 'application/json';
     const sentToken = this.currentToken;
@@ -358,6 +363,42 @@ export function createRestApi(t: Transport) {
       cancel: (id: string) => t.request('POST', `/api/runs/${seg(id)}/cancel`, RunDto, { body: {} }),
       /** A new run of the same job with the old run's params, or the given ones. */
       rerun: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/runs/${seg(id)}/rerun`, RunDto, { body }),
+      /**
+       * `GET /api/runs/:id/export`, read as it arrives: the run, then every
+       * log line in `seq` order, then the list of its artifacts, each line
+       * checked against the contract.
+       */
+      async *export(id: string): AsyncGenerator<RunExportLine> {
+        const response = await t.send('GET', `/api/runs/${seg(id)}/export`, { headers: { accept: 'application/x-ndjson' } });
+        for await (const line of ndjsonLines(response)) {
+          const parsed = RunExportLine.safeParse(line);
+          if (!parsed.success) throw new ApiClientError('invalid_response', `GET /api/runs/${id}/export: a line does not match the contract`, response.status);
+          yield parsed.data;
+        }
+      },
+    },
+    artifacts: {
+      /** `GET /api/runs/:id/artifacts`: the files the run attached, in the order attached. */
+      list: async (runId: string): Promise<ArtifactDto[]> => (await t.request('GET', `/api/runs/${seg(runId)}/artifacts`, ArtifactListDto)).items,
+      /**
+       * `GET /api/runs/:id/artifacts/:name`: one artifact, as a stream read
+       * as it arrives (never whole in memory); `range` asks for bytes
+       * `start` to `end` (inclusive; to the end when left out).
+       */
+      download: async (runId: string, name: string, options: { range?: { start: number; end?: number } } = {}): Promise<ArtifactDownload> => {
+        const range = options.range;
+        const headers: Record<string, string> = { accept: '*/*' };
+        if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+        const response = await t.send('GET', `/api/runs/${seg(runId)}/artifacts/${seg(name)}`, { headers });
+        return {
+          body: response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+          size: Number(response.headers.get('content-length') ?? NaN),
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          isPartial: response.status === 206,
+        };
+      },
+      /** The URL of one artifact; it needs the bearer token (or the session cookie in the UI). */
+      url: (runId: string, name: string) => t.url(`/api/runs/${seg(runId)}/artifacts/${seg(name)}`),
     },
     audit: {
       /** `GET /api/audit` (admins): newest first. */
@@ -376,6 +417,41 @@ export function createRestApi(t: Transport) {
 }
 
 export type RestApi = ReturnType<typeof createRestApi>;
+
+/** One artifact being downloaded. */
+export interface ArtifactDownload {
+  /** The bytes, as they arrive. */
+  body: ReadableStream<Uint8Array>;
+  /** Bytes in `body`. */
+  size: number;
+  contentType: string;
+  /** A range was asked for and answered (206). */
+  isPartial: boolean;
+}
+
+/** The JSON values of an NDJSON response, one per line, decoded as they arrive. */
+async function* ndjsonLines(response: Response): AsyncGenerator<unknown> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  let isFinished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      isFinished = done;
+      pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const lines = pending.split('\n');
+      pending = done ? '' : lines.pop()!;
+      for (const line of lines) if (line.trim()) yield JSON.parse(line);
+      if (done) return;
+    }
+  } finally {
+    // A reader that stops early closes the connection instead of leaving the rest unread.
+    if (!isFinished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
 
 async function health(t: Transport, path: string): Promise<HealthStatus> {
   let response: Response;
