@@ -66,7 +66,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** `type/subtype`, optionally with parameters (`; charset=utf-8`), in printable ASCII. */
-const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[\x20-\x21\x23-\x7E]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
+const CONTENT_TYPE =
+  /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[\x20-\x21\x23-\x7E]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** The media type an artifact is stored with: the one given when it is well-formed, else one guessed from the name's extension. */
 export function artifactContentType(name: string, given?: string): string {
@@ -82,6 +83,8 @@ export function artifactContentType(name: string, given?: string): string {
 export const RunExportLine = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), exportedAt: IsoTime, run: RunDto }).describe('The first line: the run as stored.'),
   z.object({ kind: z.literal('log'), line: LogLineDto }).describe('One log line; these follow in seq order.'),
-  z.object({ kind: z.literal('artifacts'), items: z.array(ArtifactDto) }).describe('The last line: the run’s artifacts (download each from /api/runs/:id/artifacts/:name).'),
+  z
+    .object({ kind: z.literal('artifacts'), items: z.array(ArtifactDto) })
+    .describe('The last line: the run’s artifacts (download each from /api/runs/:id/artifacts/:name).'),
 ]);
 export type RunExportLine = z.infer<typeof RunExportLine>;

@@ -114,8 +114,7 @@ const probes: Record<Action, Probe> = {
   'runs.list': (t) => status(as(t, 'GET', '/api/runs')),
   'runs.read': (t) => status(as(t, 'GET', `/api/runs/${runId}/logs`)),
   // NDJSON is not one JSON document: read as a plain response.
-  'runs.export': async (t) =>
-    (await fetch(`${stack.baseUrl}/api/runs/${artifactRunId}/export`, { headers: t ? { authorization: `Bearer ${t}` } : {} })).status,
+  'runs.export': async (t) => (await fetch(`${stack.baseUrl}/api/runs/${artifactRunId}/export`, { headers: t ? { authorization: `Bearer ${t}` } : {} })).status,
   'artifacts.list': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts`)),
   'artifacts.read': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts/probe.txt`)),
   'runs.start': (t) => status(as(t, 'POST', `/api/jobs/${jobId}/runs`, {})),

@@ -79,13 +79,21 @@ describe('jobflow artifacts and jobflow export', () => {
     expect((await readdir(target)).sort()).toEqual(['rapport é.html', 'report.csv']);
     expect(await readFile(join(target, 'report.csv'), 'utf8')).toBe(REPORT);
     const json = await jobflow(['artifacts', run.id, '--json'], { env });
-    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l).name)).toEqual(['rapport é.html', 'report.csv']);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).name),
+    ).toEqual(['rapport é.html', 'report.csv']);
   });
 
   it('exports a run as NDJSON on stdout', async () => {
     const exported = await jobflow(['export', run.id], { env });
     expect(exported.code).toBe(0);
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as RunExportLine);
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunExportLine);
     expect(lines[0]).toMatchObject({ kind: 'run', run: { id: run.id } });
     expect(lines.filter((l) => l.kind === 'log').length).toBe((lines[0] as { run: RunDto }).run.logCount);
     expect(lines.at(-1)?.kind).toBe('artifacts');

@@ -57,7 +57,9 @@ describe.each(['postgres', 's3'] as Store[])('artifacts stored in %s', (store) =
   }
 
   const download = (runId: string, name: string, headers: Record<string, string> = {}) =>
-    fetch(`${stack.baseUrl}/api/runs/${runId}/artifacts/${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${stack.admin.token}`, ...headers } });
+    fetch(`${stack.baseUrl}/api/runs/${runId}/artifacts/${encodeURIComponent(name)}`, {
+      headers: { authorization: `Bearer ${stack.admin.token}`, ...headers },
+    });
 
   it('attaches the files a shell script leaves in JOBFLOW_ARTIFACTS_DIR, announces each, and serves them as downloads', async () => {
     const user = await stack.createUser();

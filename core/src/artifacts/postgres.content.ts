@@ -37,7 +37,7 @@ export async function writeChunks(sql: Sql, runId: string, name: string, body: A
 /** Bytes `start` to `end` (inclusive) of an artifact stored in chunk rows, read one chunk at a time as the reader asks for them. */
 export function readChunks(db: Db, runId: string, name: string, start: number, end: number): Readable {
   async function* pieces() {
-    for (let at = start; at <= end; ) {
+    for (let at = start; at <= end;) {
       const idx = Math.floor(at / CHUNK_BYTES);
       const from = at - idx * CHUNK_BYTES;
       const count = Math.min(CHUNK_BYTES - from, end - at + 1);

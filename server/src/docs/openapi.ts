@@ -18,6 +18,9 @@ import {
   ScheduleFireDto,
   ScheduleNextDto,
   StartRunBody,
+  ArtifactDto,
+  ArtifactListDto,
+  RunExportLine,
   TokenDto,
   UpdateJobBody,
   UpdateUserBody,
@@ -59,6 +62,9 @@ const schemas = {
   ScheduleNext: ScheduleNextDto,
   AttemptList: z.object({ items: z.array(RunAttemptDto) }),
   PersonList: z.object({ items: z.array(PersonDto) }),
+  Artifact: ArtifactDto,
+  ArtifactList: ArtifactListDto,
+  RunExportLine,
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -67,6 +73,7 @@ const json = (name: SchemaName) => ({ content: { 'application/json': { schema: r
 
 const errorCodes: Record<number, string> = {
   400: 'bad_request: invalid JSON or an unparsable query parameter',
+  416: 'range_not_satisfiable: no byte of the Range exists; `Content-Range: bytes */<size>` says the size',
   401: 'unauthorized: no token, bad signature, expired, revoked, disabled user',
   403: 'forbidden: role or ownership does not allow it',
   404: 'not_found: no such resource (also for ids of the wrong shape)',
@@ -90,7 +97,7 @@ interface Op {
   summary: string;
   tag: string;
   body?: SchemaName;
-  ok: [number, SchemaName | null | 'text'];
+  ok: [number, SchemaName | null | 'text' | 'file' | 'ndjson'];
   errors: number[];
   params?: object[];
   open?: boolean;
@@ -319,6 +326,39 @@ const ops: Record<string, Record<string, Op>> = {
       params: [idParam('id'), { name: 'format', in: 'query', schema: { type: 'string', enum: ['text', 'full'], default: 'text' } }],
     },
   },
+  '/api/runs/{id}/artifacts': {
+    get: {
+      summary: 'The files the run attached, in the order attached (`artifact:added` on the run topic announces each new one)',
+      tag: 'runs',
+      ok: [200, 'ArtifactList'],
+      errors: [401, 404],
+      params: [idParam('id')],
+    },
+  },
+  '/api/runs/{id}/artifacts/{name}': {
+    get: {
+      summary:
+        'One artifact, streamed from its store as a download (`Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`, a sandboxing CSP). Send `Range: bytes=a-b` (or `a-`, `-n`) for part of it: 206; several ranges get the whole file',
+      tag: 'runs',
+      ok: [200, 'file'],
+      errors: [401, 404, 416],
+      params: [
+        idParam('id'),
+        { ...idParam('name'), description: 'The artifact name, URL-encoded' },
+        { name: 'Range', in: 'header', schema: { type: 'string' } },
+      ],
+    },
+  },
+  '/api/runs/{id}/export': {
+    get: {
+      summary:
+        'The run as NDJSON, streamed: first `{kind: "run", exportedAt, run}`, then `{kind: "log", line}` for every log line in seq order, then `{kind: "artifacts", items}`',
+      tag: 'runs',
+      ok: [200, 'ndjson'],
+      errors: [401, 404],
+      params: [idParam('id')],
+    },
+  },
   '/api/runs/{id}/attempts': {
     get: {
       summary: 'Every attempt of the run, oldest first: its worker, start, end and outcome',
@@ -363,9 +403,17 @@ function operation(op: Op) {
   const ok =
     response === 'text'
       ? { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } }
-      : response
-        ? { description: 'OK', ...json(response) }
-        : { description: status === 204 ? 'No content' : 'OK' };
+      : response === 'file'
+        ? {
+            description:
+              'The file, with its stored Content-Type, `Content-Disposition: attachment` (its name) and `Accept-Ranges: bytes`; a satisfiable `Range` answers 206 with `Content-Range`',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          }
+        : response === 'ndjson'
+          ? { description: 'OK, streamed', content: { 'application/x-ndjson': { schema: ref('RunExportLine') } } }
+          : response
+            ? { description: 'OK', ...json(response) }
+            : { description: status === 204 ? 'No content' : 'OK' };
   return {
     summary: op.summary,
     tags: [op.tag],
@@ -384,7 +432,7 @@ export function buildOpenApi(version: string) {
       title: 'Jobflow API',
       version,
       description:
-        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`, or the browser session cookie from the same origin): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
+        'REST API of Jobflow. Live events use Socket.IO at `/socket.io` (auth `{token}`, or the browser session cookie from the same origin): subscribe to `dashboard`, `job` or `run` topics and receive `run:updated`, `run:log`, `artifact:added` (`{runId, artifact}`, run topic), `job:updated`, `job:deleted`, `schedule:recorded` (`{jobId, outcomes}`) and `resync`. `logCount` in a `Run` is the count when the snapshot was taken; new lines arrive as `run:log` without a new `version`. Every response carries `X-Request-Id`: the one the request sent when it is up to 128 letters, digits and `. _ : = / + -`, else a new UUID; the server logs every line of the request with it.',
     },
     servers: [{ url: '/' }],
     components: {

@@ -1,4 +1,15 @@
-import { ApiError, artifactNameProblem, isFinalStatus, type ArtifactDto, type LogLineDto, type RunAttemptDto, type RunDto, type RunStatsDto, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  artifactNameProblem,
+  isFinalStatus,
+  type ArtifactDto,
+  type LogLineDto,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
 import type { ArtifactRow } from '@jobflow/core/artifacts';
 import { isUuid } from '@jobflow/core/db';
 import { sealParams } from '@jobflow/core/platform';
@@ -146,7 +157,7 @@ export function createRunsService(deps: AppDeps) {
 
     /** Every line of a run, in `seq` order, read a page at a time as the caller consumes them. */
     async *allLines(runId: string): AsyncGenerator<LogLineDto[]> {
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await runs.lines(runId, after, LINES_PAGE);
         if (page.length === 0) return;
         yield page;
