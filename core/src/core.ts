@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { createArtifacts, type Artifacts, type ArtifactsOptions } from './artifacts';
 import { checkSchema, createDb, createOrm, type Db, type DbOptions, type Orm } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
-import { type Logger, type Metrics, createMetrics, createRedis } from './platform';
+import { type Logger, type Metrics, type RedisConnection, createMetrics, createRedis } from './platform';
 import { createNotificationOutbox, createNotificationQueue, type NotificationOutbox } from './notifications';
 import { createCancelSender, createRunQueue, type RunQueue } from './queue';
 import { countRuns, createRunEngine, type BackoffOptions, type RunEngine } from './runs';
@@ -17,9 +17,10 @@ export interface CoreOptions {
   dbPoolMax: number;
   /** false behind a pooler in transaction mode: statements run unnamed. */
   dbPreparedStatements?: boolean;
-  /** TLS for both database pools (see `DbOptions.ssl`). */
+  /** TLS for both database pools (see `DbOptions.ssl`; parsed from `databaseUrl` when left out). */
   dbSsl?: DbOptions['ssl'];
-  redisUrl: string;
+  /** Where Redis is, how to log in, and TLS (see `redisConnection`). */
+  redisConnection: RedisConnection;
   redisPrefix: string;
   backoff: BackoffOptions;
   cancelGraceMs: number;
@@ -70,13 +71,13 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   const db = createDb(connection);
   const metrics = o.metrics ?? createMetrics();
   metrics.readFrom({ runs: () => countRuns(db.sql), pool: () => db.poolCounts() });
-  const redis = createRedis(o.redisUrl, (e) => o.log.warn('Redis connection problem', { error: e.message }));
+  const redis = createRedis(o.redisConnection, (e) => o.log.warn('Redis connection problem', { error: e.message }));
   redis.on('error', metrics.redisErrored);
-  const queue = createRunQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  const queue = createRunQueue({ redis: o.redisConnection, prefix: o.redisPrefix, role: 'producer' });
   queue.on('error', metrics.redisErrored);
   const plainLive = createLivePublisher(redis, o.redisPrefix);
   const live = o.decorateLive ? o.decorateLive(plainLive, redis) : plainLive;
-  const notificationQueue = createNotificationQueue({ redisUrl: o.redisUrl, prefix: o.redisPrefix, role: 'producer' });
+  const notificationQueue = createNotificationQueue({ redis: o.redisConnection, prefix: o.redisPrefix, role: 'producer' });
   notificationQueue.on('error', metrics.redisErrored);
   const runs = createRunEngine({
     db,
@@ -98,7 +99,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   });
   runs.events.on('run.ended', ({ row }) => metrics.runChanged(row));
   const artifacts = createArtifacts({ db, live, options: o.artifacts ?? DEFAULT_ARTIFACTS });
-  const outbox = createNotificationOutbox({ db, runs, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix, queue: notificationQueue });
+  const outbox = createNotificationOutbox({ db, runs, log: o.log, redisConnection: o.redisConnection, prefix: o.redisPrefix, queue: notificationQueue });
   return {
     orm,
     db,

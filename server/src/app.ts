@@ -6,6 +6,7 @@ import { openCore } from '@jobflow/core';
 import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
 import { createReconciler, toRunDto } from '@jobflow/core/runs';
 import { withScheduleNudges } from '@jobflow/core/schedules';
+import { startWorkerSweep } from '@jobflow/core/workers';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { auditRoutes } from './audit/audit.routes';
@@ -29,10 +30,12 @@ import { metricsRoutes } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
 import { runsRoutes } from './runs/runs.routes';
 import { artifactsRoutes } from './runs/artifacts.routes';
-import { schedulesRoutes } from './schedules/index';
+import { queueRoutes } from './queue/queue.routes';
+import { schedulesRoutes, upcomingRoutes } from './schedules/index';
 import { tokensRoutes } from './tokens/tokens.routes';
 import { createUsersService } from './users/users.service';
 import { peopleRoutes, usersRoutes } from './users/users.routes';
+import { workersRoutes } from './workers/workers.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -121,6 +124,9 @@ export async function createApp(config: ServerConfig): Promise<App> {
     runsRoutes(runs, audit),
     artifactsRoutes(runs, artifacts),
     schedulesRoutes(jobs, db, audit),
+    upcomingRoutes(db),
+    queueRoutes(engine),
+    workersRoutes(deps, audit),
     auditRoutes(audit),
   ];
   for (const router of routers) app.use(router.routes());
@@ -136,6 +142,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
   reconciler.start();
   const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  const workerSweep = startWorkerSweep({ db, live, log, intervalMs: config.reconcile.intervalMs });
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -152,6 +159,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     },
     async close() {
       await auditPurge.stop();
+      await workerSweep.stop();
       await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.

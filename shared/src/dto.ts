@@ -147,6 +147,8 @@ export const RunAttemptDto = z.object({
   attempt: z.number().int(),
   /** The worker process that ran it (its id, as `GET /api/workers` lists it). */
   workerId: z.string().nullable(),
+  /** That worker's name when the attempt started (null for attempts stored before workers registered). */
+  workerName: z.string().nullable().default(null),
   startedAt: IsoTime,
   /** Null while the attempt runs. */
   finishedAt: IsoTime.nullable(),
@@ -346,6 +348,74 @@ export const RunStatsDto = z.object({
 });
 export type RunStatsDto = z.infer<typeof RunStatsDto>;
 
+/** How many runs wait in the queue, and since when: in all and per job (jobs with the oldest waiting run first). */
+export const QueueDto = z.object({
+  /** Runs in `queued` now (first attempts and retries waiting for their turn). */
+  queued: z.number().int(),
+  /** When the run that has waited longest was queued; null when none waits. */
+  oldestQueuedAt: IsoTime.nullable(),
+  jobs: z.array(z.object({ jobId: z.string(), jobName: z.string(), queued: z.number().int(), oldestQueuedAt: IsoTime })),
+});
+export type QueueDto = z.infer<typeof QueueDto>;
+
+/** The coming due times across every scheduled job that is not paused, soonest first. */
+export const UpcomingDto = z.object({
+  items: z.array(
+    z.object({
+      jobId: z.string(),
+      jobName: z.string(),
+      /** The due time in UTC. */
+      at: IsoTime,
+      /** The same instant in the job's zone, ISO-8601 with its offset. */
+      local: z.string(),
+      timezone: z.string(),
+      cron: z.string(),
+    }),
+  ),
+});
+export type UpcomingDto = z.infer<typeof UpcomingDto>;
+
+// ---- workers ---------------------------------------------------------------
+
+export const WORKER_STATES = ['active', 'draining', 'lost'] as const;
+/**
+ * `active`: beating and taking runs; `draining`: beating, finishing the runs
+ * it holds but taking no new one; `lost`: no heartbeat within three of its
+ * heartbeat intervals (its runs are retried or failed by the reconcilers).
+ */
+export const WorkerState = z.enum(WORKER_STATES);
+export type WorkerState = z.infer<typeof WorkerState>;
+
+/** A run a worker holds right now. */
+export const WorkerRunDto = z.object({ id: z.string(), jobId: z.string(), jobName: z.string(), attempt: z.number().int(), startedAt: IsoTime.nullable() });
+export type WorkerRunDto = z.infer<typeof WorkerRunDto>;
+
+/** One worker process, as it registered itself and as its heartbeats keep it. */
+export const WorkerDto = z.object({
+  /** Unique per process (`WORKER_ID` when set, so a restarted worker keeps its id and its drain). */
+  id: z.string(),
+  /** What people call it (`WORKER_NAME`, else host and pid). */
+  name: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  /** The Jobflow version it runs. */
+  version: z.string(),
+  /** Runs it executes at once at most. */
+  concurrency: z.number().int(),
+  state: WorkerState,
+  /** An admin asked it to drain (it keeps draining after a restart with the same id until resumed). */
+  isDraining: z.boolean(),
+  startedAt: IsoTime,
+  lastHeartbeatAt: IsoTime,
+  /** How often it beats; three missed beats make it `lost`. */
+  heartbeatMs: z.number().int(),
+  /** Set in the last snapshot of a worker that stopped on purpose (it is no longer listed); null otherwise. */
+  stoppedAt: IsoTime.nullable(),
+  /** The runs it holds (running on it). */
+  runs: z.array(WorkerRunDto),
+});
+export type WorkerDto = z.infer<typeof WorkerDto>;
+
 // ---- audit log -------------------------------------------------------------
 
 /**
@@ -369,11 +439,13 @@ export const AUDIT_ACTIONS = [
   'run.started',
   'run.cancelled',
   'run.rerun',
+  'worker.drained',
+  'worker.resumed',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
 
-export const AUDIT_TARGET_TYPES = ['session', 'token', 'user', 'job', 'run'] as const;
+export const AUDIT_TARGET_TYPES = ['session', 'token', 'user', 'job', 'run', 'worker'] as const;
 export const AuditTargetType = z.enum(AUDIT_TARGET_TYPES);
 export type AuditTargetType = z.infer<typeof AuditTargetType>;
 

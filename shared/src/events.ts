@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ArtifactAddedEvent } from './artifacts';
-import { JobDto, LogLineDto, RunDto } from './dto';
+import { JobDto, LogLineDto, RunDto, WorkerDto } from './dto';
 
 /**
  * The Socket.IO contract, event by event: each payload and ack is one zod
@@ -110,6 +110,13 @@ export const serverEvents = {
     payload: ScheduleRecordedEvent,
     audience: ['dashboard', 'job'],
     summary: 'The scheduler recorded due times of a job (started, skipped-overlap, missed or caught-up): refetch its schedule history.',
+  }),
+  /** A worker registered, changed state (active, draining, lost), took or finished runs, or stopped (then `state` is its last). */
+  'worker:updated': serverEvent({
+    payload: WorkerDto,
+    audience: ['dashboard'],
+    summary:
+      'A worker process registered, started or stopped draining, took or finished runs, or was found lost (no heartbeat within three of its intervals): its snapshot. While nothing changes, a live worker is announced again about every 15 s with its latest heartbeat.',
   }),
   /** The server may have missed events: refetch what you show. */
   resync: serverEvent({

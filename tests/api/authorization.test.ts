@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, CreatedTokenDto, JobDto, LoginResponse, Page, RunDto, UserDto } from '@jobflow/shared';
 import { accessPolicy, type Action, type Relation } from '@jobflow/server';
+import { workerStore } from '@jobflow/core/workers';
 import { errorOf, startStack, type Stack, type TestUser } from '../support/stack';
 
 let stack: Stack;
@@ -121,6 +122,19 @@ const probes: Record<Action, Probe> = {
   'runs.startWithAdminOnlyParams': (t) => status(as(t, 'POST', `/api/jobs/${adminJobId}/runs`, { params: { script: 'id' } })),
   'runs.rerun': (t) => status(as(t, 'POST', `/api/runs/${runId}/rerun`, {})),
   'runs.cancel': async (t) => status(as(t, 'POST', `/api/runs/${await runOf(await ownersJob(), 'starter')}/cancel`)),
+  'workers.list': (t) => status(as(t, 'GET', '/api/workers')),
+  'workers.drain': async (t) => {
+    const worker = await workerStore.register(stack.app.deps.db.sql, {
+      id: `probe-${unique()}`,
+      name: 'probe',
+      host: 'probe-host',
+      pid: 1,
+      version: '0.0.0',
+      concurrency: 1,
+      heartbeatMs: 60_000,
+    });
+    return status(as(t, 'POST', `/api/workers/${worker.id}/drain`));
+  },
   'audit.read': (t) => status(as(t, 'GET', '/api/audit')),
   'live.subscribe': async (t) => {
     const socket = io(stack.baseUrl, { auth: { token: t ?? '' }, transports: ['websocket'], forceNew: true, reconnection: false });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openCore, type Core } from '@jobflow/core';
-import { createLogger } from '@jobflow/core/platform';
+import { createLogger, redisConnection } from '@jobflow/core/platform';
 import { createTestDatabase, uniquePrefix } from './db';
 import { removeRedisKeys } from './redis';
 import { track, untrack } from './leak-check';
@@ -35,7 +35,7 @@ export async function openEngine(): Promise<EngineUnderTest> {
   const core = await openCore({
     databaseUrl: database.url,
     dbPoolMax: 4,
-    redisUrl,
+    redisConnection: redisConnection(redisUrl),
     redisPrefix,
     backoff: { baseMs: 200, capMs: 1000 },
     cancelGraceMs: 4000,

@@ -7,6 +7,8 @@ const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)
     .optional(),
+  /** What the workers view calls this worker (default: host name and pid). */
+  WORKER_NAME: z.string().trim().min(1).max(200).optional(),
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
@@ -67,6 +69,7 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     /** Keys that open the secrets of the params a run executes with, and of notification targets. */
     secrets: secretsConfig(env),
     workerId: env.WORKER_ID,
+    workerName: env.WORKER_NAME,
     concurrency: env.WORKER_CONCURRENCY,
     stallIntervalMs: env.STALL_INTERVAL_MS,
     heartbeatMs: env.HEARTBEAT_MS,

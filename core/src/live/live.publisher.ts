@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { type ArtifactDto, type JobDto, type LogLineDto, type RunDto, rooms, type ServerToClientEvents } from '@jobflow/shared';
+import { type ArtifactDto, type JobDto, type LogLineDto, type RunDto, rooms, type ServerToClientEvents, type WorkerDto } from '@jobflow/shared';
 import { redisKeys } from '../platform';
 
 /**
@@ -15,6 +15,7 @@ export interface LivePublisher {
   jobUpdated(job: JobDto): void;
   jobDeleted(jobId: string): void;
   scheduleRecorded(jobId: string, outcomes: string[]): void;
+  workerUpdated(worker: WorkerDto): void;
 }
 
 /**
@@ -68,5 +69,6 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
     jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
     jobDeleted: (jobId) => to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
     scheduleRecorded: (jobId, outcomes) => to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
+    workerUpdated: (worker) => to(rooms.dashboard).emit('worker:updated', worker),
   };
 }

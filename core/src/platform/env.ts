@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { operatorEndpoint } from './egress';
+import { postgresTls } from './postgres-connection';
+import { redisConnection } from './redis';
 
 /** An integer variable with a default and a lower bound. */
 export const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -56,12 +58,32 @@ export const RequiredJwtSecretEnv = z.preprocess(
   }),
 );
 
+/** A zod refinement that reports what `parse` throws, as the variable's problem. */
+function refineWith(parse: (value: string) => unknown) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    try {
+      parse(value);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  };
+}
+
+/** A PostgreSQL URL, with TLS settings as libpq reads them: `sslmode`, `sslrootcert`, `sslcert`, `sslkey` (see `postgresTls`). */
+export const DatabaseUrlEnv = z.string().superRefine(refineWith(postgresTls));
+
 /** Settings every runnable shares: where PostgreSQL and Redis are, and how runs are retried and reconciled. */
 export const BaseEnv = z.object({
   JWT_SECRET: JwtSecretEnv,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/jobflow'),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  DATABASE_URL: DatabaseUrlEnv.default('postgres://postgres@127.0.0.1:5432/jobflow'),
+  /** `redis://` or `rediss://` (TLS), with `user:password@` for an ACL user or `:password@` for `requirepass`. */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').superRefine(refineWith(redisConnection)),
+  /** PEM file of the CAs a `rediss://` server's certificate must chain to (default: Node's public CAs). */
+  REDIS_TLS_CA_FILE: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   /** Prefix of every Redis key and channel, so several installs can share one Redis. */
   REDIS_PREFIX: z
     .string()
@@ -130,7 +152,11 @@ function artifactsConfig(env: z.infer<typeof BaseEnv>) {
 export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   env: env.NODE_ENV,
   databaseUrl: env.DATABASE_URL,
+  /** TLS of every PostgreSQL connection, from DATABASE_URL's parameters. */
+  dbSsl: postgresTls(env.DATABASE_URL),
   redisUrl: env.REDIS_URL,
+  /** Every Redis client's host, login and TLS, from REDIS_URL and REDIS_TLS_CA_FILE. */
+  redisConnection: redisConnection(env.REDIS_URL, { caFile: env.REDIS_TLS_CA_FILE }),
   redisPrefix: env.REDIS_PREFIX,
   logLevel: env.LOG_LEVEL,
   logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),

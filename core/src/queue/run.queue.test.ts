@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redisConnection } from '../platform';
 import { createBeeQueue, createRunQueue, type RunQueue } from './run.queue';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,7 +35,7 @@ afterEach(async () => {
 describe('the Bee-Queue connection', () => {
   it('sends the commands of one turn in one socket write, with every reply matched to its command', async () => {
     const prefix = `jftest-queue-${randomBytes(4).toString('hex')}`;
-    const queue = createRunQueue({ redisUrl: REDIS_URL, prefix, role: 'producer' });
+    const queue = createRunQueue({ redis: redisConnection(REDIS_URL), prefix, role: 'producer' });
     queues.push(queue);
     await queue.ready();
     await new Promise((r) => setImmediate(r));
@@ -58,8 +59,8 @@ describe('the Bee-Queue connection', () => {
 
   it('still processes every job, in order, with a worker taking them one at a time', async () => {
     const prefix = `jftest-queue-${randomBytes(4).toString('hex')}`;
-    const producer = createBeeQueue<{ n: number }>('ordered', { redisUrl: REDIS_URL, prefix, role: 'producer' });
-    const worker = createBeeQueue<{ n: number }>('ordered', { redisUrl: REDIS_URL, prefix, role: 'worker' });
+    const producer = createBeeQueue<{ n: number }>('ordered', { redis: redisConnection(REDIS_URL), prefix, role: 'producer' });
+    const worker = createBeeQueue<{ n: number }>('ordered', { redis: redisConnection(REDIS_URL), prefix, role: 'worker' });
     queues.push(producer as unknown as RunQueue, worker as unknown as RunQueue);
     await Promise.all([producer.ready(), worker.ready()]);
     const seen: number[] = [];

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import BeeQueue from 'bee-queue';
 import { createBatcher } from '../db';
-import { redisKeys } from '../platform';
+import { redisKeys, type RedisConnection } from '../platform';
 
 const require = createRequire(import.meta.url);
 const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
@@ -30,7 +30,7 @@ const DEFERRAL_CAP_MS = 2000;
 export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
 
 export interface QueueOptions {
-  redisUrl: string;
+  redis: RedisConnection;
   prefix: string;
   /** Workers process jobs and activate delayed ones; producers only add. */
   role: 'producer' | 'worker';
@@ -38,17 +38,17 @@ export interface QueueOptions {
 }
 
 /**
- * A Bee-Queue named `name` on `redisUrl`, set up the way every Jobflow queue
+ * A Bee-Queue named `name` on `redis`, set up the way every Jobflow queue
  * is: jobs live in Redis only until processed, no per-job events, delayed jobs
  * activated by workers. Bee-Queue keeps its Lua script hashes for the life of
  * the process and never reloads them, so after Redis restarts (and forgets its
  * scripts) every `ready` reloads them here.
  */
-export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
+export function createBeeQueue<T>(name: string, { redis, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
   const isWorker = role === 'worker';
   const queue = new BeeQueue<T>(name, {
     prefix: redisKeys(prefix).queue,
-    redis: { url: redisUrl, retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000) } as never,
+    redis: beeQueueRedisOptions(redis) as never,
     isWorker,
     getEvents: false,
     sendEvents: false,
@@ -65,6 +65,22 @@ export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallI
     writeOncePerTurn(client);
   });
   return queue;
+}
+
+/**
+ * Bee-Queue opens its clients itself (with the `redis` package, not ioredis)
+ * from options: the same host, login, database and TLS as every other client.
+ */
+function beeQueueRedisOptions({ host, port, db, username, password, tls }: RedisConnection) {
+  return {
+    host,
+    port,
+    db,
+    ...(username ? { user: username } : {}),
+    ...(password ? { password } : {}),
+    ...(tls ? { tls } : {}),
+    retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000),
+  };
 }
 
 /** The part of Bee-Queue's redis client (node_redis 3) that writes a command to its connection. */

@@ -16,6 +16,7 @@ import { readLastLines, readLines } from './sql/read-lines.queries';
 import { requestCancel } from './sql/request-cancel.queries';
 import { retryOrFailRun } from './sql/retry-or-fail-run.queries';
 import { countActiveRuns, countFinishedPerHour } from './sql/run-stats.queries';
+import { queueDepth } from './sql/queue-depth.queries';
 import { setProgress } from './sql/set-progress.queries';
 
 export interface BackoffOptions {
@@ -251,6 +252,8 @@ export function createRunEngine(o: RunEngineOptions) {
     attempts: (runId: string) => listRunAttempts(db.sql, runId),
     countActive: () => countActiveRuns(db.sql),
     countFinishedPerHour: (hours: number) => countFinishedPerHour(db.sql, hours),
+    /** Runs waiting in the queue now, in all and per job (the `maxJobs` that have waited longest). */
+    queueDepth: (maxJobs: number) => queueDepth(db.sql, maxJobs),
 
     /** Drops the pending forced cancels of this process (a reconciler elsewhere carries them out). */
     close(): void {

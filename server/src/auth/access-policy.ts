@@ -53,6 +53,8 @@ export const accessPolicy = {
   'artifacts.list': { allow: ['signedIn'], denied: '' },
   'artifacts.read': { allow: ['signedIn'], denied: '' },
   'runs.cancel': { allow: ['admin', 'jobOwner', 'runStarter'], denied: 'Only the job owner, the user who started the run, or an admin may cancel it.' },
+  'workers.list': { allow: ['signedIn'], denied: '' },
+  'workers.drain': { allow: ['admin'], denied: 'Only admins may drain or resume workers.' },
   'audit.read': { allow: ['admin'], denied: 'Only admins may read the audit log.' },
   'live.subscribe': { allow: ['signedIn'], denied: '' },
 } as const satisfies Record<string, Rule>;

@@ -27,6 +27,9 @@ import {
   UserDto,
   PersonDto,
   RunAttemptDto,
+  QueueDto,
+  UpcomingDto,
+  WorkerDto,
   page,
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
@@ -65,6 +68,10 @@ const schemas = {
   Artifact: ArtifactDto,
   ArtifactList: ArtifactListDto,
   RunExportLine,
+  Queue: QueueDto,
+  Upcoming: UpcomingDto,
+  Worker: WorkerDto,
+  WorkerList: z.object({ items: z.array(WorkerDto) }),
 } as const;
 
 type SchemaName = keyof typeof schemas;
@@ -302,6 +309,51 @@ const ops: Record<string, Record<string, Op>> = {
   },
   '/api/jobs/{id}/schedule/resume': {
     post: { summary: 'Resume the schedule (owner or admin)', tag: 'jobs', ok: [200, 'Job'], errors: [401, 403, 404, 409], params: [idParam('id')] },
+  },
+  '/api/schedules/upcoming': {
+    get: {
+      summary: 'The next due times across every scheduled job that is not paused, soonest first (UTC and in each job zone)',
+      tag: 'jobs',
+      ok: [200, 'Upcoming'],
+      errors: [400, 401],
+      params: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } }],
+    },
+  },
+  '/api/queue': {
+    get: {
+      summary: 'Runs waiting in the queue now: how many, when the oldest was queued, and the same per job (the 50 jobs whose oldest run has waited longest)',
+      tag: 'runs',
+      ok: [200, 'Queue'],
+      errors: [401],
+    },
+  },
+  '/api/workers': {
+    get: {
+      summary:
+        'Every worker process: active, draining, or lost (no heartbeat within three of its intervals; listed for a day). With its host, pid, version, concurrency, last heartbeat and the runs it holds',
+      tag: 'workers',
+      ok: [200, 'WorkerList'],
+      errors: [401],
+    },
+  },
+  '/api/workers/{id}/drain': {
+    post: {
+      summary:
+        'Drain a worker (admin): it finishes the runs it holds and takes no new run until resumed, also after a restart with the same WORKER_ID. Stored, announced as worker:updated, and sent to the worker at once',
+      tag: 'workers',
+      ok: [200, 'Worker'],
+      errors: [401, 403, 404, 415],
+      params: [idParam('id')],
+    },
+  },
+  '/api/workers/{id}/resume': {
+    post: {
+      summary: 'Resume a drained worker (admin): it takes runs again',
+      tag: 'workers',
+      ok: [200, 'Worker'],
+      errors: [401, 403, 404, 415],
+      params: [idParam('id')],
+    },
   },
   '/api/runs/{id}': { get: { summary: 'One run', tag: 'runs', ok: [200, 'Run'], errors: [401, 404], params: [idParam('id')] } },
   '/api/runs/{id}/logs': {

@@ -1,1 +1,1 @@
-export { schedulesRoutes } from './schedules.routes';
+export { schedulesRoutes, upcomingRoutes } from './schedules.routes';

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { ApiError, type ScheduleNextDto } from '@jobflow/shared';
 import type { Db } from '@jobflow/core/db';
-import { fireStore, localIso, nextDueTimes, toScheduleFireDto } from '@jobflow/core/schedules';
+import { fireStore, localIso, nextDueTimes, toScheduleFireDto, upcomingDueTimes } from '@jobflow/core/schedules';
 import { allow } from '../auth/access-policy';
 import { principalOf } from '../auth/auth.middleware';
 import { pageQuery, queryInt, toPage } from '../http/query';
@@ -48,5 +48,15 @@ export function schedulesRoutes(jobs: JobsService, db: Db, audit: AuditLog): Rou
     });
   }
 
+  return router;
+}
+
+/** `GET /api/schedules/upcoming?limit=` (signed in): the next due times across every active schedule, soonest first. */
+export function upcomingRoutes(db: Db): Router {
+  const router = new Router({ prefix: '/api/schedules' });
+  router.get('/upcoming', allow('schedules.read'), async (ctx) => {
+    const limit = queryInt(ctx, 'limit', 10, 1, 100);
+    ctx.body = await upcomingDueTimes(db.sql, new Date(), limit);
+  });
   return router;
 }

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { JobDto, LogLineDto, RunDto } from '../dto';
+import type { JobDto, LogLineDto, RunDto, WorkerDto } from '../dto';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
 import type { ArtifactAddedEvent } from '../artifacts';
 import { SubscribeAck, serverEvents, type ClientToServerEvents, type RunLogEvent, type ServerToClientEvents, type Topic } from '../events';
@@ -46,6 +46,8 @@ export interface TopicHandlers {
   onScheduleRecorded?(event: { jobId: string; outcomes: string[] }): void;
   /** A run topic: the run attached a file (stored, ready to download). */
   onArtifactAdded?(event: ArtifactAddedEvent): void;
+  /** A worker process's snapshot (dashboard only). */
+  onWorkerUpdated?(worker: WorkerDto): void;
   /**
    * The server may have missed events (`resync`), or the connection was
    * re-established and the topic subscribed again (`reconnect`): refetch.
@@ -313,6 +315,12 @@ export class LiveConnection {
         if (t.topic === 'run' && t.runId === event.data.runId) entry.handlers.onArtifactAdded?.(event.data);
       }
     });
+    socket.on('worker:updated', (payload) => {
+      const worker = serverEvents['worker:updated'].payload.safeParse(payload);
+      if (!worker.success) return;
+      this.emitEvent({ type: 'worker:updated', worker: worker.data });
+      for (const entry of this.entries) if (entry.topic.topic === 'dashboard') entry.handlers.onWorkerUpdated?.(worker.data);
+    });
     socket.on('resync', () => {
       this.emitEvent({ type: 'resync' });
       for (const entry of [...this.entries]) entry.handlers.onRefetch?.('resync');
@@ -393,6 +401,7 @@ export type LiveEvent =
   | { type: 'job:updated'; job: JobDto }
   | { type: 'job:deleted'; id: string }
   | { type: 'schedule:recorded'; jobId: string; outcomes: string[] }
+  | { type: 'worker:updated'; worker: WorkerDto }
   | { type: 'resync' }
   /** The connection came back and the topic is subscribed again; events may have been missed. */
   | { type: 'reconnected'; topic: Topic };

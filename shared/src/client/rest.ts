@@ -8,13 +8,16 @@ import {
   LogPageDto,
   LoginResponse,
   PersonDto,
+  QueueDto,
   RunAttemptDto,
   RunDto,
   RunStatsDto,
   ScheduleFireDto,
   ScheduleNextDto,
   TokenDto,
+  UpcomingDto,
   UserDto,
+  WorkerDto,
   type AuditAction,
   type AuditTargetType,
   type CreateTokenBody,
@@ -121,6 +124,7 @@ const pageOf = <T extends z.ZodType>(item: T) =>
   });
 const UserEnvelope = z.object({ user: UserDto });
 const AttemptList = z.object({ items: z.array(RunAttemptDto) });
+const WorkerList = z.object({ items: z.array(WorkerDto) });
 const PersonList = z.object({ items: z.array(PersonDto) });
 const JobTypeList = z.object({ items: z.array(JobTypeDto) });
 const NoContent = z.unknown();
@@ -399,6 +403,18 @@ export function createRestApi(t: Transport) {
       },
       /** The URL of one artifact; it needs the bearer token (or the session cookie in the UI). */
       url: (runId: string, name: string) => t.url(`/api/runs/${seg(runId)}/artifacts/${seg(name)}`),
+    },
+    /** `GET /api/queue`: runs waiting in the queue now, in all and per job, with the oldest one's queue time. */
+    queue: () => t.request('GET', '/api/queue', QueueDto),
+    /** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+    upcoming: (query: { limit?: number } = {}) => t.request('GET', '/api/schedules/upcoming', UpcomingDto, { query: { ...query } }),
+    workers: {
+      /** `GET /api/workers`: every worker process that is active, draining or lost. */
+      list: async (): Promise<WorkerDto[]> => (await t.request('GET', '/api/workers', WorkerList)).items,
+      /** `POST /api/workers/:id/drain` (admins): the worker finishes the runs it holds and takes no new one until resumed. */
+      drain: (id: string) => t.request('POST', `/api/workers/${seg(id)}/drain`, WorkerDto, { body: {} }),
+      /** `POST /api/workers/:id/resume` (admins): the worker takes runs again. */
+      resume: (id: string) => t.request('POST', `/api/workers/${seg(id)}/resume`, WorkerDto, { body: {} }),
     },
     audit: {
       /** `GET /api/audit` (admins): newest first. */

@@ -15,6 +15,7 @@ const RunScreen = lazy(() => import('../runs/run.screen'));
 const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
 const AuditScreen = lazy(() => import('../audit/audit.screen'));
+const WorkersScreen = lazy(() => import('../workers/workers.screen'));
 
 const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 
@@ -73,6 +74,7 @@ export function App() {
             <nav aria-label={t('nav.main')} class="nav">
               <NavLink href="/">{t('nav.dashboard')}</NavLink>
               <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
+              <NavLink href="/workers">{t('nav.workers')}</NavLink>
               <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
               <Show when={isAdmin()}>
                 <NavLink href="/users">{t('nav.users')}</NavLink>
@@ -133,6 +135,9 @@ export function App() {
                     <RunScreen runId={params().id ?? ''} />
                   </Keyed>
                 )}
+              </Match>
+              <Match when={path() === '/workers'}>
+                <WorkersScreen />
               </Match>
               <Match when={path() === '/tokens'}>
                 <TokensScreen />

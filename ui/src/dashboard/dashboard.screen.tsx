@@ -16,7 +16,9 @@ import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRuns } from '../stores/runs.store';
+import { QueuePanel } from './queue-panel';
 import { RunsChart } from './runs-chart';
+import { UpcomingPanel } from './upcoming-panel';
 import { createRunStats, HOUR_MS, WINDOW_HOURS } from './run-stats';
 
 /** Runs on the dashboard: the latest few; the runs page has every one. */
@@ -195,6 +197,14 @@ export default function DashboardScreen() {
             </Show>
           </div>
         </section>
+      </Show>
+
+      {/* Below the runs, and only with them: the runs keep the first place, and nothing above moves when these fill in. */}
+      <Show when={runList.isLoaded()}>
+        <div class="dashboard-panels">
+          <QueuePanel />
+          <UpcomingPanel />
+        </div>
       </Show>
 
       <Show when={runList.isLoaded() && jobList.isLoaded()}>

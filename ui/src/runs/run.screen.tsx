@@ -442,8 +442,8 @@ function AttemptsTable(props: { attempts: RunAttemptDto[]; now: number }) {
                       )}
                     </Show>
                   </td>
-                  <td data-label={t('run.worker')} class="mono small">
-                    {a.workerId ?? '—'}
+                  <td data-label={t('run.worker')} class="mono small" title={a.workerId ?? undefined}>
+                    {a.workerName ?? a.workerId ?? '—'}
                   </td>
                 </tr>
               )}

@@ -47,7 +47,7 @@ export function createNotifier(deps: {
 }) {
   const { config, db, runs, log, metrics } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
-  const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+  const queue = createNotificationQueue({ redis: config.redisConnection, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
   const timers: NodeJS.Timeout[] = [];
 

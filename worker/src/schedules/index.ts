@@ -26,7 +26,7 @@ export async function startScheduler(deps: {
     log,
     options: { graceMs: config.scheduler.graceMs, maxSleepMs: config.scheduler.maxSleepMs, historyDays: config.scheduler.historyDays },
   });
-  const subscriber = createRedis(config.redisUrl);
+  const subscriber = createRedis(config.redisConnection);
   subscriber.on('error', deps.metrics.redisErrored);
   subscriber.on('message', () => scheduler.nudge());
   // Subscribed before the first look, so no change made after that look goes unheard.

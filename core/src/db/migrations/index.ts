@@ -8,6 +8,7 @@ import { Migration20261201100000AuthSessions } from './Migration20261201100000Au
 import { Migration20261201110000AuditLog } from './Migration20261201110000AuditLog';
 import { Migration20261201120000OwnerPause } from './Migration20261201120000OwnerPause';
 import { Migration20261202400000_run_artifacts } from './Migration20261202400000_run_artifacts';
+import { Migration20261202200000_workers } from './Migration20261202200000_workers';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   { name: 'Migration20261201110000AuditLog', class: Migration20261201110000AuditLog },
   { name: 'Migration20261201120000OwnerPause', class: Migration20261201120000OwnerPause },
   { name: 'Migration20261202400000_run_artifacts', class: Migration20261202400000_run_artifacts },
+  { name: 'Migration20261202200000_workers', class: Migration20261202200000_workers },
 ];
