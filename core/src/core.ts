@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createArtifacts, type Artifacts, type ArtifactsOptions } from './artifacts';
 import { checkSchema, createDb, createOrm, type Db, type DbOptions, type Orm } from './db';
 import { createLivePublisher, type LivePublisher } from './live';
 import { type Logger, type Metrics, type RedisConnection, createMetrics, createRedis } from './platform';
@@ -8,6 +9,8 @@ import { countRuns, createRunEngine, type BackoffOptions, type RunEngine } from 
 
 /** MikroORM's connections at most: it serves the definitions people edit (one record at a time), not the engine. */
 const ORM_POOL_MAX = 4;
+
+const DEFAULT_ARTIFACTS: ArtifactsOptions = { store: 'postgres', maxBytes: 512 * 1024 * 1024, maxRunBytes: 2 * 1024 * 1024 * 1024 };
 
 export interface CoreOptions {
   databaseUrl: string;
@@ -24,6 +27,8 @@ export interface CoreOptions {
   log: Logger;
   /** The process's metrics (default: a registry of its own). */
   metrics?: Metrics;
+  /** Where artifacts are stored and how big they may be (default: PostgreSQL, 512 MiB a file, 2 GiB a run). */
+  artifacts?: ArtifactsOptions;
   /** Wraps the live publisher (e.g. to also nudge schedulers on job changes). */
   decorateLive?: (live: LivePublisher, redis: Redis) => LivePublisher;
 }
@@ -42,6 +47,8 @@ export interface Core {
   runs: RunEngine;
   /** Turns run events into notification deliveries. */
   outbox: NotificationOutbox;
+  /** Files runs attach: stored, listed, read and deleted here only. */
+  artifacts: Artifacts;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -91,6 +98,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     if (row.status === 'queued' && row.attempt > 1) metrics.runChanged(row); // a retry: the next attempt is queued
   });
   runs.events.on('run.ended', ({ row }) => metrics.runChanged(row));
+  const artifacts = createArtifacts({ db, live, options: o.artifacts ?? DEFAULT_ARTIFACTS });
   const outbox = createNotificationOutbox({ db, runs, log: o.log, redisConnection: o.redisConnection, prefix: o.redisPrefix, queue: notificationQueue });
   return {
     orm,
@@ -100,9 +108,11 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     live,
     runs,
     outbox,
+    artifacts,
     metrics,
     async close() {
       runs.close();
+      artifacts.close();
       await queue.close(1000).catch(() => {});
       await outbox.close();
       await notificationQueue.close(1000).catch(() => {});

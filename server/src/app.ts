@@ -37,6 +37,7 @@ import { runsHandlers } from './runs/runs.routes';
 import { queueHandlers } from './queue/queue.routes';
 import { schedulesHandlers, upcomingHandlers } from './schedules/index';
 import { tokensHandlers } from './tokens/tokens.routes';
+import { artifactsHandlers } from './runs/artifacts.routes';
 import { createUsersService } from './users/users.service';
 import { peopleHandlers, usersHandlers } from './users/users.routes';
 import { workersHandlers } from './workers/workers.routes';
@@ -67,7 +68,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel, { format: config.logFormat });
   const metrics = createMetrics('server');
   const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
-  const { orm, db, redis, queue, live, runs: engine, outbox } = core;
+  const { orm, db, redis, queue, live, runs: engine, outbox, artifacts } = core;
 
   const httpServer = http.createServer();
   // Idle keep-alive sockets stay open longer than the clients and proxies in
@@ -86,6 +87,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     live,
     runs: engine,
     outbox,
+    artifacts,
     metrics,
     log,
     keyring,
@@ -129,6 +131,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
         ...jobsHandlers(jobs, runs, audit),
         ...runsHandlers(runs, audit),
         ...logsHandlers(deps.runs),
+        ...artifactsHandlers(runs, artifacts),
         ...schedulesHandlers(jobs, db, audit),
         ...upcomingHandlers(db),
         ...queueHandlers(engine),

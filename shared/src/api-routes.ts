@@ -37,6 +37,7 @@ import {
   WorkerDto,
   page,
 } from './dto';
+import { ArtifactListDto } from './artifacts';
 import { ErrorBody } from './errors';
 
 // ---- what requests carry ---------------------------------------------------
@@ -145,15 +146,19 @@ export const apiSchemas = {
   LogHit: LogHitDto,
   LogHitPage: page(LogHitDto),
   JobStorage: JobStorageDto,
+  ArtifactList: ArtifactListDto,
   Health,
   Readiness,
 } as const;
 
 // ---- the routes ------------------------------------------------------------
 
+/** Answers streamed as they are produced, never parsed whole by the client. */
+export type StreamedResponse = 'text' | 'file' | 'ndjson';
+
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 /** Error statuses an operation may answer (503 goes with every operation that reaches a service). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 429 | 431 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 416 | 422 | 429 | 431 | 503;
 /** Request headers an operation reads beside `Authorization`. */
 export type RouteHeader = 'idempotencyKey' | 'ifMatch';
 
@@ -174,9 +179,12 @@ export interface RouteSpec {
   query?: z.ZodObject;
   body?: z.ZodType;
   headers?: readonly RouteHeader[];
-  /** The success status and what it carries: a schema of `apiSchemas`, `text` (streamed text) or nothing. */
+  /**
+   * The success status and what it carries: a schema of `apiSchemas`, a
+   * stream (`text`, `file`: any bytes by ranges, `ndjson`: JSON lines) or nothing.
+   */
   status: 200 | 201 | 202 | 204;
-  response: z.ZodType | 'text' | null;
+  response: z.ZodType | StreamedResponse | null;
   /** 201: the `Location` header names the created resource, this path with the answer's `id`. */
   location?: string;
   /** `ETag` on the answer (the resource's version). */
@@ -689,6 +697,42 @@ export const apiRoutes = {
     response: 'text',
     errors: [400, 401, 404],
   }),
+  exportRun: route({
+    method: 'get',
+    path: '/api/runs/:id/export',
+    tag: 'runs',
+    summary: 'The run as NDJSON: its snapshot, every log line, then its artifact list',
+    description: 'Streamed as it is read: a `{kind: "run"}` line, one `{kind: "log"}` line per log line in `seq` order, then `{kind: "artifacts"}`.',
+    access: 'runs.export',
+    params: ById,
+    status: 200,
+    response: 'ndjson',
+    errors: [401, 404],
+  }),
+  listArtifacts: route({
+    method: 'get',
+    path: '/api/runs/:id/artifacts',
+    tag: 'runs',
+    summary: 'The files the run attached, in the order attached',
+    access: 'artifacts.list',
+    params: ById,
+    status: 200,
+    response: ArtifactListDto,
+    errors: [401, 404],
+  }),
+  getArtifact: route({
+    method: 'get',
+    path: '/api/runs/:id/artifacts/:name',
+    tag: 'runs',
+    summary: 'One artifact, streamed, always as a download',
+    description:
+      '`Range: bytes=start-end` answers 206 with that part (one range; several get the whole file), an unsatisfiable range 416 with `Content-Range: bytes */size`. `Content-Disposition: attachment` names the file.',
+    access: 'artifacts.read',
+    params: z.object({ id: IdParam, name: z.string().meta({ description: 'The artifact name' }) }),
+    status: 200,
+    response: 'file',
+    errors: [401, 404, 416],
+  }),
   cancelRun: route({
     method: 'post',
     path: '/api/runs/:id/cancel',
@@ -765,7 +809,13 @@ export type RouteInput<R extends RouteSpec> = (R extends { params: z.ZodObject }
   (R extends { query: z.ZodObject } ? { query?: Nullable<z.input<Schema<R, 'query'>>> } : { query?: undefined }) &
   (R extends { body: z.ZodType } ? { body: z.input<Schema<R, 'body'>> } : { body?: undefined }) & { headers?: Record<string, string> };
 /** What the route answers, as parsed by its schema. */
-export type RouteOutput<R extends RouteSpec> = R['response'] extends z.ZodType ? z.output<R['response']> : R['response'] extends 'text' ? string : void;
+export type RouteOutput<R extends RouteSpec> = R['response'] extends z.ZodType
+  ? z.output<R['response']>
+  : R['response'] extends 'text'
+    ? string
+    : R['response'] extends 'file' | 'ndjson'
+      ? Response
+      : void;
 /** The query of a route as a caller writes it. */
 export type RouteQuery<R extends RouteSpec> = Nullable<z.input<Schema<R, 'query'>>>;
 
@@ -785,7 +835,11 @@ export type RouteRequest<R extends RouteSpec> = {
   body: R extends { body: z.ZodType } ? z.output<Schema<R, 'body'>> : undefined;
 };
 /** What a route's handler answers with: a value its response schema accepts. */
-export type RouteReply<R extends RouteSpec> = R['response'] extends z.ZodType ? z.input<R['response']> : R['response'] extends 'text' ? unknown : void;
+export type RouteReply<R extends RouteSpec> = R['response'] extends z.ZodType
+  ? z.input<R['response']>
+  : R['response'] extends StreamedResponse
+    ? unknown
+    : void;
 
 /** Parses a route's query (strings from the URL) into its values, or returns the first problem as `name: message`. */
 export function parseRouteQuery<R extends RouteSpec>(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArtifactAddedEvent } from './artifacts';
 import { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, WorkerDto } from './dto';
 
 /**
@@ -102,6 +103,12 @@ export const serverEvents = {
     audience: ['run'],
     summary:
       'Stored log lines of a run, in seq order. Around the moment of subscribing a line may arrive twice or ahead of an earlier one: keep lines in seq order and drop a seq already held.',
+  }),
+  /** A run attached a file; it is stored and can be downloaded. */
+  'artifact:added': serverEvent({
+    payload: ArtifactAddedEvent,
+    audience: ['run'],
+    summary: 'A run attached a file (an artifact). It is already stored: download it from /api/runs/{runId}/artifacts/{name}.',
   }),
   /** A job was created or changed: its summary (no `params`; `GET /api/jobs/:id` gives them). */
   'job:updated': serverEvent({

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './email';
 export * from './dto';
 export * from './api-routes';
+export * from './artifacts';
 export * from './events';
 export * from './job-types/index';
 export * from './params';

@@ -13,6 +13,8 @@ let admin: TestUser;
 let jobId: string;
 let adminJobId: string;
 let runId: string;
+/** A run holding one artifact, `probe.txt`. */
+let artifactRunId: string;
 
 type Who = 'anonymous' | 'owner' | 'other' | 'admin';
 const tokenOf = (who: Who) => ({ anonymous: undefined, owner: owner.token, other: other.token, admin: admin.token })[who];
@@ -30,6 +32,10 @@ beforeAll(async () => {
   });
   adminJobId = adminJob.body.id;
   runId = (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token: owner.token, body: {} })).body.id;
+  artifactRunId = (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token: owner.token, body: {} })).body.id;
+  // No worker runs here: the run is claimed as one would, and attaches a file.
+  await stack.app.deps.runs.claim({ runId: artifactRunId, attempt: 1, workerId: 'probe', queueJobId: 'probe' });
+  await stack.app.deps.artifacts.attach({ runId: artifactRunId, attempt: 1, name: 'probe.txt', body: 'hello' });
   starter = await stack.createUser();
   for (const persona of ['admin', 'owner', 'other', 'starter'] as const) {
     const user = { admin, owner, other, starter }[persona];
@@ -108,6 +114,10 @@ const probes: Record<Action, Probe> = {
   'schedules.pause': async (t) => status(as(t, 'POST', `/api/jobs/${await ownersJob({ schedule: { cron: '0 3 * * *', timezone: 'UTC' } })}/schedule/pause`)),
   'runs.list': (t) => status(as(t, 'GET', '/api/runs')),
   'runs.read': (t) => status(as(t, 'GET', `/api/runs/${runId}/logs`)),
+  // NDJSON is not one JSON document: read as a plain response.
+  'runs.export': async (t) => (await fetch(`${stack.baseUrl}/api/runs/${artifactRunId}/export`, { headers: t ? { authorization: `Bearer ${t}` } : {} })).status,
+  'artifacts.list': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts`)),
+  'artifacts.read': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts/probe.txt`)),
   'runs.start': (t) => status(as(t, 'POST', `/api/jobs/${jobId}/runs`, {})),
   'runs.startWithAdminOnlyParams': (t) => status(as(t, 'POST', `/api/jobs/${adminJobId}/runs`, { params: { script: 'id' } })),
   'runs.rerun': (t) => status(as(t, 'POST', `/api/runs/${runId}/rerun`, {})),

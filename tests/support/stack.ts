@@ -71,6 +71,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Serve the built UI (default: ui/dist). */
   uiDist?: string;
+  /** More environment for the server and its workers (e.g. the artifact store's settings). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RECONCILE_QUEUED_GRACE_MS: '2000',
     // Worker processes a test starts serve no health port unless it asks for one.
     HEALTH_PORT: '0',
+    ...opts.env,
   };
   const config = loadServerConfig(env, {
     port: 0,

@@ -68,6 +68,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const keyring = createKeyring(config.secrets);
   const executor = createRunExecutor({
     runs,
+    artifacts: core.artifacts,
     config,
     log,
     workerId,

@@ -1,6 +1,16 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { type JobDto, type LogLineDto, type RunDto, rooms, runSummaryOf, jobSummaryOf, type ServerToClientEvents, type WorkerDto } from '@jobflow/shared';
+import {
+  type ArtifactDto,
+  type JobDto,
+  type LogLineDto,
+  type RunDto,
+  rooms,
+  runSummaryOf,
+  jobSummaryOf,
+  type ServerToClientEvents,
+  type WorkerDto,
+} from '@jobflow/shared';
 import { redisKeys } from '../platform';
 
 /**
@@ -10,6 +20,8 @@ import { redisKeys } from '../platform';
 export interface LivePublisher {
   runUpdated(run: RunDto): void;
   runLog(runId: string, lines: LogLineDto[]): void;
+  /** A run attached a file (stored): `artifact:added` to the run's topic. */
+  artifactAdded(runId: string, artifact: ArtifactDto): void;
   jobUpdated(job: JobDto): void;
   jobDeleted(jobId: string): void;
   scheduleRecorded(jobId: string, outcomes: string[]): void;
@@ -70,6 +82,7 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
     runLog: (runId, lines) => {
       if (lines.length) to(rooms.run(runId)).emit('run:log', { runId, lines });
     },
+    artifactAdded: (runId, artifact) => to(rooms.run(runId)).emit('artifact:added', { runId, artifact }),
     jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', jobSummaryOf(job)),
     jobDeleted: (jobId) => to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
     scheduleRecorded: (jobId, outcomes) => to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorEndpoint } from './egress';
 import { postgresTls } from './postgres-connection';
 import { redisConnection } from './redis';
 
@@ -11,6 +12,12 @@ export const flagFromEnv = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A text variable where empty means unset. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
 
 /** Secrets published as examples (the old `.env.example` value): never accepted, in any mode. */
 export const EXAMPLE_JWT_SECRETS: readonly string[] = ['change-me-to-a-long-random-string'];
@@ -100,7 +107,46 @@ export const BaseEnv = z.object({
   /** A running run whose cancel its worker has not carried out in this time is cancelled without it. */
   CANCEL_GRACE_MS: intFromEnv(4000),
   PUBLIC_URL: z.string().optional(),
+  /** Where runs' artifacts are stored: `postgres` (chunk rows, the default) or `s3` (an S3-compatible bucket, S3_*). */
+  ARTIFACTS_STORE: z.enum(['postgres', 's3']).default('postgres'),
+  /** The largest artifact, in bytes (default 512 MiB). */
+  ARTIFACT_MAX_BYTES: intFromEnv(512 * 1024 * 1024, 0),
+  /** The most bytes one run's artifacts may hold together (default 2 GiB). */
+  ARTIFACT_MAX_RUN_BYTES: intFromEnv(2 * 1024 * 1024 * 1024, 0),
+  /** The bucket's endpoint, e.g. `https://s3.example.com` or `http://127.0.0.1:9000`; unset: AWS S3 in S3_REGION. */
+  S3_ENDPOINT: optionalText,
+  S3_BUCKET: optionalText,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  /** Path-style URLs (`endpoint/bucket/key`), as most S3-compatible servers want; false: virtual-hosted style. */
+  S3_FORCE_PATH_STYLE: flagFromEnv(true),
 });
+
+/** The artifact store's settings, checked together: throws a readable error for a missing or bad one. */
+function artifactsConfig(env: z.infer<typeof BaseEnv>) {
+  const s3 = () => {
+    if (!env.S3_BUCKET) throw new Error('Invalid configuration: S3_BUCKET is required with ARTIFACTS_STORE=s3');
+    if (!env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+      throw new Error('Invalid configuration: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together (or neither, for the default AWS credentials)');
+    }
+    if (env.S3_ENDPOINT) operatorEndpoint('S3_ENDPOINT', env.S3_ENDPOINT);
+    return {
+      endpoint: env.S3_ENDPOINT,
+      bucket: env.S3_BUCKET,
+      region: env.S3_REGION,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    };
+  };
+  return {
+    store: env.ARTIFACTS_STORE,
+    maxBytes: env.ARTIFACT_MAX_BYTES,
+    maxRunBytes: env.ARTIFACT_MAX_RUN_BYTES,
+    s3: env.ARTIFACTS_STORE === 's3' ? s3() : undefined,
+  };
+}
 
 /** The part of every runnable's config that comes from BaseEnv. */
 export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
@@ -120,6 +166,7 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
   reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
   cancelGraceMs: env.CANCEL_GRACE_MS,
+  artifacts: artifactsConfig(env),
 });
 
 /** Parses `env` with `schema`, or exits with one readable line per bad variable (saying how to fix it). */

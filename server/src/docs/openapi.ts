@@ -15,6 +15,7 @@ const errorMeaning: Record<ErrorStatus, string> = {
   412: 'precondition_failed: `If-Match` names a version the resource no longer has; nothing was changed',
   413: 'payload_too_large: body over 1 MiB, nested deeper than BODY_MAX_DEPTH or with more than BODY_MAX_KEYS keys and items',
   415: 'unsupported_media_type: a body that is not JSON, or a change signed in by the session cookie without Content-Type: application/json',
+  416: 'range_not_satisfiable: the `Range` lies outside the file; `Content-Range: bytes */<size>` gives its size',
   422: 'validation_failed: `details` lists `{path, message}` with JSON Pointer paths',
   429: 'rate_limited: see the Retry-After header',
   431: 'Request header fields too large: over the 16 KiB Node.js reads (plain text, no error body); a probe sends a few bytes',
@@ -113,9 +114,13 @@ function successResponse(spec: RouteSpec, where: string) {
   const content =
     spec.response === 'text'
       ? { content: { [spec.access === 'metricsToken' ? 'text/plain; version=0.0.4' : 'text/plain']: { schema: { type: 'string' } } } }
-      : spec.response
-        ? json(componentRef(spec.response, where))
-        : {};
+      : spec.response === 'file'
+        ? { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
+        : spec.response === 'ndjson'
+          ? { content: { 'application/x-ndjson': { schema: { type: 'string' } } } }
+          : spec.response
+            ? json(componentRef(spec.response, where))
+            : {};
   return {
     description: spec.status === 204 ? 'No content' : spec.status === 201 ? 'Created' : spec.status === 202 ? 'Accepted' : 'OK',
     ...(Object.keys(headers).length ? { headers } : {}),
@@ -140,6 +145,14 @@ function operation(operationId: OperationId, spec: RouteSpec) {
     ...(spec.body ? { requestBody: { required: true, ...json(componentRef(spec.body, where)) } } : {}),
     responses: {
       [String(spec.status)]: successResponse(spec, where),
+      ...(spec.response === 'file'
+        ? {
+            '206': {
+              description: 'Partial content: the asked byte range',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+          }
+        : {}),
       ...Object.fromEntries(
         [...errorStatuses].sort().map((status) => [String(status), { description: errorMeaning[status], ...(status === 431 ? {} : json(ref('Error'))) }]),
       ),

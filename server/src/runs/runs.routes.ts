@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { LogLineDto } from '@jobflow/shared';
+import type { LogLineDto, RunExportLine } from '@jobflow/shared';
 import { toRunDto, toRunSummary } from '@jobflow/core/runs';
 import type { AuditLog } from '../audit/audit.store';
 import { principalOf } from '../auth/auth.middleware';
@@ -7,9 +7,7 @@ import type { RouteHandlers } from '../http/api-router';
 import { cursor, isoOf, toPage } from '../http/query';
 import type { RunsService } from './runs.service';
 
-const TEXT_PAGE_LINES = 5000;
-
-type RunRoutes = 'listRuns' | 'runStats' | 'getRun' | 'listRunAttempts' | 'getRunLogs' | 'getRunLogText' | 'cancelRun' | 'rerun';
+type RunRoutes = 'listRuns' | 'runStats' | 'getRun' | 'listRunAttempts' | 'getRunLogs' | 'getRunLogText' | 'exportRun' | 'cancelRun' | 'rerun';
 
 export function runsHandlers(runs: RunsService, audit: AuditLog): Pick<RouteHandlers, RunRoutes> {
   return {
@@ -48,17 +46,25 @@ export function runsHandlers(runs: RunsService, audit: AuditLog): Pick<RouteHand
       // `full`: "<ISO time> <stream> <text>", so late or interleaved lines can be told apart.
       const render = query.format === 'full' ? (l: LogLineDto) => `${l.ts} ${l.stream} ${l.text}\n` : (l: LogLineDto) => l.text + '\n';
       async function* lines() {
-        let after = 0;
-        for (;;) {
-          const page = await runs.logs(run.id, after, TEXT_PAGE_LINES);
-          if (page.length === 0) return;
-          yield page.map(render).join('');
-          after = page[page.length - 1]!.seq;
-        }
+        for await (const page of runs.allLines(run.id)) yield page.map(render).join('');
       }
       ctx.type = 'text/plain; charset=utf-8';
       ctx.set('Content-Disposition', `inline; filename="run-${run.id}.log"`);
       return Readable.from(lines());
+    },
+
+    // NDJSON: the run, then every line in seq order (read a page at a time), then the artifact list.
+    exportRun: async (ctx, { params }) => {
+      const run = await runs.findOrThrow(params.id);
+      const line = (value: RunExportLine) => JSON.stringify(value) + '\n';
+      async function* ndjson() {
+        yield line({ kind: 'run', exportedAt: new Date().toISOString(), run: toRunDto(run) });
+        for await (const page of runs.allLines(run.id)) yield page.map((l) => line({ kind: 'log', line: l })).join('');
+        yield line({ kind: 'artifacts', items: await runs.artifacts(run.id) });
+      }
+      ctx.type = 'application/x-ndjson; charset=utf-8';
+      ctx.set('Content-Disposition', `attachment; filename="run-${run.id}.ndjson"`);
+      return Readable.from(ndjson());
     },
 
     cancelRun: async (ctx, { params }) => {

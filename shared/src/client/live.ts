@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, WorkerDto } from '../dto';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
+import type { ArtifactAddedEvent } from '../artifacts';
 import { SubscribeAck, serverEvents, type ClientToServerEvents, type RunLogEvent, type ServerToClientEvents, type Topic } from '../events';
 import { ApiClientError } from './client-error';
 import type { Transport } from './rest';
@@ -44,6 +45,8 @@ export interface TopicHandlers {
   onJobDeleted?(event: { id: string }): void;
   /** The scheduler recorded due times of a job (dashboard and that job's topic). */
   onScheduleRecorded?(event: { jobId: string; outcomes: string[] }): void;
+  /** A run topic: the run attached a file (stored, ready to download). */
+  onArtifactAdded?(event: ArtifactAddedEvent): void;
   /** A worker process's snapshot (dashboard only). */
   onWorkerUpdated?(worker: WorkerDto): void;
   /**
@@ -303,6 +306,14 @@ export class LiveConnection {
       for (const entry of this.entries) {
         const t = entry.topic;
         if (t.topic === 'dashboard' || (t.topic === 'job' && t.jobId === event.data.jobId)) entry.handlers.onScheduleRecorded?.(event.data);
+      }
+    });
+    socket.on('artifact:added', (payload) => {
+      const event = serverEvents['artifact:added'].payload.safeParse(payload);
+      if (!event.success) return;
+      for (const entry of this.entries) {
+        const t = entry.topic;
+        if (t.topic === 'run' && t.runId === event.data.runId) entry.handlers.onArtifactAdded?.(event.data);
       }
     });
     socket.on('worker:updated', (payload) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { apiRoutes, routePath, type ApiRoutes, type RouteInput, type RouteOutput, type RouteQuery, type RouteSpec } from '../api-routes';
 import type { CreateTokenBody, CreateUserBody, LoginBody, StartRunBody, UpdateJobBody, UpdateUserBody } from '../dto';
 import type { JobBody as JobBodySchema } from '../dto';
+import { RunExportLine } from '../artifacts';
 import { ErrorBody } from '../errors';
 import { ApiClientError } from './client-error';
 
@@ -174,6 +175,7 @@ export class Transport {
     });
     if (spec.response === null || response.status === 204) return undefined as RouteOutput<R>;
     if (spec.response === 'text') return (await response.text()) as RouteOutput<R>;
+    if (spec.response === 'file' || spec.response === 'ndjson') return response as RouteOutput<R>;
     let json: unknown;
     try {
       json = await response.json();
@@ -306,6 +308,42 @@ export function createRestApi(t: Transport) {
       /** A new run of the same job with the old run's params, or the given ones. */
       rerun: (id: string, body: StartRunBody = {}, options: StartOptions = {}) =>
         t.call(r.rerun, { params: { id }, body, headers: idempotencyHeaders(options) }),
+      /**
+       * `GET /api/runs/:id/export`, read as it arrives: the run, then every
+       * log line in `seq` order, then the list of its artifacts, each line
+       * checked against the contract.
+       */
+      async *export(id: string): AsyncGenerator<RunExportLine> {
+        const response = await t.send('GET', routePath(r.exportRun.path, { id }), { headers: { accept: 'application/x-ndjson' } });
+        for await (const line of ndjsonLines(response)) {
+          const parsed = RunExportLine.safeParse(line);
+          if (!parsed.success) throw new ApiClientError('invalid_response', `GET /api/runs/${id}/export: a line does not match the contract`, response.status);
+          yield parsed.data;
+        }
+      },
+    },
+    artifacts: {
+      /** `GET /api/runs/:id/artifacts`: the files the run attached, in the order attached. */
+      list: async (runId: string) => (await t.call(r.listArtifacts, { params: { id: runId } })).items,
+      /**
+       * `GET /api/runs/:id/artifacts/:name`: one artifact, as a stream read
+       * as it arrives (never whole in memory); `range` asks for bytes
+       * `start` to `end` (inclusive; to the end when left out).
+       */
+      download: async (runId: string, name: string, options: { range?: { start: number; end?: number } } = {}): Promise<ArtifactDownload> => {
+        const range = options.range;
+        const headers: Record<string, string> = { accept: '*/*' };
+        if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+        const response = await t.send('GET', routePath(r.getArtifact.path, { id: runId, name }), { headers });
+        return {
+          body: response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+          size: Number(response.headers.get('content-length') ?? NaN),
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          isPartial: response.status === 206,
+        };
+      },
+      /** The URL of one artifact; it needs the bearer token (or the session cookie in the UI). */
+      url: (runId: string, name: string) => t.url(routePath(r.getArtifact.path, { id: runId, name })),
     },
     /** `GET /api/queue`: runs waiting in the queue now, in all and per job, with the oldest one's queue time. */
     queue: () => t.call(r.queue, {}),
@@ -341,6 +379,41 @@ export function createRestApi(t: Transport) {
 const idempotencyHeaders = (options: StartOptions) => (options.idempotencyKey === undefined ? undefined : { 'idempotency-key': options.idempotencyKey });
 
 export type RestApi = ReturnType<typeof createRestApi>;
+
+/** One artifact being downloaded. */
+export interface ArtifactDownload {
+  /** The bytes, as they arrive. */
+  body: ReadableStream<Uint8Array>;
+  /** Bytes in `body`. */
+  size: number;
+  contentType: string;
+  /** A range was asked for and answered (206). */
+  isPartial: boolean;
+}
+
+/** The JSON values of an NDJSON response, one per line, decoded as they arrive. */
+async function* ndjsonLines(response: Response): AsyncGenerator<unknown> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  let isFinished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      isFinished = done;
+      pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const lines = pending.split('\n');
+      pending = done ? '' : lines.pop()!;
+      for (const line of lines) if (line.trim()) yield JSON.parse(line);
+      if (done) return;
+    }
+  } finally {
+    // A reader that stops early closes the connection instead of leaving the rest unread.
+    if (!isFinished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
 
 async function health(t: Transport, path: string): Promise<HealthStatus> {
   let response: Response;

@@ -332,6 +332,7 @@ export const en = {
   'run.timeline': 'Timeline',
   'run.notAvailable': 'This run cannot be shown.',
   'run.announce': 'Run of {job}: {status}',
+  'run.artifacts': 'Artifacts',
   'run.attempts': 'Attempts',
   'run.startedAt': 'Started',
   'run.endedAt': 'Ended',

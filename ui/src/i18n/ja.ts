@@ -333,6 +333,7 @@ export const ja: Record<MessageKey, string> = {
   'run.timeline': 'タイムライン',
   'run.notAvailable': 'この実行は表示できません。',
   'run.announce': '{job} の実行:{status}',
+  'run.artifacts': '成果物',
   'run.attempts': '試行',
   'run.startedAt': '開始',
   'run.endedAt': '終了',

@@ -19,6 +19,7 @@ import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
 import { runs, upsertRun } from '../stores/runs.store';
 import { createLogModel } from './log-model';
 import { LogViewer } from './log-viewer';
+import { RunArtifacts } from './run-artifacts';
 import { systemText } from './system-text';
 import { whileBusy } from '../app/busy';
 
@@ -374,6 +375,8 @@ export default function RunScreen(props: { runId: string }) {
             <Show when={attempts().length > 1 || r().maxAttempts > 1}>
               <AttemptsTable attempts={attempts()} now={now()} />
             </Show>
+
+            <RunArtifacts runId={props.runId} />
 
             <LogViewer runId={props.runId} model={model} isLive={!isEnded()} />
             <Show when={failure()}>
