@@ -4,7 +4,8 @@ import { createLivePublisher, type LivePublisher } from './live';
 import { type Logger, type Metrics, createMetrics, createRedis } from './platform';
 import { createNotificationOutbox, createNotificationQueue, type NotificationOutbox } from './notifications';
 import { createCancelSender, createRunQueue, type RunQueue } from './queue';
-import { countRuns, createRunEngine, type BackoffOptions, type RunEngine } from './runs';
+import { countRuns, createReconciler, createRunEngine, type BackoffOptions, type ReconcilerOptions, type RunEngine } from './runs';
+import { createSweeper, sweepHolderId, type Sweeper } from './sweeps';
 
 /** MikroORM's connections at most: it serves the definitions people edit (one record at a time), not the engine. */
 const ORM_POOL_MAX = 4;
@@ -20,6 +21,11 @@ export interface CoreOptions {
   redisPrefix: string;
   backoff: BackoffOptions;
   cancelGraceMs: number;
+  reconcile: ReconcilerOptions;
+  /** How long a sweep lease lasts unrenewed (see `createSweeper`). */
+  sweepLeaseMs: number;
+  /** This process as the sweep leases name it (default: `sweepHolderId('process')`). */
+  sweepHolder?: string;
   log: Logger;
   /** The process's metrics (default: a registry of its own). */
   metrics?: Metrics;
@@ -41,6 +47,12 @@ export interface Core {
   runs: RunEngine;
   /** Turns run events into notification deliveries. */
   outbox: NotificationOutbox;
+  /**
+   * The periodic sweeps, each run by one process of the install at a time;
+   * the run reconciler is registered. The process adds its own sweeps and
+   * starts it; `close()` stops it (handing its leases over) before anything else.
+   */
+  sweeper: Sweeper;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -91,6 +103,10 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   });
   runs.events.on('run.ended', ({ row }) => metrics.runChanged(row));
   const outbox = createNotificationOutbox({ db, runs, log: o.log, redisUrl: o.redisUrl, prefix: o.redisPrefix, queue: notificationQueue });
+  const sweeper = createSweeper({ db, holder: o.sweepHolder ?? sweepHolderId('process'), log: o.log, options: { leaseMs: o.sweepLeaseMs } });
+  const reconciler = createReconciler({ db, redis, queue, runs, prefix: o.redisPrefix, log: o.log, options: o.reconcile });
+  sweeper.every('reconcile', o.reconcile.intervalMs, reconciler.sweep);
+  metrics.readFrom({ sweepLeases: sweeper.held });
   return {
     orm,
     db,
@@ -99,8 +115,10 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     live,
     runs,
     outbox,
+    sweeper,
     metrics,
     async close() {
+      await sweeper.stop();
       runs.close();
       await queue.close(1000).catch(() => {});
       await outbox.close();

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
 import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
-import { createReconciler, toRunDto } from '@jobflow/core/runs';
+import { toRunDto } from '@jobflow/core/runs';
+import { sweepHolderId } from '@jobflow/core/sweeps';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { auditRoutes } from './audit/audit.routes';
-import { createAuditLog, startAuditPurge } from './audit/audit.store';
+import { AUDIT_PURGE_INTERVAL_MS, createAuditLog, purgeOldAuditEntries } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
 import { authenticateMiddleware } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
@@ -52,13 +53,19 @@ export interface App {
 }
 
 /**
- * Builds the whole server (REST API, Socket.IO gateway, UI files, reconciler)
+ * Builds the whole server (REST API, Socket.IO gateway, UI files, its part in the sweeps)
  * from a config and starts listening on `config.port` (0 = any free port).
  */
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel, { format: config.logFormat });
   const metrics = createMetrics('server');
-  const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
+  const core = await openCore({
+    ...config,
+    log,
+    metrics,
+    sweepHolder: sweepHolderId('server'),
+    decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix),
+  });
   const { orm, db, redis, queue, live, runs: engine, outbox } = core;
 
   const httpServer = http.createServer();
@@ -130,9 +137,8 @@ export async function createApp(config: ServerConfig): Promise<App> {
   gateway = liveGateway;
   metrics.readFrom({ sockets: () => liveGateway.io.engine.clientsCount });
 
-  const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
-  reconciler.start();
-  const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  core.sweeper.every('audit-purge', AUDIT_PURGE_INTERVAL_MS, () => purgeOldAuditEntries(audit, config.auditRetentionDays, log));
+  await core.sweeper.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -148,8 +154,8 @@ export async function createApp(config: ServerConfig): Promise<App> {
       isDraining = true;
     },
     async close() {
-      await auditPurge.stop();
-      await reconciler.stop();
+      // Hands the sweep leases over first, so another process sweeps while this one closes.
+      await core.sweeper.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.
       await liveGateway.close();

@@ -14,12 +14,12 @@ import {
   redisKeys,
 } from '@jobflow/core/platform';
 import { createRunQueue, listenForCancels, withScripts } from '@jobflow/core/queue';
-import { createReconciler } from '@jobflow/core/runs';
+import { sweepHolderId } from '@jobflow/core/sweeps';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';
 import { createRunExecutor } from './runs/run-executor';
-import { createNotifier } from './notifications/index';
+import { createNotifier, NOTIFICATION_SWEEP_MS } from './notifications/index';
 import { startScheduler } from './schedules/index';
 
 export interface Worker {
@@ -33,14 +33,14 @@ export interface Worker {
   close(): Promise<void>;
 }
 
-/** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, reconciler. */
+/** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, notifier, scheduler and its part in the sweeps. */
 export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = createLogger('worker', config.logLevel, { format: config.logFormat }).child({ workerId });
   const keys = redisKeys(config.redisPrefix);
   const metrics = createMetrics('worker');
-  const core = await openCore({ ...config, log, metrics });
-  const { db, redis, queue: producer, runs } = core;
+  const core = await openCore({ ...config, log, metrics, sweepHolder: sweepHolderId('worker', workerId) });
+  const { db, redis, runs, sweeper } = core;
   const subscriber = createRedis(config.redisUrl);
   subscriber.on('error', metrics.redisErrored);
   const consumer = createRunQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
@@ -78,11 +78,11 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     withScripts(consumer, () => consumer.checkStalledJobs()).catch((e) => log.debug('stall check failed', { error: (e as Error).message }));
   }, config.stallIntervalMs);
 
-  const reconciler = createReconciler({ db, redis, queue: producer, runs, prefix: config.redisPrefix, log, options: config.reconcile });
-  reconciler.start();
   const notifier = createNotifier({ config, db, runs, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics });
+  sweeper.every('notifications', NOTIFICATION_SWEEP_MS, notifier.sweep);
+  const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics, sweeper });
+  await sweeper.start();
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
@@ -99,7 +99,8 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       isDraining = true;
       clearInterval(stallTimer);
       await scheduler.stop();
-      await reconciler.stop();
+      // Hands the sweep leases over before waiting for running runs, so another process sweeps meanwhile.
+      await sweeper.stop();
       await consumer.close(config.shutdownGraceMs).catch(() => {});
       for (const [runId, entry] of executor.active) {
         executor.abort(runId, entry.attempt, new AttemptAborted('shutdown', 'the worker is shutting down'));

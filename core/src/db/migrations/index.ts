@@ -7,6 +7,7 @@ import { Migration20261130170000_queued_due_index } from './Migration20261130170
 import { Migration20261201100000AuthSessions } from './Migration20261201100000AuthSessions';
 import { Migration20261201110000AuditLog } from './Migration20261201110000AuditLog';
 import { Migration20261201120000OwnerPause } from './Migration20261201120000OwnerPause';
+import { Migration20261202600000_sweep_leases } from './Migration20261202600000_sweep_leases';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261201100000AuthSessions', class: Migration20261201100000AuthSessions },
   { name: 'Migration20261201110000AuditLog', class: Migration20261201110000AuditLog },
   { name: 'Migration20261201120000OwnerPause', class: Migration20261201120000OwnerPause },
+  { name: 'Migration20261202600000_sweep_leases', class: Migration20261202600000_sweep_leases },
 ];
