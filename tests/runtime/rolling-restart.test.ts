@@ -49,11 +49,7 @@ beforeAll(async () => {
   stack = await startStack({ workers: 0 });
   serverPorts.push(await freePort(), await freePort());
   const env = processEnv();
-  const started = await Promise.all([
-    ...serverPorts.map((port) => spawnServer(env, port)),
-    spawnWorker(env, 'rolling-w1'),
-    spawnWorker(env, 'rolling-w2'),
-  ]);
+  const started = await Promise.all([...serverPorts.map((port) => spawnServer(env, port)), spawnWorker(env, 'rolling-w1'), spawnWorker(env, 'rolling-w2')]);
   servers.splice(0, 2, started[0]!, started[1]!);
   workers.splice(0, 2, started[2]!, started[3]!);
   haproxy = await startHaProxy(serverPorts);
@@ -106,7 +102,12 @@ function plainSubscriber(runId: string) {
   let repeats = 0;
   let connects = 0;
   const reasons: string[] = [];
-  const socket: Socket = io(haproxy!.url, { auth: { token: stack.admin.token }, transports: ['websocket'], reconnectionDelay: 200, reconnectionDelayMax: 1000 });
+  const socket: Socket = io(haproxy!.url, {
+    auth: { token: stack.admin.token },
+    transports: ['websocket'],
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 1000,
+  });
   socket.on('connect', () => {
     connects++;
     socket.emit('subscribe', { topic: 'run', runId, afterSeq: contiguous }, () => {});
@@ -130,7 +131,7 @@ function plainSubscriber(runId: string) {
 
 async function storedLines(runId: string): Promise<LogLineDto[]> {
   const lines: LogLineDto[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
     if (page.items.length === 0) return lines;
     lines.push(...page.items);
@@ -218,7 +219,10 @@ describe('a rolling restart of two servers and two workers behind HAProxy, under
       stored.set(id, lines);
     }
     for (const [i, p] of python.entries()) {
-      const expected = stored.get(chattyRunIds[i]!)!.filter((l) => l.stream === 'stdout').map((l) => l.text);
+      const expected = stored
+        .get(chattyRunIds[i]!)!
+        .filter((l) => l.stream === 'stdout')
+        .map((l) => l.text);
       expect(p.output().stdout.split('\n').slice(0, -1)).toEqual(expected);
     }
     for (const { runId, sub } of plain) {

@@ -47,7 +47,9 @@ beforeAll(async () => {
     SCHEDULER_ENABLED: 'false',
   };
   const [owner] = await sql<{ id: string }>(`insert into users (email, role, password_hash) values ('sweeps@example.com', 'admin', 'x') returning id`);
-  const [job] = await sql<{ id: string }>(`insert into jobs (name, type, params, owner_id) values ('swept', 'sleep', '{"seconds": 0}', $1) returning id`, [owner!.id]);
+  const [job] = await sql<{ id: string }>(`insert into jobs (name, type, params, owner_id) values ('swept', 'sleep', '{"seconds": 0}', $1) returning id`, [
+    owner!.id,
+  ]);
   jobId = job!.id;
 }, 60_000);
 
@@ -115,7 +117,8 @@ describe('sweeps under a lease', { timeout: 120_000 }, () => {
     await redis.config('RESETSTAT');
     const lost = await lostQueuedRuns(BACKLOG);
     await waitFor(
-      async () => (await sql<{ n: number }>(`select count(*)::int as n from runs where id = any($1::uuid[]) and status = 'succeeded'`, [lost]))[0]!.n === BACKLOG,
+      async () =>
+        (await sql<{ n: number }>(`select count(*)::int as n from runs where id = any($1::uuid[]) and status = 'succeeded'`, [lost]))[0]!.n === BACKLOG,
       'the lost runs to be requeued and run',
       { timeoutMs: 60_000 },
     );
@@ -143,7 +146,8 @@ describe('sweeps under a lease', { timeout: 120_000 }, () => {
     // The new holder repairs what Redis loses from then on.
     const lostAgain = await lostQueuedRuns(20);
     await waitFor(
-      async () => (await sql<{ n: number }>(`select count(*)::int as n from runs where id = any($1::uuid[]) and status = 'succeeded'`, [lostAgain]))[0]!.n === 20,
+      async () =>
+        (await sql<{ n: number }>(`select count(*)::int as n from runs where id = any($1::uuid[]) and status = 'succeeded'`, [lostAgain]))[0]!.n === 20,
       'the second backlog to be repaired',
       { timeoutMs: 30_000 },
     );
