@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { isFinalStatus, type JobDto, type LogLineDto, type LogPageDto, type RunDto } from '@jobflow/shared';
@@ -18,12 +21,14 @@ import { waitFor } from '../support/wait';
  * Every server, then every worker, is stopped with SIGTERM and started again.
  */
 const STARTS_PER_SEC = 20;
-const CHATTY_BATCHES = 60;
-const LINES_PER_BATCH = 100;
+/** The chatty runs print this many lines every quarter of a second until the test tells them to stop. */
+const LINES_PER_BEAT = 20;
 const RETRYABLE = new Set([502, 503]);
 
 let stack: Stack;
 let haproxy: HaProxy | undefined;
+/** Where the test tells the chatty runs to stop. */
+let stopDir: string | undefined;
 const serverPorts: number[] = [];
 const servers: (Proc | null)[] = [null, null];
 const workers: (Proc | null)[] = [null, null];
@@ -54,13 +59,14 @@ beforeAll(async () => {
   workers.splice(0, 2, started[2]!, started[3]!);
   haproxy = await startHaProxy(serverPorts);
   await until(async () => Object.values(await haproxy!.states()).every((s) => s === 'UP'), 'HAProxy to see both servers up');
-}, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   killPythonProcesses();
   await haproxy?.stop();
   await killAll();
   await stack?.stop();
+  if (stopDir) await rm(stopDir, { recursive: true, force: true });
 });
 
 /** What the clients went through: answers with a retryable status (retried), and anything else that failed. */
@@ -151,7 +157,7 @@ async function restart(kind: 'server' | 'worker', i: number): Promise<void> {
   }
 }
 
-describe('a rolling restart of two servers and two workers behind HAProxy, under load', { timeout: 240_000 }, () => {
+describe('a rolling restart of two servers and two workers behind HAProxy, under load', { timeout: 600_000 }, () => {
   it('loses no run and no line, and answers nothing but retryable statuses', async (ctx) => {
     requireHaProxy(ctx);
     requirePython(ctx);
@@ -159,7 +165,9 @@ describe('a rolling restart of two servers and two workers behind HAProxy, under
     const createJob = async (name: string, type: string, params: Record<string, unknown>) =>
       (await stack.request<JobDto>('POST', '/api/jobs', { token, body: { name, type, params, maxAttempts: 3 } })).body;
     const quick = await createJob('rolling-quick', 'sleep', { seconds: 0 });
-    const chattyScript = `for b in $(seq 1 ${CHATTY_BATCHES}); do for l in $(seq 1 ${LINES_PER_BATCH}); do echo "batch $b line $l"; done; sleep 0.5; done`;
+    stopDir = await mkdtemp(join(tmpdir(), 'jobflow-rolling-'));
+    const stopFile = join(stopDir, 'stop');
+    const chattyScript = `b=0; while [ ! -e ${stopFile} ]; do b=$((b+1)); for l in $(seq 1 ${LINES_PER_BEAT}); do echo "beat $b line $l"; done; sleep 0.25; done`;
     await createJob('rolling-chatty', 'shell', { script: chattyScript });
 
     // Two Python followers start the chatty runs through the proxy and stream them.
@@ -193,6 +201,7 @@ describe('a rolling restart of two servers and two workers behind HAProxy, under
     for (const i of [0, 1]) await restart('worker', i);
     isLoading = false;
     await load;
+    await writeFile(stopFile, '');
 
     // Every accepted run, and every other run of the job, reaches one final state.
     const finals = await waitFor(
@@ -201,7 +210,7 @@ describe('a rolling restart of two servers and two workers behind HAProxy, under
         return runs.every((r) => isFinalStatus(r.status)) && runs;
       },
       'every accepted run to end',
-      { timeoutMs: 90_000, everyMs: 500 },
+      { timeoutMs: 180_000, everyMs: 500 },
     );
     expect(finals.map((r) => r.status).filter((s) => s !== 'succeeded')).toEqual([]);
     const unfinished = await stack.sql(`select id, status from runs where job_id = $1 and status not in ('succeeded', 'failed', 'cancelled')`, [quick.id]);
