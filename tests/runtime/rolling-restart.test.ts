@@ -24,6 +24,8 @@ const STARTS_PER_SEC = 20;
 /** The chatty runs print this many lines every quarter of a second until the test tells them to stop. */
 const LINES_PER_BEAT = 20;
 const RETRYABLE = new Set([502, 503]);
+/** Four processes start at once here: give each longer than a lone one needs on a busy machine. */
+const START_TIMEOUT_MS = 240_000;
 
 let stack: Stack;
 let haproxy: HaProxy | undefined;
@@ -54,12 +56,16 @@ beforeAll(async () => {
   stack = await startStack({ workers: 0 });
   serverPorts.push(await freePort(), await freePort());
   const env = processEnv();
-  const started = await Promise.all([...serverPorts.map((port) => spawnServer(env, port)), spawnWorker(env, 'rolling-w1'), spawnWorker(env, 'rolling-w2')]);
+  const started = await Promise.all([
+    ...serverPorts.map((port) => spawnServer(env, port, START_TIMEOUT_MS)),
+    spawnWorker(env, 'rolling-w1', START_TIMEOUT_MS),
+    spawnWorker(env, 'rolling-w2', START_TIMEOUT_MS),
+  ]);
   servers.splice(0, 2, started[0]!, started[1]!);
   workers.splice(0, 2, started[2]!, started[3]!);
   haproxy = await startHaProxy(serverPorts);
   await until(async () => Object.values(await haproxy!.states()).every((s) => s === 'UP'), 'HAProxy to see both servers up');
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   killPythonProcesses();
@@ -149,15 +155,15 @@ async function restart(kind: 'server' | 'worker', i: number): Promise<void> {
   const env = processEnv();
   if (kind === 'server') {
     expect(await servers[i]!.stop()).toBe(0);
-    servers[i] = await spawnServer(env, serverPorts[i]);
+    servers[i] = await spawnServer(env, serverPorts[i], START_TIMEOUT_MS);
     await until(async () => (await haproxy!.states())[`s${i + 1}`] === 'UP', `HAProxy to see server ${i + 1} up again`);
   } else {
     expect(await workers[i]!.stop()).toBe(0);
-    workers[i] = await spawnWorker(env, `rolling-w${i + 1}-again`);
+    workers[i] = await spawnWorker(env, `rolling-w${i + 1}-again`, START_TIMEOUT_MS);
   }
 }
 
-describe('a rolling restart of two servers and two workers behind HAProxy, under load', { timeout: 600_000 }, () => {
+describe('a rolling restart of two servers and two workers behind HAProxy, under load', { timeout: 900_000 }, () => {
   it('loses no run and no line, and answers nothing but retryable statuses', async (ctx) => {
     requireHaProxy(ctx);
     requirePython(ctx);
