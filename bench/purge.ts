@@ -65,6 +65,8 @@ async function main() {
     redisPrefix: `${stack.prefix}driver`,
     backoff: { baseMs: 1000, capMs: 1000 },
     cancelGraceMs: 5000,
+    reconcile: { intervalMs: 60_000, queuedGraceMs: 60_000 },
+    sweepLeaseMs: 15_000,
     log: createLogger('bench-purge', 'error'),
   });
   try {

@@ -5,7 +5,8 @@ import { createLivePublisher, type LivePublisher } from './live';
 import { type Logger, type Metrics, type RedisConnection, createMetrics, createRedis } from './platform';
 import { createNotificationOutbox, createNotificationQueue, type NotificationOutbox } from './notifications';
 import { createCancelSender, createRunQueue, type RunQueue } from './queue';
-import { countRuns, createRunEngine, type BackoffOptions, type RunEngine } from './runs';
+import { countRuns, createReconciler, createRunEngine, type BackoffOptions, type ReconcilerOptions, type RunEngine } from './runs';
+import { createSweeper, sweepHolderId, type Sweeper } from './sweeps';
 
 /** MikroORM's connections at most: it serves the definitions people edit (one record at a time), not the engine. */
 const ORM_POOL_MAX = 4;
@@ -24,6 +25,11 @@ export interface CoreOptions {
   redisPrefix: string;
   backoff: BackoffOptions;
   cancelGraceMs: number;
+  reconcile: ReconcilerOptions;
+  /** How long a sweep lease lasts unrenewed (see `createSweeper`). */
+  sweepLeaseMs: number;
+  /** This process as the sweep leases name it (default: `sweepHolderId('process')`). */
+  sweepHolder?: string;
   log: Logger;
   /** The process's metrics (default: a registry of its own). */
   metrics?: Metrics;
@@ -49,6 +55,12 @@ export interface Core {
   outbox: NotificationOutbox;
   /** Files runs attach: stored, listed, read and deleted here only. */
   artifacts: Artifacts;
+  /**
+   * The periodic sweeps, each run by one process of the install at a time;
+   * the run reconciler is registered. The process adds its own sweeps and
+   * starts it; `close()` stops it (handing its leases over) before anything else.
+   */
+  sweeper: Sweeper;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -100,6 +112,10 @@ export async function openCore(o: CoreOptions): Promise<Core> {
   runs.events.on('run.ended', ({ row }) => metrics.runChanged(row));
   const artifacts = createArtifacts({ db, live, options: o.artifacts ?? DEFAULT_ARTIFACTS });
   const outbox = createNotificationOutbox({ db, runs, log: o.log, redisConnection: o.redisConnection, prefix: o.redisPrefix, queue: notificationQueue });
+  const sweeper = createSweeper({ db, holder: o.sweepHolder ?? sweepHolderId('process'), log: o.log, options: { leaseMs: o.sweepLeaseMs } });
+  const reconciler = createReconciler({ db, redis, queue, runs, prefix: o.redisPrefix, log: o.log, options: o.reconcile });
+  sweeper.every('reconcile', o.reconcile.intervalMs, reconciler.sweep);
+  metrics.readFrom({ sweepLeases: sweeper.held });
   return {
     orm,
     db,
@@ -109,8 +125,10 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     runs,
     outbox,
     artifacts,
+    sweeper,
     metrics,
     async close() {
+      await sweeper.stop();
       runs.close();
       artifacts.close();
       await queue.close(1000).catch(() => {});

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
 import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
-import { createReconciler, toRunDto } from '@jobflow/core/runs';
+import { toRunDto } from '@jobflow/core/runs';
+import { sweepHolderId } from '@jobflow/core/sweeps';
 import { withScheduleNudges } from '@jobflow/core/schedules';
 import { startWorkerSweep } from '@jobflow/core/workers';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
 import { auditHandlers } from './audit/audit.routes';
-import { createAuditLog, startAuditPurge } from './audit/audit.store';
+import { AUDIT_PURGE_INTERVAL_MS, createAuditLog, purgeOldAuditEntries } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
 import { authenticateMiddleware } from './auth/auth.middleware';
 import { authHandlers } from './auth/auth.routes';
@@ -61,13 +62,19 @@ export interface App {
 }
 
 /**
- * Builds the whole server (REST API, Socket.IO gateway, UI files, reconciler)
+ * Builds the whole server (REST API, Socket.IO gateway, UI files, its part in the sweeps)
  * from a config and starts listening on `config.port` (0 = any free port).
  */
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel, { format: config.logFormat });
   const metrics = createMetrics('server');
-  const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
+  const core = await openCore({
+    ...config,
+    log,
+    metrics,
+    sweepHolder: sweepHolderId('server'),
+    decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix),
+  });
   const { orm, db, redis, queue, live, runs: engine, outbox, artifacts } = core;
 
   const httpServer = http.createServer();
@@ -153,11 +160,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   gateway = liveGateway;
   metrics.readFrom({ sockets: () => liveGateway.io.engine.clientsCount });
 
-  const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
-  reconciler.start();
-  const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  core.sweeper.every('audit-purge', AUDIT_PURGE_INTERVAL_MS, () => purgeOldAuditEntries(audit, config.auditRetentionDays, log));
   const idempotencyPurge = startIdempotencyPurge(idempotency, log);
   const workerSweep = startWorkerSweep({ db, live, log, intervalMs: config.reconcile.intervalMs });
+  await core.sweeper.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -173,10 +179,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
       isDraining = true;
     },
     async close() {
-      await auditPurge.stop();
+      // Hands the sweep leases over first, so another process sweeps while this one closes.
+      await core.sweeper.stop();
       await idempotencyPurge.stop();
       await workerSweep.stop();
-      await reconciler.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.
       await liveGateway.close();

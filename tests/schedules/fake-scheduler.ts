@@ -25,6 +25,8 @@ export async function fakeScheduler(stack: Stack, opts: { graceMs: number; start
     redisPrefix: stack.redisPrefix,
     backoff: { baseMs: 200, capMs: 1000 },
     cancelGraceMs: 4000,
+    reconcile: { intervalMs: 1000, queuedGraceMs: 2000 },
+    sweepLeaseMs: 3000,
     log,
   });
   let now = opts.startAt ? Date.parse(opts.startAt) : Date.now();

@@ -39,6 +39,8 @@ export async function openEngine(): Promise<EngineUnderTest> {
     redisPrefix,
     backoff: { baseMs: 200, capMs: 1000 },
     cancelGraceMs: 4000,
+    reconcile: { intervalMs: 1000, queuedGraceMs: 2000 },
+    sweepLeaseMs: 3000,
     log: createLogger('engine-test', 'error'),
   });
   const sql = openSql(database.url);

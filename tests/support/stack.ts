@@ -113,6 +113,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     SHUTDOWN_GRACE_MS: '2000',
     RECONCILE_INTERVAL_MS: '1000',
     RECONCILE_QUEUED_GRACE_MS: '2000',
+    SWEEP_LEASE_MS: '3000',
     // Worker processes a test starts serve no health port unless it asks for one.
     HEALTH_PORT: '0',
     ...opts.env,

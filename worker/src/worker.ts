@@ -14,15 +14,16 @@ import {
   redisKeys,
 } from '@jobflow/core/platform';
 import { createRunQueue, listenForCancels, withScripts, type RunQueue } from '@jobflow/core/queue';
-import { createReconciler, createRetentionSweeper } from '@jobflow/core/runs';
+import { createRetentionSweeper } from '@jobflow/core/runs';
 import { createLease } from '@jobflow/core/db';
+import { sweepHolderId } from '@jobflow/core/sweeps';
 import { startWorkerPresence } from '@jobflow/core/workers';
 import { version } from '../package.json';
 import type { WorkerConfig } from './config';
 import { createHandlers } from './job-types/catalog';
 import { AttemptAborted } from './runs/attempt-abort';
 import { createRunExecutor } from './runs/run-executor';
-import { createNotifier } from './notifications/index';
+import { createNotifier, NOTIFICATION_SWEEP_MS } from './notifications/index';
 import { startScheduler } from './schedules/index';
 
 export interface Worker {
@@ -53,14 +54,14 @@ const settledWithin = (promise: Promise<unknown>, ms: number) =>
       });
   });
 
-/** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, registry presence, reconciler. */
+/** Starts a worker process's machinery: queue consumer, cancel listener, heartbeat, registry presence, notifier, scheduler and its part in the sweeps. */
 export async function createWorker(config: WorkerConfig): Promise<Worker> {
   const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = createLogger('worker', config.logLevel, { format: config.logFormat }).child({ workerId });
   const keys = redisKeys(config.redisPrefix);
   const metrics = createMetrics('worker');
-  const core = await openCore({ ...config, log, metrics });
-  const { db, redis, queue: producer, runs } = core;
+  const core = await openCore({ ...config, log, metrics, sweepHolder: sweepHolderId('worker', workerId) });
+  const { db, redis, runs, sweeper } = core;
   const subscriber = createRedis(config.redisConnection);
   subscriber.on('error', metrics.redisErrored);
   // Every outbound request a user can cause (job types and notifications) goes through this one policy.
@@ -141,11 +142,10 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     },
   });
 
-  const reconciler = createReconciler({ db, redis, queue: producer, runs, prefix: config.redisPrefix, log, options: config.reconcile });
-  reconciler.start();
   const notifier = createNotifier({ config, db, runs, log, metrics, outbox: core.outbox, egress, keyring });
   await notifier.start();
-  const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics });
+  sweeper.every('notifications', NOTIFICATION_SWEEP_MS, notifier.sweep);
+  const scheduler = await startScheduler({ config, db, runs, live: core.live, log, metrics, sweeper });
   const retention = createRetentionSweeper({
     db,
     lease: createLease(db, 'run-retention', workerId, Math.max(60_000, config.retention.intervalMs * 2)),
@@ -153,6 +153,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     options: config.retention,
   });
   retention.start();
+  await sweeper.start();
   log.info('worker started', { concurrency: config.concurrency });
 
   return {
@@ -172,8 +173,9 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
       isShuttingDown = true;
       clearInterval(stallTimer);
       await scheduler.stop();
+      // Hands the sweep leases over before waiting for running runs, so another process sweeps meanwhile.
+      await sweeper.stop();
       await retention.stop();
-      await reconciler.stop();
       await settledWithin(Promise.all([stopTaking(config.shutdownGraceMs), ...closing]), config.shutdownGraceMs);
       for (const [runId, entry] of executor.active) {
         executor.abort(runId, entry.attempt, new AttemptAborted('shutdown', 'the worker is shutting down'));

@@ -104,6 +104,8 @@ export const BaseEnv = z.object({
   RETRY_CAP_MS: intFromEnv(60_000),
   RECONCILE_INTERVAL_MS: intFromEnv(5000, 100),
   RECONCILE_QUEUED_GRACE_MS: intFromEnv(15_000, 0),
+  /** How long a sweep lease lasts unrenewed: another process takes over the sweeps of one that died within this time. */
+  SWEEP_LEASE_MS: intFromEnv(15_000, 300),
   /** A running run whose cancel its worker has not carried out in this time is cancelled without it. */
   CANCEL_GRACE_MS: intFromEnv(4000),
   PUBLIC_URL: z.string().optional(),
@@ -165,6 +167,7 @@ export const baseConfig = (env: z.infer<typeof BaseEnv>) => ({
   dbPreparedStatements: env.DB_PREPARED_STATEMENTS,
   backoff: { baseMs: env.RETRY_BASE_MS, capMs: env.RETRY_CAP_MS },
   reconcile: { intervalMs: env.RECONCILE_INTERVAL_MS, queuedGraceMs: env.RECONCILE_QUEUED_GRACE_MS },
+  sweepLeaseMs: env.SWEEP_LEASE_MS,
   cancelGraceMs: env.CANCEL_GRACE_MS,
   artifacts: artifactsConfig(env),
 });

@@ -136,10 +136,14 @@ export async function withScripts<T>(queue: object, op: () => Promise<T>): Promi
   }
 }
 
-/** Whether Redis still holds the job `jobId` (false once processed, or after Redis lost its data). */
-export function hasJob(queue: object, jobId: string): Promise<boolean> {
-  const q = queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void }; toKey(k: string): string };
-  return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
+/** Which of the jobs `jobIds` Redis still holds (false once processed, or after Redis lost its data): one command for all of them. */
+export function hasJobs(queue: object, jobIds: string[]): Promise<boolean[]> {
+  if (jobIds.length === 0) return Promise.resolve([]);
+  const q = queue as unknown as {
+    client: { hmget(k: string, fields: string[], cb: (e: Error | null, values: (string | null)[]) => void): void };
+    toKey(k: string): string;
+  };
+  return new Promise((resolve, reject) => q.client.hmget(q.toKey('jobs'), jobIds, (e, values) => (e ? reject(e) : resolve(values.map((v) => v != null)))));
 }
 
 /** The queue job of one attempt of a run, optionally not before `notBefore`. */
@@ -184,5 +188,9 @@ export async function dequeueRun(queue: RunQueue, runId: string, attempt: number
   await withScripts(queue, () => queue.removeJob(queueJobId(runId, attempt)).then(() => undefined));
 }
 
-/** Whether Redis still holds the job of this attempt (false after Redis lost its data). */
-export const isEnqueued = (queue: RunQueue, runId: string, attempt: number): Promise<boolean> => hasJob(queue, queueJobId(runId, attempt));
+/** Which of these attempts Redis still holds (false after Redis lost its data), in one round trip. */
+export const areEnqueued = (queue: RunQueue, attempts: { runId: string; attempt: number }[]): Promise<boolean[]> =>
+  hasJobs(
+    queue,
+    attempts.map((a) => queueJobId(a.runId, a.attempt)),
+  );

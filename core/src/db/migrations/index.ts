@@ -12,6 +12,7 @@ import { Migration20261202400000_run_artifacts } from './Migration20261202400000
 import { Migration20261202200000_workers } from './Migration20261202200000_workers';
 import { Migration20261202300000_job_enabled_tags } from './Migration20261202300000_job_enabled_tags';
 import { Migration20261202500000_retention_search } from './Migration20261202500000_retention_search';
+import { Migration20261202600000_sweep_leases } from './Migration20261202600000_sweep_leases';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   { name: 'Migration20261202200000_workers', class: Migration20261202200000_workers },
   { name: 'Migration20261202300000_job_enabled_tags', class: Migration20261202300000_job_enabled_tags },
   { name: 'Migration20261202500000_retention_search', class: Migration20261202500000_retention_search },
+  { name: 'Migration20261202600000_sweep_leases', class: Migration20261202600000_sweep_leases },
 ];
