@@ -17,7 +17,14 @@ const RECOVERY_BATCH = 500;
  * process that stops between storing a run's end and opening its deliveries
  * leaves them to `recoverMissed`, which any notifier runs from time to time.
  */
-export function createNotificationOutbox(deps: { db: Db; runs: RunEngine; log: Logger; redisConnection: RedisConnection; prefix: string; queue?: NotificationQueue }) {
+export function createNotificationOutbox(deps: {
+  db: Db;
+  runs: RunEngine;
+  log: Logger;
+  redisConnection: RedisConnection;
+  prefix: string;
+  queue?: NotificationQueue;
+}) {
   const { db, log } = deps;
   const queue = deps.queue ?? createNotificationQueue({ redis: deps.redisConnection, prefix: deps.prefix, role: 'producer' });
   const ownsQueue = !deps.queue;
