@@ -7,4 +7,3 @@ export * from './readiness';
 export * from './egress';
 export * from './secrets';
 export * from './secret-params';
-export * from './postgres-connection';

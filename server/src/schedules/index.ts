@@ -1,1 +1,1 @@
-export { schedulesHandlers, upcomingHandlers } from './schedules.routes';
+export { schedulesRoutes } from './schedules.routes';

@@ -15,7 +15,6 @@ export type {
   JobInput,
   JobListQuery,
   LogQuery,
-  LogSearchQuery,
   PageQuery,
   RestApi,
   RunListQuery,
@@ -93,12 +92,8 @@ export {
   SCHEDULE_FIRE_OUTCOMES,
   SCHEDULE_MISSED_POLICIES,
   SCHEDULE_OVERLAP_POLICIES,
-  MAX_TAGS,
-  TAG_PATTERN,
   TRIGGER_KINDS,
   isFinalStatus,
-  jobSummaryOf,
-  runSummaryOf,
 } from '../dto';
 export { systemLineOf, type SystemLineCode } from '../system-lines';
 // The contract's types, so a browser imports everything from this one entry.

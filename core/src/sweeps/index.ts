@@ -1,3 +1,0 @@
-export * from './lease';
-export * from './sweeper';
-export * from './sweep-leases.queries';
