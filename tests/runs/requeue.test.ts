@@ -1,23 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '@jobflow/shared';
-import { startStack, type Stack } from '../support/stack';
+import type { Stack } from '../support/stack';
 import { collectRun, subscribe } from '../support/live';
-import { freePort, until } from '../support/processes';
-import { startRedisServer } from '../support/redis-server';
+import { until } from '../support/processes';
+import { startStackOnOwnRedis } from '../support/redis-server';
 
+let own: Awaited<ReturnType<typeof startStackOnOwnRedis>>;
 let stack: Stack;
-let redis: Awaited<ReturnType<typeof startRedisServer>>;
-let port: number;
 
 beforeAll(async () => {
-  port = await freePort();
-  redis = await startRedisServer(port);
-  stack = await startStack({ redisUrl: `redis://127.0.0.1:${port}`, workers: 1 });
+  own = await startStackOnOwnRedis();
+  stack = own.stack;
 });
-afterAll(async () => {
-  await stack.stop();
-  await redis.kill();
-});
+afterAll(() => own.stop());
 
 describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout: 180_000 }, () => {
   it('loses no run: the reconciler re-enqueues them and Bee-Queue reloads its scripts', async () => {
@@ -31,8 +26,8 @@ describe('Redis restarts with runs queued (it keeps nothing on disk)', { timeout
     const before: RunDto[] = [];
     for (let i = 0; i < 6; i++) before.push(await stack.startRun(job.id));
 
-    await redis.kill();
-    redis = await startRedisServer(port);
+    await own.killRedis();
+    await own.startRedis();
 
     await until(async () => (await stack.request('GET', '/readyz')).status === 200, 'the server to see Redis again');
     const after = await stack.startRun(job.id);
