@@ -9,7 +9,7 @@
  * `npm install @jobflow/client` and import both from '@jobflow/client'); runs
  * until stopped (Ctrl-C).
  */
-import type { RunDto } from '@jobflow/shared';
+import type { RunSummaryDto } from '@jobflow/shared';
 import { createClient } from '@jobflow/shared/client';
 
 const url = process.env.JOBFLOW_URL ?? 'http://127.0.0.1:3000';
@@ -34,7 +34,7 @@ client.onAuthError((error) => {
 const startedAt = new Date().toISOString();
 const alerted = new Set<string>();
 
-async function alert(run: RunDto): Promise<void> {
+async function alert(run: RunSummaryDto): Promise<void> {
   // A run is alerted once, however often its failed snapshot is seen.
   if (alerted.has(run.id)) return;
   alerted.add(run.id);

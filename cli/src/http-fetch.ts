@@ -1,5 +1,6 @@
 import { Blob } from 'node:buffer';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Readable } from 'node:stream';
 
 /**
  * `fetch` for the typed client on `node:http` and `node:https`. Node's global
@@ -9,7 +10,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
  * API client needs: method, headers, a text or byte body, an abort signal,
  * redirects (the token is not carried to another origin), and a response
  * with `ok`, `status`, `statusText`, `headers`, `json()`, `text()`,
- * `arrayBuffer()` and `blob()`.
+ * `arrayBuffer()`, `blob()` and `body` (a stream, for downloads read as they arrive).
  */
 export const httpFetch = (async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
   let url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
@@ -101,6 +102,13 @@ class HttpResponse {
 
   get bodyUsed(): boolean {
     return this.#bytes !== null;
+  }
+
+  /** The body as a web stream, read as it arrives (a file downloaded is never whole in memory). */
+  get body(): ReadableStream<Uint8Array> {
+    this.#bytes = Promise.reject(new TypeError('the body is being read as a stream'));
+    this.#bytes.catch(() => undefined);
+    return Readable.toWeb(this.message) as ReadableStream<Uint8Array>;
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {

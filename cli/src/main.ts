@@ -2,12 +2,14 @@ import { version } from '../package.json';
 import { UsageError } from './args';
 import { loadClientLibrary } from './client-library';
 import type { Command } from './command';
+import { artifactsCommand } from './commands/artifacts.command';
 import { cancelCommand } from './commands/cancel.command';
 import { completionCommand } from './commands/completion.command';
 import { jobCommand } from './commands/job.command';
 import { jobsCommand } from './commands/jobs.command';
 import { loginCommand } from './commands/login.command';
 import { logoutCommand } from './commands/logout.command';
+import { exportCommand } from './commands/export.command';
 import { logsCommand } from './commands/logs.command';
 import { rerunCommand, runCommand } from './commands/run.command';
 import { tokensCommand } from './commands/tokens.command';
@@ -31,6 +33,8 @@ export const COMMANDS: readonly Command[] = [
   typesCommand,
   runCommand,
   logsCommand,
+  artifactsCommand,
+  exportCommand,
   cancelCommand,
   rerunCommand,
   watchCommand,

@@ -1,4 +1,4 @@
-import type { JobDto, LogLineDto, RunDto, RunStatus } from '@jobflow/shared';
+import type { JobDto, JobSummaryDto, LogLineDto, RunDto, RunStatus } from '@jobflow/shared';
 import type { ApiClientError, JobflowClient } from '@jobflow/shared/client';
 import { UsageError } from './args';
 import { loadClientLibrary } from './client-library';
@@ -19,7 +19,7 @@ export async function findJob(client: JobflowClient, ref: string): Promise<JobDt
       if (!isApiClientError(error, 'not_found')) throw error;
     }
   }
-  const matches: JobDto[] = [];
+  const matches: JobSummaryDto[] = [];
   let cursor: string | null = null;
   do {
     const page = await client.jobs.list({ q: ref, limit: 200, cursor });
@@ -29,7 +29,8 @@ export async function findJob(client: JobflowClient, ref: string): Promise<JobDt
   const [only, ...others] = matches;
   if (!only) throw new ApiClientError('not_found', `No job has the id or name "${ref}".`, 404);
   if (others.length > 0) throw new UsageError(`${matches.length} jobs are named "${ref}"; use an id: ${matches.map((j) => j.id).join(', ')}.`);
-  return only;
+  // Lists carry summaries: the whole job (its params) comes from its own GET.
+  return client.jobs.get(only.id);
 }
 
 /** Where a job type's params want text, from its schema (unknown types: nowhere). */

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import { createDb, createOrm } from '@jobflow/core/db';
-import { BaseEnv, createLogger, parseEnv, preflight } from '@jobflow/core/platform';
+import { BaseEnv, baseConfig, createLogger, parseEnv, preflight } from '@jobflow/core/platform';
 import { createAuditLog } from './audit/audit.store';
 import { createUsersService } from './users/users.service';
 
@@ -35,9 +35,11 @@ if (!checked.success) {
   console.error(`Not created: ${checked.error.issues.map((i) => `${String(i.path[0])} ${i.message.toLowerCase()}`).join('; ')}.`);
   process.exit(2);
 }
-await preflight({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
-const orm = await createOrm({ databaseUrl: env.DATABASE_URL, poolMax: 1 });
-const db = createDb({ databaseUrl: env.DATABASE_URL, poolMax: 1, usePreparedStatements: env.DB_PREPARED_STATEMENTS });
+const config = baseConfig(env);
+await preflight(config);
+const connection = { databaseUrl: config.databaseUrl, ssl: config.dbSsl, poolMax: 1 };
+const orm = await createOrm(connection);
+const db = createDb({ ...connection, usePreparedStatements: config.dbPreparedStatements });
 try {
   const { user, created } = await createUsersService(orm).upsertAdmin(email, password, env.NAME);
   // Done from the machine, not through the API: the audit log says so (no actor, no address).

@@ -4,34 +4,44 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { openCore } from '@jobflow/core';
 import { createKeyring, createLogger, createMetrics } from '@jobflow/core/platform';
-import { createReconciler, toRunDto } from '@jobflow/core/runs';
+import { toRunDto } from '@jobflow/core/runs';
+import { sweepHolderId } from '@jobflow/core/sweeps';
 import { withScheduleNudges } from '@jobflow/core/schedules';
+import { startWorkerSweep } from '@jobflow/core/workers';
 import type { ServerConfig } from './config';
 import type { AppDeps } from './deps';
-import { auditRoutes } from './audit/audit.routes';
-import { createAuditLog, startAuditPurge } from './audit/audit.store';
+import { auditHandlers } from './audit/audit.routes';
+import { AUDIT_PURGE_INTERVAL_MS, createAuditLog, purgeOldAuditEntries } from './audit/audit.store';
 import { createAuthenticator } from './auth/authenticate';
 import { authenticateMiddleware } from './auth/auth.middleware';
-import { authRoutes } from './auth/auth.routes';
+import { authHandlers } from './auth/auth.routes';
 import { docsRoutes } from './docs/docs.routes';
-import { healthRoutes } from './health/health.routes';
+import { healthHandlers } from './health/health.routes';
+import { createIdempotency, startIdempotencyPurge } from './idempotency/idempotency.store';
+import { apiRouter } from './http/api-router';
 import { jsonBodyMiddleware } from './http/body.middleware';
+import { methodNotAllowedMiddleware } from './http/method-not-allowed.middleware';
 import { clientOf } from './http/client-address';
 import { errorsMiddleware } from './http/errors.middleware';
 import { securityHeadersMiddleware } from './http/security-headers';
 import { httpMetricsMiddleware } from './http/http-metrics.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
 import { uiMiddleware } from './http/static';
+import { compressionMiddleware } from './http/compression';
 import { createJobsService } from './jobs/jobs.service';
-import { jobsRoutes } from './jobs/jobs.routes';
+import { jobsHandlers } from './jobs/jobs.routes';
+import { logsHandlers } from './logs/logs.routes';
 import { createLiveGateway } from './live/live.socket';
-import { metricsRoutes } from './metrics/metrics.routes';
+import { metricsHandlers } from './metrics/metrics.routes';
 import { createRunsService } from './runs/runs.service';
-import { runsRoutes } from './runs/runs.routes';
-import { schedulesRoutes } from './schedules/index';
-import { tokensRoutes } from './tokens/tokens.routes';
+import { runsHandlers } from './runs/runs.routes';
+import { queueHandlers } from './queue/queue.routes';
+import { schedulesHandlers, upcomingHandlers } from './schedules/index';
+import { tokensHandlers } from './tokens/tokens.routes';
+import { artifactsHandlers } from './runs/artifacts.routes';
 import { createUsersService } from './users/users.service';
-import { peopleRoutes, usersRoutes } from './users/users.routes';
+import { peopleHandlers, usersHandlers } from './users/users.routes';
+import { workersHandlers } from './workers/workers.routes';
 
 export const VERSION = '0.1.0';
 const DEFAULT_UI_DIST = fileURLToPath(new URL('../../ui/dist', import.meta.url));
@@ -52,14 +62,20 @@ export interface App {
 }
 
 /**
- * Builds the whole server (REST API, Socket.IO gateway, UI files, reconciler)
+ * Builds the whole server (REST API, Socket.IO gateway, UI files, its part in the sweeps)
  * from a config and starts listening on `config.port` (0 = any free port).
  */
 export async function createApp(config: ServerConfig): Promise<App> {
   const log = createLogger('server', config.logLevel, { format: config.logFormat });
   const metrics = createMetrics('server');
-  const core = await openCore({ ...config, log, metrics, decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix) });
-  const { orm, db, redis, queue, live, runs: engine, outbox } = core;
+  const core = await openCore({
+    ...config,
+    log,
+    metrics,
+    sweepHolder: sweepHolderId('server'),
+    decorateLive: (live, redis) => withScheduleNudges(live, redis, config.redisPrefix),
+  });
+  const { orm, db, redis, queue, live, runs: engine, outbox, artifacts } = core;
 
   const httpServer = http.createServer();
   // Idle keep-alive sockets stay open longer than the clients and proxies in
@@ -78,6 +94,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     live,
     runs: engine,
     outbox,
+    artifacts,
     metrics,
     log,
     keyring,
@@ -89,6 +106,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
   const users = createUsersService(orm);
   const jobs = createJobsService(deps);
   const runs = createRunsService(deps);
+  const idempotency = createIdempotency(db.sql);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
@@ -100,6 +118,7 @@ export async function createApp(config: ServerConfig): Promise<App> {
     return next();
   });
   app.use(securityHeadersMiddleware());
+  app.use(compressionMiddleware());
   app.use(errorsMiddleware(log));
   app.use(async (ctx, next) => {
     ctx.state.client = clientOf(ctx.req.headers, ctx.req.socket as { remoteAddress?: string; encrypted?: boolean }, config.trustProxyHops);
@@ -108,19 +127,30 @@ export async function createApp(config: ServerConfig): Promise<App> {
   app.use(authenticateMiddleware(auth));
   app.use(jsonBodyMiddleware({ limitBytes: config.bodyLimitBytes, maxDepth: config.bodyMaxDepth, maxKeys: config.bodyMaxKeys }));
   const routers = [
-    healthRoutes(deps, () => isDraining),
-    metricsRoutes(deps),
+    apiRouter(
+      {
+        ...healthHandlers(deps, () => isDraining),
+        ...metricsHandlers(deps),
+        ...authHandlers(deps, auth, users, audit),
+        ...usersHandlers(deps, users, audit),
+        ...peopleHandlers(deps),
+        ...tokensHandlers(deps, audit),
+        ...jobsHandlers(jobs, runs, audit),
+        ...runsHandlers(runs, audit),
+        ...logsHandlers(deps.runs),
+        ...artifactsHandlers(runs, artifacts),
+        ...schedulesHandlers(jobs, db, audit),
+        ...upcomingHandlers(db),
+        ...queueHandlers(engine),
+        ...workersHandlers(deps, audit),
+        ...auditHandlers(audit),
+      },
+      { idempotency },
+    ),
     docsRoutes(VERSION),
-    authRoutes(deps, auth, users, audit),
-    usersRoutes(deps, users, audit),
-    peopleRoutes(deps),
-    tokensRoutes(deps, audit),
-    jobsRoutes(jobs, runs, audit),
-    runsRoutes(runs, audit),
-    schedulesRoutes(jobs, db, audit),
-    auditRoutes(audit),
   ];
   for (const router of routers) app.use(router.routes());
+  app.use(methodNotAllowedMiddleware(routers));
   app.use(uiMiddleware(config.uiDist ?? DEFAULT_UI_DIST));
   httpServer.on('request', app.callback());
   const liveGateway = createLiveGateway(httpServer, deps, auth, {
@@ -130,9 +160,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
   gateway = liveGateway;
   metrics.readFrom({ sockets: () => liveGateway.io.engine.clientsCount });
 
-  const reconciler = createReconciler({ db, redis, queue, runs: engine, prefix: config.redisPrefix, log, options: config.reconcile });
-  reconciler.start();
-  const auditPurge = startAuditPurge(audit, config.auditRetentionDays, log);
+  core.sweeper.every('audit-purge', AUDIT_PURGE_INTERVAL_MS, () => purgeOldAuditEntries(audit, config.auditRetentionDays, log));
+  const idempotencyPurge = startIdempotencyPurge(idempotency, log);
+  const workerSweep = startWorkerSweep({ db, live, log, intervalMs: config.reconcile.intervalMs });
+  await core.sweeper.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const { port } = httpServer.address() as AddressInfo;
@@ -148,8 +179,10 @@ export async function createApp(config: ServerConfig): Promise<App> {
       isDraining = true;
     },
     async close() {
-      await auditPurge.stop();
-      await reconciler.stop();
+      // Hands the sweep leases over first, so another process sweeps while this one closes.
+      await core.sweeper.stop();
+      await idempotencyPurge.stop();
+      await workerSweep.stop();
       const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
       // Closing Socket.IO stops the HTTP server accepting and waits for its requests in flight.
       await liveGateway.close();

@@ -5,7 +5,7 @@ import type { ServerConfig } from './config';
 export type DisconnectTarget = { userId: string } | { sessionsOf: string } | { tokenId: string };
 
 /** What every capability of the server is built from: the shared core, plus the server's own config and sockets. */
-export interface AppDeps extends Omit<Core, 'close'> {
+export interface AppDeps extends Omit<Core, 'close' | 'sweeper'> {
   config: ServerConfig;
   log: Logger;
   /** Seals the secrets of params and notification targets before they are stored. */

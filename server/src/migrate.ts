@@ -4,25 +4,25 @@
  * (a direct connection, where the processes go through a pooler), else
  * DATABASE_URL.
  */
-import { z } from 'zod';
 import { createDb, createOrm, ensureDatabase, migrate, sealStoredSecrets } from '@jobflow/core/db';
-import { BaseEnv, SecretsEnv, createKeyring, parseEnv, pingPostgres, postgresHint, secretsConfig } from '@jobflow/core/platform';
+import { BaseEnv, DatabaseUrlEnv, SecretsEnv, createKeyring, parseEnv, pingPostgres, postgresTls, secretsConfig } from '@jobflow/core/platform';
 
-const env = parseEnv(BaseEnv.extend({ ...SecretsEnv.partial().shape, MIGRATE_DATABASE_URL: z.string().optional() }), process.env);
+const env = parseEnv(BaseEnv.extend({ ...SecretsEnv.partial().shape, MIGRATE_DATABASE_URL: DatabaseUrlEnv.optional() }), process.env);
 const databaseUrl = env.MIGRATE_DATABASE_URL || env.DATABASE_URL;
-await pingPostgres(databaseUrl).catch(() => {
-  console.error(postgresHint(databaseUrl));
+const connection = { databaseUrl, ssl: postgresTls(databaseUrl) };
+await pingPostgres(databaseUrl, connection.ssl).catch((e: Error) => {
+  console.error(e.message);
   process.exit(1);
 });
-if (await ensureDatabase(databaseUrl)) console.log(`Created database ${new URL(databaseUrl).pathname.slice(1)}.`);
-const orm = await createOrm({ databaseUrl, poolMax: 1 });
+if (await ensureDatabase(connection)) console.log(`Created database ${new URL(databaseUrl).pathname.slice(1)}.`);
+const orm = await createOrm({ ...connection, poolMax: 1 });
 try {
   const applied = await migrate(orm);
   console.log(applied.length ? `Applied migrations: ${applied.join(', ')}.` : 'The database schema is up to date.');
   // Secrets stored before sealing, or sealed with a key since rotated, are sealed with SECRETS_KEY.
   if (env.SECRETS_KEY) {
     const keyring = createKeyring(secretsConfig({ SECRETS_KEY: env.SECRETS_KEY, SECRETS_KEY_PREVIOUS: env.SECRETS_KEY_PREVIOUS }));
-    const db = createDb({ databaseUrl, poolMax: 1, usePreparedStatements: env.DB_PREPARED_STATEMENTS });
+    const db = createDb({ ...connection, poolMax: 1, usePreparedStatements: env.DB_PREPARED_STATEMENTS });
     const sealed = await sealStoredSecrets(db.sql, keyring).finally(() => db.close());
     if (sealed.jobs || sealed.runs) console.log(`Sealed stored secrets with key ${keyring.currentKeyId}: ${sealed.jobs} jobs, ${sealed.runs} runs.`);
   } else {

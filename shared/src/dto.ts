@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 /** ISO-8601 UTC timestamp, e.g. `2026-11-28T12:00:00.000Z`. */
-export const IsoTime = z.string().describe('ISO-8601 UTC timestamp');
+export const IsoTime = z.string().meta({ format: 'date-time', description: 'ISO-8601 UTC timestamp' });
+
+/** The id of a stored record (a UUID); clients treat it as opaque. */
+export const Id = z.string().meta({ format: 'uuid' });
 
 export const Role = z.enum(['admin', 'user']);
 export type Role = z.infer<typeof Role>;
@@ -15,7 +18,7 @@ export const isFinalStatus = (status: RunStatus): boolean => FINAL_STATUSES.incl
 
 /** A person who can sign in. Never carries a password or hash. */
 export const UserDto = z.object({
-  id: z.string(),
+  id: Id,
   email: z.string(),
   name: z.string(),
   role: Role,
@@ -100,8 +103,8 @@ export const TRIGGER_KINDS = ['manual', 'rerun', 'schedule', 'api'] as const;
 /** What started a run, and who. */
 export const TriggerDto = z.object({
   kind: z.enum(TRIGGER_KINDS),
-  userId: z.string().nullable(),
-  rerunOf: z.string().optional(),
+  userId: Id.nullable(),
+  rerunOf: Id.optional(),
 });
 export type TriggerDto = z.infer<typeof TriggerDto>;
 
@@ -111,8 +114,8 @@ export type RunErrorDto = z.infer<typeof RunErrorDto>;
 
 /** One execution of a job. Clients keep the snapshot with the highest `version`. */
 export const RunDto = z.object({
-  id: z.string(),
-  jobId: z.string(),
+  id: Id,
+  jobId: Id,
   jobName: z.string(),
   status: RunStatus,
   params: z.record(z.string(), z.unknown()),
@@ -141,12 +144,28 @@ export const RunDto = z.object({
 });
 export type RunDto = z.infer<typeof RunDto>;
 
+/**
+ * A run without its `params` and `result`: what lists and the `dashboard` and
+ * `job` topics carry, so one run with large params costs every listener
+ * little. `GET /api/runs/:id` and the `run` topic give the whole run.
+ */
+export const RunSummaryDto = RunDto.omit({ params: true, result: true });
+export type RunSummaryDto = z.infer<typeof RunSummaryDto>;
+
+/** The run's summary: the same object without `params` and `result`. */
+export function runSummaryOf(run: RunDto | RunSummaryDto): RunSummaryDto {
+  const { params: _params, result: _result, ...summary } = run as RunDto;
+  return summary;
+}
+
 export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'cancelled', 'retried'] as const;
 /** One attempt of a run: the worker that ran it, when, and how it ended (`retried`: it failed and another attempt followed). */
 export const RunAttemptDto = z.object({
   attempt: z.number().int(),
   /** The worker process that ran it (its id, as `GET /api/workers` lists it). */
   workerId: z.string().nullable(),
+  /** That worker's name when the attempt started (null for attempts stored before workers registered). */
+  workerName: z.string().nullable().default(null),
   startedAt: IsoTime,
   /** Null while the attempt runs. */
   finishedAt: IsoTime.nullable(),
@@ -156,12 +175,12 @@ export const RunAttemptDto = z.object({
 export type RunAttemptDto = z.infer<typeof RunAttemptDto>;
 
 /** A user's display name (their name, or their email when unnamed), for everyone signed in: who owns a job, who started a run. */
-export const PersonDto = z.object({ id: z.string(), name: z.string() });
+export const PersonDto = z.object({ id: Id, name: z.string() });
 export type PersonDto = z.infer<typeof PersonDto>;
 
 /** A job definition, run many times. */
 export const JobDto = z.object({
-  id: z.string(),
+  id: Id,
   name: z.string(),
   description: z.string(),
   type: z.string(),
@@ -177,14 +196,34 @@ export const JobDto = z.object({
   schedulePaused: z.boolean(),
   /** Where run events are sent (secrets masked). */
   notifications: z.array(NotificationTargetDto),
-  ownerId: z.string(),
+  /** A disabled job can neither be run (`409 job_disabled`) nor fire on its schedule. */
+  enabled: z.boolean().default(true),
+  /** Labels to find the job by (lowercase letters, digits, `-`, `_`, `.`, `:`; at most 20). */
+  tags: z.array(z.string()).default([]),
+  /** The newest this many runs of the job are kept; older finished ones are purged (null: no limit by count). */
+  keepRuns: z.number().int().nullable(),
+  /** Finished runs older than this many days are purged (null: only `RUN_RETENTION_DAYS` applies). */
+  keepDays: z.number().int().nullable(),
+  ownerId: Id,
   /** The owner's name (or email when unnamed), so every user, not only admins, can see who owns a job. */
   ownerName: z.string().optional(),
+  /** Starts at 1 and grows by one with each change of the definition; `GET` sends it as the `ETag`, `PATCH` takes it in `If-Match`. */
+  version: z.number().int(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
   lastRun: RunDto.nullable(),
 });
 export type JobDto = z.infer<typeof JobDto>;
+
+/** A job without its `params` (and its last run as a summary): what lists and the `dashboard` and `job` topics carry. `GET /api/jobs/:id` gives the whole job. */
+export const JobSummaryDto = JobDto.omit({ params: true }).extend({ lastRun: RunSummaryDto.nullable() });
+export type JobSummaryDto = z.infer<typeof JobSummaryDto>;
+
+/** The job's summary: the same object without `params`, its last run summarized. */
+export function jobSummaryOf(job: JobDto | JobSummaryDto): JobSummaryDto {
+  const { params: _params, ...summary } = job as JobDto;
+  return { ...summary, lastRun: summary.lastRun ? runSummaryOf(summary.lastRun) : null };
+}
 
 export const LOG_STREAMS = ['stdout', 'stderr', 'system'] as const;
 export const LogStream = z.enum(LOG_STREAMS);
@@ -194,11 +233,35 @@ export type LogStream = z.infer<typeof LogStream>;
 export const LogLineDto = z.object({ seq: z.number().int(), ts: IsoTime, stream: LogStream, text: z.string() });
 export type LogLineDto = z.infer<typeof LogLineDto>;
 
+/**
+ * A stored line that matched a search (`GET /api/logs/search`), with its
+ * run. `match` holds each occurrence of the searched text in `text` as
+ * `[start, end)` offsets in UTF-16 code units (JavaScript string indices).
+ */
+export const LogHitDto = z.object({
+  run: RunSummaryDto,
+  seq: z.number().int(),
+  ts: IsoTime,
+  text: z.string(),
+  match: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+export type LogHitDto = z.infer<typeof LogHitDto>;
+
+/** What a job's runs hold in the database (`GET /api/jobs/:id/storage`). */
+export const JobStorageDto = z.object({
+  runs: z.number().int(),
+  /** Stored log lines. */
+  lines: z.number().int(),
+  /** Bytes of log line text (UTF-8). */
+  bytes: z.number().int(),
+});
+export type JobStorageDto = z.infer<typeof JobStorageDto>;
+
 /** A personal API token as listed (never the secret). */
 export const TokenDto = z.object({
-  id: z.string(),
+  id: Id,
   name: z.string(),
-  userId: z.string(),
+  userId: Id,
   createdAt: IsoTime,
   expiresAt: IsoTime.nullable(),
   lastUsedAt: IsoTime.nullable(),
@@ -268,6 +331,14 @@ export const NotificationTargetBody = z.discriminatedUnion('kind', [
 export type NotificationTargetBody = z.infer<typeof NotificationTargetBody>;
 const Notifications = z.array(NotificationTargetBody).max(20);
 
+/** A job's tag: 1 to 40 lowercase letters, digits, `-`, `_`, `.` or `:`, starting with a letter or digit. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,39}$/;
+export const MAX_TAGS = 20;
+const Tags = z
+  .array(z.string().regex(TAG_PATTERN, 'must be 1 to 40 lowercase letters, digits, "-", "_", "." or ":", starting with a letter or digit'))
+  .max(MAX_TAGS)
+  .transform((tags) => [...new Set(tags)]);
+
 export const JobBody = z
   .object({
     name: Name,
@@ -288,6 +359,10 @@ export const JobBody = z
     schedulePolicy: SchedulePolicyDto.partial().strict().default({}),
     schedulePaused: z.boolean().default(false),
     notifications: Notifications.default([]),
+    enabled: z.boolean().default(true),
+    tags: Tags.default([]),
+    keepRuns: z.number().int().min(1).max(1_000_000).nullable().default(null),
+    keepDays: z.number().int().min(1).max(36_500).nullable().default(null),
   })
   .strict();
 export type JobBody = z.infer<typeof JobBody>;
@@ -311,6 +386,12 @@ export const UpdateJobBody = z
     schedulePaused: z.boolean(),
     /** Replaces the whole list. */
     notifications: Notifications,
+    /** `false` stops the job: it cannot be run and its schedule fires nothing until enabled again. */
+    enabled: z.boolean(),
+    /** Replaces the whole list. */
+    tags: Tags,
+    keepRuns: z.number().int().min(1).max(1_000_000).nullable(),
+    keepDays: z.number().int().min(1).max(36_500).nullable(),
     /** Admins only: gives the job to another enabled user (its schedule then runs again if its owner was disabled). */
     ownerId: z.string().max(100),
   })
@@ -346,6 +427,74 @@ export const RunStatsDto = z.object({
 });
 export type RunStatsDto = z.infer<typeof RunStatsDto>;
 
+/** How many runs wait in the queue, and since when: in all and per job (jobs with the oldest waiting run first). */
+export const QueueDto = z.object({
+  /** Runs in `queued` now (first attempts and retries waiting for their turn). */
+  queued: z.number().int(),
+  /** When the run that has waited longest was queued; null when none waits. */
+  oldestQueuedAt: IsoTime.nullable(),
+  jobs: z.array(z.object({ jobId: z.string(), jobName: z.string(), queued: z.number().int(), oldestQueuedAt: IsoTime })),
+});
+export type QueueDto = z.infer<typeof QueueDto>;
+
+/** The coming due times across every scheduled job that is not paused, soonest first. */
+export const UpcomingDto = z.object({
+  items: z.array(
+    z.object({
+      jobId: z.string(),
+      jobName: z.string(),
+      /** The due time in UTC. */
+      at: IsoTime,
+      /** The same instant in the job's zone, ISO-8601 with its offset. */
+      local: z.string(),
+      timezone: z.string(),
+      cron: z.string(),
+    }),
+  ),
+});
+export type UpcomingDto = z.infer<typeof UpcomingDto>;
+
+// ---- workers ---------------------------------------------------------------
+
+export const WORKER_STATES = ['active', 'draining', 'lost'] as const;
+/**
+ * `active`: beating and taking runs; `draining`: beating, finishing the runs
+ * it holds but taking no new one; `lost`: no heartbeat within three of its
+ * heartbeat intervals (its runs are retried or failed by the reconcilers).
+ */
+export const WorkerState = z.enum(WORKER_STATES);
+export type WorkerState = z.infer<typeof WorkerState>;
+
+/** A run a worker holds right now. */
+export const WorkerRunDto = z.object({ id: z.string(), jobId: z.string(), jobName: z.string(), attempt: z.number().int(), startedAt: IsoTime.nullable() });
+export type WorkerRunDto = z.infer<typeof WorkerRunDto>;
+
+/** One worker process, as it registered itself and as its heartbeats keep it. */
+export const WorkerDto = z.object({
+  /** Unique per process (`WORKER_ID` when set, so a restarted worker keeps its id and its drain). */
+  id: z.string(),
+  /** What people call it (`WORKER_NAME`, else host and pid). */
+  name: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  /** The Jobflow version it runs. */
+  version: z.string(),
+  /** Runs it executes at once at most. */
+  concurrency: z.number().int(),
+  state: WorkerState,
+  /** An admin asked it to drain (it keeps draining after a restart with the same id until resumed). */
+  isDraining: z.boolean(),
+  startedAt: IsoTime,
+  lastHeartbeatAt: IsoTime,
+  /** How often it beats; three missed beats make it `lost`. */
+  heartbeatMs: z.number().int(),
+  /** Set in the last snapshot of a worker that stopped on purpose (it is no longer listed); null otherwise. */
+  stoppedAt: IsoTime.nullable(),
+  /** The runs it holds (running on it). */
+  runs: z.array(WorkerRunDto),
+});
+export type WorkerDto = z.infer<typeof WorkerDto>;
+
 // ---- audit log -------------------------------------------------------------
 
 /**
@@ -369,20 +518,22 @@ export const AUDIT_ACTIONS = [
   'run.started',
   'run.cancelled',
   'run.rerun',
+  'worker.drained',
+  'worker.resumed',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
 
-export const AUDIT_TARGET_TYPES = ['session', 'token', 'user', 'job', 'run'] as const;
+export const AUDIT_TARGET_TYPES = ['session', 'token', 'user', 'job', 'run', 'worker'] as const;
 export const AuditTargetType = z.enum(AUDIT_TARGET_TYPES);
 export type AuditTargetType = z.infer<typeof AuditTargetType>;
 
 /** One entry of the append-only audit log: who did what to what, when, and from where. */
 export const AuditEntryDto = z.object({
-  id: z.string(),
+  id: Id,
   at: IsoTime,
   /** Who acted: the user (null for a failed sign-in of an unknown address), and the API token used (null for a session). */
-  actor: z.object({ userId: z.string().nullable(), tokenId: z.string().nullable(), email: z.string().nullable() }),
+  actor: z.object({ userId: Id.nullable(), tokenId: Id.nullable(), email: z.string().nullable() }),
   action: AuditAction,
   target: z.object({ type: AuditTargetType, id: z.string().nullable() }),
   /**

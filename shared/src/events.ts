@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { JobDto, LogLineDto, RunDto } from './dto';
+import { ArtifactAddedEvent } from './artifacts';
+import { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, WorkerDto } from './dto';
 
 /**
  * The Socket.IO contract, event by event: each payload and ack is one zod
@@ -51,6 +52,14 @@ export type UnsubscribeAck = z.infer<typeof UnsubscribeAck>;
 /** Any acknowledgement the server sends (`subscribe`'s carries a snapshot). */
 export type Ack = SubscribeAck;
 
+/**
+ * `run:updated` payload: the whole run to subscribers of its `run` topic, a
+ * `RunSummary` (no `params`, no `result`) to those of the `dashboard` and
+ * `job` topics. A socket subscribed to both gets the whole run once.
+ */
+export const RunUpdatedEvent = z.union([RunDto, RunSummaryDto]);
+export type RunUpdatedEvent = z.infer<typeof RunUpdatedEvent>;
+
 /** `run:log` payload: a batch of consecutive stored lines of one run, in `seq` order. */
 export const RunLogEvent = z.object({ runId: z.string(), lines: z.array(LogLineDto) });
 export type RunLogEvent = z.infer<typeof RunLogEvent>;
@@ -81,11 +90,12 @@ const serverEvent = <P extends z.ZodType>(spec: ServerEventSpec<P>) => spec;
 
 /** Every event the server pushes, with its payload and who receives it. */
 export const serverEvents = {
-  /** The full run snapshot after a change of its stored state; keep the one with the highest `version`. */
+  /** The run's snapshot after a change of its stored state (whole on the `run` topic, a summary elsewhere); keep the one with the highest `version`. */
   'run:updated': serverEvent({
-    payload: RunDto,
+    payload: RunUpdatedEvent,
     audience: ['dashboard', 'job', 'run'],
-    summary: 'The full run snapshot after a change of its stored state. Keep the snapshot with the highest version; older ones that arrive late are ignored.',
+    summary:
+      'The run snapshot after a change of its stored state: the whole Run to subscribers of its run topic, a RunSummary (without params and result) to subscribers of the dashboard and job topics; a socket on both gets the whole Run once. Keep the snapshot with the highest version; older ones that arrive late are ignored.',
   }),
   /** Stored log lines of a run, in `seq` order. */
   'run:log': serverEvent({
@@ -94,8 +104,18 @@ export const serverEvents = {
     summary:
       'Stored log lines of a run, in seq order. Around the moment of subscribing a line may arrive twice or ahead of an earlier one: keep lines in seq order and drop a seq already held.',
   }),
-  /** A job was created or changed. */
-  'job:updated': serverEvent({ payload: JobDto, audience: ['dashboard', 'job'], summary: 'A job was created or changed: its snapshot.' }),
+  /** A run attached a file; it is stored and can be downloaded. */
+  'artifact:added': serverEvent({
+    payload: ArtifactAddedEvent,
+    audience: ['run'],
+    summary: 'A run attached a file (an artifact). It is already stored: download it from /api/runs/{runId}/artifacts/{name}.',
+  }),
+  /** A job was created or changed: its summary (no `params`; `GET /api/jobs/:id` gives them). */
+  'job:updated': serverEvent({
+    payload: JobSummaryDto,
+    audience: ['dashboard', 'job'],
+    summary: 'A job was created or changed: its JobSummary (the Job without params; GET /api/jobs/:id gives the whole job).',
+  }),
   /** A job was deleted. */
   'job:deleted': serverEvent({ payload: JobDeletedEvent, audience: ['dashboard', 'job'], summary: 'A job was deleted.' }),
   /** The scheduler recorded due times of a job (started, skipped, missed or caught up): refetch its schedule history. */
@@ -103,6 +123,13 @@ export const serverEvents = {
     payload: ScheduleRecordedEvent,
     audience: ['dashboard', 'job'],
     summary: 'The scheduler recorded due times of a job (started, skipped-overlap, missed or caught-up): refetch its schedule history.',
+  }),
+  /** A worker registered, changed state (active, draining, lost), took or finished runs, or stopped (then `state` is its last). */
+  'worker:updated': serverEvent({
+    payload: WorkerDto,
+    audience: ['dashboard'],
+    summary:
+      'A worker process registered, started or stopped draining, took or finished runs, or was found lost (no heartbeat within three of its intervals): its snapshot. While nothing changes, a live worker is announced again about every 15 s with its latest heartbeat.',
   }),
   /** The server may have missed events: refetch what you show. */
   resync: serverEvent({

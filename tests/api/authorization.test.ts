@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, CreatedTokenDto, JobDto, LoginResponse, Page, RunDto, UserDto } from '@jobflow/shared';
 import { accessPolicy, type Action, type Relation } from '@jobflow/server';
+import { workerStore } from '@jobflow/core/workers';
 import { errorOf, startStack, type Stack, type TestUser } from '../support/stack';
 
 let stack: Stack;
@@ -12,6 +13,8 @@ let admin: TestUser;
 let jobId: string;
 let adminJobId: string;
 let runId: string;
+/** A run holding one artifact, `probe.txt`. */
+let artifactRunId: string;
 
 type Who = 'anonymous' | 'owner' | 'other' | 'admin';
 const tokenOf = (who: Who) => ({ anonymous: undefined, owner: owner.token, other: other.token, admin: admin.token })[who];
@@ -29,6 +32,10 @@ beforeAll(async () => {
   });
   adminJobId = adminJob.body.id;
   runId = (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token: owner.token, body: {} })).body.id;
+  artifactRunId = (await stack.request<RunDto>('POST', `/api/jobs/${jobId}/runs`, { token: owner.token, body: {} })).body.id;
+  // No worker runs here: the run is claimed as one would, and attaches a file.
+  await stack.app.deps.runs.claim({ runId: artifactRunId, attempt: 1, workerId: 'probe', queueJobId: 'probe' });
+  await stack.app.deps.artifacts.attach({ runId: artifactRunId, attempt: 1, name: 'probe.txt', body: 'hello' });
   starter = await stack.createUser();
   for (const persona of ['admin', 'owner', 'other', 'starter'] as const) {
     const user = { admin, owner, other, starter }[persona];
@@ -107,10 +114,28 @@ const probes: Record<Action, Probe> = {
   'schedules.pause': async (t) => status(as(t, 'POST', `/api/jobs/${await ownersJob({ schedule: { cron: '0 3 * * *', timezone: 'UTC' } })}/schedule/pause`)),
   'runs.list': (t) => status(as(t, 'GET', '/api/runs')),
   'runs.read': (t) => status(as(t, 'GET', `/api/runs/${runId}/logs`)),
+  // NDJSON is not one JSON document: read as a plain response.
+  'runs.export': async (t) => (await fetch(`${stack.baseUrl}/api/runs/${artifactRunId}/export`, { headers: t ? { authorization: `Bearer ${t}` } : {} })).status,
+  'artifacts.list': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts`)),
+  'artifacts.read': (t) => status(as(t, 'GET', `/api/runs/${artifactRunId}/artifacts/probe.txt`)),
   'runs.start': (t) => status(as(t, 'POST', `/api/jobs/${jobId}/runs`, {})),
   'runs.startWithAdminOnlyParams': (t) => status(as(t, 'POST', `/api/jobs/${adminJobId}/runs`, { params: { script: 'id' } })),
   'runs.rerun': (t) => status(as(t, 'POST', `/api/runs/${runId}/rerun`, {})),
   'runs.cancel': async (t) => status(as(t, 'POST', `/api/runs/${await runOf(await ownersJob(), 'starter')}/cancel`)),
+  'workers.list': (t) => status(as(t, 'GET', '/api/workers')),
+  'workers.drain': async (t) => {
+    const worker = await workerStore.register(stack.app.deps.db.sql, {
+      id: `probe-${unique()}`,
+      name: 'probe',
+      host: 'probe-host',
+      pid: 1,
+      version: '0.0.0',
+      concurrency: 1,
+      heartbeatMs: 60_000,
+    });
+    return status(as(t, 'POST', `/api/workers/${worker.id}/drain`));
+  },
+  'logs.search': (t) => status(as(t, 'GET', '/api/logs/search?q=probe')),
   'audit.read': (t) => status(as(t, 'GET', '/api/audit')),
   'live.subscribe': async (t) => {
     const socket = io(stack.baseUrl, { auth: { token: t ?? '' }, transports: ['websocket'], forceNew: true, reconnection: false });

@@ -132,6 +132,22 @@ describe('jobflow run --follow', () => {
   });
 });
 
+describe('jobflow run --idempotency-key', () => {
+  it('a retried start with the same key prints the same run and starts no other; rerun too', async () => {
+    const job = await shellJob('cli once', 'true');
+    const key = `cli-${Date.now()}`;
+    const first = await jobflow(['run', job.id, '--idempotency-key', key], { env });
+    const retry = await jobflow(['run', job.id, '--idempotency-key', key], { env });
+    expect(first.code).toBe(0);
+    expect(retry.stdout).toBe(first.stdout);
+    expect((await api.runs.list({ jobId: job.id })).items.map((r) => r.id)).toEqual([first.stdout.trim()]);
+    const rerun = await jobflow(['rerun', first.stdout.trim(), '--idempotency-key', `${key}-rerun`], { env });
+    const rerunAgain = await jobflow(['rerun', first.stdout.trim(), '--idempotency-key', `${key}-rerun`], { env });
+    expect(rerunAgain.stdout).toBe(rerun.stdout);
+    expect((await api.runs.list({ jobId: job.id })).items).toHaveLength(2);
+  });
+});
+
 describe('jobflow job create and run --param', () => {
   it('reads values as JSON when they parse, nests dotted keys, and keeps text where the type wants text', async () => {
     const created = await jobflow(

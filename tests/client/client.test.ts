@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedTokenDto, JobDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, RunDto, RunSummaryDto } from '@jobflow/shared';
 import { ApiClientError, createClient, isApiClientError, type JobflowClient, type WatchEvent } from '@jobflow/shared/client';
 import { startStack, type Stack } from '../support/stack';
 
@@ -227,7 +227,7 @@ describe('typed client: jobs and runs', () => {
 describe('typed client: live', () => {
   it('subscribes to a job and gets its runs as they change', async () => {
     const job = await admin.jobs.create({ name: 'typed live', type: 'sleep', params: { seconds: 0 } });
-    const seen: RunDto[] = [];
+    const seen: RunSummaryDto[] = [];
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     const subscription = admin.subscribe(

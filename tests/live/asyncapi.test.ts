@@ -188,13 +188,15 @@ describe('GET /api/asyncapi.json', () => {
       { timeoutMs: 30_000, everyMs: 200 },
     );
     await waitFor(() => received.job.includes('job:deleted') && received.dashboard.includes('job:deleted'), 'job:deleted');
+    // The worker took the run and let it go: its snapshot changed twice.
+    await waitFor(() => received.dashboard.includes('worker:updated'), 'worker:updated');
 
     for (const topic of ['dashboard', 'job', 'run'] as const) {
       const documented = receivedOn(topic);
       expect(received[topic].length).toBeGreaterThan(0);
       for (const event of new Set(received[topic])) expect(documented, `${event} on the ${topic} topic`).toContain(event);
     }
-    expect(new Set(received.dashboard)).toEqual(new Set(['run:updated', 'job:updated', 'job:deleted', 'schedule:recorded']));
+    expect(new Set(received.dashboard)).toEqual(new Set(['run:updated', 'job:updated', 'job:deleted', 'schedule:recorded', 'worker:updated']));
     expect(new Set(received.run)).toEqual(new Set(['run:updated', 'run:log']));
   });
 });

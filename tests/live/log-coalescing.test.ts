@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogLineDto, RunDto } from '@jobflow/shared';
+import type { LogLineDto, RunDto, RunUpdatedEvent } from '@jobflow/shared';
 import { createLivePublisher, type LivePublisher } from '@jobflow/core/live';
 import { createRedis } from '@jobflow/core/platform';
 import type { Redis } from 'ioredis';
@@ -28,7 +28,7 @@ async function queuedRun(): Promise<RunDto> {
   return stack.startRun((await stack.createJob({ type: 'sleep', params: { seconds: 1 } })).id);
 }
 
-type Received = { event: 'run:log'; payload: { runId: string; lines: LogLineDto[] } } | { event: 'run:updated'; payload: RunDto };
+type Received = { event: 'run:log'; payload: { runId: string; lines: LogLineDto[] } } | { event: 'run:updated'; payload: RunUpdatedEvent };
 type LogPacket = Extract<Received, { event: 'run:log' }>;
 const logPackets = (events: Received[]) => events.filter((e): e is LogPacket => e.event === 'run:log');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto, RunSummaryDto } from '@jobflow/shared';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { freePort, killAll, spawnServer } from '../support/processes';
@@ -70,8 +70,8 @@ function plainFollower(url: string, runId: string) {
   const disconnects: string[] = [];
   let connects = 0;
   let lastSeq = 0;
-  let run: RunDto | null = null;
-  const keep = (next: RunDto | undefined) => {
+  let run: RunDto | RunSummaryDto | null = null;
+  const keep = (next: RunDto | RunSummaryDto | undefined) => {
     if (next && next.id === runId && (!run || next.version > run.version)) run = next;
   };
   socket.on('connect', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobDto, LogLineDto, RunDto, SubscribeAck } from '@jobflow/shared';
+import type { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, SubscribeAck } from '@jobflow/shared';
 import { createClient, type JobflowClient } from '@jobflow/shared/client';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
 import { subscribe } from '../support/live';
@@ -72,7 +72,7 @@ describe('the subscribe ack carries the topic snapshot', () => {
     const run = await startRun(job.id);
     const watcher = stack.connect(token);
     await subscribe(watcher, { topic: 'job', jobId: job.id });
-    const running = await new Promise<RunDto>((resolve) => watcher.on('run:updated', (r) => r.id === run.id && r.status === 'running' && resolve(r)));
+    const running = await new Promise<RunSummaryDto>((resolve) => watcher.on('run:updated', (r) => r.id === run.id && r.status === 'running' && resolve(r)));
 
     const socket = stack.connect(token);
     const seen = record(socket, run.id);
@@ -91,7 +91,7 @@ describe('the subscribe ack carries the topic snapshot', () => {
   it('a job topic acks with the job, then broadcasts its changes; the dashboard acks with ok alone', async () => {
     const job = await createJob('sleep', { seconds: 0 });
     const socket = stack.connect(token);
-    const updates: JobDto[] = [];
+    const updates: JobSummaryDto[] = [];
     socket.on('job:updated', (j) => updates.push(j));
     const ack = await subscribe(socket, { topic: 'job', jobId: job.id });
     expect(ack).toEqual({ ok: true, job: (await stack.request<JobDto>('GET', `/api/jobs/${job.id}`, { token })).body });

@@ -1,5 +1,5 @@
 import { openCore } from '@jobflow/core';
-import { createLogger } from '@jobflow/core/platform';
+import { createLogger, redisConnection } from '@jobflow/core/platform';
 import { createScheduler, type Scheduler } from '@jobflow/core/schedules';
 import type { Page, ScheduleFireDto } from '@jobflow/shared';
 import type { Reply, Stack } from '../support/stack';
@@ -21,10 +21,12 @@ export async function fakeScheduler(stack: Stack, opts: { graceMs: number; start
   const core = await openCore({
     databaseUrl: stack.databaseUrl,
     dbPoolMax: 4,
-    redisUrl: stack.env.REDIS_URL!,
+    redisConnection: redisConnection(stack.env.REDIS_URL!),
     redisPrefix: stack.redisPrefix,
     backoff: { baseMs: 200, capMs: 1000 },
     cancelGraceMs: 4000,
+    reconcile: { intervalMs: 1000, queuedGraceMs: 2000 },
+    sweepLeaseMs: 3000,
     log,
   });
   let now = opts.startAt ? Date.parse(opts.startAt) : Date.now();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openCore, type Core } from '@jobflow/core';
-import { createLogger } from '@jobflow/core/platform';
+import { createLogger, redisConnection } from '@jobflow/core/platform';
 import { createTestDatabase, uniquePrefix } from './db';
 import { removeRedisKeys } from './redis';
 import { track, untrack } from './leak-check';
@@ -35,10 +35,12 @@ export async function openEngine(): Promise<EngineUnderTest> {
   const core = await openCore({
     databaseUrl: database.url,
     dbPoolMax: 4,
-    redisUrl,
+    redisConnection: redisConnection(redisUrl),
     redisPrefix,
     backoff: { baseMs: 200, capMs: 1000 },
     cancelGraceMs: 4000,
+    reconcile: { intervalMs: 1000, queuedGraceMs: 2000 },
+    sweepLeaseMs: 3000,
     log: createLogger('engine-test', 'error'),
   });
   const sql = openSql(database.url);

@@ -16,7 +16,9 @@ export function collectRun(socket: LiveSocket) {
   const arrived = new Map<string, RunDto[]>();
   const lines = new Map<string, Map<number, LogLineDto>>();
   const received = new Map<string, LogLineDto[]>();
-  socket.on('run:updated', (run) => {
+  socket.on('run:updated', (payload) => {
+    // Whole runs where the socket is on the run's topic (what the tests read `params` and `result` of); summaries elsewhere.
+    const run = payload as RunDto;
     arrived.set(run.id, [...(arrived.get(run.id) ?? []), run]);
     const known = updates.get(run.id) ?? [];
     // A snapshot already read over REST (seed) arrives again as an event: keep one per version.

@@ -84,20 +84,22 @@ export async function killAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.kill()));
 }
 
-/** A server process on `port` (a free one by default), ready when /readyz answers 200. */
-export async function spawnServer(env: Record<string, string>, port?: number): Promise<Proc & { url: string; port: number }> {
+/** A server process on `port` (a free one by default), ready when /readyz answers 200 (within `timeoutMs`). */
+export async function spawnServer(env: Record<string, string>, port?: number, timeoutMs = 90_000): Promise<Proc & { url: string; port: number }> {
   const p = port ?? (await freePort());
   const proc = spawnTs('server/src/main.ts', { ...env, PORT: String(p), HOST: '127.0.0.1' }, `server :${p}`);
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok || proc.child.exitCode !== null, `server on ${url}`, { timeoutMs: 90_000 });
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok || proc.child.exitCode !== null, `server on ${url}`, {
+    timeoutMs,
+  }).catch((e: Error) => Promise.reject(new Error(`${e.message}; its output:\n${proc.output().slice(-3000)}`)));
   if (proc.child.exitCode !== null) throw new Error(`the server on ${url} exited with ${proc.child.exitCode}:\n${proc.output()}`);
   return Object.assign(proc, { url, port: p });
 }
 
-/** A worker process, ready when it logs that it started. */
-export async function spawnWorker(env: Record<string, string>, workerId: string): Promise<Proc> {
+/** A worker process, ready when it logs that it started (within `timeoutMs`). */
+export async function spawnWorker(env: Record<string, string>, workerId: string, timeoutMs = 90_000): Promise<Proc> {
   const proc = spawnTs('worker/src/main.ts', { ...env, WORKER_ID: workerId, LOG_LEVEL: 'info' }, `worker ${workerId}`);
-  await waitFor(() => proc.output().includes('worker started') || proc.child.exitCode !== null, `worker ${workerId} to start`, { timeoutMs: 90_000 });
+  await waitFor(() => proc.output().includes('worker started') || proc.child.exitCode !== null, `worker ${workerId} to start`, { timeoutMs });
   if (!proc.output().includes('worker started')) throw new Error(`worker ${workerId} exited before it started:\n${proc.output()}`);
   return proc;
 }

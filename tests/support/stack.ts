@@ -71,6 +71,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Serve the built UI (default: ui/dist). */
   uiDist?: string;
+  /** More environment for the server and its workers (e.g. the artifact store's settings). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -111,8 +113,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     SHUTDOWN_GRACE_MS: '2000',
     RECONCILE_INTERVAL_MS: '1000',
     RECONCILE_QUEUED_GRACE_MS: '2000',
+    SWEEP_LEASE_MS: '3000',
     // Worker processes a test starts serve no health port unless it asks for one.
     HEALTH_PORT: '0',
+    ...opts.env,
   };
   const config = loadServerConfig(env, {
     port: 0,

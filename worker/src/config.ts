@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RETENTION_OPTIONS } from '@jobflow/core/runs';
 import { BaseEnv, SecretsEnv, baseConfig, flagFromEnv, intFromEnv, parseCidrList, parseEnv, secretsConfig } from '@jobflow/core/platform';
 
 const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
@@ -7,6 +8,8 @@ const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
     .string()
     .regex(/^[A-Za-z0-9_.:-]+$/)
     .optional(),
+  /** What the workers view calls this worker (default: host name and pid). */
+  WORKER_NAME: z.string().trim().min(1).max(200).optional(),
   STALL_INTERVAL_MS: intFromEnv(5000, 500),
   HEARTBEAT_MS: intFromEnv(2000, 200),
   SHUTDOWN_GRACE_MS: intFromEnv(10_000),
@@ -46,6 +49,10 @@ const WorkerEnv = BaseEnv.extend(SecretsEnv.shape).extend({
   SCHEDULE_GRACE_MS: intFromEnv(30_000),
   SCHEDULER_MAX_SLEEP_MS: intFromEnv(5000, 100),
   SCHEDULE_HISTORY_DAYS: intFromEnv(30, 0),
+  /** Finished runs older than this many days are purged with their lines; unset keeps them (jobs may still set keepRuns / keepDays). */
+  RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** Between two retention sweeps (one worker at a time sweeps, whichever holds the lease). */
+  RETENTION_SWEEP_MS: intFromEnv(300_000, 1000),
   NOTIFY_MAX_ATTEMPTS: intFromEnv(8, 1),
   NOTIFY_RETRY_BASE_MS: intFromEnv(2000, 10),
   NOTIFY_TIMEOUT_MS: intFromEnv(10_000, 100),
@@ -67,6 +74,7 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
     /** Keys that open the secrets of the params a run executes with, and of notification targets. */
     secrets: secretsConfig(env),
     workerId: env.WORKER_ID,
+    workerName: env.WORKER_NAME,
     concurrency: env.WORKER_CONCURRENCY,
     stallIntervalMs: env.STALL_INTERVAL_MS,
     heartbeatMs: env.HEARTBEAT_MS,
@@ -91,6 +99,7 @@ function toConfig(env: z.infer<typeof WorkerEnv>) {
       maxSleepMs: env.SCHEDULER_MAX_SLEEP_MS,
       historyDays: env.SCHEDULE_HISTORY_DAYS,
     },
+    retention: { ...DEFAULT_RETENTION_OPTIONS, retentionDays: env.RUN_RETENTION_DAYS ?? null, intervalMs: env.RETENTION_SWEEP_MS },
     notify: {
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: env.NOTIFY_RETRY_BASE_MS,

@@ -1,4 +1,4 @@
-import type { JobDto } from '@jobflow/shared';
+import type { JobSummaryDto } from '@jobflow/shared';
 import { intOption, parseCommandArgs } from '../args';
 import type { Command, OptionSpecs } from '../command';
 import { EXIT } from '../exit-codes';
@@ -29,7 +29,7 @@ Options:
     const { values } = parseCommandArgs(argv, OPTIONS, { min: 0, max: 0, names: '' });
     const limit = values.all ? Infinity : (intOption('limit', values.limit, 1) ?? 50);
     const client = await ctx.client();
-    const jobs: JobDto[] = [];
+    const jobs: JobSummaryDto[] = [];
     let cursor: string | null = null;
     do {
       const page = await client.jobs.list({ q: values.query, type: values.type, limit: Math.min(200, limit - jobs.length), cursor });

@@ -13,6 +13,7 @@ const RUN_OPTIONS = {
   'params-file': { type: 'string', isFile: true, description: 'params from a JSON object in FILE ("-" for stdin)' },
   follow: { type: 'boolean', short: 'f', description: 'stream the log until the run ends; exit with its outcome' },
   quiet: { type: 'boolean', description: "with --follow, no notes about the run's state" },
+  'idempotency-key': { type: 'string', description: 'sent as Idempotency-Key: a retry with the same KEY within 24 h prints the same run' },
 } as const satisfies OptionSpecs;
 
 const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: the run's stdout lines to
@@ -20,6 +21,8 @@ const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: 
                         marked [system]; then exit 0 if it succeeded, 1 if it failed,
                         130 if it was cancelled
   --quiet               with --follow, no notes about the run's state on stderr
+  --idempotency-key KEY  a retry with the same KEY and params within 24 h answers the
+                        run the first one started instead of starting another
   --json                print the Run as JSON; with --follow, every event as one JSON
                         object per line: {"type":"log","line":{...}} or {"type":"run","run":{...}}`;
 
@@ -48,7 +51,7 @@ Example:
     const client = await ctx.client();
     const job = await findJob(client, positionals[0]!);
     const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
-    const run = await client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {});
+    const run = await client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {}, { idempotencyKey: values['idempotency-key'] });
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
 };
@@ -79,7 +82,7 @@ ${FOLLOW_HELP}
       const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
       if (override) body = { params: mergeParams(old.params, override) };
     }
-    const run = await client.runs.rerun(positionals[0]!, body);
+    const run = await client.runs.rerun(positionals[0]!, body, { idempotencyKey: values['idempotency-key'] });
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
 };

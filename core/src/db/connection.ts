@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import type { PostgresTls } from '../platform';
 
 /**
  * How a process reaches PostgreSQL. Both of its pools are built from this
@@ -11,10 +11,11 @@ export interface DbOptions {
   /** Connections per pool at most; each pool opens them only when needed. */
   poolMax?: number;
   /**
-   * TLS for both pools, e.g. as parsed from the URL's `sslmode` and
-   * `sslrootcert`. Left out: the URL (and `PGSSLMODE`) decide, as `pg` reads them.
+   * TLS for both pools, as `postgresTls` parses it from the URL's `sslmode`,
+   * `sslrootcert`, `sslcert` and `sslkey` (a process parses it once, with its
+   * configuration). Left out: parsed from `databaseUrl` here.
    */
-  ssl?: boolean | ConnectionOptions;
+  ssl?: PostgresTls;
   /**
    * Whether the hand-written statements are prepared under their names, once
    * per connection (the default). A pooler in transaction mode hands each

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { pgConnectionConfig } from '../platform';
 import { DEFAULT_POOL_MAX, type DbOptions } from './connection';
 import type { Sql, Statement } from './statement';
 
@@ -50,11 +51,10 @@ const isStalePlan = (e: unknown) => (e as { code?: unknown })?.code === '0A000' 
 export function createDb(o: DbOptions): Db {
   const usePrepared = o.usePreparedStatements ?? true;
   const pool = new pg.Pool({
-    connectionString: o.databaseUrl,
+    ...pgConnectionConfig(o.databaseUrl, o.ssl),
     max: o.poolMax ?? DEFAULT_POOL_MAX,
     idleTimeoutMillis: IDLE_MS,
     types: TEXT_TYPES,
-    ...(o.ssl === undefined ? {} : { ssl: o.ssl }),
   });
   // An idle connection dropped by the server: the pool discards it and the next statement opens another.
   pool.on('error', () => {});

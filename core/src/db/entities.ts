@@ -56,7 +56,16 @@ export interface JobEntity {
   scheduleSince: Date | null;
   /** Notification targets, secrets in full (the API masks them). */
   notifications: StoredNotificationTarget[];
+  /** False: the job cannot be run and its schedule fires nothing. */
+  enabled: boolean;
+  tags: string[];
+  /** Retention: the newest this many runs are kept (null: no limit by count). */
+  keepRuns: number | null;
+  /** Retention: finished runs older than this many days go (null: only RUN_RETENTION_DAYS applies). */
+  keepDays: number | null;
   ownerId: string;
+  /** Starts at 1 and grows by one with each change (MikroORM's optimistic lock: a change based on an older version fails). */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -80,7 +89,12 @@ export const JobSchema = new EntitySchema<JobEntity>({
     schedulePaused: { type: 'boolean' },
     scheduleSince: { type: 'Date', nullable: true },
     notifications: { type: 'json' },
+    enabled: { type: 'boolean', default: true },
+    tags: { type: 'text[]', default: [] },
+    keepRuns: { type: 'integer', nullable: true },
+    keepDays: { type: 'integer', nullable: true },
     ownerId: { type: 'uuid' },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -6,3 +6,4 @@ export * from './batcher';
 export * from './values';
 export * from './entities';
 export * from './stored-secrets.queries';
+export * from './lease.queries';

@@ -1,6 +1,16 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { type JobDto, type LogLineDto, type RunDto, rooms, type ServerToClientEvents } from '@jobflow/shared';
+import {
+  type ArtifactDto,
+  type JobDto,
+  type LogLineDto,
+  type RunDto,
+  rooms,
+  runSummaryOf,
+  jobSummaryOf,
+  type ServerToClientEvents,
+  type WorkerDto,
+} from '@jobflow/shared';
 import { redisKeys } from '../platform';
 
 /**
@@ -10,9 +20,12 @@ import { redisKeys } from '../platform';
 export interface LivePublisher {
   runUpdated(run: RunDto): void;
   runLog(runId: string, lines: LogLineDto[]): void;
+  /** A run attached a file (stored): `artifact:added` to the run's topic. */
+  artifactAdded(runId: string, artifact: ArtifactDto): void;
   jobUpdated(job: JobDto): void;
   jobDeleted(jobId: string): void;
   scheduleRecorded(jobId: string, outcomes: string[]): void;
+  workerUpdated(worker: WorkerDto): void;
 }
 
 /**
@@ -58,12 +71,21 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
     return broadcast;
   };
   return {
-    runUpdated: (run) => to([rooms.dashboard, rooms.job(run.jobId), rooms.run(run.id)]).emit('run:updated', run),
+    // The run's own topic gets the whole run; the many listeners of the dashboard and the job get a summary
+    // (a socket on both topics gets the whole run only).
+    runUpdated: (run) => {
+      to(rooms.run(run.id)).emit('run:updated', run);
+      to([rooms.dashboard, rooms.job(run.jobId)])
+        .except(rooms.run(run.id))
+        .emit('run:updated', runSummaryOf(run));
+    },
     runLog: (runId, lines) => {
       if (lines.length) to(rooms.run(runId)).emit('run:log', { runId, lines });
     },
-    jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', job),
+    artifactAdded: (runId, artifact) => to(rooms.run(runId)).emit('artifact:added', { runId, artifact }),
+    jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', jobSummaryOf(job)),
     jobDeleted: (jobId) => to([rooms.dashboard, rooms.job(jobId)]).emit('job:deleted', { id: jobId }),
     scheduleRecorded: (jobId, outcomes) => to([rooms.dashboard, rooms.job(jobId)]).emit('schedule:recorded', { jobId, outcomes }),
+    workerUpdated: (worker) => to(rooms.dashboard).emit('worker:updated', worker),
   };
 }

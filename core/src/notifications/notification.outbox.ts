@@ -1,6 +1,6 @@
 import type { NotificationEvent } from '@jobflow/shared';
 import type { Db } from '../db';
-import type { Logger } from '../platform';
+import type { Logger, RedisConnection } from '../platform';
 import { toRunDto, type RunEngine, type RunRow } from '../runs';
 import { deliveryStore } from './notification-deliveries.queries';
 import type { StoredNotificationTarget } from './notification-target';
@@ -17,9 +17,16 @@ const RECOVERY_BATCH = 500;
  * process that stops between storing a run's end and opening its deliveries
  * leaves them to `recoverMissed`, which any notifier runs from time to time.
  */
-export function createNotificationOutbox(deps: { db: Db; runs: RunEngine; log: Logger; redisUrl: string; prefix: string; queue?: NotificationQueue }) {
+export function createNotificationOutbox(deps: {
+  db: Db;
+  runs: RunEngine;
+  log: Logger;
+  redisConnection: RedisConnection;
+  prefix: string;
+  queue?: NotificationQueue;
+}) {
   const { db, log } = deps;
-  const queue = deps.queue ?? createNotificationQueue({ redisUrl: deps.redisUrl, prefix: deps.prefix, role: 'producer' });
+  const queue = deps.queue ?? createNotificationQueue({ redis: deps.redisConnection, prefix: deps.prefix, role: 'producer' });
   const ownsQueue = !deps.queue;
   const inFlight = new Set<Promise<void>>();
 

@@ -1,6 +1,6 @@
 import type BeeQueue from 'bee-queue';
 import type { NotificationEvent } from '@jobflow/shared';
-import { createBeeQueue, hasJob, withScripts, type QueueOptions } from '../queue';
+import { createBeeQueue, hasJobs, withScripts, type QueueOptions } from '../queue';
 
 /** One attempt at sending one run event to one target. */
 export interface DeliveryJobData {
@@ -33,5 +33,9 @@ export async function enqueueDelivery(queue: NotificationQueue, data: DeliveryJo
   });
 }
 
-/** Whether Redis still holds this attempt's job (false after Redis lost its data). */
-export const isDeliveryEnqueued = (queue: NotificationQueue, data: DeliveryJobData): Promise<boolean> => hasJob(queue, deliveryJobId(data, data.attempt));
+/** Which of these attempts' jobs Redis still holds (false after Redis lost its data), in one round trip. */
+export const areDeliveriesEnqueued = (queue: NotificationQueue, deliveries: DeliveryJobData[]): Promise<boolean[]> =>
+  hasJobs(
+    queue,
+    deliveries.map((d) => deliveryJobId(d, d.attempt)),
+  );

@@ -267,3 +267,31 @@ export function createEgress(options: EgressOptions = {}): Egress {
     close: () => agent.close(),
   };
 }
+
+/**
+ * The settings that name an endpoint the operator chose for Jobflow itself
+ * (not one a user's job or notification names): the artifact bucket's
+ * S3_ENDPOINT. Requests to them are not requests users cause, so the user
+ * egress policy above does not apply to them: they are allowed here,
+ * explicitly, and only here.
+ */
+export const OPERATOR_ENDPOINT_SETTINGS = ['S3_ENDPOINT'] as const;
+export type OperatorEndpointSetting = (typeof OPERATOR_ENDPOINT_SETTINGS)[number];
+
+/**
+ * The URL of an operator-configured endpoint, checked: http or https, no
+ * credentials in it (they have settings of their own), no query or fragment.
+ * Throws a readable error naming the setting.
+ */
+export function operatorEndpoint(setting: OperatorEndpointSetting, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${setting} must be an http:// or https:// URL, not "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${setting} must be an http:// or https:// URL`);
+  if (url.username || url.password) throw new Error(`${setting} must not hold credentials: set them in their own variables`);
+  if (url.search || url.hash) throw new Error(`${setting} must not have a query or a fragment`);
+  return url;
+}

@@ -7,3 +7,4 @@ export * from './readiness';
 export * from './egress';
 export * from './secrets';
 export * from './secret-params';
+export * from './postgres-connection';

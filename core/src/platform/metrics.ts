@@ -27,6 +27,8 @@ export interface MetricSources {
   runs?: () => Promise<RunCounts>;
   pool?: () => PoolCounts;
   sockets?: () => number;
+  /** Each sweep lease this process asks for, and whether it holds it. */
+  sweepLeases?: () => Record<string, boolean>;
 }
 
 /** A stored change of a run, as `runs` rows carry it. */
@@ -117,6 +119,15 @@ export function createMetrics(role?: MetricsRole) {
     async collect() {
       const c = await readRunCounts();
       if (c) this.set(c.oldestDueAgeSec);
+    },
+  });
+  new Gauge({
+    name: 'jobflow_sweep_lease_held',
+    help: 'Whether this process holds the lease of each periodic sweep (1) or another process does (0).',
+    labelNames: ['sweep'] as const,
+    registers: common,
+    collect() {
+      for (const [sweep, isHeld] of Object.entries(sources.sweepLeases?.() ?? {})) this.set({ sweep }, isHeld ? 1 : 0);
     },
   });
   new Gauge({

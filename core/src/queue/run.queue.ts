@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import BeeQueue from 'bee-queue';
 import { createBatcher } from '../db';
-import { redisKeys } from '../platform';
+import { redisKeys, type RedisConnection } from '../platform';
 
 const require = createRequire(import.meta.url);
 const lua = require('bee-queue/lib/lua/index.js') as { buildCache(client: unknown): Promise<unknown> };
@@ -30,7 +30,7 @@ const DEFERRAL_CAP_MS = 2000;
 export const queueJobId = (runId: string, attempt: number) => `${runId}.${attempt}`;
 
 export interface QueueOptions {
-  redisUrl: string;
+  redis: RedisConnection;
   prefix: string;
   /** Workers process jobs and activate delayed ones; producers only add. */
   role: 'producer' | 'worker';
@@ -38,17 +38,17 @@ export interface QueueOptions {
 }
 
 /**
- * A Bee-Queue named `name` on `redisUrl`, set up the way every Jobflow queue
+ * A Bee-Queue named `name` on `redis`, set up the way every Jobflow queue
  * is: jobs live in Redis only until processed, no per-job events, delayed jobs
  * activated by workers. Bee-Queue keeps its Lua script hashes for the life of
  * the process and never reloads them, so after Redis restarts (and forgets its
  * scripts) every `ready` reloads them here.
  */
-export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
+export function createBeeQueue<T>(name: string, { redis, prefix, role, stallIntervalMs = 5000 }: QueueOptions): BeeQueue<T> {
   const isWorker = role === 'worker';
   const queue = new BeeQueue<T>(name, {
     prefix: redisKeys(prefix).queue,
-    redis: { url: redisUrl, retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000) } as never,
+    redis: beeQueueRedisOptions(redis) as never,
     isWorker,
     getEvents: false,
     sendEvents: false,
@@ -60,10 +60,59 @@ export function createBeeQueue<T>(name: string, { redisUrl, prefix, role, stallI
   });
   queue.on('error', () => {});
   void queue.ready().then(() => {
-    const client = (queue as unknown as { client: NodeJS.EventEmitter }).client;
+    const client = (queue as unknown as { client: NodeJS.EventEmitter & RedisWriter }).client;
     client.on('ready', () => void lua.buildCache(client).catch(() => {}));
+    writeOncePerTurn(client);
   });
   return queue;
+}
+
+/**
+ * Bee-Queue opens its clients itself (with the `redis` package, not ioredis)
+ * from options: the same host, login, database and TLS as every other client.
+ */
+function beeQueueRedisOptions({ host, port, db, username, password, tls }: RedisConnection) {
+  return {
+    host,
+    port,
+    db,
+    ...(username ? { user: username } : {}),
+    ...(password ? { password } : {}),
+    ...(tls ? { tls } : {}),
+    retry_strategy: ({ attempt }: { attempt: number }) => Math.min(attempt * 200, 2000),
+  };
+}
+
+/** The part of Bee-Queue's redis client (node_redis 3) that writes a command to its connection. */
+interface RedisWriter {
+  stream: NodeJS.WritableStream & { cork(): void; uncork(): void };
+  write(data: string | Buffer): void;
+}
+
+/**
+ * Makes the commands a node_redis client sends within one turn of the event
+ * loop (its microtasks included) leave in one socket write. Bee-Queue sends
+ * each command of each job on its own (fetch the job, clear its stall mark,
+ * finish it), which under load is a write system call per command; corked
+ * until the turn's ticks are done, the commands of every job moving in that
+ * turn go out together. Order, and so the matching of replies, is unchanged.
+ */
+function writeOncePerTurn(client: RedisWriter): void {
+  const write = client.write;
+  // A cork of its own, on top of any the client holds (a MULTI corks while it writes, then uncorks at once).
+  let corked: RedisWriter['stream'] | null = null;
+  client.write = function (this: RedisWriter, data) {
+    const stream = this.stream;
+    if (corked !== stream) {
+      corked = stream;
+      stream.cork();
+      process.nextTick(() => {
+        corked = null;
+        stream.uncork();
+      });
+    }
+    write.call(this, data);
+  };
 }
 
 /** The run queue: one job per attempt of a run. */
@@ -87,10 +136,14 @@ export async function withScripts<T>(queue: object, op: () => Promise<T>): Promi
   }
 }
 
-/** Whether Redis still holds the job `jobId` (false once processed, or after Redis lost its data). */
-export function hasJob(queue: object, jobId: string): Promise<boolean> {
-  const q = queue as unknown as { client: { hexists(k: string, f: string, cb: (e: Error | null, n: number) => void): void }; toKey(k: string): string };
-  return new Promise((resolve, reject) => q.client.hexists(q.toKey('jobs'), jobId, (e, n) => (e ? reject(e) : resolve(n === 1))));
+/** Which of the jobs `jobIds` Redis still holds (false once processed, or after Redis lost its data): one command for all of them. */
+export function hasJobs(queue: object, jobIds: string[]): Promise<boolean[]> {
+  if (jobIds.length === 0) return Promise.resolve([]);
+  const q = queue as unknown as {
+    client: { hmget(k: string, fields: string[], cb: (e: Error | null, values: (string | null)[]) => void): void };
+    toKey(k: string): string;
+  };
+  return new Promise((resolve, reject) => q.client.hmget(q.toKey('jobs'), jobIds, (e, values) => (e ? reject(e) : resolve(values.map((v) => v != null)))));
 }
 
 /** The queue job of one attempt of a run, optionally not before `notBefore`. */
@@ -135,5 +188,9 @@ export async function dequeueRun(queue: RunQueue, runId: string, attempt: number
   await withScripts(queue, () => queue.removeJob(queueJobId(runId, attempt)).then(() => undefined));
 }
 
-/** Whether Redis still holds the job of this attempt (false after Redis lost its data). */
-export const isEnqueued = (queue: RunQueue, runId: string, attempt: number): Promise<boolean> => hasJob(queue, queueJobId(runId, attempt));
+/** Which of these attempts Redis still holds (false after Redis lost its data), in one round trip. */
+export const areEnqueued = (queue: RunQueue, attempts: { runId: string; attempt: number }[]): Promise<boolean[]> =>
+  hasJobs(
+    queue,
+    attempts.map((a) => queueJobId(a.runId, a.attempt)),
+  );

@@ -5,3 +5,6 @@ export * from './run.engine';
 export * from './run.reconciler';
 export { countRuns } from './sql/count-runs.queries';
 export type { RunListFilter } from './sql/list-runs.queries';
+export * from './run.retention';
+export { searchLines, type LineSearchAfter, type LineSearchFilter, type LineHitRow } from './sql/search-lines.queries';
+export type { JobStorageRow } from './sql/job-storage.queries';

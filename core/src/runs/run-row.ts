@@ -1,4 +1,4 @@
-import { findJobTypeInfo, type LogLineDto, type LogStream, type RunDto, type RunStatus, type TriggerDto } from '@jobflow/shared';
+import { findJobTypeInfo, type LogLineDto, type LogStream, type RunDto, type RunStatus, type RunSummaryDto, type TriggerDto } from '@jobflow/shared';
 import { iso, type Timestamp } from '../db';
 import { maskParams } from '../platform';
 
@@ -38,6 +38,9 @@ export interface RunRow {
   /** Set by `finish`: the attempt's last output lines it stored with the outcome. */
   stored_lines?: LogLineDto[];
 }
+
+/** A run's row without its params and result: what lists read, since a run's params may be large. */
+export type RunSummaryRow = Omit<RunRow, 'params' | 'result'>;
 
 /** A log line as a worker hands it over, before it has a `seq`. */
 export interface NewLogLine {
@@ -90,8 +93,8 @@ export interface RunError {
   message: string;
 }
 
-/** The run as the API shows it to anyone: secrets in its params masked (they are stored sealed). */
-export function toRunDto(row: RunRow): RunDto {
+/** The run as lists and the dashboard show it: without its params and result. */
+export function toRunSummary(row: RunSummaryRow): RunSummaryDto {
   const startedAt = iso(row.started_at);
   const finishedAt = iso(row.finished_at);
   return {
@@ -99,7 +102,6 @@ export function toRunDto(row: RunRow): RunDto {
     jobId: row.job_id,
     jobName: row.job_name,
     status: row.status,
-    params: maskParams(row.params, row.job_type ? findJobTypeInfo(row.job_type) : undefined),
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     progress: row.progress,
@@ -107,7 +109,6 @@ export function toRunDto(row: RunRow): RunDto {
     startedAt,
     finishedAt,
     durationMs: startedAt && finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : null,
-    result: row.result,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     trigger: {
       kind: row.trigger_kind,
@@ -119,6 +120,15 @@ export function toRunDto(row: RunRow): RunDto {
     timeoutSec: row.timeout_sec,
     paramsChanged: row.params_changed ?? false,
     retryAt: row.status === 'queued' && row.attempt > 1 ? iso(row.not_before) : null,
+  };
+}
+
+/** The run as the API shows it to anyone: secrets in its params masked (they are stored sealed). */
+export function toRunDto(row: RunRow): RunDto {
+  return {
+    ...toRunSummary(row),
+    params: maskParams(row.params, row.job_type ? findJobTypeInfo(row.job_type) : undefined),
+    result: row.result,
   };
 }
 

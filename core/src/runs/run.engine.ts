@@ -13,9 +13,12 @@ import { listRuns, type RunListFilter } from './sql/list-runs.queries';
 import { listRunAttempts } from './sql/run-attempts.queries';
 import { noteRun } from './sql/note-run.queries';
 import { readLastLines, readLines } from './sql/read-lines.queries';
+import { searchLines, type LineSearchAfter, type LineSearchFilter } from './sql/search-lines.queries';
+import { readJobStorage } from './sql/job-storage.queries';
 import { requestCancel } from './sql/request-cancel.queries';
 import { retryOrFailRun } from './sql/retry-or-fail-run.queries';
 import { countActiveRuns, countFinishedPerHour } from './sql/run-stats.queries';
+import { queueDepth } from './sql/queue-depth.queries';
 import { setProgress } from './sql/set-progress.queries';
 
 export interface BackoffOptions {
@@ -247,10 +250,16 @@ export function createRunEngine(o: RunEngineOptions) {
     /** The last `count` lines up to `upToSeq`, oldest first. */
     lastLines: (runId: string, upToSeq: number, count: number) => readLastLines(db.sql, runId, upToSeq, count),
     list: (filter: RunListFilter, limit: number, after: { at: string; id: string } | null) => listRuns(db.sql, filter, limit, after),
+    /** Stored lines containing a text, newest first, each with its run. */
+    searchLines: (filter: LineSearchFilter, limit: number, after: LineSearchAfter | null) => searchLines(db.sql, filter, limit, after),
+    /** Runs, stored lines and their bytes of one job. */
+    jobStorage: (jobId: string) => readJobStorage(db.sql, jobId),
     /** Every attempt of the run, oldest first. */
     attempts: (runId: string) => listRunAttempts(db.sql, runId),
     countActive: () => countActiveRuns(db.sql),
     countFinishedPerHour: (hours: number) => countFinishedPerHour(db.sql, hours),
+    /** Runs waiting in the queue now, in all and per job (the `maxJobs` that have waited longest). */
+    queueDepth: (maxJobs: number) => queueDepth(db.sql, maxJobs),
 
     /** Drops the pending forced cancels of this process (a reconciler elsewhere carries them out). */
     close(): void {

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { type Logger, redisKeys } from '../platform';
 import type { Db } from '../db';
-import { isEnqueued, type RunQueue } from '../queue';
+import { areEnqueued, type RunQueue } from '../queue';
 import type { RunEngine } from './run.engine';
 import { findLongQueuedRuns, findRunningRuns } from './sql/reconcile-runs.queries';
 
 export interface ReconcilerOptions {
+  /** How often the process holding the sweep lease reconciles. */
   intervalMs: number;
   /** How long a queued run may be missing from Redis before it is put back. */
   queuedGraceMs: number;
@@ -17,22 +18,26 @@ export interface ReconcilerOptions {
  * - queued runs whose queue job is gone (Redis restarted without persistence) are put back;
  * - running runs whose worker stopped beating (two sweeps in a row) lose that attempt;
  * - running runs whose cancel was not carried out within the grace period are cancelled.
- * Every change goes through the run engine and is fenced, so any number of
- * reconcilers can run at once.
+ * Every change goes through the run engine and is fenced, so two reconcilers
+ * at once do no harm; the sweeper (`core/src/sweeps`) runs one per install.
+ * Redis is asked once per batch of runs, whatever the backlog.
  */
 export function createReconciler(deps: { db: Db; redis: Redis; queue: RunQueue; runs: RunEngine; prefix: string; log: Logger; options: ReconcilerOptions }) {
   const { db, redis, queue, runs, log, options } = deps;
   const keys = redisKeys(deps.prefix);
   let suspects = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
 
   async function requeueMissing() {
-    for (const r of await findLongQueuedRuns(db.sql, options.queuedGraceMs)) {
-      if (await isEnqueued(queue, r.id, r.attempt)) continue;
-      log.warn('re-enqueueing a queued run that Redis no longer holds', { runId: r.id, attempt: r.attempt });
-      await runs.requeue(r.id, r.attempt, r.not_before);
-    }
+    const rows = await findLongQueuedRuns(db.sql, options.queuedGraceMs);
+    const held = await areEnqueued(
+      queue,
+      rows.map((r) => ({ runId: r.id, attempt: r.attempt })),
+    );
+    const missing = rows.filter((_, i) => !held[i]);
+    if (missing.length === 0) return;
+    log.warn('re-enqueueing queued runs that Redis no longer holds', { runs: missing.length, runIds: missing.slice(0, 20).map((r) => r.id) });
+    // Requeued together, so the enqueuer sends them in one pipeline.
+    await Promise.all(missing.map((r) => runs.requeue(r.id, r.attempt, r.not_before)));
   }
 
   async function recoverLost() {
@@ -67,21 +72,7 @@ export function createReconciler(deps: { db: Db; redis: Redis; queue: RunQueue; 
     }
   }
 
-  return {
-    sweep,
-    start() {
-      const tick = () => {
-        running = sweep().finally(() => {
-          running = null;
-          if (timer) timer = setTimeout(tick, options.intervalMs);
-        });
-      };
-      timer = setTimeout(tick, options.intervalMs);
-    },
-    async stop() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running;
-    },
-  };
+  return { sweep };
 }
+
+export type Reconciler = ReturnType<typeof createReconciler>;

@@ -2,3 +2,4 @@ export * from './schedule-times';
 export * from './schedule-fires.queries';
 export * from './schedule-nudge';
 export * from './scheduler';
+export * from './upcoming.queries';

@@ -58,7 +58,7 @@ const scheduledJobsStatement = defineStatement<
   `select j.id, j.schedule_cron as cron, j.schedule_timezone as timezone, j.schedule_overlap as overlap, j.schedule_missed as missed,
           j.schedule_since as since, (select max(f.due_at) from schedule_fires f where f.job_id = j.id) as last_due
    from jobs j
-   where j.schedule_cron is not null and j.schedule_timezone is not null and not j.schedule_paused`,
+   where j.schedule_cron is not null and j.schedule_timezone is not null and not j.schedule_paused and j.enabled`,
 );
 
 const lockScheduledJobStatement = defineStatement<
@@ -66,6 +66,7 @@ const lockScheduledJobStatement = defineStatement<
     schedule_cron: string | null;
     schedule_timezone: string | null;
     schedule_paused: boolean;
+    enabled: boolean;
     schedule_since: Timestamp | null;
     schedule_overlap: string;
     schedule_missed: string;
@@ -77,7 +78,7 @@ const lockScheduledJobStatement = defineStatement<
   [jobId: string]
 >(
   'lock_scheduled_job',
-  `select schedule_cron, schedule_timezone, schedule_paused, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec,
+  `select schedule_cron, schedule_timezone, schedule_paused, enabled, schedule_since, schedule_overlap, schedule_missed, params, max_attempts, timeout_sec,
           (select u.disabled from users u where u.id = jobs.owner_id) as owner_disabled
    from jobs where id = $1 for update`,
 );
@@ -132,7 +133,7 @@ const listFiresAfterStatement = defineStatement<FireRow, [jobId: string, limit: 
  * run are written in one transaction, so neither exists without the other.
  */
 export const fireStore = {
-  /** Jobs with an active (set, not paused) schedule. */
+  /** Jobs with an active schedule (set, not paused, the job enabled). */
   async scheduledJobs(sql: Sql): Promise<ScheduledJob[]> {
     const rows = await sql(scheduledJobsStatement, []);
     return rows.map((r) => ({
@@ -163,6 +164,7 @@ export const fireStore = {
     if (
       !j ||
       j.schedule_paused ||
+      !j.enabled ||
       j.schedule_cron !== job.cron ||
       j.schedule_timezone !== job.timezone ||
       j.schedule_overlap !== job.overlap ||

@@ -45,6 +45,8 @@ export function createScheduler(deps: {
   clock?: Clock;
   /** Tells the job's rooms when due times were recorded (skipped and missed ones start no run to announce them). */
   live?: LivePublisher;
+  /** Whether this process should look at the schedules now (it holds the sweep lease); always, when not given. */
+  isTurn?: () => boolean;
 }) {
   const { db, runs, log, options } = deps;
   const clock = deps.clock ?? systemClock;
@@ -123,6 +125,10 @@ export function createScheduler(deps: {
   async function run(): Promise<void> {
     while (!stopped) {
       isNudged = false;
+      if (deps.isTurn && !deps.isTurn()) {
+        await sleep(options.maxSleepMs);
+        continue;
+      }
       let nextAt: number | null = null;
       try {
         nextAt = await tick();

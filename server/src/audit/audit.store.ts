@@ -93,36 +93,14 @@ export function createAuditLog({ db, log }: { db: Db; log: Logger }) {
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
 
-/** How often each server purges, and how many entries per statement. */
-const PURGE_INTERVAL_MS = 3600_000;
+/** How often the server holding the `audit-purge` sweep lease purges, and how many entries per statement. */
+export const AUDIT_PURGE_INTERVAL_MS = 3600_000;
 const PURGE_BATCH = 1000;
 
 /** Keeps the audit log to `days` days (0: forever), purging in small batches so no statement holds many rows. */
-export function startAuditPurge(audit: AuditLog, days: number, log: Logger, intervalMs = PURGE_INTERVAL_MS): { stop(): Promise<void> } {
-  if (days <= 0) return { stop: async () => {} };
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const pass = async () => {
-    let total = 0;
-    for (let n = PURGE_BATCH; n === PURGE_BATCH && !stopped; total += n) n = await audit.purge(days, PURGE_BATCH);
-    if (total) log.info('purged old audit entries', { rows: total, olderThanDays: days });
-  };
-  const tick = () => {
-    if (running || stopped) return;
-    running = pass()
-      .catch((error) => log.warn('purging the audit log failed; will try again', { error: (error as Error).message }))
-      .finally(() => (running = null));
-  };
-  const first = setTimeout(tick, 10_000);
-  const timer = setInterval(tick, intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+export async function purgeOldAuditEntries(audit: AuditLog, days: number, log: Logger): Promise<void> {
+  if (days <= 0) return;
+  let total = 0;
+  for (let n = PURGE_BATCH; n === PURGE_BATCH; total += n) n = await audit.purge(days, PURGE_BATCH);
+  if (total) log.info('purged old audit entries', { rows: total, olderThanDays: days });
 }

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { ApiError } from '@jobflow/shared';
+import { ApiError, type RouteAction } from '@jobflow/shared';
 import type { Principal } from './authenticate';
 
 /**
@@ -49,12 +49,25 @@ export const accessPolicy = {
   'runs.start': { allow: ['signedIn'], denied: '' },
   'runs.startWithAdminOnlyParams': { allow: ['admin'], denied: 'Only admins may change the params of runs of this type.' },
   'runs.rerun': { allow: ['signedIn'], denied: '' },
+  'runs.export': { allow: ['signedIn'], denied: '' },
+  'artifacts.list': { allow: ['signedIn'], denied: '' },
+  'artifacts.read': { allow: ['signedIn'], denied: '' },
   'runs.cancel': { allow: ['admin', 'jobOwner', 'runStarter'], denied: 'Only the job owner, the user who started the run, or an admin may cancel it.' },
+  'workers.list': { allow: ['signedIn'], denied: '' },
+  'workers.drain': { allow: ['admin'], denied: 'Only admins may drain or resume workers.' },
+  'logs.search': { allow: ['signedIn'], denied: '' },
   'audit.read': { allow: ['admin'], denied: 'Only admins may read the audit log.' },
   'live.subscribe': { allow: ['signedIn'], denied: '' },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof accessPolicy;
+
+/** Every action a route of the contract (`apiRoutes` in @jobflow/shared) names is one of this table's: a compile error otherwise. */
+export const routeActionsAreKnown: [Exclude<RouteAction, Action>] extends [never] ? true : never = true;
+
+/** Whether deciding `action` needs the resource (an ownership relation), so only the handler, having read it, can decide. */
+export const needsResource = (action: Action): boolean =>
+  accessPolicy[action].allow.some((relation: Relation) => relation !== 'signedIn' && relation !== 'admin');
 
 /** What an action is done to, as far as ownership goes. */
 export interface Resource {

@@ -3,14 +3,20 @@ import {
   AckRefused,
   JobDeletedEvent,
   JobDto,
+  JobSummaryDto,
   LogLineDto,
   ResyncEvent,
   RunDto,
   RunLogEvent,
+  RunSummaryDto,
+  RunUpdatedEvent,
   ScheduleRecordedEvent,
+  ArtifactAddedEvent,
+  ArtifactDto,
   SubscribeAck,
   Topic,
   UnsubscribeAck,
+  WorkerDto,
   clientEvents,
   rooms,
   serverEvents,
@@ -22,11 +28,17 @@ import {
 /** Component names of the schemas the events use; anything not listed is inlined where it appears. */
 const schemaNames: [z.ZodType, string][] = [
   [RunDto, 'Run'],
+  [RunSummaryDto, 'RunSummary'],
+  [RunUpdatedEvent, 'RunUpdatedEvent'],
   [JobDto, 'Job'],
+  [JobSummaryDto, 'JobSummary'],
   [LogLineDto, 'LogLine'],
   [RunLogEvent, 'RunLogEvent'],
+  [ArtifactDto, 'Artifact'],
+  [ArtifactAddedEvent, 'ArtifactAddedEvent'],
   [JobDeletedEvent, 'JobDeletedEvent'],
   [ScheduleRecordedEvent, 'ScheduleRecordedEvent'],
+  [WorkerDto, 'Worker'],
   [ResyncEvent, 'ResyncEvent'],
   [Topic, 'Topic'],
   [SubscribeAck, 'SubscribeAck'],
@@ -95,7 +107,7 @@ const description = `Live events of Jobflow over Socket.IO (protocol v5, Engine.
 
 **Subscribing.** Emit \`subscribe\` with a topic and an acknowledgement callback. The ack carries the topic's current snapshot, read after the socket joined the topic's room: every later change arrives as an event, nothing falls in between. Each topic is a channel below, named after its room; \`resync\` reaches every socket.
 
-**Guarantees.** Every change of a run's stored state produces one \`run:updated\`; keep the snapshot with the highest \`version\` (the ack's included). Every stored line reaches the run's subscribers in a \`run:log\`, in \`seq\` order; around the moment of subscribing a line may arrive twice or ahead of an earlier one, so keep lines in \`seq\` order and drop a \`seq\` already held. Whatever an event says is already stored. A \`resync\` means the server may have missed events: refetch what you show.
+**Guarantees.** Every change of a run's stored state produces one \`run:updated\`: the whole \`Run\` on the run's topic, a \`RunSummary\` (no \`params\`, no \`result\`) on the dashboard and job topics, and \`job:updated\` carries a \`JobSummary\` (no \`params\`), so a job with large params costs the many listeners little; \`GET\` the one resource for the rest. Keep the snapshot with the highest \`version\` (the ack's included). Every stored line reaches the run's subscribers in a \`run:log\`, in \`seq\` order; around the moment of subscribing a line may arrive twice or ahead of an earlier one, so keep lines in \`seq\` order and drop a \`seq\` already held. Whatever an event says is already stored. A \`resync\` means the server may have missed events: refetch what you show.
 
 **When the connection drops** (a network cut, a server restart, or the server cutting a subscriber that cannot keep up), the transport closes (\`transport close\` / \`transport error\`) and Socket.IO clients reconnect by themselves; Socket.IO does not remember topics, so subscribe again on every \`connect\`, a run with \`afterSeq\` = the last \`seq\` you hold: nothing is lost.
 

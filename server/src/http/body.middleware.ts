@@ -84,7 +84,7 @@ const isSignIn = (ctx: Koa.Context) => ctx.method === 'POST' && ctx.path === '/a
  * Parses JSON request bodies into `ctx.state.body`, only once the caller is
  * signed in (sign-in aside: a stranger's body is never read, let alone
  * parsed): 413 over the size, depth or key limits, 415 for a type that is
- * not JSON, 400 for text that is not JSON, 422 for strings with NUL bytes.
+ * not JSON (or a body with no type at all), 400 for text that is not JSON, 422 for strings with NUL bytes.
  */
 export function jsonBodyMiddleware(limits: BodyLimits): Koa.Middleware {
   return async (ctx, next) => {
@@ -97,7 +97,8 @@ export function jsonBodyMiddleware(limits: BodyLimits): Koa.Middleware {
       return next();
     }
     const type = ctx.get('content-type');
-    if (type && !isJsonType(type)) {
+    // A body must say it is JSON; a body-less change may leave the type out.
+    if (type ? !isJsonType(type) : hasBody) {
       leaveUnread();
       throw new ApiError('unsupported_media_type', 'The body must be JSON (Content-Type: application/json).');
     }

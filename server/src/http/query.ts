@@ -1,4 +1,4 @@
-import { ApiError } from '@jobflow/shared';
+import { ApiError, RunStatus, TAG_PATTERN } from '@jobflow/shared';
 import { isUuid } from '@jobflow/core/db';
 import type Koa from 'koa';
 
@@ -21,6 +21,15 @@ export function queryId(ctx: Koa.Context, name: string, what: string): string | 
   return v;
 }
 
+/** `?status=` as one run status or several, comma-separated, else a 400. */
+export function queryStatuses(ctx: Koa.Context): RunStatus[] | undefined {
+  const statuses = queryString(ctx, 'status')?.split(',');
+  if (statuses?.some((s) => !RunStatus.safeParse(s).success)) {
+    throw new ApiError('bad_request', `Query parameter "status" must be one of ${RunStatus.options.join(', ')} (or several, comma-separated).`);
+  }
+  return statuses as RunStatus[] | undefined;
+}
+
 /** A time query parameter (ISO-8601 with a zone, within years 1..9999), else a 400. */
 export function queryTime(ctx: Koa.Context, name: string): Date | undefined {
   const v = queryString(ctx, name);
@@ -31,6 +40,16 @@ export function queryTime(ctx: Koa.Context, name: string): Date | undefined {
   }
   return at;
 }
+
+/** A date (`2026-11-28`) or ISO-8601 time query parameter, as an ISO string, else a 400. */
+export const queryDateOrTime = (ctx: Koa.Context, name: string): string | undefined => {
+  const value = queryString(ctx, name);
+  if (value === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) || !isStorableTime(new Date(value))) {
+    throw new ApiError('bad_request', `Query parameter "${name}" must be an ISO-8601 time.`);
+  }
+  return new Date(value).toISOString();
+};
 
 /** A time PostgreSQL stores as given: a real date in years 1 to 9999. */
 export const isStorableTime = (at: Date) => !Number.isNaN(at.getTime()) && at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999;
@@ -71,3 +90,14 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, key: 
   const last = items[items.length - 1];
   return { items: items.map(map), nextCursor: rows.length > limit && last ? cursor.encode(...key(last)) : null };
 }
+
+/** The `tag` filter of job and run lists: one tag, as a job's tags are written. */
+export const tagParam = (ctx: Koa.Context): string | undefined => {
+  const value = queryString(ctx, 'tag');
+  if (value !== undefined && !TAG_PATTERN.test(value))
+    throw new ApiError('bad_request', 'Query parameter "tag" must be a tag (lowercase letters, digits, "-", "_", "." or ":").');
+  return value;
+};
+
+/** A date or time from a parsed query as an ISO time (a date alone is its UTC midnight). */
+export const isoOf = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());

@@ -21,6 +21,9 @@ export const PAGE_CSP = [
 /** What every other response (JSON, text, files) may do if a browser renders it: nothing. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/** A download (`Content-Disposition: attachment`, e.g. an artifact a run wrote, HTML included): nothing, and in a sandbox of its own origin. */
+export const DOWNLOAD_CSP = `${API_CSP}; sandbox`;
+
 /**
  * Headers on every response: no MIME sniffing, no framing, no referrer, a
  * CSP (strict for pages, none-at-all for everything else), and no caching
@@ -37,7 +40,8 @@ export function securityHeadersMiddleware(): Koa.Middleware {
       ctx.set('X-Frame-Options', 'DENY');
       ctx.set('Referrer-Policy', 'no-referrer');
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-      ctx.set('Content-Security-Policy', /^text\/html/i.test(ctx.response.type) ? PAGE_CSP : API_CSP);
+      const isDownload = /^attachment/i.test(ctx.response.get('Content-Disposition'));
+      ctx.set('Content-Security-Policy', isDownload ? DOWNLOAD_CSP : /^text\/html/i.test(ctx.response.type) ? PAGE_CSP : API_CSP);
       if (ctx.path.startsWith('/api/') && !ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
       if (ctx.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', 'Bearer realm="jobflow"');
     }

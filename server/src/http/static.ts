@@ -16,8 +16,15 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Precompressed twins the UI build writes beside its files (`app.js.br`, `app.js.gz`), best first. */
+const TWINS = [
+  { encoding: 'br', suffix: '.br' },
+  { encoding: 'gzip', suffix: '.gz' },
+] as const;
+
 /**
- * Sends `relPath` from under `root` if it is a file there (never outside it).
+ * Sends `relPath` from under `root` if it is a file there (never outside it),
+ * as its precompressed twin when the client accepts that encoding.
  * Returns false when there is no such file.
  */
 export async function sendFile(ctx: Koa.Context, root: string, relPath: string, maxAgeSec = 0): Promise<boolean> {
@@ -27,9 +34,20 @@ export async function sendFile(ctx: Koa.Context, root: string, relPath: string, 
   const stat = await fs.promises.stat(file).catch(() => null);
   if (!stat?.isFile()) return false;
   ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-  ctx.length = stat.size;
   ctx.lastModified = stat.mtime;
   ctx.set('Cache-Control', maxAgeSec > 0 ? `public, max-age=${maxAgeSec}, immutable` : 'no-cache');
+  ctx.vary('Accept-Encoding');
+  for (const twin of TWINS) {
+    if (!ctx.acceptsEncodings(twin.encoding, 'identity')) continue;
+    if (ctx.acceptsEncodings(twin.encoding, 'identity') !== twin.encoding) continue;
+    const packed = await fs.promises.stat(file + twin.suffix).catch(() => null);
+    if (!packed?.isFile()) continue;
+    ctx.set('Content-Encoding', twin.encoding);
+    ctx.length = packed.size;
+    ctx.body = fs.createReadStream(file + twin.suffix);
+    return true;
+  }
+  ctx.length = stat.size;
   ctx.body = fs.createReadStream(file);
   return true;
 }

@@ -9,12 +9,13 @@ export interface JobOfRun {
   maxAttempts: number;
   timeoutSec: number | null;
   ownerId: string;
+  enabled: boolean;
 }
 
 const jobOfRunStatement = defineStatement<
-  { id: string; type: string; params: Record<string, unknown>; max_attempts: number; timeout_sec: number | null; owner_id: string },
+  { id: string; type: string; params: Record<string, unknown>; max_attempts: number; timeout_sec: number | null; owner_id: string; enabled: boolean },
   [jobId: string]
->('get_job_of_run', `select id, type, params, max_attempts, timeout_sec, owner_id from jobs where id = $1`);
+>('get_job_of_run', `select id, type, params, max_attempts, timeout_sec, owner_id, enabled from jobs where id = $1`);
 
 const lastRunsStatement = defineStatement<RunRow, [jobIds: string[]]>(
   'find_last_runs_of_jobs',
@@ -41,7 +42,17 @@ const deleteIdleJobStatement = defineStatement<{ id: string }, [jobId: string]>(
 export const jobQueries = {
   async jobOfRun(sql: Sql, jobId: string): Promise<JobOfRun | null> {
     const [row] = await sql(jobOfRunStatement, [jobId]);
-    return row ? { id: row.id, type: row.type, params: row.params, maxAttempts: row.max_attempts, timeoutSec: row.timeout_sec, ownerId: row.owner_id } : null;
+    return row
+      ? {
+          id: row.id,
+          type: row.type,
+          params: row.params,
+          maxAttempts: row.max_attempts,
+          timeoutSec: row.timeout_sec,
+          ownerId: row.owner_id,
+          enabled: row.enabled,
+        }
+      : null;
   },
 
   /** The newest run of each job (jobs without runs are left out). */

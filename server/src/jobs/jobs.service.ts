@@ -1,4 +1,5 @@
 import { ApiError, findJobTypeInfo, type JobBody, type JobDto, type JobTypeInfo, type UpdateJobBody } from '@jobflow/shared';
+import { OptimisticLockError } from '@mikro-orm/postgresql';
 import { JobSchema, isUuid, type JobEntity } from '@jobflow/core/db';
 import { toNotificationTargetDto } from '@jobflow/core/notifications';
 import { maskParams, sealParams, type Keyring } from '@jobflow/core/platform';
@@ -33,8 +34,13 @@ export const toJobDto = (job: JobEntity, lastRun: RunRow | null, ownerName: stri
   schedulePolicy: { overlap: job.scheduleOverlap, missed: job.scheduleMissed },
   schedulePaused: job.schedulePaused,
   notifications: job.notifications.map((t) => toNotificationTargetDto(t, isPrivileged(job, viewer) ? keyring.open : undefined)),
+  enabled: job.enabled,
+  tags: job.tags,
+  keepRuns: job.keepRuns ?? null,
+  keepDays: job.keepDays ?? null,
   ownerId: job.ownerId,
   ...(ownerName !== undefined ? { ownerName } : {}),
+  version: job.version,
   createdAt: new Date(job.createdAt).toISOString(),
   updatedAt: new Date(job.updatedAt).toISOString(),
   lastRun: lastRun ? toRunDto(lastRun) : null,
@@ -55,7 +61,14 @@ export function checkJobAccess(
  * masked), without its runs.
  */
 export function jobAuditView(job: JobEntity, keyring: Keyring): Record<string, unknown> {
-  const { lastRun: _run, ownerName: _owner, createdAt: _created, updatedAt: _updated, ...definition } = toJobDto(job, null, undefined, null, keyring);
+  const {
+    lastRun: _run,
+    ownerName: _owner,
+    createdAt: _created,
+    updatedAt: _updated,
+    version: _version,
+    ...definition
+  } = toJobDto(job, null, undefined, null, keyring);
   return definition;
 }
 
@@ -67,6 +80,21 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
   }
   return changes;
 }
+
+/** What a list of jobs is narrowed by: part of the name, the type, one tag, enabled or not. */
+export interface JobListFilter {
+  q?: string;
+  type?: string;
+  tag?: string;
+  enabled?: boolean;
+}
+
+/** A change based on a version the job no longer has (someone changed it meanwhile). */
+const stale = (current?: number) =>
+  new ApiError(
+    'precondition_failed',
+    `The job was changed by someone else${current === undefined ? '' : ` (it is at version ${current} now)`}: reload it, and make your change again on top of theirs.`,
+  );
 
 /** Job definitions: the only place that creates, changes or deletes them. */
 export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring'>) {
@@ -104,6 +132,58 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
     return params;
   }
 
+  /** One try of `update`: MikroORM's flush fails with OptimisticLockError when the job's version moved meanwhile. */
+  async function updateOnce(
+    id: string,
+    body: UpdateJobBody,
+    who: Principal,
+    action: 'jobs.update' | 'schedules.pause',
+    ifMatch: number[] | null,
+  ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
+    const em = orm.em.fork();
+    const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
+    if (!job) throw new ApiError('not_found', 'No such job.');
+    checkJobAccess(job, who, action);
+    if (ifMatch && !ifMatch.includes(job.version)) throw stale(job.version);
+    const before = { ...job };
+    const beforeView = jobAuditView(job, keyring);
+    const info = jobTypeOrThrow(job.type);
+    if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
+      authorize(who, 'jobs.changeOwner');
+      const owner = isUuid(body.ownerId) ? await userQueries.byIds(db.sql, [body.ownerId]) : [];
+      if (!owner[0] || owner[0].disabled) {
+        throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [{ path: '/ownerId', message: 'must be the id of an enabled user' }]);
+      }
+      job.ownerId = body.ownerId;
+    }
+    if (body.params !== undefined) {
+      checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
+      job.params = paramsToStore(info, body.params, before.params);
+    }
+    if (body.schedule !== undefined) {
+      checkSchedule(body.schedule);
+      job.scheduleCron = body.schedule?.cron ?? null;
+      job.scheduleTimezone = body.schedule?.timezone ?? null;
+    }
+    if (body.name !== undefined) job.name = body.name;
+    if (body.description !== undefined) job.description = body.description;
+    if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
+    if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
+    if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
+    Object.assign(job, scheduleSettings(body, before));
+    if (body.tags !== undefined) job.tags = body.tags;
+    if (body.keepRuns !== undefined) job.keepRuns = body.keepRuns;
+    if (body.keepDays !== undefined) job.keepDays = body.keepDays;
+    if (body.enabled !== undefined) {
+      // Enabled again: due times count from now, as after a resumed schedule (those while disabled are not recorded).
+      if (body.enabled && !before.enabled && job.scheduleCron) job.scheduleSince = new Date();
+      job.enabled = body.enabled;
+    }
+    if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
+    await em.flush();
+    return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
+  }
+
   return {
     findOrThrow,
     /** A job as the audit log keeps it (see jobAuditView). */
@@ -113,10 +193,12 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
     /** Pushes the job's current snapshot (e.g. after one of its runs changed). */
     publish,
 
-    async list(filter: { q?: string; type?: string }, limit: number, after: { at: string; id: string } | null): Promise<JobEntity[]> {
+    async list(filter: JobListFilter, limit: number, after: { at: string; id: string } | null): Promise<JobEntity[]> {
       const where: Record<string, unknown>[] = [];
       if (filter.q) where.push({ name: { $ilike: `%${filter.q.replace(/[\\%_]/g, '\\$&')}%` } });
       if (filter.type) where.push({ type: filter.type });
+      if (filter.tag) where.push({ tags: { $contains: [filter.tag] } });
+      if (filter.enabled !== undefined) where.push({ enabled: filter.enabled });
       if (after) where.push({ $or: [{ createdAt: { $lt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { $lt: after.id } }] });
       return orm.em.fork().find(JobSchema, where.length ? { $and: where } : {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     },
@@ -138,55 +220,38 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
         scheduleTimezone: body.schedule?.timezone ?? null,
         timeoutSec: body.timeoutSec,
         maxAttempts: body.maxAttempts,
+        keepRuns: body.keepRuns,
+        keepDays: body.keepDays,
         ...automation,
+        enabled: body.enabled,
+        tags: body.tags,
         ownerId: who.id,
       } as JobEntity);
       await em.flush();
       return { job: await publish(job, who), definition: jobAuditView(job, keyring) };
     },
 
-    /** Changes a job; returns it and what changed (for the audit log). */
+    /**
+     * Changes a job; returns it and what changed (for the audit log). With
+     * `ifMatch` (the versions the change is based on), a job at another
+     * version is a 412 and stays as it is; without, a change that meets
+     * another one in flight is applied again on top of it.
+     */
     async update(
       id: string,
       body: UpdateJobBody,
       who: Principal,
       action: 'jobs.update' | 'schedules.pause' = 'jobs.update',
+      ifMatch: number[] | null = null,
     ): Promise<{ job: JobDto; changes: Record<string, { before: unknown; after: unknown }> }> {
-      const em = orm.em.fork();
-      const job = isUuid(id) ? await em.findOne(JobSchema, { id }) : null;
-      if (!job) throw new ApiError('not_found', 'No such job.');
-      checkJobAccess(job, who, action);
-      const before = { ...job };
-      const beforeView = jobAuditView(job, keyring);
-      const info = jobTypeOrThrow(job.type);
-      if (body.ownerId !== undefined && body.ownerId !== job.ownerId) {
-        authorize(who, 'jobs.changeOwner');
-        const owner = isUuid(body.ownerId) ? await userQueries.byIds(db.sql, [body.ownerId]) : [];
-        if (!owner[0] || owner[0].disabled) {
-          throw new ApiError('validation_failed', 'The new owner must be an enabled user.', [
-            { path: '/ownerId', message: 'must be the id of an enabled user' },
-          ]);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await updateOnce(id, body, who, action, ifMatch);
+        } catch (error) {
+          if (!(error instanceof OptimisticLockError)) throw error;
+          if (ifMatch || attempt >= 3) throw stale();
         }
-        job.ownerId = body.ownerId;
       }
-      if (body.params !== undefined) {
-        checkTypeAccess(info, who, 'jobs.changeAdminOnlyParams');
-        job.params = paramsToStore(info, body.params, before.params);
-      }
-      if (body.schedule !== undefined) {
-        checkSchedule(body.schedule);
-        job.scheduleCron = body.schedule?.cron ?? null;
-        job.scheduleTimezone = body.schedule?.timezone ?? null;
-      }
-      if (body.name !== undefined) job.name = body.name;
-      if (body.description !== undefined) job.description = body.description;
-      if (body.timeoutSec !== undefined) job.timeoutSec = body.timeoutSec;
-      if (body.maxAttempts !== undefined) job.maxAttempts = body.maxAttempts;
-      if (body.maxConcurrentRuns !== undefined) job.maxConcurrentRuns = body.maxConcurrentRuns;
-      Object.assign(job, scheduleSettings(body, before));
-      if (body.notifications !== undefined) job.notifications = resolveNotificationTargets(body.notifications, before.notifications, keyring);
-      await em.flush();
-      return { job: await publish(job, who), changes: changedFields(beforeView, jobAuditView(job, keyring)) };
     },
 
     async remove(id: string, who: Principal): Promise<JobEntity> {

@@ -1,4 +1,17 @@
-import { ApiError, isFinalStatus, type RunAttemptDto, type RunDto, type RunStatsDto, type StartRunBody, type TriggerDto } from '@jobflow/shared';
+import {
+  ApiError,
+  artifactNameProblem,
+  isFinalStatus,
+  type ArtifactDto,
+  type JobStorageDto,
+  type LogLineDto,
+  type RunAttemptDto,
+  type RunDto,
+  type RunStatsDto,
+  type StartRunBody,
+  type TriggerDto,
+} from '@jobflow/shared';
+import type { ArtifactRow } from '@jobflow/core/artifacts';
 import { isUuid } from '@jobflow/core/db';
 import { sealParams } from '@jobflow/core/platform';
 import type { RunListFilter, RunRow } from '@jobflow/core/runs';
@@ -9,6 +22,8 @@ import { checkParams, checkTypeAccess, jobTypeOrThrow } from '../jobs/job-rules'
 import { jobQueries, type JobOfRun } from '../jobs/jobs.queries';
 
 const ENQUEUE_WAIT_MS = 2000;
+/** Lines read per statement when a whole log is streamed. */
+const LINES_PAGE = 5000;
 
 /** A run's params: as a client gave them (replacing stored ones), or as stored for an earlier run. */
 type RunParams = { kind: 'given'; params: Record<string, unknown>; replacing: Record<string, unknown> } | { kind: 'stored'; params: Record<string, unknown> };
@@ -28,6 +43,10 @@ export function createRunsService(deps: AppDeps) {
     if (!job) throw new ApiError('not_found', 'No such job.');
     return job;
   }
+
+  const checkEnabled = (job: JobOfRun): void => {
+    if (!job.enabled) throw new ApiError('job_disabled', 'The job is disabled; enable it to run it.');
+  };
 
   async function findOrThrow(id: string): Promise<RunRow> {
     const row = isUuid(id) ? await runs.get(id) : null;
@@ -52,6 +71,7 @@ export function createRunsService(deps: AppDeps) {
     params?: RunParams,
   ): Promise<RunDto> {
     let stored: Record<string, unknown> | undefined;
+    if (job) checkEnabled(job);
     if (job && params) {
       const info = jobTypeOrThrow(job.type);
       if (params.kind === 'given') {
@@ -75,8 +95,9 @@ export function createRunsService(deps: AppDeps) {
       trigger: { ...trigger, userId: who.id },
     });
     if (!started) {
-      // No such job, or one of a type this build lacks: say which.
+      // No such job, a disabled one, or one of a type this build lacks: say which.
       const found = job ?? (await jobOrThrow(jobId));
+      checkEnabled(found);
       jobTypeOrThrow(found.type);
       throw new ApiError('not_found', 'No such job.');
     }
@@ -89,6 +110,9 @@ export function createRunsService(deps: AppDeps) {
 
   return {
     findOrThrow,
+
+    /** What one job's runs hold in the database. */
+    storageOf: (jobId: string): Promise<JobStorageDto> => runs.jobStorage(jobId),
 
     async startForJob(jobId: string, body: StartRunBody, who: Principal): Promise<RunDto> {
       const trigger = { kind: who.tokenId ? ('api' as const) : ('manual' as const) };
@@ -140,6 +164,30 @@ export function createRunsService(deps: AppDeps) {
     },
 
     logs: (runId: string, after: number, limit: number) => runs.lines(runId, after, limit),
+
+    /** Every line of a run, in `seq` order, read a page at a time as the caller consumes them. */
+    async *allLines(runId: string): AsyncGenerator<LogLineDto[]> {
+      for (let after = 0; ;) {
+        const page = await runs.lines(runId, after, LINES_PAGE);
+        if (page.length === 0) return;
+        yield page;
+        after = page[page.length - 1]!.seq;
+      }
+    },
+
+    /** The artifacts of a run that exists. */
+    async artifacts(runId: string): Promise<ArtifactDto[]> {
+      await findOrThrow(runId);
+      return deps.artifacts.list(runId);
+    },
+
+    /** One artifact of a run, or a 404 naming what is missing. */
+    async artifactOrThrow(runId: string, name: string): Promise<ArtifactRow> {
+      const run = await findOrThrow(runId);
+      const artifact = artifactNameProblem(name) ? null : await deps.artifacts.find(run.id, name);
+      if (!artifact) throw new ApiError('not_found', 'The run has no artifact of that name.');
+      return artifact;
+    },
 
     /** Counts for the dashboard: active runs now, and finished runs per hour over the last `hours` hours. */
     async stats(hours: number): Promise<RunStatsDto> {

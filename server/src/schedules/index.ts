@@ -1,1 +1,1 @@
-export { schedulesRoutes } from './schedules.routes';
+export { schedulesHandlers, upcomingHandlers } from './schedules.routes';

@@ -15,6 +15,7 @@ export type {
   JobInput,
   JobListQuery,
   LogQuery,
+  LogSearchQuery,
   PageQuery,
   RestApi,
   RunListQuery,
@@ -92,8 +93,12 @@ export {
   SCHEDULE_FIRE_OUTCOMES,
   SCHEDULE_MISSED_POLICIES,
   SCHEDULE_OVERLAP_POLICIES,
+  MAX_TAGS,
+  TAG_PATTERN,
   TRIGGER_KINDS,
   isFinalStatus,
+  jobSummaryOf,
+  runSummaryOf,
 } from '../dto';
 export { systemLineOf, type SystemLineCode } from '../system-lines';
 // The contract's types, so a browser imports everything from this one entry.

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import type { JobDto, LogLineDto, RunDto } from '../dto';
+import type { JobDto, JobSummaryDto, LogLineDto, RunDto, RunSummaryDto, WorkerDto } from '../dto';
 import { ERROR_STATUS, type ErrorCode } from '../errors';
+import type { ArtifactAddedEvent } from '../artifacts';
 import { SubscribeAck, serverEvents, type ClientToServerEvents, type RunLogEvent, type ServerToClientEvents, type Topic } from '../events';
 import { ApiClientError } from './client-error';
 import type { Transport } from './rest';
@@ -37,12 +38,17 @@ export interface TopicHandlers {
    * every later change arrives as an event.
    */
   onSubscribed?(snapshot: TopicSnapshot): void;
-  onRunUpdated?(run: RunDto): void;
+  /** The whole run on a run topic; a summary (no `params`, `result`) on the dashboard and job topics. */
+  onRunUpdated?(run: RunDto | RunSummaryDto): void;
   onRunLog?(event: RunLogEvent): void;
-  onJobUpdated?(job: JobDto): void;
+  onJobUpdated?(job: JobSummaryDto): void;
   onJobDeleted?(event: { id: string }): void;
   /** The scheduler recorded due times of a job (dashboard and that job's topic). */
   onScheduleRecorded?(event: { jobId: string; outcomes: string[] }): void;
+  /** A run topic: the run attached a file (stored, ready to download). */
+  onArtifactAdded?(event: ArtifactAddedEvent): void;
+  /** A worker process's snapshot (dashboard only). */
+  onWorkerUpdated?(worker: WorkerDto): void;
   /**
    * The server may have missed events (`resync`), or the connection was
    * re-established and the topic subscribed again (`reconnect`): refetch.
@@ -302,6 +308,20 @@ export class LiveConnection {
         if (t.topic === 'dashboard' || (t.topic === 'job' && t.jobId === event.data.jobId)) entry.handlers.onScheduleRecorded?.(event.data);
       }
     });
+    socket.on('artifact:added', (payload) => {
+      const event = serverEvents['artifact:added'].payload.safeParse(payload);
+      if (!event.success) return;
+      for (const entry of this.entries) {
+        const t = entry.topic;
+        if (t.topic === 'run' && t.runId === event.data.runId) entry.handlers.onArtifactAdded?.(event.data);
+      }
+    });
+    socket.on('worker:updated', (payload) => {
+      const worker = serverEvents['worker:updated'].payload.safeParse(payload);
+      if (!worker.success) return;
+      this.emitEvent({ type: 'worker:updated', worker: worker.data });
+      for (const entry of this.entries) if (entry.topic.topic === 'dashboard') entry.handlers.onWorkerUpdated?.(worker.data);
+    });
     socket.on('resync', () => {
       this.emitEvent({ type: 'resync' });
       for (const entry of [...this.entries]) entry.handlers.onRefetch?.('resync');
@@ -377,11 +397,12 @@ export class LiveConnection {
 
 /** An event as `watch` yields it. */
 export type LiveEvent =
-  | { type: 'run:updated'; run: RunDto }
+  | { type: 'run:updated'; run: RunDto | RunSummaryDto }
   | { type: 'run:log'; runId: string; lines: LogLineDto[] }
-  | { type: 'job:updated'; job: JobDto }
+  | { type: 'job:updated'; job: JobSummaryDto }
   | { type: 'job:deleted'; id: string }
   | { type: 'schedule:recorded'; jobId: string; outcomes: string[] }
+  | { type: 'worker:updated'; worker: WorkerDto }
   | { type: 'resync' }
   /** The connection came back and the topic is subscribed again; events may have been missed. */
   | { type: 'reconnected'; topic: Topic };

@@ -1,32 +1,8 @@
 import { z } from 'zod';
-import {
-  AuditEntryDto,
-  CookieLoginResponse,
-  CreatedTokenDto,
-  JobDto,
-  JobTypeDto,
-  LogPageDto,
-  LoginResponse,
-  PersonDto,
-  RunAttemptDto,
-  RunDto,
-  RunStatsDto,
-  ScheduleFireDto,
-  ScheduleNextDto,
-  TokenDto,
-  UserDto,
-  type AuditAction,
-  type AuditTargetType,
-  type CreateTokenBody,
-  type CreateUserBody,
-  type LoginBody,
-  type Page,
-  type RunStatus,
-  type StartRunBody,
-  type UpdateJobBody,
-  type UpdateUserBody,
-} from '../dto';
+import { apiRoutes, routePath, type ApiRoutes, type RouteInput, type RouteOutput, type RouteQuery, type RouteSpec } from '../api-routes';
+import type { CreateTokenBody, CreateUserBody, LoginBody, StartRunBody, UpdateJobBody, UpdateUserBody } from '../dto';
 import type { JobBody as JobBodySchema } from '../dto';
+import { RunExportLine } from '../artifacts';
 import { ErrorBody } from '../errors';
 import { ApiClientError } from './client-error';
 
@@ -43,61 +19,29 @@ export interface ClientOptions {
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** Keyset pagination of every list: `limit` 1..200 (server default 50), `cursor` from the previous page. */
-export interface PageQuery {
-  limit?: number;
-  cursor?: string | null;
+export type PageQuery = RouteQuery<ApiRoutes['listUsers']>;
+export type JobListQuery = RouteQuery<ApiRoutes['listJobs']>;
+export type RunListQuery = RouteQuery<ApiRoutes['listRuns']>;
+export type LogSearchQuery = RouteQuery<ApiRoutes['searchLogs']>;
+export type TokenListQuery = RouteQuery<ApiRoutes['listTokens']>;
+export type AuditQuery = RouteQuery<ApiRoutes['listAudit']>;
+export type RunStatsQuery = RouteQuery<ApiRoutes['runStats']>;
+export type ScheduleNextQuery = RouteQuery<ApiRoutes['nextScheduleTimes']>;
+export type LogQuery = RouteQuery<ApiRoutes['getRunLogs']>;
+
+/** Options of starting a run (`jobs.run`, `runs.rerun`). */
+export interface StartOptions {
+  /**
+   * Sent as `Idempotency-Key`: a retry with the same key and body within 24 h
+   * answers the run the first request started instead of starting another.
+   */
+  idempotencyKey?: string;
 }
-export interface JobListQuery extends PageQuery {
-  /** Matches job names. */
-  q?: string;
-  type?: string;
-}
-export interface RunListQuery extends PageQuery {
-  jobId?: string;
-  /** One status, or several comma-separated (`queued,running`). */
-  status?: RunStatus | string;
-  /** The job's type. */
-  type?: string;
-  /** How the run was started: `manual`, `rerun`, `schedule` or `api`. */
-  trigger?: string;
-  /** Who started the run (a user id). */
-  userId?: string;
-  /** Queued at or after this ISO time. */
-  since?: string;
-  /** Queued before this ISO time. */
-  until?: string;
-  /** Finished at or after this ISO time. */
-  finishedSince?: string;
-  /** Part of the job's name, or the start of the run's id. */
-  q?: string;
-}
-export interface TokenListQuery extends PageQuery {
-  /** Admins only: another user's id, or `all` for every user's tokens. */
-  userId?: string;
-}
-export interface AuditQuery extends PageQuery {
-  /** A user id: entries of what they did. */
-  actor?: string;
-  action?: AuditAction;
-  targetType?: AuditTargetType;
-  targetId?: string;
-  /** ISO-8601 times: entries at or after `since`, before `until`. */
-  since?: string;
-  until?: string;
-}
-export interface RunStatsQuery {
-  /** The window: this many hourly buckets ending with the current hour, 1..744 (server default 24). */
-  hours?: number;
-}
-export interface ScheduleNextQuery {
-  /** How many due times, 1..100 (server default 5). */
-  count?: number;
-}
-export interface LogQuery {
-  /** Lines with `seq > after`; default 0. */
-  after?: number;
-  /** Up to 5000. */
-  limit?: number;
+
+/** Options of changing a job (`jobs.update`). */
+export interface UpdateOptions {
+  /** The job's `version` the change is based on (sent as `If-Match`): a job changed meanwhile is refused with `precondition_failed` (412). */
+  ifMatch?: number;
 }
 
 /** What `/healthz` and `/readyz` say; these never throw for a 503. */
@@ -109,20 +53,6 @@ export interface HealthStatus {
 
 /** A job as sent to `POST /api/jobs`: fields with defaults may be left out. */
 export type JobInput = z.input<typeof JobBodySchema>;
-
-const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({
-    items: z.array(item),
-    nextCursor: z
-      .string()
-      .nullish()
-      .transform((v) => v ?? null),
-  });
-const UserEnvelope = z.object({ user: UserDto });
-const AttemptList = z.object({ items: z.array(RunAttemptDto) });
-const PersonList = z.object({ items: z.array(PersonDto) });
-const JobTypeList = z.object({ items: z.array(JobTypeDto) });
-const NoContent = z.unknown();
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 type AuthErrorListener = (error: ApiClientError) => void;
@@ -198,8 +128,12 @@ export class Transport {
   }
 
   /** Sends a request and returns the raw response when it is a 2xx; throws ApiClientError otherwise. */
-  async send(method: string, path: string, options: { query?: Query; body?: unknown; isPublic?: boolean } = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async send(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; isPublic?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     // Every change says it is JSON, body or not: with a cookie session the server requires it (no form can send it cross-site).
     if (options.body !== undefined || !SAFE_METHODS.has(method)) headers['content-type'] = 'application/json';
     const sentToken = this.currentToken;
@@ -228,27 +162,33 @@ export class Transport {
     throw error;
   }
 
-  async request<S extends z.ZodType>(
-    method: string,
-    path: string,
-    schema: S,
-    options: { query?: Query; body?: unknown; isPublic?: boolean } = {},
-  ): Promise<z.output<S>> {
-    const response = await this.send(method, path, options);
-    if (response.status === 204 || (schema as z.ZodType) === NoContent) return undefined as z.output<S>;
+  /** Calls one operation of the contract: its path with the params filled in, its query and body; the answer is parsed with its schema. */
+  async call<R extends RouteSpec>(spec: R, input: RouteInput<R>): Promise<RouteOutput<R>> {
+    const method = spec.method.toUpperCase();
+    const path = routePath(spec.path, input.params as Record<string, string> | undefined);
+    const response = await this.send(method, path, {
+      query: input.query as Query | undefined,
+      // A change without a body sends `{}`: JSON, like every change.
+      body: spec.body ? input.body : method === 'GET' ? undefined : {},
+      isPublic: spec.access === 'open',
+      headers: input.headers,
+    });
+    if (spec.response === null || response.status === 204) return undefined as RouteOutput<R>;
+    if (spec.response === 'text') return (await response.text()) as RouteOutput<R>;
+    if (spec.response === 'file' || spec.response === 'ndjson') return response as RouteOutput<R>;
     let json: unknown;
     try {
       json = await response.json();
     } catch {
       throw new ApiClientError('invalid_response', `${method} ${path}: the answer is not JSON.`, response.status);
     }
-    const parsed = schema.safeParse(json);
+    const parsed = spec.response.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? `/${issue.path.join('/')}: ${issue.message}` : '';
       throw new ApiClientError('invalid_response', `${method} ${path}: the answer does not match the contract ${where}`.trim(), response.status);
     }
-    return parsed.data;
+    return parsed.data as RouteOutput<R>;
   }
 }
 
@@ -275,7 +215,9 @@ function statusCode(status: number): string {
     401: 'unauthorized',
     403: 'forbidden',
     404: 'not_found',
+    405: 'method_not_allowed',
     409: 'conflict',
+    412: 'precondition_failed',
     413: 'payload_too_large',
     415: 'unsupported_media_type',
     422: 'validation_failed',
@@ -285,97 +227,193 @@ function statusCode(status: number): string {
   return byStatus[status] ?? 'internal';
 }
 
-const seg = (id: string) => encodeURIComponent(id);
+const r = apiRoutes;
 
-/** One typed method per endpoint of the public contract. */
+/** One typed method per endpoint of the public contract, each a call of its route. */
 export function createRestApi(t: Transport) {
   return {
     auth: {
       /** `POST /api/auth/login`; does not store the token: call `setToken` with it. */
-      login: (body: LoginBody) => t.request('POST', '/api/auth/login', LoginResponse, { body: { ...body, session: 'token' }, isPublic: true }),
+      login: async (body: LoginBody) => {
+        const answer = await t.call(r.login, { body: { ...body, session: 'token' } });
+        if (!('token' in answer)) throw new ApiClientError('invalid_response', 'POST /api/auth/login: the answer has no token.', 200);
+        return answer;
+      },
       /**
        * Browser sign-in: the session goes into an HttpOnly cookie the page cannot read (no token is returned);
        * follow with `setCookieSession(true)`.
        */
-      loginWithCookie: (body: Omit<LoginBody, 'session'>) =>
-        t.request('POST', '/api/auth/login', CookieLoginResponse, { body: { ...body, session: 'cookie' }, isPublic: true }),
+      loginWithCookie: (body: Omit<LoginBody, 'session'>) => t.call(r.login, { body: { ...body, session: 'cookie' } }),
       /** `POST /api/auth/logout`: ends every session of the signed-in user, on every server; API tokens stay. */
-      logout: (): Promise<void> => t.request('POST', '/api/auth/logout', NoContent) as Promise<void>,
+      logout: () => t.call(r.logout, {}),
       /** `GET /api/auth/me`: the signed-in user. */
-      me: async () => (await t.request('GET', '/api/auth/me', UserEnvelope)).user,
+      me: async () => (await t.call(r.me, {})).user,
     },
     users: {
-      list: (query: PageQuery = {}): Promise<Page<UserDto>> => t.request('GET', '/api/users', pageOf(UserDto), { query: { ...query } }),
-      create: (body: CreateUserBody) => t.request('POST', '/api/users', UserDto, { body }),
-      update: (id: string, body: UpdateUserBody) => t.request('PATCH', `/api/users/${seg(id)}`, UserDto, { body }),
-      delete: (id: string): Promise<void> => t.request('DELETE', `/api/users/${seg(id)}`, NoContent) as Promise<void>,
+      list: (query: PageQuery = {}) => t.call(r.listUsers, { query }),
+      create: (body: CreateUserBody) => t.call(r.createUser, { body }),
+      update: (id: string, body: UpdateUserBody) => t.call(r.updateUser, { params: { id }, body }),
+      delete: (id: string) => t.call(r.deleteUser, { params: { id } }),
     },
     tokens: {
       /** The token's secret is in the answer this one time only. */
-      create: (body: CreateTokenBody) => t.request('POST', '/api/tokens', CreatedTokenDto, { body }),
+      create: (body: CreateTokenBody) => t.call(r.createToken, { body }),
       /** The caller's tokens; admins may pass `userId` (or `all`) to see other users'. */
-      list: (query: TokenListQuery = {}): Promise<Page<TokenDto>> => t.request('GET', '/api/tokens', pageOf(TokenDto), { query: { ...query } }),
-      delete: (id: string): Promise<void> => t.request('DELETE', `/api/tokens/${seg(id)}`, NoContent) as Promise<void>,
+      list: (query: TokenListQuery = {}) => t.call(r.listTokens, { query }),
+      delete: (id: string) => t.call(r.revokeToken, { params: { id } }),
     },
     jobTypes: {
-      list: async (): Promise<JobTypeDto[]> => (await t.request('GET', '/api/job-types', JobTypeList)).items,
+      list: async () => (await t.call(r.listJobTypes, {})).items,
     },
     jobs: {
-      list: (query: JobListQuery = {}): Promise<Page<JobDto>> => t.request('GET', '/api/jobs', pageOf(JobDto), { query: { ...query } }),
-      create: (body: JobInput) => t.request('POST', '/api/jobs', JobDto, { body }),
-      get: (id: string) => t.request('GET', `/api/jobs/${seg(id)}`, JobDto),
-      update: (id: string, body: UpdateJobBody) => t.request('PATCH', `/api/jobs/${seg(id)}`, JobDto, { body }),
-      delete: (id: string): Promise<void> => t.request('DELETE', `/api/jobs/${seg(id)}`, NoContent) as Promise<void>,
+      list: (query: JobListQuery = {}) => t.call(r.listJobs, { query }),
+      create: (body: JobInput) => t.call(r.createJob, { body }),
+      get: (id: string) => t.call(r.getJob, { params: { id } }),
+      /** `PATCH /api/jobs/:id`; with `ifMatch` (the job's `version`), a job changed meanwhile is a `precondition_failed` error. */
+      update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) =>
+        t.call(r.updateJob, { params: { id }, body, headers: options.ifMatch === undefined ? undefined : { 'if-match': `"${options.ifMatch}"` } }),
+      delete: (id: string) => t.call(r.deleteJob, { params: { id } }),
+      /** `GET /api/jobs/:id/storage`: what the job's runs hold in the database (runs, lines, bytes). */
+      storage: (id: string) => t.call(r.jobStorage, { params: { id } }),
       /** `POST /api/jobs/:id/runs`: a new run in `queued`; `params` replaces the job's params for this run only. */
-      run: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/jobs/${seg(id)}/runs`, RunDto, { body }),
+      run: (id: string, body: StartRunBody = {}, options: StartOptions = {}) =>
+        t.call(r.startRun, { params: { id }, body, headers: idempotencyHeaders(options) }),
       /** A job's schedule; the schedule itself is set with `create` / `update`. */
       schedule: {
         /** `GET /api/jobs/:id/schedule/fires`: every due time and what became of it, latest first. */
-        fires: (id: string, query: PageQuery = {}): Promise<Page<ScheduleFireDto>> =>
-          t.request('GET', `/api/jobs/${seg(id)}/schedule/fires`, pageOf(ScheduleFireDto), { query: { ...query } }),
+        fires: (id: string, query: PageQuery = {}) => t.call(r.listScheduleFires, { params: { id }, query }),
         /** `GET /api/jobs/:id/schedule/next`: the coming due times (none while paused or unscheduled). */
-        next: (id: string, query: ScheduleNextQuery = {}) => t.request('GET', `/api/jobs/${seg(id)}/schedule/next`, ScheduleNextDto, { query: { ...query } }),
+        next: (id: string, query: ScheduleNextQuery = {}) => t.call(r.nextScheduleTimes, { params: { id }, query }),
         /** `POST /api/jobs/:id/schedule/pause`: keeps the schedule but starts nothing until resumed; `409` without a schedule. */
-        pause: (id: string) => t.request('POST', `/api/jobs/${seg(id)}/schedule/pause`, JobDto, { body: {} }),
+        pause: (id: string) => t.call(r.pauseSchedule, { params: { id } }),
         /** `POST /api/jobs/:id/schedule/resume`: due times count again from now (those while paused are not recorded). */
-        resume: (id: string) => t.request('POST', `/api/jobs/${seg(id)}/schedule/resume`, JobDto, { body: {} }),
+        resume: (id: string) => t.call(r.resumeSchedule, { params: { id } }),
       },
     },
     runs: {
-      list: (query: RunListQuery = {}): Promise<Page<RunDto>> => t.request('GET', '/api/runs', pageOf(RunDto), { query: { ...query } }),
-      get: (id: string) => t.request('GET', `/api/runs/${seg(id)}`, RunDto),
+      list: (query: RunListQuery = {}) => t.call(r.listRuns, { query }),
+      get: (id: string) => t.call(r.getRun, { params: { id } }),
       /** `GET /api/runs/:id/attempts`: every attempt, oldest first, with its worker, times and outcome. */
-      attempts: async (id: string): Promise<RunAttemptDto[]> => (await t.request('GET', `/api/runs/${seg(id)}/attempts`, AttemptList)).items,
+      attempts: async (id: string) => (await t.call(r.listRunAttempts, { params: { id } })).items,
       /** `GET /api/runs/stats`: runs queued and running now, and finished runs per hour over the window, by outcome. */
-      stats: (query: RunStatsQuery = {}) => t.request('GET', '/api/runs/stats', RunStatsDto, { query: { ...query } }),
+      stats: (query: RunStatsQuery = {}) => t.call(r.runStats, { query }),
       /** Lines with `seq > after`, ascending. */
-      logs: (id: string, query: LogQuery = {}) => t.request('GET', `/api/runs/${seg(id)}/logs`, LogPageDto, { query: { ...query } }),
+      logs: (id: string, query: LogQuery = {}) => t.call(r.getRunLogs, { params: { id }, query }),
       /** URL of the whole log as text/plain; it needs the bearer token, so fetch it with `logsText`. */
-      logsTextUrl: (id: string) => t.url(`/api/runs/${seg(id)}/logs.txt`),
+      logsTextUrl: (id: string) => t.url(routePath(r.getRunLogText.path, { id })),
       /** The whole log as a text/plain Blob, fetched with the token; `full`: each line with its time and stream. */
       logsText: async (id: string, query: { format?: 'text' | 'full' } = {}): Promise<Blob> =>
-        (await t.send('GET', `/api/runs/${seg(id)}/logs.txt`, { query: { ...query } })).blob(),
-      cancel: (id: string) => t.request('POST', `/api/runs/${seg(id)}/cancel`, RunDto, { body: {} }),
+        (await t.send('GET', routePath(r.getRunLogText.path, { id }), { query: { ...query } })).blob(),
+      cancel: (id: string) => t.call(r.cancelRun, { params: { id } }),
       /** A new run of the same job with the old run's params, or the given ones. */
-      rerun: (id: string, body: StartRunBody = {}) => t.request('POST', `/api/runs/${seg(id)}/rerun`, RunDto, { body }),
+      rerun: (id: string, body: StartRunBody = {}, options: StartOptions = {}) =>
+        t.call(r.rerun, { params: { id }, body, headers: idempotencyHeaders(options) }),
+      /**
+       * `GET /api/runs/:id/export`, read as it arrives: the run, then every
+       * log line in `seq` order, then the list of its artifacts, each line
+       * checked against the contract.
+       */
+      async *export(id: string): AsyncGenerator<RunExportLine> {
+        const response = await t.send('GET', routePath(r.exportRun.path, { id }), { headers: { accept: 'application/x-ndjson' } });
+        for await (const line of ndjsonLines(response)) {
+          const parsed = RunExportLine.safeParse(line);
+          if (!parsed.success) throw new ApiClientError('invalid_response', `GET /api/runs/${id}/export: a line does not match the contract`, response.status);
+          yield parsed.data;
+        }
+      },
+    },
+    artifacts: {
+      /** `GET /api/runs/:id/artifacts`: the files the run attached, in the order attached. */
+      list: async (runId: string) => (await t.call(r.listArtifacts, { params: { id: runId } })).items,
+      /**
+       * `GET /api/runs/:id/artifacts/:name`: one artifact, as a stream read
+       * as it arrives (never whole in memory); `range` asks for bytes
+       * `start` to `end` (inclusive; to the end when left out).
+       */
+      download: async (runId: string, name: string, options: { range?: { start: number; end?: number } } = {}): Promise<ArtifactDownload> => {
+        const range = options.range;
+        const headers: Record<string, string> = { accept: '*/*' };
+        if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+        const response = await t.send('GET', routePath(r.getArtifact.path, { id: runId, name }), { headers });
+        return {
+          body: response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+          size: Number(response.headers.get('content-length') ?? NaN),
+          contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+          isPartial: response.status === 206,
+        };
+      },
+      /** The URL of one artifact; it needs the bearer token (or the session cookie in the UI). */
+      url: (runId: string, name: string) => t.url(routePath(r.getArtifact.path, { id: runId, name })),
+    },
+    /** `GET /api/queue`: runs waiting in the queue now, in all and per job, with the oldest one's queue time. */
+    queue: () => t.call(r.queue, {}),
+    /** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+    upcoming: (query: RouteQuery<ApiRoutes['upcomingDueTimes']> = {}) => t.call(r.upcomingDueTimes, { query }),
+    workers: {
+      /** `GET /api/workers`: every worker process that is active, draining or lost. */
+      list: async () => (await t.call(r.listWorkers, {})).items,
+      /** `POST /api/workers/:id/drain` (admins): the worker finishes the runs it holds and takes no new one until resumed. */
+      drain: (id: string) => t.call(r.drainWorker, { params: { id } }),
+      /** `POST /api/workers/:id/resume` (admins): the worker takes runs again. */
+      resume: (id: string) => t.call(r.resumeWorker, { params: { id } }),
+    },
+    logs: {
+      /** `GET /api/logs/search`: stored lines of every run that contain `q`, newest first, each with its run and where `q` matched. */
+      search: (query: LogSearchQuery) => t.call(r.searchLogs, { query }),
     },
     audit: {
       /** `GET /api/audit` (admins): newest first. */
-      list: (query: AuditQuery = {}): Promise<Page<AuditEntryDto>> => t.request('GET', '/api/audit', pageOf(AuditEntryDto), { query: { ...query } }),
+      list: (query: AuditQuery = {}) => t.call(r.listAudit, { query }),
     },
     people: {
       /** `GET /api/people`: display names of the given users, or of everyone enabled when `ids` is left out. */
-      list: async (query: { ids?: string[] } = {}): Promise<PersonDto[]> =>
-        (await t.request('GET', '/api/people', PersonList, { query: { ids: query.ids?.join(',') } })).items,
+      list: async (query: { ids?: string[] } = {}) => (await t.call(r.listPeople, { query: { ids: query.ids?.join(',') } })).items,
     },
     health: {
-      healthz: () => health(t, '/healthz'),
-      readyz: () => health(t, '/readyz'),
+      healthz: () => health(t, r.healthz.path),
+      readyz: () => health(t, r.readyz.path),
     },
   };
 }
 
+const idempotencyHeaders = (options: StartOptions) => (options.idempotencyKey === undefined ? undefined : { 'idempotency-key': options.idempotencyKey });
+
 export type RestApi = ReturnType<typeof createRestApi>;
+
+/** One artifact being downloaded. */
+export interface ArtifactDownload {
+  /** The bytes, as they arrive. */
+  body: ReadableStream<Uint8Array>;
+  /** Bytes in `body`. */
+  size: number;
+  contentType: string;
+  /** A range was asked for and answered (206). */
+  isPartial: boolean;
+}
+
+/** The JSON values of an NDJSON response, one per line, decoded as they arrive. */
+async function* ndjsonLines(response: Response): AsyncGenerator<unknown> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  let isFinished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      isFinished = done;
+      pending += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const lines = pending.split('\n');
+      pending = done ? '' : lines.pop()!;
+      for (const line of lines) if (line.trim()) yield JSON.parse(line);
+      if (done) return;
+    }
+  } finally {
+    // A reader that stops early closes the connection instead of leaving the rest unread.
+    if (!isFinished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
 
 async function health(t: Transport, path: string): Promise<HealthStatus> {
   let response: Response;

@@ -6,15 +6,19 @@ import { LOCALES, locale, setLocale, t } from '../i18n/i18n';
 import SignInScreen from '../session/sign-in.screen';
 import { isAdmin, isRestoring, signOut, user } from '../session/session';
 import { announcement } from './announce';
+import { Shortcuts } from './shortcuts';
 import { useTitle } from './title';
 import { Link, location, match, navigate, safeNext } from './router';
 
 const JobScreen = lazy(() => import('../jobs/job.screen'));
 const JobFormScreen = lazy(() => import('../jobs/job-form.screen'));
 const RunScreen = lazy(() => import('../runs/run.screen'));
+const RunsScreen = lazy(() => import('../runs/runs.screen'));
 const UsersScreen = lazy(() => import('../users/users.screen'));
 const TokensScreen = lazy(() => import('../tokens/tokens.screen'));
 const AuditScreen = lazy(() => import('../audit/audit.screen'));
+const WorkersScreen = lazy(() => import('../workers/workers.screen'));
+const SearchScreen = lazy(() => import('../logs/search.screen'));
 
 const LANGUAGE_NAMES = { en: 'English', ja: '日本語' } as const;
 
@@ -72,7 +76,12 @@ export function App() {
           <Show when={user()}>
             <nav aria-label={t('nav.main')} class="nav">
               <NavLink href="/">{t('nav.dashboard')}</NavLink>
+              <NavLink href="/runs" exact>
+                {t('nav.runs')}
+              </NavLink>
               <NavLink href="/jobs/new">{t('nav.newJob')}</NavLink>
+              <NavLink href="/workers">{t('nav.workers')}</NavLink>
+              <NavLink href="/search">{t('nav.search')}</NavLink>
               <NavLink href="/tokens">{t('nav.tokens')}</NavLink>
               <Show when={isAdmin()}>
                 <NavLink href="/users">{t('nav.users')}</NavLink>
@@ -127,12 +136,21 @@ export function App() {
                   </Keyed>
                 )}
               </Match>
+              <Match when={path() === '/runs'}>
+                <RunsScreen />
+              </Match>
               <Match when={match('/runs/:id', path())}>
                 {(params) => (
                   <Keyed value={params().id ?? ''}>
                     <RunScreen runId={params().id ?? ''} />
                   </Keyed>
                 )}
+              </Match>
+              <Match when={path() === '/workers'}>
+                <WorkersScreen />
+              </Match>
+              <Match when={path() === '/search'}>
+                <SearchScreen />
               </Match>
               <Match when={path() === '/tokens'}>
                 <TokensScreen />
@@ -154,6 +172,9 @@ export function App() {
         {announcement()}
       </div>
       <ConfirmHost />
+      <Show when={user()}>
+        <Shortcuts />
+      </Show>
     </>
   );
 }
@@ -168,8 +189,8 @@ function Keyed(props: { value: string; children: JSX.Element }) {
   );
 }
 
-function NavLink(props: { href: string; children: JSX.Element }) {
-  const isCurrent = () => (props.href === '/' ? location().path === '/' : location().path.startsWith(props.href));
+function NavLink(props: { href: string; exact?: boolean; children: JSX.Element }) {
+  const isCurrent = () => (props.href === '/' || props.exact ? location().path === props.href : location().path.startsWith(props.href));
   return (
     <Link href={props.href} class="nav-link" aria-current={isCurrent() ? 'page' : undefined}>
       {props.children}

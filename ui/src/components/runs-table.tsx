@@ -5,22 +5,43 @@ import { runs } from '../stores/runs.store';
 import { StartedBy } from './started-by';
 import { StatusBadge } from './status';
 import { Time } from './time';
-import type { RunDto } from '@jobflow/shared/client';
+import type { RunSummaryDto } from '@jobflow/shared/client';
 
-const duration = (run: RunDto, now: number): string | null => {
+const duration = (run: RunSummaryDto, now: number): string | null => {
   if (run.durationMs !== null) return formatDuration(run.durationMs);
   if (run.startedAt && run.status === 'running') return formatDuration(now - Date.parse(run.startedAt));
   return null;
 };
 
+/** Which rows are picked for a bulk action, where the table offers it. */
+export interface RunSelection {
+  isSelected(id: string): boolean;
+  toggle(id: string, isOn: boolean): void;
+  /** Picks or drops every row shown. */
+  toggleAll(isOn: boolean): void;
+}
+
 /** Runs as a table; rows follow the runs store, so live changes show at once. */
-export function RunsTable(props: { ids: readonly string[]; now: number; showJob?: boolean; caption: string }) {
+export function RunsTable(props: { ids: readonly string[]; now: number; showJob?: boolean; caption: string; selection?: RunSelection }) {
+  const isAllSelected = () => props.ids.length > 0 && props.ids.every((id) => props.selection?.isSelected(id));
   return (
     <div class="table-wrap">
       <table class="table">
         <caption class="visually-hidden">{props.caption}</caption>
         <thead>
           <tr>
+            <Show when={props.selection}>
+              {(selection) => (
+                <th scope="col" class="select-cell">
+                  <input
+                    type="checkbox"
+                    aria-label={t('runs.selectAll')}
+                    checked={isAllSelected()}
+                    onChange={(e) => selection().toggleAll(e.currentTarget.checked)}
+                  />
+                </th>
+              )}
+            </Show>
             <th scope="col">{t('runs.status')}</th>
             <Show when={props.showJob}>
               <th scope="col">{t('runs.job')}</th>
@@ -38,7 +59,19 @@ export function RunsTable(props: { ids: readonly string[]; now: number; showJob?
             {(id) => (
               <Show when={runs[id]}>
                 {(run) => (
-                  <tr data-run-id={id}>
+                  <tr data-run-id={id} classList={{ selected: props.selection?.isSelected(id) ?? false }}>
+                    <Show when={props.selection}>
+                      {(selection) => (
+                        <td class="select-cell">
+                          <input
+                            type="checkbox"
+                            aria-label={t('runs.selectRun', { job: run().jobName, id: id.slice(0, 8) })}
+                            checked={selection().isSelected(id)}
+                            onChange={(e) => selection().toggle(id, e.currentTarget.checked)}
+                          />
+                        </td>
+                      )}
+                    </Show>
                     <td data-label={t('runs.status')}>
                       <StatusBadge status={run().status} />
                       <Show when={run().status === 'running' && run().progress !== null}>

@@ -1,5 +1,5 @@
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
-import { RUN_STATUSES, type RunStatus } from '@jobflow/shared/client';
+import { RUN_STATUSES, TAG_PATTERN, type RunStatus } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
 import { errorMessage } from '../app/errors';
@@ -16,7 +16,9 @@ import { jobs, upsertJobs } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRuns } from '../stores/runs.store';
+import { QueuePanel } from './queue-panel';
 import { RunsChart } from './runs-chart';
+import { UpcomingPanel } from './upcoming-panel';
 import { createRunStats, HOUR_MS, WINDOW_HOURS } from './run-stats';
 
 /** Runs on the dashboard: the latest few; the runs page has every one. */
@@ -31,6 +33,11 @@ export default function DashboardScreen() {
   const hourNow = createNow(60_000);
   const q = createMemo(() => location().query.get('q') ?? '');
   const type = createMemo(() => location().query.get('type') ?? '');
+  const tag = createMemo(() => {
+    const value = location().query.get('tag') ?? '';
+    return TAG_PATTERN.test(value) ? value : '';
+  });
+  const [tagText, setTagText] = createSignal(tag());
   const status = createMemo((): RunStatus | null => {
     const value = location().query.get('status');
     return isStatus(value) ? value : null;
@@ -40,7 +47,7 @@ export default function DashboardScreen() {
   const [search, setSearch] = createSignal(q());
 
   const jobList = createPagedList({
-    fetchPage: (cursor, limit) => client.jobs.list({ q: q() || undefined, type: type() || undefined, cursor, limit }),
+    fetchPage: (cursor, limit) => client.jobs.list({ q: q() || undefined, type: type() || undefined, tag: tag() || undefined, cursor, limit }),
     store: upsertJobs,
   });
   const runList = createPagedList({
@@ -63,7 +70,7 @@ export default function DashboardScreen() {
   onCleanup(() => stats.dispose());
   const loadStats = (hasMissedEvents = false) => stats.load(hasMissedEvents).then(() => setStatsError(null), setStatsError);
 
-  createEffect(on([q, type], () => void jobList.reload(), { defer: false }));
+  createEffect(on([q, type, tag], () => void jobList.reload(), { defer: false }));
   createEffect(on([status, within], () => void runList.reload(), { defer: false }));
 
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,14 +81,15 @@ export default function DashboardScreen() {
   };
   onCleanup(() => clearTimeout(searchTimer));
 
-  const matchesJob = (name: string, jobType: string) => (!q() || name.toLowerCase().includes(q().toLowerCase())) && (!type() || jobType === type());
+  const matchesJob = (job: { name: string; type: string; tags: string[] }) =>
+    (!q() || job.name.toLowerCase().includes(q().toLowerCase())) && (!type() || job.type === type()) && (!tag() || job.tags.includes(tag()));
 
   onCleanup(
     onStoreEvents((events) => {
       for (const event of events) {
         if (event.type === 'job-deleted') jobList.remove(event.id);
         else if (event.type === 'job') {
-          if (!jobList.has(event.job.id) && matchesJob(event.job.name, event.job.type)) {
+          if (!jobList.has(event.job.id) && matchesJob(event.job)) {
             jobList.insert(event.job.id, (a, b) => (jobs[a]?.createdAt ?? '') > (jobs[b]?.createdAt ?? ''));
           }
         } else if (event.type === 'run') {
@@ -197,6 +205,14 @@ export default function DashboardScreen() {
         </section>
       </Show>
 
+      {/* Below the runs, and only with them: the runs keep the first place, and nothing above moves when these fill in. */}
+      <Show when={runList.isLoaded()}>
+        <div class="dashboard-panels">
+          <QueuePanel />
+          <UpcomingPanel />
+        </div>
+      </Show>
+
       <Show when={runList.isLoaded() && jobList.isLoaded()}>
         <section class="panel" aria-labelledby="jobs-title">
           <div class="panel-head">
@@ -204,7 +220,13 @@ export default function DashboardScreen() {
             <div class="filters">
               <label class="field-inline">
                 <span>{t('dashboard.search')}</span>
-                <input type="search" value={search()} onInput={(e) => onSearchInput(e.currentTarget.value)} placeholder={t('dashboard.searchPlaceholder')} />
+                <input
+                  type="search"
+                  data-search
+                  value={search()}
+                  onInput={(e) => onSearchInput(e.currentTarget.value)}
+                  placeholder={t('dashboard.searchPlaceholder')}
+                />
               </label>
               <label class="field-inline">
                 <span>{t('dashboard.type')}</span>
@@ -212,6 +234,21 @@ export default function DashboardScreen() {
                   <option value="">{t('dashboard.allTypes')}</option>
                   <For each={jobTypes() ?? []}>{(jt) => <option value={jt.type}>{schemaText(jt.title)}</option>}</For>
                 </select>
+              </label>
+              <label class="field-inline">
+                <span>{t('jobs.tags')}</span>
+                <input
+                  type="text"
+                  class="tag-input"
+                  value={tagText()}
+                  aria-invalid={tagText().trim() !== '' && !TAG_PATTERN.test(tagText().trim())}
+                  title={t('jobForm.tagsHint')}
+                  onInput={(e) => setTagText(e.currentTarget.value)}
+                  onChange={(e) => {
+                    const value = e.currentTarget.value.trim();
+                    if (value === '' || TAG_PATTERN.test(value)) setQuery({ tag: value });
+                  }}
+                />
               </label>
             </div>
           </div>
@@ -235,6 +272,10 @@ export default function DashboardScreen() {
                         <tr data-job-id={id}>
                           <td data-label={t('jobs.name')}>
                             <Link href={`/jobs/${encodeURIComponent(id)}`}>{job().name}</Link>
+                            <Show when={!job().enabled}>
+                              <span class="tag tag-disabled">{t('jobs.disabled')}</span>
+                            </Show>
+                            <For each={job().tags}>{(jobTag) => <span class="tag tag-label">{jobTag}</span>}</For>
                             <Show when={job().schedule}>
                               {(schedule) => (
                                 <span class="tag" classList={{ 'tag-paused': job().schedulePaused }} title={`${schedule().cron} (${schedule().timezone})`}>
@@ -268,7 +309,7 @@ export default function DashboardScreen() {
               </tbody>
             </table>
           </div>
-          <ListFooter list={jobList} emptyText={q() || type() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
+          <ListFooter list={jobList} emptyText={q() || type() || tag() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
         </section>
       </Show>
     </div>

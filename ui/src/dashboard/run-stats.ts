@@ -1,5 +1,5 @@
 import { createSignal } from 'solid-js';
-import type { RunDto, RunStatsDto, RunStatus } from '@jobflow/shared/client';
+import type { RunSummaryDto, RunStatsDto, RunStatus } from '@jobflow/shared/client';
 import { createFrameQueue } from '../app/frame-queue';
 
 export const HOUR_MS = 3_600_000;
@@ -65,10 +65,10 @@ export function createRunStats(options: RunStatsOptions) {
   let generation = 0;
   let inFlight = 0;
   /** Events that arrived while a snapshot was on its way; the snapshot is taken to include them. */
-  let arrivedInFlight: RunDto[] = [];
+  let arrivedInFlight: RunSummaryDto[] = [];
   let refetchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const remember = (run: RunDto) => {
+  const remember = (run: RunSummaryDto) => {
     const current = known.get(run.id);
     if (current && current.version >= run.version) return false;
     known.set(run.id, { status: run.status, version: run.version });
@@ -90,7 +90,7 @@ export function createRunStats(options: RunStatsOptions) {
     return bucket;
   };
 
-  const move = (from: RunStatus | null, run: RunDto) => {
+  const move = (from: RunStatus | null, run: RunSummaryDto) => {
     if (from !== null && !isActive(from)) return; // final states never move
     if (from === run.status) return;
     if (isActive(from)) active[from] = Math.max(0, active[from] - 1);
@@ -142,7 +142,7 @@ export function createRunStats(options: RunStatsOptions) {
   };
 
   /** One live `run:updated`, in arrival order. */
-  const noteRun = (run: RunDto): void => {
+  const noteRun = (run: RunSummaryDto): void => {
     if (inFlight > 0) {
       arrivedInFlight.push(run);
       return;

@@ -89,6 +89,18 @@ export const formatHour = (ms: number): string => dateTimeFormat({ hour: 'numeri
 /** A number with the language's grouping. */
 export const formatNumber = (n: number): string => new Intl.NumberFormat(locale()).format(n);
 
+/** A size in bytes in the largest unit that keeps it at 1 or more (`1.5 MB`), in the user's language. */
+export function formatBytes(bytes: number): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return new Intl.NumberFormat(locale(), { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+}
+
 /**
  * A duration in one style everywhere, in the user's language: `12 ms`,
  * `8.4 s`, `42 s`, `1 min 8 s`, `2 h 5 min`.

@@ -1,5 +1,5 @@
 import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, onMount, Show } from 'solid-js';
-import type { JobDto, JobTypeDto, UpdateJobBody } from '@jobflow/shared/client';
+import { MAX_TAGS, TAG_PATTERN, type JobDto, type JobTypeDto, type UpdateJobBody } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
 import { Link, location, navigate, setQuery } from '../app/router';
@@ -20,12 +20,26 @@ import { whileBusy } from '../app/busy';
 
 const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
 
+/** The tags in the tags field, lowercased, separated by commas or white space, repeats dropped. */
+const tagsOf = (text: string): string[] => [
+  ...new Set(
+    text
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean),
+  ),
+];
+
 interface Draft {
   name: string;
   description: string;
+  /** Tags as typed: separated by commas or spaces. */
+  tags: string;
   timeoutSec: string;
   maxAttempts: string;
   maxConcurrentRuns: string;
+  keepRuns: string;
+  keepDays: string;
 }
 
 /** New job (pick a type, then its generated form) and edit job. */
@@ -65,9 +79,12 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   const [draft, setDraft] = createSignal<Draft>({
     name: props.job?.name ?? '',
     description: props.job?.description ?? '',
+    tags: (props.job?.tags ?? []).join(', '),
     timeoutSec: props.job?.timeoutSec != null ? String(props.job.timeoutSec) : '',
     maxAttempts: String(props.job?.maxAttempts ?? 1),
     maxConcurrentRuns: props.job?.maxConcurrentRuns != null ? String(props.job.maxConcurrentRuns) : '',
+    keepRuns: props.job?.keepRuns != null ? String(props.job.keepRuns) : '',
+    keepDays: props.job?.keepDays != null ? String(props.job.keepDays) : '',
   });
   const [schedule, setSchedule] = createSignal<ScheduleDraft>(scheduleDraftOf(props.job));
   const [targets, setTargets] = createSignal<TargetDraft[]>((props.job?.notifications ?? []).map(targetDraftOf));
@@ -128,9 +145,19 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     else if (timeout !== null && (timeout < 1 || timeout > MAX_TIMEOUT_SEC)) found['/timeoutSec'] = [t('validation.between', { min: 1, max: MAX_TIMEOUT_SEC })];
     const attempts = intOrNull(d.maxAttempts);
     if (attempts === null || attempts === 'bad' || attempts < 1 || attempts > 100) found['/maxAttempts'] = [t('validation.between', { min: 1, max: 100 })];
+    const tags = tagsOf(d.tags);
+    if (tags.length > MAX_TAGS) found['/tags'] = [t('validation.maxItems', { n: MAX_TAGS })];
+    else if (tags.some((tag) => !TAG_PATTERN.test(tag))) found['/tags'] = [t('jobForm.tagsHint')];
     const concurrent = intOrNull(d.maxConcurrentRuns);
     if (concurrent === 'bad' || (concurrent !== null && (concurrent < 1 || concurrent > 10_000)))
       found['/maxConcurrentRuns'] = [t('validation.between', { min: 1, max: 10_000 })];
+    for (const [key, max] of [
+      ['keepRuns', 1_000_000],
+      ['keepDays', 36_500],
+    ] as const) {
+      const keep = intOrNull(d[key]);
+      if (keep === 'bad' || (keep !== null && (keep < 1 || keep > max))) found[`/${key}`] = [t('validation.between', { min: 1, max })];
+    }
     return found;
   };
 
@@ -158,10 +185,13 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     const body: UpdateJobBody = {
       name: d.name.trim(),
       description: d.description,
+      tags: tagsOf(d.tags),
       params: params(),
       timeoutSec: intOrNull(d.timeoutSec) as number | null,
       maxAttempts: intOrNull(d.maxAttempts) as number,
       maxConcurrentRuns: intOrNull(d.maxConcurrentRuns) as number | null,
+      keepRuns: intOrNull(d.keepRuns) as number | null,
+      keepDays: intOrNull(d.keepDays) as number | null,
       ...scheduleBody(schedule()),
       notifications: targetBodies(targets()),
       ...(canReassign() && ownerId() && ownerId() !== props.job?.ownerId ? { ownerId: ownerId() } : {}),
@@ -181,7 +211,13 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
     );
   };
 
-  const baseInput = (key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns', label: string, hint: string, min: number, max: number) => (
+  const baseInput = (
+    key: 'timeoutSec' | 'maxAttempts' | 'maxConcurrentRuns' | 'keepRuns' | 'keepDays',
+    label: string,
+    hint: string,
+    min: number,
+    max: number,
+  ) => (
     <div class="field" classList={{ invalid: !!fieldError(`/${key}`) }}>
       <label class="label" for={`job-${key}`}>
         {label}
@@ -291,6 +327,27 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
               </label>
               <textarea id="job-description" rows={2} value={draft().description} onInput={(e) => set('description', e.currentTarget.value)} />
             </div>
+            <div class="field" classList={{ invalid: !!fieldError('/tags') }}>
+              <label class="label" for="job-tags">
+                {t('jobs.tags')}
+              </label>
+              <span class="hint" id="job-tags-hint">
+                {t('jobForm.tagsHint')}
+              </span>
+              <input
+                id="job-tags"
+                value={draft().tags}
+                autocomplete="off"
+                aria-describedby={`job-tags-hint${fieldError('/tags') ? ' job-tags-error' : ''}`}
+                aria-invalid={fieldError('/tags') ? 'true' : undefined}
+                onInput={(e) => set('tags', e.currentTarget.value)}
+              />
+              <Show when={fieldError('/tags')}>
+                <span class="field-error" id="job-tags-error" data-error-path="/tags">
+                  {fieldError('/tags')}
+                </span>
+              </Show>
+            </div>
 
             <fieldset class="fieldset">
               <legend>
@@ -305,12 +362,22 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
               </Show>
             </fieldset>
 
-            <details class="fieldset advanced" open={isEdit || !!(errors()['/timeoutSec'] || errors()['/maxAttempts'] || errors()['/maxConcurrentRuns'])}>
+            <details
+              class="fieldset advanced"
+              open={
+                isEdit ||
+                !!(errors()['/timeoutSec'] || errors()['/maxAttempts'] || errors()['/maxConcurrentRuns'] || errors()['/keepRuns'] || errors()['/keepDays'])
+              }
+            >
               <summary>{t('jobForm.execution')}</summary>
               <div class="grid-3">
                 {baseInput('timeoutSec', t('jobs.timeoutSec'), t('jobForm.timeoutHint'), 1, MAX_TIMEOUT_SEC)}
                 {baseInput('maxAttempts', t('jobs.maxAttempts'), t('jobForm.attemptsHint'), 1, 100)}
                 {baseInput('maxConcurrentRuns', t('jobs.maxConcurrentRuns'), t('jobForm.concurrentHint'), 1, 10_000)}
+              </div>
+              <div class="grid-3">
+                {baseInput('keepRuns', t('jobs.keepRuns'), t('jobForm.keepRunsHint'), 1, 1_000_000)}
+                {baseInput('keepDays', t('jobs.keepDays'), t('jobForm.keepDaysHint'), 1, 36_500)}
               </div>
             </details>
 

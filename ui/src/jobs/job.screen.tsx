@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
+import { createEffect, createMemo, createResource, createSignal, For, lazy, onCleanup, onMount, Show, Suspense } from 'solid-js';
 import type { NotificationTargetDto, RunDto } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
@@ -10,7 +10,7 @@ import { ListFooter } from '../components/list-footer';
 import { Owner } from '../components/owner';
 import { RunsTable } from '../components/runs-table';
 import { Time } from '../components/time';
-import { formatList, formatNumber, t } from '../i18n/i18n';
+import { formatBytes, formatList, formatNumber, t } from '../i18n/i18n';
 import { useTitle } from '../app/title';
 import { isAdmin, user } from '../session/session';
 import { jobTypes, jobTypeTitle, loadJobTypes } from '../stores/job-types.store';
@@ -19,6 +19,8 @@ import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRun, upsertRuns } from '../stores/runs.store';
 import { ScheduleSection } from './schedule-panel';
+import { runTrend } from './run-trend';
+import { RunTrendChart } from './run-trend-chart';
 import { whileBusy } from '../app/busy';
 
 const RunWithParams = lazy(() => import('./run-params'));
@@ -26,6 +28,10 @@ const RunWithParams = lazy(() => import('./run-params'));
 /** A job: its definition, live run history, Run now / with changed parameters, edit and delete. */
 export default function JobScreen(props: { jobId: string }) {
   const now = createNow(1000);
+  const [storage] = createResource(
+    () => props.jobId,
+    (id) => client.jobs.storage(id).catch(() => null),
+  );
   const [loadError, setLoadError] = createSignal<unknown>(null);
   const [actionError, setActionError] = createActionError();
   const [isBusy, setBusy] = createSignal(false);
@@ -66,6 +72,15 @@ export default function JobScreen(props: { jobId: string }) {
     }),
   );
 
+  // Live events carry the job without its params: after a change, its own GET brings them (once per version).
+  let fetchedFor = '';
+  createEffect(() => {
+    const j = job();
+    if (!j || j.params !== undefined || fetchedFor === j.updatedAt) return;
+    fetchedFor = j.updatedAt;
+    void loadJob();
+  });
+
   onMount(() => {
     void loadJob();
     void history.reload();
@@ -100,6 +115,24 @@ export default function JobScreen(props: { jobId: string }) {
       },
     );
   };
+
+  const setEnabled = async (enabled: boolean) => {
+    const current = job();
+    if (!current) return;
+    if (!enabled && !(await confirmAction(t('job.confirmDisable', { name: current.name }), t('job.disable')))) return;
+    setActionError(null);
+    await whileBusy(
+      setBusy,
+      async () => {
+        upsertJob(await client.jobs.update(props.jobId, { enabled }));
+      },
+      (e) => {
+        setActionError(e);
+      },
+    );
+  };
+
+  const trend = createMemo(() => runTrend(history.ids().flatMap((id) => (runs[id] ? [runs[id]!] : []))));
 
   const remove = async () => {
     const current = job();
@@ -141,26 +174,54 @@ export default function JobScreen(props: { jobId: string }) {
             </nav>
             <div class="page-head">
               <div>
-                <h1>{j().name}</h1>
+                <h1>
+                  {j().name}
+                  <Show when={!j().enabled}>
+                    {' '}
+                    <span class="tag tag-disabled">{t('jobs.disabled')}</span>
+                  </Show>
+                </h1>
                 <Show when={j().description}>
                   <p class="muted">{j().description}</p>
                 </Show>
+                <Show when={j().tags.length > 0}>
+                  <ul class="tag-list" aria-label={t('jobs.tags')}>
+                    <For each={j().tags}>
+                      {(tag) => (
+                        <li>
+                          <Link href={`/runs?tag=${encodeURIComponent(tag)}`} class="tag">
+                            {tag}
+                          </Link>
+                        </li>
+                      )}
+                    </For>
+                  </ul>
+                </Show>
               </div>
               <div class="actions">
-                <button type="button" class="button primary" disabled={isBusy()} onClick={() => void runNow()}>
+                <button
+                  type="button"
+                  class="button primary"
+                  disabled={isBusy() || !j().enabled}
+                  aria-describedby={j().enabled ? undefined : 'job-disabled-note'}
+                  onClick={() => void runNow()}
+                >
                   {t('job.runNow')}
                 </button>
                 <button
                   type="button"
                   class="button"
-                  disabled={!canChangeParams() || !jobType()}
-                  aria-describedby={canChangeParams() ? undefined : 'params-locked'}
+                  disabled={!canChangeParams() || !jobType() || !j().enabled}
+                  aria-describedby={!j().enabled ? 'job-disabled-note' : canChangeParams() ? undefined : 'params-locked'}
                   aria-expanded={isCustomizing()}
                   onClick={() => setCustomizing((v) => !v)}
                 >
                   {t('job.runWithParams')}
                 </button>
                 <Show when={canEdit()}>
+                  <button type="button" class="button" disabled={isBusy()} aria-pressed={!j().enabled} onClick={() => void setEnabled(!j().enabled)}>
+                    {j().enabled ? t('job.disable') : t('job.enable')}
+                  </button>
                   <Link href={`/jobs/${encodeURIComponent(props.jobId)}/edit`} class="button">
                     {t('job.edit')}
                   </Link>
@@ -170,6 +231,12 @@ export default function JobScreen(props: { jobId: string }) {
                 </Show>
               </div>
             </div>
+            <Show when={!j().enabled}>
+              <p class="hint action-note" id="job-disabled-note">
+                <span aria-hidden="true">⏸ </span>
+                {t('job.disabledNote')}
+              </p>
+            </Show>
             <Show when={jobType() && !canChangeParams()}>
               <p class="hint action-note" id="params-locked">
                 <span aria-hidden="true">🔒 </span>
@@ -181,12 +248,12 @@ export default function JobScreen(props: { jobId: string }) {
                 {actionError()}
               </p>
             </Show>
-            <Show when={isCustomizing() && jobType()}>
+            <Show when={isCustomizing() && j().params !== undefined && jobType()}>
               {(jt) => (
                 <Suspense fallback={<p class="muted">{t('common.loading')}</p>}>
                   <RunWithParams
                     jobType={jt()}
-                    baseline={j().params}
+                    baseline={j().params ?? {}}
                     submitLabel={t('job.startRun')}
                     start={(params) => client.jobs.run(props.jobId, { params })}
                     onStarted={started}
@@ -200,6 +267,10 @@ export default function JobScreen(props: { jobId: string }) {
               <dl class="props">
                 <dt>{t('jobs.type')}</dt>
                 <dd>{jobTypeTitle(j().type)}</dd>
+                <dt>{t('job.enabled')}</dt>
+                <dd data-field="enabled">{j().enabled ? t('job.enabled') : t('jobs.disabled')}</dd>
+                <dt>{t('jobs.tags')}</dt>
+                <dd>{j().tags.length ? j().tags.join(', ') : t('job.noTags')}</dd>
                 <dt>{t('jobs.owner')}</dt>
                 <dd>
                   <Owner id={j().ownerId} name={j().ownerName} />
@@ -210,6 +281,16 @@ export default function JobScreen(props: { jobId: string }) {
                 <dd>{j().maxAttempts}</dd>
                 <dt>{t('jobs.maxConcurrentRuns')}</dt>
                 <dd>{j().maxConcurrentRuns ?? t('job.unlimited')}</dd>
+                <dt>{t('jobs.keepRuns')}</dt>
+                <dd data-field="keepRuns">{j().keepRuns ?? t('job.keepForever')}</dd>
+                <dt>{t('jobs.keepDays')}</dt>
+                <dd data-field="keepDays">{j().keepDays ?? t('job.keepForever')}</dd>
+                <dt>{t('job.storage')}</dt>
+                <dd data-field="storage">
+                  <Show when={storage()} fallback="—">
+                    {(s) => t('job.storageText', { runs: formatNumber(s().runs), lines: formatNumber(s().lines), size: formatBytes(s().bytes) })}
+                  </Show>
+                </dd>
                 <dt>{t('schedule.title')}</dt>
                 <dd>
                   {j().schedule ? (
@@ -241,13 +322,22 @@ export default function JobScreen(props: { jobId: string }) {
                 </dd>
               </dl>
               <h3>{t('job.params')}</h3>
-              <ParamsView params={j().params} />
+              <Show when={j().params} fallback={<p class="muted">{t('common.loading')}</p>}>
+                {(params) => <ParamsView params={params()} />}
+              </Show>
             </section>
             <Show when={j().schedule}>
               <ScheduleSection job={j()} canEdit={canEdit()} refetch={refetches()} />
             </Show>
+            <section class="panel" aria-labelledby="trend-title-h">
+              <h2 id="trend-title-h">{t('job.trend')}</h2>
+              <RunTrendChart trend={trend()} />
+            </section>
             <section class="panel" aria-labelledby="history-title">
-              <h2 id="history-title">{t('job.history')}</h2>
+              <div class="panel-head">
+                <h2 id="history-title">{t('job.history')}</h2>
+                <Link href={`/runs?jobId=${encodeURIComponent(props.jobId)}`}>{t('job.allRuns')}</Link>
+              </div>
               <RunsTable ids={history.ids()} now={now()} caption={t('job.history')} />
               <ListFooter list={history} emptyText={t('job.noRuns')} />
             </section>

@@ -1,5 +1,5 @@
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
-import type { JobDto, ScheduleFireDto, ScheduleNextDto } from '@jobflow/shared/client';
+import type { JobSummaryDto, ScheduleFireDto, ScheduleNextDto } from '@jobflow/shared/client';
 import { announce } from '../app/announce';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
@@ -47,7 +47,7 @@ export function OutcomeBadge(props: { outcome: ScheduleFireDto['outcome'] }) {
  * admin), its next due times in the job's zone and the user's, and the
  * history of its due times, kept current as runs of the job appear.
  */
-export function ScheduleSection(props: { job: JobDto; canEdit: boolean; refetch: number }) {
+export function ScheduleSection(props: { job: JobSummaryDto; canEdit: boolean; refetch: number }) {
   const now = createNow(1000);
   const [next, setNext] = createSignal<ScheduleNextDto | null>(null);
   const [nextError, setNextError] = createSignal<unknown>(null);

@@ -19,6 +19,7 @@ import { jobs, noteRunOfJob, upsertJob } from '../stores/jobs.store';
 import { runs, upsertRun } from '../stores/runs.store';
 import { createLogModel } from './log-model';
 import { LogViewer } from './log-viewer';
+import { RunArtifacts } from './run-artifacts';
 import { systemText } from './system-text';
 import { whileBusy } from '../app/busy';
 
@@ -241,12 +242,12 @@ export default function RunScreen(props: { runId: string }) {
                 {actionError()}
               </p>
             </Show>
-            <Show when={isCustomizing() && jobType()}>
+            <Show when={isCustomizing() && r().params !== undefined && jobType()}>
               {(jt) => (
                 <Suspense fallback={<p class="muted">{t('common.loading')}</p>}>
                   <RunWithParams
                     jobType={jt()}
-                    baseline={r().params}
+                    baseline={r().params ?? {}}
                     submitLabel={t('run.rerun')}
                     start={(params) => client.runs.rerun(props.runId, { params })}
                     onStarted={started}
@@ -345,10 +346,14 @@ export default function RunScreen(props: { runId: string }) {
                     </div>
                   )}
                 </Show>
-                <details>
-                  <summary>{t('job.params')}</summary>
-                  <pre class="value">{JSON.stringify(r().params, null, 2)}</pre>
-                </details>
+                <Show when={r().params}>
+                  {(params) => (
+                    <details>
+                      <summary>{t('job.params')}</summary>
+                      <pre class="value">{JSON.stringify(params(), null, 2)}</pre>
+                    </details>
+                  )}
+                </Show>
               </section>
               <section class="panel" aria-labelledby="timeline-title">
                 <h2 id="timeline-title">{t('run.timeline')}</h2>
@@ -370,6 +375,8 @@ export default function RunScreen(props: { runId: string }) {
             <Show when={attempts().length > 1 || r().maxAttempts > 1}>
               <AttemptsTable attempts={attempts()} now={now()} />
             </Show>
+
+            <RunArtifacts runId={props.runId} />
 
             <LogViewer runId={props.runId} model={model} isLive={!isEnded()} />
             <Show when={failure()}>
@@ -439,8 +446,8 @@ function AttemptsTable(props: { attempts: RunAttemptDto[]; now: number }) {
                       )}
                     </Show>
                   </td>
-                  <td data-label={t('run.worker')} class="mono small">
-                    {a.workerId ?? '—'}
+                  <td data-label={t('run.worker')} class="mono small" title={a.workerId ?? undefined}>
+                    {a.workerName ?? a.workerId ?? '—'}
                   </td>
                 </tr>
               )}

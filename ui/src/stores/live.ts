@@ -1,12 +1,12 @@
 import { batch } from 'solid-js';
-import type { JobDto, RunDto } from '@jobflow/shared/client';
+import type { JobSummaryDto, RunSummaryDto } from '@jobflow/shared/client';
 import { createFrameQueue } from '../app/frame-queue';
 import { noteRunOfJob, removeJob, upsertJob } from './jobs.store';
 import { upsertRun } from './runs.store';
 
 /** A store change that arrived over the socket. */
 export type StoreEvent =
-  { type: 'run'; run: RunDto } | { type: 'job'; job: JobDto } | { type: 'job-deleted'; id: string } | { type: 'schedule'; jobId: string };
+  { type: 'run'; run: RunSummaryDto } | { type: 'job'; job: JobSummaryDto } | { type: 'job-deleted'; id: string } | { type: 'schedule'; jobId: string };
 
 type Listener = (events: readonly StoreEvent[]) => void;
 const listeners = new Set<Listener>();
@@ -16,7 +16,7 @@ const listeners = new Set<Listener>();
  * only the newest snapshot of each run, then tells the screens' views.
  */
 export function applyStoreEvents(events: readonly StoreEvent[]): void {
-  const latestRun = new Map<string, RunDto>();
+  const latestRun = new Map<string, RunSummaryDto>();
   const ordered: StoreEvent[] = [];
   for (const event of events) {
     if (event.type === 'run') {
@@ -51,8 +51,8 @@ export function onStoreEvents(listener: Listener): () => void {
 
 /** Topic handlers that feed the stores. */
 export const storeHandlers = {
-  onRunUpdated: (run: RunDto) => pushStoreEvent({ type: 'run', run }),
-  onJobUpdated: (job: JobDto) => pushStoreEvent({ type: 'job', job }),
+  onRunUpdated: (run: RunSummaryDto) => pushStoreEvent({ type: 'run', run }),
+  onJobUpdated: (job: JobSummaryDto) => pushStoreEvent({ type: 'job', job }),
   onJobDeleted: (event: { id: string }) => pushStoreEvent({ type: 'job-deleted', id: event.id }),
   onScheduleRecorded: (event: { jobId: string }) => pushStoreEvent({ type: 'schedule', jobId: event.jobId }),
 };

@@ -21,6 +21,31 @@ describe('runs store', () => {
   });
 });
 
+describe('summaries beside whole objects', () => {
+  test('a newer run summary keeps the params it does not carry, and the result while the status stands', () => {
+    upsertRun(makeRun({ id: 'r-sum', version: 1, status: 'succeeded', params: { big: 'x' }, result: { ok: true } }));
+    const { params: _p, result: _r, ...summary } = makeRun({ id: 'r-sum', version: 2, status: 'succeeded' });
+    expect(upsertRun(summary)).toBe(true);
+    expect(runs['r-sum']?.params).toEqual({ big: 'x' });
+    expect(runs['r-sum']?.result).toEqual({ ok: true });
+    // The whole run of the same version still replaces a summary held.
+    const { params: _p2, result: _r2, ...bare } = makeRun({ id: 'r-sum2', version: 1 });
+    upsertRun(bare);
+    expect(upsertRun(makeRun({ id: 'r-sum2', version: 1, params: { a: 1 } }))).toBe(true);
+    expect(runs['r-sum2']?.params).toEqual({ a: 1 });
+  });
+
+  test('a job summary of a newer change drops the stale params (the job page fetches them); one of the same change keeps them', () => {
+    upsertJob(makeJob({ id: 'job-sum', updatedAt: '2026-11-28T12:00:00.000Z', params: { a: 1 } }));
+    const { params: _same, ...sameChange } = makeJob({ id: 'job-sum', updatedAt: '2026-11-28T12:00:00.000Z', description: 'same' });
+    upsertJob(sameChange);
+    expect(jobs['job-sum']?.params).toEqual({ a: 1 });
+    const { params: _newer, ...newer } = makeJob({ id: 'job-sum', updatedAt: '2026-11-28T13:00:00.000Z' });
+    upsertJob(newer);
+    expect(jobs['job-sum']?.params).toBeUndefined();
+  });
+});
+
 describe('live events', () => {
   test('a frame of events applies only the newest snapshot of each run, and moves the job’s last run', () => {
     upsertJob(makeJob({ id: 'job-live' }));

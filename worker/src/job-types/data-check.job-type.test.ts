@@ -94,7 +94,7 @@ describe('data-check job type', () => {
       ' ,d@x.io,-1,2024-03-01T10:00:00Z,true,1e2',
       '5,e@x.io, 42 ,2023-02-29,false,x',
     ].join('\n');
-    const { ctx, logs } = makeContext({
+    const { ctx, logs, artifacts } = makeContext({
       content,
       requiredColumns: ['id', 'email', 'country'],
       columns: {
@@ -132,6 +132,13 @@ describe('data-check job type', () => {
       byRule: { required: 1, type: 5, nonEmpty: 2, unique: 1, range: 2, pattern: 1, structure: 0 },
       format: 'csv',
     });
+    // Every violation is attached as CSV too, a message with a quote or a comma quoted.
+    expect(artifacts.map((a) => [a.name, a.contentType])).toEqual([['violations.csv', 'text/csv']]);
+    const csv = artifacts[0]!.bytes.toString('utf8').trimEnd().split('\n');
+    expect(csv.length).toBe(13);
+    expect(csv[0]).toBe('rule,message');
+    expect(csv[1]).toBe('required,"header (line 1): missing required column ""country"""');
+    expect(csv[12]).toBe('type,"row 5 (line 6): column ""score"" is not a number: ""x"""');
   });
 
   it('checks JSON rows by their JSON types and each row for the required columns', async () => {

@@ -1,3 +1,7 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { jobTypeInfos, type ParamsOf } from '@jobflow/shared';
 import { CsvParser, CsvRecordTooLargeError, type CsvRecord } from './data-check-csv';
@@ -48,7 +52,8 @@ export function createDataCheckHandler({ egress, patternBudgetMs = DEFAULT_PATTE
     const rules = new RowRules(params, matchBudget(patternBudgetMs));
     // Rows are checked after the parser hands them over, a time slice at a time (see `checkPending`).
     const pending: (() => void)[] = [];
-    const tally = new ViolationTally(ctx, params.maxLoggedViolations ?? 1000);
+    const violationsFile = await openViolationsFile();
+    const tally = new ViolationTally(ctx, params.maxLoggedViolations ?? 1000, violationsFile.write);
     const maxViolations = params.maxViolations ?? 0;
     const delimiter = params.delimiter ?? ',';
     let format: DataFormat | undefined = params.format === 'csv' || params.format === 'json' ? params.format : undefined;
@@ -82,51 +87,96 @@ export function createDataCheckHandler({ egress, patternBudgetMs = DEFAULT_PATTE
       }
     };
 
-    const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, egress) : openInline(params.content ?? '', signal);
-    const progress = new ProgressThrottle(ctx, source.totalBytes);
-    let sniffed = '';
     try {
-      for await (const chunk of source.chunks) {
-        signal.throwIfAborted();
-        progress.add(chunk.bytes);
-        if (!parser) {
-          format ??= formatFromHints(source.contentType, source.path);
-          if (format) {
-            startParser(format);
-          } else {
-            // Hold text until its first non-blank character says which format it is.
-            sniffed += chunk.text;
-            const first = /\S/.exec(sniffed)?.[0];
-            if (first === undefined) continue;
-            startParser(first === '[' || first === '{' ? 'json' : 'csv');
-            chunk.text = sniffed;
-            sniffed = '';
-          }
-        }
-        parser?.push(chunk.text);
-        await checkPending(pending, signal);
-      }
-      // A document that is empty or blank has no rows in either format.
-      if (!parser) startParser(format ?? 'csv');
-      parser?.end();
-      await checkPending(pending, signal);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (error instanceof JsonSyntaxError || error instanceof CsvRecordTooLargeError) {
-        throw new NonRetryableError(`invalid ${format === 'json' ? 'JSON' : 'CSV'} document: ${error.message}`, summary());
-      }
-      throw error;
+      return await check();
+    } finally {
+      await violationsFile.remove();
     }
 
-    const result = summary();
-    const counts = DATA_CHECK_RULES.filter((rule) => result.byRule[rule] > 0).map((rule) => `${rule} ${result.byRule[rule]}`);
-    ctx.log(`checked ${plural(rows, 'row')} (${result.format}): ${plural(result.violations, 'violation')}${counts.length ? ` (${counts.join(', ')})` : ''}`);
-    if (result.violations > maxViolations) {
-      // Not retried: another attempt would read the same document and log the same lines again.
-      throw new NonRetryableError(`${plural(result.violations, 'violation')}, more than the ${maxViolations} allowed`, result);
+    async function check(): Promise<DataCheckSummary> {
+      const source = params.url !== undefined ? await openUrl(ctx, params.url, params.headers, egress) : openInline(params.content ?? '', signal);
+      const progress = new ProgressThrottle(ctx, source.totalBytes);
+      let sniffed = '';
+      try {
+        for await (const chunk of source.chunks) {
+          signal.throwIfAborted();
+          progress.add(chunk.bytes);
+          if (!parser) {
+            format ??= formatFromHints(source.contentType, source.path);
+            if (format) {
+              startParser(format);
+            } else {
+              // Hold text until its first non-blank character says which format it is.
+              sniffed += chunk.text;
+              const first = /\S/.exec(sniffed)?.[0];
+              if (first === undefined) continue;
+              startParser(first === '[' || first === '{' ? 'json' : 'csv');
+              chunk.text = sniffed;
+              sniffed = '';
+            }
+          }
+          parser?.push(chunk.text);
+          await checkPending(pending, signal);
+        }
+        // A document that is empty or blank has no rows in either format.
+        if (!parser) startParser(format ?? 'csv');
+        parser?.end();
+        await checkPending(pending, signal);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof JsonSyntaxError || error instanceof CsvRecordTooLargeError) {
+          throw new NonRetryableError(`invalid ${format === 'json' ? 'JSON' : 'CSV'} document: ${error.message}`, summary());
+        }
+        throw error;
+      }
+
+      const result = summary();
+      if (result.violations > 0) await violationsFile.attach(ctx);
+      const counts = DATA_CHECK_RULES.filter((rule) => result.byRule[rule] > 0).map((rule) => `${rule} ${result.byRule[rule]}`);
+      ctx.log(`checked ${plural(rows, 'row')} (${result.format}): ${plural(result.violations, 'violation')}${counts.length ? ` (${counts.join(', ')})` : ''}`);
+      if (result.violations > maxViolations) {
+        // Not retried: another attempt would read the same document and log the same lines again.
+        throw new NonRetryableError(`${plural(result.violations, 'violation')}, more than the ${maxViolations} allowed`, result);
+      }
+      ctx.progress(1);
+      return result;
     }
-    ctx.progress(1);
-    return result;
+  };
+}
+
+/** A CSV field, quoted when it holds a delimiter, a quote or a line break. */
+const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+
+/**
+ * Every violation (not only the logged ones) as CSV (`rule,message`), written
+ * to a temporary file as found and attached to the run as `violations.csv`
+ * at the end, so memory holds none of them.
+ */
+async function openViolationsFile() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'jobflow-data-check-'));
+  const file = path.join(dir, 'violations.csv');
+  const out = createWriteStream(file);
+  out.write('rule,message\n');
+  let isEnded = false;
+  const end = async () => {
+    if (isEnded) return;
+    isEnded = true;
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  };
+  return {
+    write: (rule: DataCheckRule, message: string) => void out.write(`${rule},${csvField(message)}\n`),
+    async attach(ctx: Pick<JobContext<unknown>, 'artifact' | 'log'>) {
+      await end();
+      try {
+        await ctx.artifact('violations.csv', createReadStream(file), { contentType: 'text/csv' });
+      } catch (e) {
+        ctx.log(`violations.csv not attached: ${(e as Error).message}`, 'stderr');
+      }
+    },
+    async remove() {
+      await end().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -159,9 +209,11 @@ class ViolationTally {
   constructor(
     private readonly ctx: Pick<JobContext<unknown>, 'log'>,
     private readonly maxLogged: number,
+    private readonly record: (rule: DataCheckRule, message: string) => void,
   ) {}
 
   readonly report = (rule: DataCheckRule, message: string): void => {
+    this.record(rule, message);
     this.violations++;
     this.byRule[rule]++;
     if (this.violations <= this.maxLogged) this.ctx.log(message);

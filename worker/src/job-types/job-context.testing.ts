@@ -8,6 +8,7 @@ import type { JobContext } from './job-handler';
 export function makeContext<P>(params: Partial<P>, signal: AbortSignal = new AbortController().signal) {
   const logs: string[] = [];
   const progress: number[] = [];
+  const artifacts: { name: string; contentType?: string; bytes: Buffer }[] = [];
   const ctx: JobContext<P> = {
     runId: 'run-1',
     params: params as P,
@@ -17,8 +18,15 @@ export function makeContext<P>(params: Partial<P>, signal: AbortSignal = new Abo
     log: (line) => logs.push(line),
     progress: (fraction) => progress.push(fraction),
     setResult: () => undefined,
+    artifact: async (name, body, options) => {
+      const pieces: Buffer[] = [];
+      for await (const piece of typeof body === 'string' || body instanceof Uint8Array ? [body] : body) pieces.push(Buffer.from(piece as Uint8Array));
+      const bytes = Buffer.concat(pieces);
+      artifacts.push({ name, contentType: options?.contentType, bytes });
+      return { name, size: bytes.length, contentType: options?.contentType ?? 'application/octet-stream', createdAt: new Date().toISOString() };
+    },
   };
-  return { ctx, logs, progress };
+  return { ctx, logs, progress, artifacts };
 }
 
 /** Awaits a handler that must throw, and returns what it threw. */

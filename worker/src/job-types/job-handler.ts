@@ -1,4 +1,5 @@
-import type { LogStream } from '@jobflow/shared';
+import type { ArtifactDto, LogStream } from '@jobflow/shared';
+import type { ArtifactBody } from '@jobflow/core/artifacts';
 
 /** What a handler gets for one attempt of a run. */
 export interface JobContext<P> {
@@ -16,6 +17,17 @@ export interface JobContext<P> {
   progress(fraction: number): void;
   /** Sets (merges into) the run's result, also kept when the handler later throws. */
   setResult(result: Record<string, unknown>): void;
+  /**
+   * Attaches a file to the run, streamed to the artifact store (a stream is
+   * never held whole in memory), and announces it as `artifact:added` once
+   * stored. `name` is a plain file name, unique in the run; `contentType`
+   * defaults to one guessed from its extension. Rejects with
+   * ArtifactRefusedError, storing nothing, for a name that could leave a
+   * folder or holds control characters, a name already used in the run, a
+   * file over ARTIFACT_MAX_BYTES (or the run's artifacts over
+   * ARTIFACT_MAX_RUN_BYTES), or an attempt that is over.
+   */
+  artifact(name: string, body: ArtifactBody, options?: { contentType?: string }): Promise<ArtifactDto>;
 }
 
 /** Runs one attempt; returns the result object (merged over `setResult`) or throws. */

@@ -1,2 +1,2 @@
-export { createNotifier } from './notifier';
+export { createNotifier, NOTIFICATION_SWEEP_MS } from './notifier';
 export { signBody, SIGNATURE_HEADER } from './webhook.sender';

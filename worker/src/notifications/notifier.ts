@@ -6,7 +6,7 @@ import {
   deliveryStore,
   describeTarget,
   enqueueDelivery,
-  isDeliveryEnqueued,
+  areDeliveriesEnqueued,
   type DeliveryJobData,
   type DeliveryStatus,
   type NotificationOutbox,
@@ -26,7 +26,8 @@ const LAST_LINES = 10;
 const USER_AGENT = 'Jobflow-Notifier/1';
 /** A pending delivery this long untouched is checked against Redis (which may have lost its job). */
 const IDLE_MS = 60_000;
-const SWEEP_MS = 30_000;
+/** How often the process holding the `notifications` sweep lease looks for deliveries Redis lost. */
+export const NOTIFICATION_SWEEP_MS = 30_000;
 
 /**
  * Sends notifications: takes deliveries off their queue, sends each to its
@@ -47,7 +48,7 @@ export function createNotifier(deps: {
 }) {
   const { config, db, runs, log, metrics } = deps;
   const { maxAttempts, retryBaseMs, timeoutMs } = config.notify;
-  const queue = createNotificationQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
+  const queue = createNotificationQueue({ redis: config.redisConnection, prefix: config.redisPrefix, role: 'worker', stallIntervalMs: config.stallIntervalMs });
   const email = createEmailSender(config.smtp, timeoutMs);
   const timers: NodeJS.Timeout[] = [];
 
@@ -135,21 +136,24 @@ export function createNotifier(deps: {
    * stopped before it could.
    */
   async function sweep(): Promise<void> {
-    try {
-      const recovered = await deps.outbox.recoverMissed(IDLE_MS);
-      if (recovered) log.warn('opened notifications a stopped process had not recorded', { runs: recovered });
-      for (const d of await deliveryStore.idle(db.sql, IDLE_MS)) {
-        const data: DeliveryJobData = { runId: d.run_id, targetId: d.target_id, event: d.event, attempt: d.attempts + 1 };
-        if (await isDeliveryEnqueued(queue, data)) continue;
-        log.warn('re-enqueueing a notification that Redis no longer holds', { runId: d.run_id, targetId: d.target_id, event: d.event });
-        await enqueueDelivery(queue, data);
-      }
-    } catch (e) {
-      log.debug('notification sweep failed', { error: (e as Error).message });
+    const recovered = await deps.outbox.recoverMissed(IDLE_MS);
+    if (recovered) log.warn('opened notifications a stopped process had not recorded', { runs: recovered });
+    const idle: DeliveryJobData[] = (await deliveryStore.idle(db.sql, IDLE_MS)).map((d) => ({
+      runId: d.run_id,
+      targetId: d.target_id,
+      event: d.event,
+      attempt: d.attempts + 1,
+    }));
+    const held = await areDeliveriesEnqueued(queue, idle);
+    for (const data of idle.filter((_, i) => !held[i])) {
+      log.warn('re-enqueueing a notification that Redis no longer holds', { runId: data.runId, targetId: data.targetId, event: data.event });
+      await enqueueDelivery(queue, data);
     }
   }
 
   return {
+    /** One look for deliveries Redis lost or a stopped process never opened (the worker's sweeper runs it). */
+    sweep,
     async start(): Promise<void> {
       queue.on('error', (e) => {
         metrics.redisErrored();
@@ -157,10 +161,7 @@ export function createNotifier(deps: {
       });
       await queue.ready();
       queue.process(config.notify.concurrency, process);
-      timers.push(
-        setInterval(() => void withScripts(queue, () => queue.checkStalledJobs()).catch(() => {}), config.stallIntervalMs),
-        setInterval(() => void sweep(), SWEEP_MS),
-      );
+      timers.push(setInterval(() => void withScripts(queue, () => queue.checkStalledJobs()).catch(() => {}), config.stallIntervalMs));
     },
     async close(): Promise<void> {
       for (const t of timers) clearInterval(t);

@@ -2,6 +2,7 @@ import type BeeQueue from 'bee-queue';
 import { isJobTypeName, jobTypeInfos, parseJobParams, type JobParams, type JobTypeName, type LogStream } from '@jobflow/shared';
 import { openParams, SecretUnreadableError, type Keyring, type Logger } from '@jobflow/core/platform';
 import type { RunJobData } from '@jobflow/core/queue';
+import type { Artifacts } from '@jobflow/core/artifacts';
 import type { Ending, RunEngine, RunError, RunRow } from '@jobflow/core/runs';
 import type { WorkerConfig } from '../config';
 import type { HandlerCatalog } from '../job-types/catalog';
@@ -97,8 +98,16 @@ export interface ActiveAttempt {
  * the AbortSignal, store logs and progress, then store the outcome. Every
  * write goes through the run engine, fenced by (runId, attempt).
  */
-export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig; log: Logger; workerId: string; handlers: HandlerCatalog; keyring: Keyring }) {
-  const { runs, config, log, workerId, handlers } = deps;
+export function createRunExecutor(deps: {
+  runs: RunEngine;
+  artifacts: Artifacts;
+  config: WorkerConfig;
+  log: Logger;
+  workerId: string;
+  handlers: HandlerCatalog;
+  keyring: Keyring;
+}) {
+  const { runs, artifacts, config, log, workerId, handlers } = deps;
   const active = new Map<string, ActiveAttempt>();
 
   /** Fails an attempt that cannot start on this worker. */
@@ -129,6 +138,7 @@ export function createRunExecutor(deps: { runs: RunEngine; config: WorkerConfig;
       setResult: (partial: Record<string, unknown>) => {
         if (!writer.isClosed) Object.assign(result, mask.value(partial));
       },
+      artifact: (name, body, options) => artifacts.attach({ runId: row.id, attempt: row.attempt, name, body, contentType: options?.contentType }),
     };
   }
 

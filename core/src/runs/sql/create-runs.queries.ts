@@ -15,14 +15,14 @@ const createRunsStatement = defineStatement<RunRow, [runs: string, knownTypes: s
            from json_to_recordset($1::json) as t(id uuid, job_id uuid, params jsonb, max_attempts int, timeout_sec int, has_timeout boolean,
                                                  trigger_kind text, trigger_user_id uuid, rerun_of uuid)
            join jobs j on j.id = t.job_id
-           where j.type in (select json_array_elements_text($2::json))
+           where j.enabled and j.type in (select json_array_elements_text($2::json))
            returning *`),
 );
 
 /**
  * Stores new queued runs in one statement, each with its job's defaults
  * where `NewRun` leaves them out. Returns one row per input, in order; null
- * where the job does not exist (or is of a type this build lacks).
+ * where the job does not exist, is disabled, or is of a type this build lacks.
  */
 export async function createRuns(sql: Sql, runs: NewRun[]): Promise<(RunRow | null)[]> {
   const input = runs.map((r) => ({

@@ -5,6 +5,7 @@ const attemptsStatement = defineStatement<
   {
     attempt: number;
     worker_id: string | null;
+    worker_name: string | null;
     started_at: Timestamp;
     finished_at: Timestamp | null;
     outcome: RunAttemptDto['outcome'];
@@ -14,7 +15,7 @@ const attemptsStatement = defineStatement<
   [runId: string]
 >(
   'list_run_attempts',
-  `select attempt, worker_id, started_at, finished_at, outcome, error_code, error_message from run_attempts where run_id = $1 order by attempt`,
+  `select attempt, worker_id, worker_name, started_at, finished_at, outcome, error_code, error_message from run_attempts where run_id = $1 order by attempt`,
 );
 
 /**
@@ -27,6 +28,7 @@ export async function listRunAttempts(sql: Sql, runId: string): Promise<RunAttem
   return rows.map((r) => ({
     attempt: r.attempt,
     workerId: r.worker_id,
+    workerName: r.worker_name,
     startedAt: iso(r.started_at)!,
     finishedAt: iso(r.finished_at),
     outcome: r.outcome,

@@ -1,0 +1,3 @@
+export * from './lease';
+export * from './sweeper';
+export * from './sweep-leases.queries';
