@@ -130,7 +130,7 @@ export async function openCore(o: CoreOptions): Promise<Core> {
     async close() {
       await sweeper.stop();
       runs.close();
-      artifacts.close();
+      await artifacts.close();
       await queue.close(1000).catch(() => {});
       await outbox.close();
       await notificationQueue.close(1000).catch(() => {});

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT, spawnProcess, until } from './processes';
@@ -34,6 +34,11 @@ export async function startS3Server(bucket = 'jobflow-artifacts') {
       S3_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
     },
+    /** Every object file s3rver keeps on disk, so a test can see what is in the bucket without asking it. */
+    objectFiles: (): string[] =>
+      readdirSync(directory, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('._S3rver_object'))
+        .map((e) => path.join(e.parentPath, e.name)),
     async stop() {
       await proc.stop();
       rmSync(directory, { recursive: true, force: true });

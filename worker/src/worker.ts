@@ -151,6 +151,7 @@ export async function createWorker(config: WorkerConfig): Promise<Worker> {
     lease: createLease(db, 'run-retention', workerId, Math.max(60_000, config.retention.intervalMs * 2)),
     log,
     options: config.retention,
+    removeDeletedContent: () => core.artifacts.removeDeletedObjects(),
   });
   retention.start();
   await sweeper.start();

@@ -66,15 +66,24 @@ const findStatement = defineStatement<ArtifactRow, [runId: string, name: string]
   `select ${COLUMNS} from run_artifacts where run_id = $1 and name = $2`,
 );
 
-const objectKeysStatement = defineStatement<{ objectKey: string }, [runIds: string[]]>(
-  'artifact_object_keys_of_runs',
-  `select object_key as "objectKey" from run_artifacts where run_id = any($1::uuid[]) and object_key is not null`,
+const queuedDeletionsStatement = defineStatement<{ objectKey: string }, [after: string, limit: number]>(
+  'artifact_object_deletions_after',
+  `select object_key as "objectKey" from artifact_object_deletions where object_key > $1 order by object_key limit $2`,
 );
 
-// Chunk rows go with their artifact (on delete cascade).
-const deleteStatement = defineStatement<{ count: number }, [runIds: string[]]>(
-  'artifacts_delete_of_runs',
-  `with gone as (delete from run_artifacts where run_id = any($1::uuid[]) returning 1) select count(*)::int as count from gone`,
+const queueDeletionsStatement = defineStatement<Record<string, never>, [objectKeys: string[]]>(
+  'artifact_object_deletions_queue',
+  `insert into artifact_object_deletions (object_key) select unnest($1::text[]) on conflict (object_key) do nothing`,
+);
+
+const deletionsDoneStatement = defineStatement<Record<string, never>, [objectKeys: string[]]>(
+  'artifact_object_deletions_done',
+  `delete from artifact_object_deletions where object_key = any($1::text[])`,
+);
+
+const deletionsFailedStatement = defineStatement<Record<string, never>, [objectKeys: string[], error: string]>(
+  'artifact_object_deletions_failed',
+  `update artifact_object_deletions set failures = failures + 1, last_error = left($2, 1000) where object_key = any($1::text[])`,
 );
 
 export const artifactQueries = {
@@ -90,6 +99,10 @@ export const artifactQueries = {
     (await sql(readChunkStatement, [runId, name, idx, from + 1, count]))[0]?.data ?? null,
   list: (sql: Sql, runId: string) => sql(listStatement, [runId]),
   find: async (sql: Sql, runId: string, name: string): Promise<ArtifactRow | null> => (await sql(findStatement, [runId, name]))[0] ?? null,
-  objectKeysOf: async (sql: Sql, runIds: string[]) => (await sql(objectKeysStatement, [runIds])).map((r) => r.objectKey),
-  deleteOf: async (sql: Sql, runIds: string[]) => (await sql(deleteStatement, [runIds]))[0]?.count ?? 0,
+  /** Up to `limit` keys waiting to be deleted from the bucket, in key order after `after`. */
+  queuedDeletions: async (sql: Sql, after: string, limit: number) => (await sql(queuedDeletionsStatement, [after, limit])).map((r) => r.objectKey),
+  /** Queues bucket objects for deletion (those no row points at: the trigger on `run_artifacts` queues the others). */
+  queueDeletions: (sql: Sql, objectKeys: string[]) => sql(queueDeletionsStatement, [objectKeys]),
+  deletionsDone: (sql: Sql, objectKeys: string[]) => sql(deletionsDoneStatement, [objectKeys]),
+  deletionsFailed: (sql: Sql, objectKeys: string[], error: string) => sql(deletionsFailedStatement, [objectKeys, error]),
 };

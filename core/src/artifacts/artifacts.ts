@@ -51,14 +51,27 @@ export interface Artifacts {
   /** Bytes `start` to `end` (inclusive, within the size) of a found artifact, streamed as the reader asks. */
   read(artifact: ArtifactRow, runId: string, start: number, end: number): Promise<Readable>;
   /**
-   * Deletes every artifact of these runs, content first (bucket objects),
-   * then the rows (chunk rows go with them); returns how many artifacts went.
-   * Call it before deleting the runs themselves: a run deleted first leaves its
-   * bucket objects behind.
+   * Deletes from the S3 bucket the objects of artifacts whose rows are gone
+   * (whatever deleted them: a retention purge, a job deleted with its runs;
+   * the database queues their keys as the rows go). A key the bucket does not
+   * take stays queued, for the next call. Calls made while one is under way
+   * are served by one more pass after it. Without an S3 store, nothing is done.
    */
-  deleteOfRuns(runIds: readonly string[]): Promise<number>;
-  close(): void;
+  removeDeletedObjects(): Promise<ObjectRemoval>;
+  /** Waits for a removal under way, then lets go of the bucket's connections. */
+  close(): Promise<void>;
 }
+
+/** What one pass over the queued bucket deletions did. */
+export interface ObjectRemoval {
+  /** Objects deleted from the bucket (or already gone). */
+  removed: number;
+  /** Objects the bucket did not delete: still queued. */
+  failed: number;
+}
+
+/** Queued keys read and sent to the bucket together (one DeleteObjects request). */
+const REMOVAL_BATCH = 1000;
 
 /** Public DTO of a stored row. */
 export const toArtifactDto = (row: ArtifactRow): ArtifactDto => ({ name: row.name, size: row.size, contentType: row.contentType, createdAt: row.createdAt });
@@ -109,6 +122,49 @@ export function createArtifacts(deps: { db: Db; live: LivePublisher; options: Ar
     return new ArtifactRefusedError('not_running', 'the attempt is over: artifacts can only be attached while it runs');
   }
 
+  /** An uploaded object no row points at: deleted now, or queued for `removeDeletedObjects` when the bucket does not take it. */
+  async function discard(bucket: S3Content, objectKey: string): Promise<void> {
+    const failed = await bucket.remove([objectKey]);
+    if (failed.length) await artifactQueries.queueDeletions(db.sql, [objectKey]).catch(() => {});
+  }
+
+  async function removeQueued(bucket: S3Content): Promise<ObjectRemoval> {
+    const result: ObjectRemoval = { removed: 0, failed: 0 };
+    // In key order, past each batch: a key that keeps failing is not read twice in one pass.
+    for (let after = ''; ;) {
+      const keys = await artifactQueries.queuedDeletions(db.sql, after, REMOVAL_BATCH);
+      if (keys.length === 0) return result;
+      after = keys.at(-1)!;
+      const failed = await bucket.remove(keys);
+      const failedKeys = new Set(failed.map((f) => f.key));
+      const done = keys.filter((k) => !failedKeys.has(k));
+      if (done.length) await artifactQueries.deletionsDone(db.sql, done);
+      if (failed.length) await artifactQueries.deletionsFailed(db.sql, [...failedKeys], failed[0]!.error);
+      result.removed += done.length;
+      result.failed += failed.length;
+      // A batch the bucket refused whole: it is unreachable; the rest waits for the next pass.
+      if (keys.length < REMOVAL_BATCH || done.length === 0) return result;
+    }
+  }
+
+  let removing: Promise<ObjectRemoval> | null = null;
+  let removingAgain: Promise<ObjectRemoval> | null = null;
+  function removeDeletedObjects(): Promise<ObjectRemoval> {
+    if (!s3) return Promise.resolve({ removed: 0, failed: 0 });
+    if (!removing) {
+      removing = removeQueued(s3).finally(() => (removing = null));
+      return removing;
+    }
+    // Keys queued after the pass under way started may sort before where it is: one more pass after it finds them.
+    removingAgain ??= removing
+      .catch(() => undefined)
+      .then(() => {
+        removingAgain = null;
+        return removeDeletedObjects();
+      });
+    return removingAgain;
+  }
+
   return {
     async attach(request) {
       const { runId, attempt, name } = request;
@@ -145,10 +201,10 @@ export function createArtifacts(deps: { db: Db; live: LivePublisher; options: Ar
         try {
           stored = await artifactQueries.insert(db.sql, { runId, attempt, name, size, contentType, store: 's3', objectKey });
         } catch (e) {
-          await bucket.remove([objectKey]).catch(() => {});
+          await discard(bucket, objectKey);
           throw e;
         }
-        if (!stored) await bucket.remove([objectKey]).catch(() => {});
+        if (!stored) await discard(bucket, objectKey);
       }
       if (!stored) throw await refusal(request);
       const artifact = toArtifactDto(stored);
@@ -166,14 +222,11 @@ export function createArtifacts(deps: { db: Db; live: LivePublisher; options: Ar
       return readChunks(db, runId, artifact.name, start, end);
     },
 
-    async deleteOfRuns(runIds) {
-      if (runIds.length === 0) return 0;
-      const ids = [...runIds];
-      const keys = await artifactQueries.objectKeysOf(db.sql, ids);
-      if (keys.length) await needS3().remove(keys);
-      return artifactQueries.deleteOf(db.sql, ids);
-    },
+    removeDeletedObjects,
 
-    close: () => s3?.close(),
+    async close() {
+      await Promise.all([removing, removingAgain]).catch(() => {});
+      s3?.close();
+    },
   };
 }

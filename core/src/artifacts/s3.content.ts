@@ -26,7 +26,12 @@ export interface S3Content {
   upload(key: string, body: AsyncIterable<Uint8Array>, contentType: string): Promise<number>;
   /** Bytes `start` to `end` (inclusive) of `key`. */
   read(key: string, start: number, end: number): Promise<Readable>;
-  remove(keys: readonly string[]): Promise<void>;
+  /**
+   * Deletes these objects (an object already gone counts as deleted), in
+   * batches of DeleteObjects; resolves with those the bucket did not delete
+   * and why, never rejects.
+   */
+  remove(keys: readonly string[]): Promise<{ key: string; error: string }[]>;
   close(): void;
 }
 
@@ -65,10 +70,17 @@ export function createS3Content(o: S3Options): S3Content {
       return answer.Body as Readable;
     },
     async remove(keys) {
+      const failed: { key: string; error: string }[] = [];
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
         const batch = keys.slice(i, i + DELETE_BATCH);
-        await client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        try {
+          const answer = await client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+          for (const e of answer.Errors ?? []) failed.push({ key: e.Key ?? '', error: `${e.Code ?? 'Error'}: ${e.Message ?? 'not deleted'}` });
+        } catch (e) {
+          failed.push(...batch.map((key) => ({ key, error: (e as Error).message || (e as Error).name })));
+        }
       }
+      return failed;
     },
     close: () => client.destroy(),
   };

@@ -34,6 +34,8 @@ export interface SweepResult {
   lines: number;
   /** Partitions of `run_logs` dropped whole. */
   partitions: string[];
+  /** Objects of deleted runs' artifacts removed from the S3 bucket (by this sweep or earlier purges and deletes). */
+  objects: number;
 }
 
 /** A partition's week must have ended this long ago before it may be dropped (no statement can still be writing to it). */
@@ -49,7 +51,10 @@ const PARTITION_SETTLE_MS = 3600_000;
  * 3. purges the remaining purgeable runs in batches: their lines by small
  *    statements with pauses between them, then the runs themselves (a run's
  *    attempts, deliveries and anything else that references it with
- *    `on delete cascade` go with it; `onRunsPurged` hears the ids after).
+ *    `on delete cascade` go with it);
+ * 4. removes what deleted runs left outside PostgreSQL (their artifacts'
+ *    objects in the S3 bucket), after the transactions that deleted them: what
+ *    cannot be removed now (the bucket is down) is tried again next sweep.
  * A run that is not final is never purged.
  */
 export function createRetentionSweeper(deps: {
@@ -57,8 +62,8 @@ export function createRetentionSweeper(deps: {
   lease: Lease;
   log: Logger;
   options: RetentionOptions;
-  /** Called after runs were deleted, with their ids: what is stored outside PostgreSQL for a run (artifact files) goes here. */
-  onRunsPurged?: (runIds: string[]) => Promise<void> | void;
+  /** Removes what deleted runs left outside PostgreSQL (artifact objects in the bucket); resolves with how many went. */
+  removeDeletedContent?: () => Promise<{ removed: number }>;
 }) {
   const { db, lease, log, options } = deps;
   let timer: NodeJS.Timeout | null = null;
@@ -89,19 +94,25 @@ export function createRetentionSweeper(deps: {
       if (isStopped) return;
       const purged = await deletePurgeableRuns(db.sql, options.retentionDays, ids);
       result.runs += purged.length;
-      if (purged.length && deps.onRunsPurged) await deps.onRunsPurged(purged);
       if (purged.length === 0) return;
     }
   }
 
   /** One sweep, if this process holds (or can take) the lease; what it removed. */
   async function sweep(): Promise<SweepResult> {
-    const result: SweepResult = { runs: 0, lines: 0, partitions: [] };
+    const result: SweepResult = { runs: 0, lines: 0, partitions: [], objects: 0 };
     if (!(await lease.take())) return result;
     await ensureLogPartitions(db.sql, new Date(), options.weeksAhead);
     result.partitions = await dropEndedPartitions();
     await purgeRuns(result);
-    if (result.runs || result.partitions.length) log.info('purged runs past their retention', { ...result });
+    if (deps.removeDeletedContent && !isStopped) {
+      try {
+        result.objects = (await deps.removeDeletedContent()).removed;
+      } catch (e) {
+        log.warn('removing deleted artifacts from the bucket failed; the next sweep tries again', { error: (e as Error).message });
+      }
+    }
+    if (result.runs || result.partitions.length || result.objects) log.info('purged runs past their retention', { ...result });
     return result;
   }
 

@@ -97,7 +97,7 @@ const stale = (current?: number) =>
   );
 
 /** Job definitions: the only place that creates, changes or deletes them. */
-export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring'>) {
+export function createJobsService({ orm, db, live, keyring, artifacts, log }: Pick<AppDeps, 'orm' | 'db' | 'live' | 'keyring' | 'artifacts' | 'log'>) {
   /** Each job's DTO as `viewer` sees it, with its last run and its owner's name, in two queries for any number of jobs. */
   async function dtosOf(jobs: JobEntity[], viewer: Principal | null = null): Promise<Map<string, JobDto>> {
     if (jobs.length === 0) return new Map();
@@ -260,6 +260,13 @@ export function createJobsService({ orm, db, live, keyring }: Pick<AppDeps, 'orm
       if (!(await jobQueries.deleteIdle(db.sql, id)))
         throw new ApiError('conflict', 'The job has a queued or running run; cancel it or wait for it to finish first.');
       live.jobDeleted(id);
+      // Its runs' artifact objects leave the bucket after the answer; what the bucket refuses now, the next retention sweep removes.
+      const failed = (error: string) =>
+        log.warn('removing a deleted job’s artifacts from the bucket failed; the retention sweep tries again', { jobId: id, error });
+      artifacts.removeDeletedObjects().then(
+        (r) => r.failed && failed(`${r.failed} object(s) not deleted`),
+        (e: unknown) => failed((e as Error).message),
+      );
       return job;
     },
   };

@@ -13,6 +13,7 @@ import { Migration20261202200000_workers } from './Migration20261202200000_worke
 import { Migration20261202300000_job_enabled_tags } from './Migration20261202300000_job_enabled_tags';
 import { Migration20261202500000_retention_search } from './Migration20261202500000_retention_search';
 import { Migration20261202600000_sweep_leases } from './Migration20261202600000_sweep_leases';
+import { Migration20261203140000_artifacts_more_object_deletions } from './Migration20261203140000_artifacts_more_object_deletions';
 
 /** Every migration, in order. A new migration is one file plus one line here. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   { name: 'Migration20261202300000_job_enabled_tags', class: Migration20261202300000_job_enabled_tags },
   { name: 'Migration20261202500000_retention_search', class: Migration20261202500000_retention_search },
   { name: 'Migration20261202600000_sweep_leases', class: Migration20261202600000_sweep_leases },
+  { name: 'Migration20261203140000_artifacts_more_object_deletions', class: Migration20261203140000_artifacts_more_object_deletions },
 ];
