@@ -43,6 +43,16 @@ export function artifactNameProblem(name: string): string | null {
   return null;
 }
 
+// The characters no artifact name may hold (see artifactNameProblem), as a regular expression class body.
+const NOT_IN_NAME = '/\\\\\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029';
+
+/**
+ * artifactNameProblem as a JSON Schema `pattern` (JavaScript, `u` flag), for
+ * params that name an artifact: a form checks the name as it is typed. The
+ * length is checked apart (`maxLength`: MAX_ARTIFACT_NAME_CHARS).
+ */
+export const ARTIFACT_NAME_PATTERN = `^(?!\\.\\.?$)[^\\s${NOT_IN_NAME}](?:[^${NOT_IN_NAME}]*[^\\s${NOT_IN_NAME}])?$`;
+
 /** Media types by file extension, for artifacts attached without one. */
 const CONTENT_TYPES: Record<string, string> = {
   csv: 'text/csv',

@@ -1,3 +1,4 @@
+import { ARTIFACT_NAME_PATTERN, MAX_ARTIFACT_NAME_CHARS } from '../artifacts';
 import { defineJobTypeInfo } from './job-type';
 
 const noLineBreak = '^[^\\r\\n\\u0000]*$';
@@ -8,7 +9,8 @@ export const httpInfo = defineJobTypeInfo({
   title: 'HTTP request',
   description:
     'Sends one HTTP(S) request and succeeds when the response status is expected (any 2xx unless listed). ' +
-    'Logs the request line, the status and the time taken; the result holds the status, the response headers and the start of the body.',
+    'Logs the request line, the status and the time taken; the result holds the status, the response headers and the start of the body. ' +
+    'It can keep the whole body as an artifact of the run.',
   adminOnly: false,
   paramsSchema: {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -66,6 +68,16 @@ export const httpInfo = defineJobTypeInfo({
         minimum: 0,
         maximum: 268435456,
         default: 1048576,
+      },
+      saveBodyAs: {
+        type: 'string',
+        title: 'Keep the body as',
+        description:
+          'A file name, e.g. response.json: the whole response body is attached to the run as an artifact of this name (a retry’s as response.attempt-2.json), ' +
+          'with the response’s Content-Type, whatever the status. A body over the response size cap or ARTIFACT_MAX_BYTES keeps nothing and fails the run. Empty: not kept.',
+        minLength: 1,
+        maxLength: MAX_ARTIFACT_NAME_CHARS,
+        pattern: ARTIFACT_NAME_PATTERN,
       },
       timeoutMs: {
         type: 'integer',

@@ -1,3 +1,4 @@
+import { ARTIFACT_NAME_PATTERN } from '@jobflow/shared';
 import { isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
 import type { MessageKey } from '../i18n/en';
 import { hasMessage, t } from '../i18n/i18n';
@@ -36,6 +37,8 @@ function localizeReason(message: string): string {
 /** The `details` of a 422, or none. */
 export const errorDetails = (error: unknown): ErrorDetail[] => (isApiClientError(error, 'validation_failed') ? error.details : []);
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^must have required property/, () => t('validation.required')],
   [/^must NOT have fewer than (\d+) characters?$/, (m) => (m[1] === '1' ? t('validation.required') : t('validation.minLength', { n: m[1] ?? '' }))],
@@ -47,6 +50,7 @@ const rules: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^must be > (-?[\d.e+]+)$/, (m) => t('validation.exclusiveMinimum', { n: m[1] ?? '' })],
   [/^must be < (-?[\d.e+]+)$/, (m) => t('validation.exclusiveMaximum', { n: m[1] ?? '' })],
   [/^must be (integer|number|string|boolean|object|array|null)$/, (m) => t('validation.type', { type: m[1] ?? '' })],
+  [new RegExp(`^must match pattern "${escapeRegExp(ARTIFACT_NAME_PATTERN)}"$`), () => t('validation.fileName')],
   [/^must match pattern/, () => t('validation.pattern')],
   [/^must match format "(.+)"$/, (m) => t('validation.format', { format: m[1] ?? '' })],
   [/^must be equal to one of the allowed values$/, () => t('validation.enum')],

@@ -1,7 +1,9 @@
+import { jobTypeInfos } from '@jobflow/shared';
 import { describe, expect, test } from 'vitest';
 import { en } from './en';
 import { browserLocale, formatDuration, setLocale, t } from './i18n';
 import { ja } from './ja';
+import { schemaTextJa } from './schema-text.ja';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -13,6 +15,22 @@ describe('message catalogs', () => {
       expect(translated.trim(), key).not.toBe('');
       expect(placeholders(translated), key).toEqual(placeholders(text));
     }
+  });
+
+  test('every title and hint a job type’s schema sends has Japanese', () => {
+    const texts: string[] = [];
+    const collect = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if ((key === 'title' || key === 'description') && typeof value === 'string') texts.push(value);
+        else collect(value);
+      }
+    };
+    for (const info of Object.values(jobTypeInfos)) {
+      texts.push(info.title, info.description);
+      collect(info.paramsSchema);
+    }
+    expect(texts.filter((text) => !Object.hasOwn(schemaTextJa, text))).toEqual([]);
   });
 
   test('follows the browser language, and the switch changes every message', () => {

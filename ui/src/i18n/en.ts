@@ -88,6 +88,7 @@ export const en = {
   'validation.between': 'Enter a whole number from {min} to {max}.',
   'validation.type': 'Must be of type {type}.',
   'validation.pattern': 'Has characters or a form that is not allowed.',
+  'validation.fileName': 'Use a plain file name: no / or \\, not . or .., no control characters, no space at either end.',
   'validation.format': 'Must be a valid {format}.',
   'validation.enum': 'Pick one of the allowed values.',
   'validation.additional': 'This field is not allowed.',

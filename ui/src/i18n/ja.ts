@@ -90,6 +90,7 @@ export const ja: Record<MessageKey, string> = {
   'validation.between': '{min} から {max} までの整数を入力してください。',
   'validation.type': '{type} 型である必要があります。',
   'validation.pattern': '使用できない文字または形式が含まれています。',
+  'validation.fileName': 'ファイル名だけを入力してください: / や \\ を含まず、. や .. ではなく、制御文字を含まず、前後に空白のないもの。',
   'validation.format': '有効な {format} を入力してください。',
   'validation.enum': '許可された値から選んでください。',
   'validation.additional': 'この項目は使用できません。',

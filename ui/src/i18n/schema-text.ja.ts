@@ -12,19 +12,23 @@ export const schemaTextJa: Record<string, string> = {
   'Interpreter called as `<shell> -c <script>`.': '`<シェル> -c <スクリプト>` として呼び出すインタープリター。',
   'Working directory': '作業ディレクトリ',
   'Environment variables': '環境変数',
+  'Values are secrets: stored encrypted, shown masked, and masked wherever the script prints them.':
+    '値は秘密です: 暗号化して保存され、伏せて表示され、スクリプトが出力した箇所でも伏せられます。',
   Sleep: 'スリープ',
   'Waits the given number of seconds, logging a line and reporting progress each second.':
     '指定した秒数だけ待ちます。1 秒ごとにログを 1 行書き、進捗を報告します。',
   Seconds: '秒数',
   'Fail at the end': '最後に失敗させる',
   'HTTP request': 'HTTP リクエスト',
-  'Sends one HTTP(S) request and succeeds when the response status is expected (any 2xx unless listed). Logs the request line, the status and the time taken; the result holds the status, the response headers and the start of the body.':
-    'HTTP(S) リクエストを 1 回送り、応答のステータスが期待どおり(指定がなければ 2xx)なら成功です。リクエスト行、ステータス、所要時間をログに書き、結果にはステータス、応答ヘッダー、本文の先頭が入ります。',
+  'Sends one HTTP(S) request and succeeds when the response status is expected (any 2xx unless listed). Logs the request line, the status and the time taken; the result holds the status, the response headers and the start of the body. It can keep the whole body as an artifact of the run.':
+    'HTTP(S) リクエストを 1 回送り、応答のステータスが期待どおり(指定がなければ 2xx)なら成功です。リクエスト行、ステータス、所要時間をログに書き、結果にはステータス、応答ヘッダー、本文の先頭が入ります。本文全体を実行の成果物として残すこともできます。',
   URL: 'URL',
-  'An http:// or https:// URL, without user name or password (send an Authorization header instead).':
-    'http:// または https:// の URL。ユーザー名やパスワードは含めず、代わりに Authorization ヘッダーを送ってください。',
+  'An http:// or https:// URL. A user name and password in it (https://user:password@host/) are sent as Basic authorization, only to that origin, and kept secret.':
+    'http:// または https:// の URL。URL 内のユーザー名とパスワード(https://user:password@host/)は Basic 認証としてそのオリジンにだけ送られ、秘密として保管されます。',
   Method: 'メソッド',
   'Request headers': 'リクエストヘッダー',
+  'Header values are secrets: stored encrypted, shown masked, and masked in the log.':
+    'ヘッダーの値は秘密です: 暗号化して保存され、伏せて表示され、ログでも伏せられます。',
   'Request body': 'リクエスト本文',
   'Sent as is; not allowed with GET or HEAD. Set a Content-Type header to match.':
     'そのまま送られます。GET と HEAD では使えません。合わせて Content-Type ヘッダーを設定してください。',
@@ -37,6 +41,9 @@ export const schemaTextJa: Record<string, string> = {
   'Response size cap (bytes)': '応答サイズの上限(バイト)',
   'A response body larger than this (after decompression) fails the run; reading stops at the cap.':
     '(展開後の)応答本文がこれより大きいと失敗します。読み込みは上限で止まります。',
+  'Keep the body as': '本文を残すファイル名',
+  'A file name, e.g. response.json: the whole response body is attached to the run as an artifact of this name (a retry’s as response.attempt-2.json), with the response’s Content-Type, whatever the status. A body over the response size cap or ARTIFACT_MAX_BYTES keeps nothing and fails the run. Empty: not kept.':
+    'ファイル名(例: response.json)。ステータスにかかわらず、応答本文全体をこの名前(再試行では response.attempt-2.json のような名前)の成果物として、応答の Content-Type のまま実行に添付します。応答サイズの上限か ARTIFACT_MAX_BYTES を超える本文は何も残さず、実行を失敗させます。空なら残しません。',
   'Timeout (ms)': 'タイムアウト(ミリ秒)',
   'Time allowed for the whole exchange, redirects and body included; on expiry the attempt fails and may be retried.':
     'リダイレクトと本文を含むやり取り全体に許す時間。超えるとその試行は失敗し、再試行されることがあります。',
@@ -44,9 +51,10 @@ export const schemaTextJa: Record<string, string> = {
   'Reads a CSV or JSON document from a URL (or inline) as a stream and checks every row against the rules: required columns, column types, non-empty values, unique keys, numeric ranges and patterns. Each violation is logged as a line; the run fails when there are more violations than allowed.':
     'URL(またはインライン)の CSV や JSON の文書をストリームとして読み、すべての行をルールで検査します: 必須列、列の型、空でない値、一意キー、数値の範囲、パターン。違反は 1 行ずつログに書かれ、許容数を超えると実行は失敗します。',
   'Document URL': '文書の URL',
-  'An http:// or https:// URL to read the document from. Give either this or the inline content.':
-    '文書を読む http:// または https:// の URL。これかインラインの文書のどちらかを指定します。',
-  'Sent with the request for the URL, e.g. Authorization.': 'URL へのリクエストと一緒に送られます(例: Authorization)。',
+  'An http:// or https:// URL to read the document from (a user name and password in it are sent as Basic authorization and kept secret). Give either this or the inline content.':
+    '文書を読む http:// または https:// の URL(URL 内のユーザー名とパスワードは Basic 認証として送られ、秘密として保管されます)。これかインラインの文書のどちらかを指定します。',
+  'Sent with the request for the URL, e.g. Authorization. Values are secrets: stored encrypted, shown masked.':
+    'URL へのリクエストと一緒に送られます(例: Authorization)。値は秘密として暗号化して保存され、伏せて表示されます。',
   'Inline document': 'インラインの文書',
   'The document itself, instead of a URL.': 'URL の代わりに文書そのもの。',
   Format: '形式',

@@ -1,12 +1,16 @@
-import { shellInfo } from '@jobflow/shared';
+import { jobTypeInfos, shellInfo } from '@jobflow/shared';
 import { createSignal } from 'solid-js';
 import { render } from 'solid-js/web';
 import { afterEach, describe, expect, test } from 'vitest';
+import { setLocale } from '../i18n/i18n';
 import { ParamsForm, type FieldErrors } from './params-form';
 import type { Schema } from './schema';
 import { validateJobParams } from './validate';
 
 const shell = shellInfo.paramsSchema as unknown as Schema;
+const httpInfo = jobTypeInfos.http;
+const http = httpInfo.paramsSchema as unknown as Schema;
+const httpType = { type: 'http', title: 'HTTP', description: '', adminOnly: false, paramsSchema: httpInfo.paramsSchema as unknown as Record<string, unknown> };
 let dispose: (() => void) | undefined;
 afterEach(() => {
   dispose?.();
@@ -77,6 +81,32 @@ describe('generated params form', () => {
     expect(root.querySelector('[data-error-path="/params/script"]')?.textContent).toBe('Required.');
     expect(byLabel('Script')?.getAttribute('aria-invalid')).toBe('true');
     expect(root.querySelector('[data-error-path="/params/env"]')).not.toBeNull();
+  });
+
+  test('the http form asks for a file name to keep the body as, in English and Japanese, and refuses one that could leave a folder', () => {
+    const { root, value, setErrors, byLabel, type } = mount(http, { url: 'https://example.com/report' });
+    const field = byLabel('Keep the body as') as HTMLInputElement;
+    expect(field.tagName).toBe('INPUT');
+    type(field, 'report.json');
+    expect(value()).toEqual({ url: 'https://example.com/report', saveBodyAs: 'report.json' });
+    expect(validateJobParams(httpType, value())).toEqual({});
+    for (const bad of ['../report.json', 'a/b.json', '..', ' padded.json', 'tab\there']) {
+      expect(validateJobParams(httpType, { ...value(), saveBodyAs: bad })['/params/saveBodyAs'], bad).toEqual([
+        'Use a plain file name: no / or \\, not . or .., no control characters, no space at either end.',
+      ]);
+    }
+    setErrors(validateJobParams(httpType, { ...value(), saveBodyAs: 'a/b' }));
+    expect(root.querySelector('[data-error-path="/params/saveBodyAs"]')?.textContent).toMatch(/^Use a plain file name/);
+    dispose?.();
+    setLocale('ja');
+    try {
+      const ja = mount(http, {});
+      expect(ja.byLabel('本文を残すファイル名')).not.toBeNull();
+      expect(ja.root.textContent).toContain('応答本文全体をこの名前');
+      expect(validateJobParams(httpType, { url: 'https://example.com', saveBodyAs: 'a/b' })['/params/saveBodyAs']?.[0]).toMatch(/^ファイル名だけを/);
+    } finally {
+      setLocale('en');
+    }
   });
 
   test('with a baseline, only the fields that differ are marked as changed', () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createEgress, isHostAllowed } from '@jobflow/core/platform';
-import { createHttpHandler, type HttpParams, type HttpResult } from './http.job-type';
+import { bodyArtifactName, createHttpHandler, type HttpParams, type HttpResult } from './http.job-type';
 import { HandlerError, NonRetryableError } from './job-handler';
 import { failure, makeContext as makeTestContext } from './job-context.testing';
 
@@ -349,5 +349,22 @@ describe('http job type', () => {
       }
       expect(received).toEqual([]);
     });
+  });
+
+  it('names the kept body per attempt: the name itself first, then the attempt before the extension', () => {
+    expect(bodyArtifactName('report.json', 1)).toBe('report.json');
+    expect(bodyArtifactName('report.json', 2)).toBe('report.attempt-2.json');
+    expect(bodyArtifactName('archive.tar.gz', 3)).toBe('archive.tar.attempt-3.gz');
+    expect(bodyArtifactName('body', 2)).toBe('body.attempt-2');
+    expect(bodyArtifactName('.env', 2)).toBe('.env.attempt-2');
+  });
+
+  it('keeps an empty artifact for a response without a body (HEAD)', async () => {
+    routes.set('/head', (_req, res) => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' }).end());
+    const { ctx, artifacts, logs } = makeContext({ url: `${base}/head`, method: 'HEAD', saveBodyAs: 'head.txt' });
+    const result = (await httpHandler(ctx)) as HttpResult;
+    expect(result).toMatchObject({ status: 200, bytes: 0, bodyArtifact: 'head.txt' });
+    expect(artifacts.map((a) => [a.name, a.contentType, a.bytes.length])).toEqual([['head.txt', 'text/plain', 0]]);
+    expect(logs.at(-1)).toBe('kept the response body as artifact "head.txt" (0 bytes)');
   });
 });
