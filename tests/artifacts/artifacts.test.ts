@@ -124,6 +124,15 @@ describe.each(['postgres', 's3'] as Store[])('artifacts stored in %s', (store) =
     // Several ranges: the whole file (allowed, and what most servers do).
     const several = await download(runId, 'letters.txt', { range: 'bytes=0-1,4-5' });
     expect([several.status, await several.text()]).toEqual([200, body]);
+    // Past the compression threshold, and asked by a client that accepts gzip: the stored bytes, counted as stored.
+    const text = 'compressible text '.repeat(500);
+    await stack.app.deps.artifacts.attach({ runId, attempt: 1, name: 'long.txt', body: text });
+    const long = await download(runId, 'long.txt', { range: 'bytes=0-2047', 'accept-encoding': 'gzip, br' });
+    expect([long.status, long.headers.get('content-encoding'), long.headers.get('content-length')]).toEqual([206, null, '2048']);
+    expect(await long.text()).toBe(text.slice(0, 2048));
+    const whole = await download(runId, 'long.txt', { 'accept-encoding': 'gzip, br' });
+    expect([whole.headers.get('content-encoding'), whole.headers.get('content-length')]).toEqual([null, String(text.length)]);
+    expect(await whole.text()).toBe(text);
     const missing = await stack.request('GET', `/api/runs/${runId}/artifacts/nothing.txt`, { token: stack.admin.token });
     expect([missing.status, errorOf(missing).code]).toEqual([404, 'not_found']);
     const unauthenticated = await fetch(`${stack.baseUrl}/api/runs/${runId}/artifacts/letters.txt`);
