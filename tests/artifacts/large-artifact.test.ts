@@ -1,58 +1,30 @@
 import { createHash } from 'node:crypto';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '@jobflow/core/platform';
+import { memoryGrowth as measuredGrowth } from '../support/memory';
 import { startS3Server } from '../support/s3-server';
-import { startStack, type Stack } from '../support/stack';
+import { LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 const FILE_BYTES = 200 * 1024 * 1024;
 const PIECE_BYTES = 64 * 1024;
 /** How much more memory this process may hold while it streams 200 MB up and back down: far less than the file. */
 const MAX_GROWTH_BYTES = 64 * 1024 * 1024;
 
-/** 200 MB that differ piece by piece (so a chunk out of place changes the hash), made as they are read. */
-async function* generated(hash: ReturnType<typeof createHash>) {
-  for (let i = 0; i < FILE_BYTES / PIECE_BYTES; i++) {
+const memoryGrowth = <T>(fn: () => Promise<T>) => measuredGrowth(fn, MAX_GROWTH_BYTES / 4);
+
+/** `bytes` (200 MB unless told) that differ piece by piece (so a chunk out of place changes the hash), made as they are read. */
+async function* generated(hash: ReturnType<typeof createHash>, bytes = FILE_BYTES) {
+  for (let i = 0; i < bytes / PIECE_BYTES; i++) {
     const piece = Buffer.alloc(PIECE_BYTES, i % 251);
     piece.writeUInt32BE(i, 0);
     hash.update(piece);
     yield piece;
-  }
-}
-
-/** A full garbage collection, so what is measured is memory held, not garbage not yet collected. */
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/** Memory the process holds for JavaScript: its heap, and the buffers outside it. */
-const held = () => {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-};
-
-/**
- * The most memory held while `fn` runs, above what was held when it started,
- * sampled every 50 ms. A sample that looks high is taken again after a full
- * garbage collection: garbage awaiting collection is not memory held.
- */
-async function memoryGrowth<T>(fn: () => Promise<T>): Promise<{ value: T; growth: number }> {
-  collectGarbage();
-  const start = held();
-  let peak = start;
-  const sampler = setInterval(() => {
-    let now = held();
-    if (now - start > MAX_GROWTH_BYTES / 4) {
-      collectGarbage();
-      now = held();
-    }
-    peak = Math.max(peak, now);
-  }, 50);
-  try {
-    const value = await fn();
-    return { value, growth: peak - start };
-  } finally {
-    clearInterval(sampler);
   }
 }
 
@@ -94,5 +66,40 @@ describe.each(['postgres', 's3'] as const)('a 200 MB artifact in %s', (store) =>
     console.info(`${store}: memory held grew ${(up.growth / 2 ** 20).toFixed(1)} MiB uploading, ${(down.growth / 2 ** 20).toFixed(1)} MiB downloading 200 MiB`);
     expect(up.growth).toBeLessThan(MAX_GROWTH_BYTES);
     expect(down.growth).toBeLessThan(MAX_GROWTH_BYTES);
+  });
+
+  it('an http job keeps a 100 MiB response body with this process growing by far less than the body', { timeout: 300_000 }, async () => {
+    const bodyBytes = FILE_BYTES / 2;
+    const sent = createHash('sha256');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      void pipeline(Readable.from(generated(sent, bodyBytes)), res).catch(() => undefined);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const worker = await stack.addWorker(LOOPBACK_OPEN);
+    try {
+      const job = await stack.createJob({
+        type: 'http',
+        params: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dump`, saveBodyAs: 'dump.bin', maxResponseBytes: bodyBytes },
+      });
+      const run = await stack.startRun(job.id);
+      const kept = await memoryGrowth(() =>
+        waitFor(async () => ['succeeded', 'failed'].includes((await stack.getRun(run.id)).status), 'the run to end', { timeoutMs: 240_000, everyMs: 200 }),
+      );
+      expect((await stack.getRun(run.id)).result).toMatchObject({ status: 200, bytes: bodyBytes, bodyArtifact: 'dump.bin' });
+
+      const res = await fetch(`${stack.baseUrl}/api/runs/${run.id}/artifacts/dump.bin`, { headers: { authorization: `Bearer ${stack.admin.token}` } });
+      const received = createHash('sha256');
+      for await (const piece of res.body as unknown as AsyncIterable<Uint8Array>) received.update(piece);
+      expect(received.digest('hex')).toBe(sent.digest('hex'));
+      console.info(`${store}: memory held grew ${(kept.growth / 2 ** 20).toFixed(1)} MiB keeping a 100 MiB response body`);
+      expect(kept.growth).toBeLessThan(MAX_GROWTH_BYTES);
+    } finally {
+      await worker.close();
+      stack.workers.splice(stack.workers.indexOf(worker), 1);
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
