@@ -1,9 +1,12 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobDto } from '@jobflow/shared';
-import { errorOf, startStack, type Stack } from '../support/stack';
+import { errorOf, LOOPBACK_OPEN, startStack, type Stack } from '../support/stack';
 import { launchBrowser, newContext, pageErrors, signIn } from './support/browser';
-import { createJob } from './support/seed';
+import { createJob, startRun, waitForRun } from './support/seed';
 
 let stack: Stack;
 let browser: Browser;
@@ -63,6 +66,43 @@ describe('data-check column rules', () => {
     const job = await stack.request<JobDto>('GET', `/api/jobs/${id}`, { token: stack.admin.token });
     expect(job.body.params.columns).toEqual(columns);
     expect(job.body.description).toBe('ids are digits');
+  });
+});
+
+describe('http: keeping the response body', () => {
+  test('the file name is checked before the job is saved; the run keeps the body and its page offers it as a download', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"total":42}'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const worker = await stack.addWorker(LOOPBACK_OPEN);
+    try {
+      await page.goto('/jobs/new?type=http');
+      await page.getByLabel('Name', { exact: true }).fill('Keep the total');
+      await page.getByLabel('URL', { exact: true }).fill(`http://127.0.0.1:${(server.address() as AddressInfo).port}/total`);
+      const keep = page.getByLabel('Keep the body as');
+      await keep.fill('../total.json');
+      await page.getByRole('button', { name: 'Create job' }).click();
+      const error = page.locator('[data-error-path="/params/saveBodyAs"]');
+      await expect.poll(() => error.textContent()).toContain('Use a plain file name');
+      expect(await keep.getAttribute('aria-invalid')).toBe('true');
+      await keep.fill('total.json');
+      await page.getByRole('button', { name: 'Create job' }).click();
+      await page.getByRole('heading', { name: 'Keep the total', level: 1, exact: true }).waitFor();
+      const job = await stack.request<JobDto>('GET', `/api/jobs/${jobIdFromUrl()}`, { token: stack.admin.token });
+      expect(job.body.params.saveBodyAs).toBe('total.json');
+
+      const runId = await startRun(stack, stack.admin.token, job.body.id);
+      expect((await waitForRun(stack, runId, ['succeeded', 'failed'])).status).toBe('succeeded');
+      await page.goto(`/runs/${runId}`);
+      const link = page.getByRole('region', { name: 'Artifacts' }).getByRole('link', { name: 'total.json' });
+      await link.waitFor();
+      const download = await context.request.get(new URL((await link.getAttribute('href'))!, stack.baseUrl).href);
+      expect([download.status(), await download.text()]).toEqual([200, '{"total":42}']);
+    } finally {
+      await worker.close();
+      stack.workers.splice(stack.workers.indexOf(worker), 1);
+      server.close();
+    }
   });
 });
 
