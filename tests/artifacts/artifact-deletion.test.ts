@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArtifacts } from '@jobflow/core/artifacts';
 import { createLease } from '@jobflow/core/db';
@@ -131,5 +134,51 @@ describe('artifact objects leave the bucket with their runs', () => {
     expect(up).toMatchObject({ runs: 0, objects: 2 });
     expect(s3.objectFiles().length).toBe(before);
     expect(await queuedDeletions()).toBe(0);
+  });
+
+  it('a bucket without DeleteObjects (it answers 501) gets one DeleteObject per object', async () => {
+    const job = await reportJob();
+    const before = s3.objectFiles().length;
+    const runId = await runToEnd(job.id);
+    expect(s3.objectFiles().length).toBe(before + 2);
+
+    // In front of the bucket: a server that has no DeleteObjects, as some S3-compatible servers have not.
+    const seen: string[] = [];
+    const target = new URL(s3.endpoint);
+    const front = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? '')) {
+        req.resume();
+        res.writeHead(501, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>not here</Message></Error>');
+        return;
+      }
+      const onward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    front.listen(0, '127.0.0.1');
+    await once(front, 'listening');
+    const config = stack.app.deps.config.artifacts;
+    const withoutBatchDelete = createArtifacts({
+      db: stack.app.deps.db,
+      live: stack.app.deps.live,
+      options: { ...config, s3: { ...config.s3!, endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}` } },
+    });
+    try {
+      await stack.sql('delete from runs where id = $1', [runId]);
+      expect(await withoutBatchDelete.removeDeletedObjects()).toEqual({ removed: 2, failed: 0 });
+      expect(s3.objectFiles().length).toBe(before);
+      expect(await queuedDeletions()).toBe(0);
+      // One DeleteObjects asked (and refused), then one DeleteObject for each object (a request the SDK retried counts once).
+      expect(new Set(seen.filter((r) => r.startsWith('POST'))).size).toBe(1);
+      expect(new Set(seen.filter((r) => r.startsWith('DELETE'))).size).toBe(2);
+    } finally {
+      await withoutBatchDelete.close();
+      front.closeAllConnections();
+      front.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { operatorEndpoint } from '../platform';
 
@@ -19,6 +19,13 @@ export interface S3Options {
 const PART_BYTES = 5 * 1024 * 1024;
 /** DeleteObjects takes at most this many keys. */
 const DELETE_BATCH = 1000;
+/** DeleteObject requests in flight at once, for a bucket without DeleteObjects. */
+const SINGLE_DELETES_AT_ONCE = 8;
+
+/** The server does not offer the request (some S3-compatible servers have no DeleteObjects). */
+const isNotImplemented = (e: unknown) =>
+  (e as { name?: string }).name === 'NotImplemented' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501;
+const messageOf = (e: unknown) => (e as Error).message || (e as Error).name;
 
 /** Artifacts' content as objects in an S3-compatible bucket, streamed both ways. */
 export interface S3Content {
@@ -28,8 +35,9 @@ export interface S3Content {
   read(key: string, start: number, end: number): Promise<Readable>;
   /**
    * Deletes these objects (an object already gone counts as deleted), in
-   * batches of DeleteObjects; resolves with those the bucket did not delete
-   * and why, never rejects.
+   * batches of DeleteObjects, or one DeleteObject each from a server that has
+   * no DeleteObjects; resolves with those the bucket did not delete and why,
+   * never rejects.
    */
   remove(keys: readonly string[]): Promise<{ key: string; error: string }[]>;
   close(): void;
@@ -46,6 +54,22 @@ export function createS3Content(o: S3Options): S3Content {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  let hasNoBatchDelete = false;
+  async function removeOneByOne(keys: readonly string[], failed: { key: string; error: string }[]): Promise<void> {
+    let next = 0;
+    const deleteNext = async (): Promise<void> => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        try {
+          await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: key }));
+        } catch (e) {
+          failed.push({ key, error: messageOf(e) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SINGLE_DELETES_AT_ONCE, keys.length) }, deleteNext));
+  }
+
   return {
     async upload(key, body, contentType) {
       let size = 0;
@@ -73,11 +97,20 @@ export function createS3Content(o: S3Options): S3Content {
       const failed: { key: string; error: string }[] = [];
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
         const batch = keys.slice(i, i + DELETE_BATCH);
+        if (hasNoBatchDelete) {
+          await removeOneByOne(batch, failed);
+          continue;
+        }
         try {
           const answer = await client.send(new DeleteObjectsCommand({ Bucket: o.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
           for (const e of answer.Errors ?? []) failed.push({ key: e.Key ?? '', error: `${e.Code ?? 'Error'}: ${e.Message ?? 'not deleted'}` });
         } catch (e) {
-          failed.push(...batch.map((key) => ({ key, error: (e as Error).message || (e as Error).name })));
+          if (!isNotImplemented(e)) {
+            failed.push(...batch.map((key) => ({ key, error: messageOf(e) })));
+            continue;
+          }
+          hasNoBatchDelete = true;
+          await removeOneByOne(batch, failed);
         }
       }
       return failed;
