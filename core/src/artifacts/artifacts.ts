@@ -38,10 +38,11 @@ export interface ArtifactRead {
 }
 
 /**
- * The one owner of `run_artifacts` and `artifact_chunks`, and of the objects
- * in the S3 bucket: attaching (streamed, under the size limits, fenced to the
- * attempt, announced as `artifact:added` once stored), listing, reading (by
- * byte range) and deleting a run's artifacts.
+ * The one owner of `run_artifacts`, `artifact_chunks` and
+ * `artifact_object_deletions`, and of the objects in the S3 bucket: attaching
+ * (streamed, under the size limits, fenced to the attempt, announced as
+ * `artifact:added` once stored), listing, reading (by byte range), and
+ * removing from the bucket the objects of artifacts deleted with their runs.
  */
 export interface Artifacts {
   /** Stores a file for the run's current attempt; throws ArtifactRefusedError (nothing stored) when it cannot. */
