@@ -30,6 +30,9 @@ export function artifactsHandlers(runs: RunsService, artifacts: Artifacts): Pick
       ctx.set('Last-Modified', new Date(artifact.createdAt).toUTCString());
       ctx.body = body;
       ctx.length = end - start + 1;
+      // Sent as stored: a download keeps its length (progress, resuming by range)
+      // and already-compressed files are not compressed again.
+      ctx.compress = false;
       return body;
     },
   };
