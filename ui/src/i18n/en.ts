@@ -588,7 +588,7 @@ export const en = {
   'error.precondition_failed': 'Someone else changed this meanwhile; nothing was saved.',
   'conflict.title': 'Someone else changed this job while you were editing it',
   'conflict.intro': 'Nothing was saved: you opened version {from}, and version {to} has been saved since.',
-  'conflict.savedAt': 'Saved',
+  'conflict.savedAt': 'Saved: ',
   'conflict.noFields': 'None of the fields in this form differ.',
   'conflict.caption': 'Fields that differ: as you opened them, as saved since, and as you edited them',
   'conflict.field': 'Field',

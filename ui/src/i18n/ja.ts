@@ -590,7 +590,7 @@ export const ja: Record<MessageKey, string> = {
   'error.precondition_failed': 'その間に他のユーザーが変更したため、保存されませんでした。',
   'conflict.title': '編集中に他のユーザーがこのジョブを変更しました',
   'conflict.intro': '保存されていません。あなたが開いたのはバージョン {from} ですが、その後バージョン {to} が保存されました。',
-  'conflict.savedAt': '保存日時',
+  'conflict.savedAt': '保存日時：',
   'conflict.noFields': 'このフォームの項目に違いはありません。',
   'conflict.caption': '違いのある項目：開いた時点、その後の保存、あなたの編集',
   'conflict.field': '項目',

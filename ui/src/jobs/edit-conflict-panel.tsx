@@ -36,7 +36,8 @@ export function EditConflictPanel(props: {
       <p>
         {t('conflict.intro', { from: props.base.version, to: props.latest.version })}{' '}
         <span class="muted">
-          ({t('conflict.savedAt')}: <Time iso={props.latest.updatedAt} mode="absolute" />)
+          {t('conflict.savedAt')}
+          <Time iso={props.latest.updatedAt} mode="absolute" />
         </span>
       </p>
       <Show when={props.rows.length > 0} fallback={<p class="muted">{t('conflict.noFields')}</p>}>
