@@ -167,4 +167,30 @@ describe('two people edit one job', () => {
       await ja.close();
     }
   });
+
+  test('a change saved while the editor was offline is reported once the connection is back, and compared on request', async () => {
+    await openEdit(owner);
+    await expect.poll(() => owner.locator('.connection').textContent()).toContain('Live');
+    await ownerContext.setOffline(true);
+    stack.app.deps.disconnect({ userId: hanako.id });
+    await owner.getByRole('alert').filter({ hasText: 'You are offline' }).waitFor();
+    const changed = await stack.request<JobDto>('PATCH', `/api/jobs/${jobId}`, { token: stack.admin.token, body: { timeoutSec: 60 } });
+    expect(changed.body.version).toBe(5);
+    expect(await owner.locator('.newer-version').count()).toBe(0);
+
+    // No event reached the page while it was offline: the snapshot the resubscription brings tells.
+    await ownerContext.setOffline(false);
+    const warning = owner.locator('.newer-version');
+    await warning.getByText('Someone else saved this job (version 5)').waitFor();
+    await warning.getByRole('button', { name: 'Compare now' }).click();
+    const timeout = conflictRow(owner, 'timeoutSec');
+    await timeout.waitFor();
+    expect([await cell(timeout, 'before').textContent(), await cell(timeout, 'theirs').textContent(), await cell(timeout, 'mine').textContent()]).toEqual([
+      '(not set)',
+      '60',
+      'unchanged',
+    ]);
+    await owner.getByRole('button', { name: 'Load the latest version (drop my edits)' }).click();
+    expect(await owner.getByLabel('Timeout').inputValue()).toBe('60');
+  });
 });

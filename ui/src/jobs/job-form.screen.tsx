@@ -120,12 +120,10 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       { topic: 'job', jobId },
       {
         onJobUpdated: (job) => noticeNewer(job.version),
-        // Back from a cut: a change made meanwhile came with no event.
-        onRefetch: () =>
-          void client.jobs.get(jobId).then(
-            (job) => noticeNewer(job.version),
-            () => undefined,
-          ),
+        // The job as stored when the subscription began (again after a reconnect): a change made before it came with no event.
+        onSubscribed: (snapshot) => {
+          if (snapshot.job) noticeNewer(snapshot.job.version);
+        },
       },
     );
     onCleanup(() => subscription.close());
