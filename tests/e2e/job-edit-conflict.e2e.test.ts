@@ -103,6 +103,10 @@ describe('two people edit one job', () => {
 
     expect(await axeViolations(owner)).toEqual([]);
     await screenshot(owner, 'job-edit-conflict');
+    await owner.setViewportSize({ width: 390, height: 844 });
+    expect(await axeViolations(owner)).toEqual([]);
+    await screenshot(owner, 'job-edit-conflict-narrow');
+    await owner.setViewportSize({ width: 1360, height: 900 });
   });
 
   test('applying the edit on top of the latest version keeps both, and saves only when asked', async () => {

@@ -65,15 +65,20 @@ export function EditConflictPanel(props: {
                           <span class="tag tag-changed">{t('conflict.both')}</span>
                         </Show>
                       </th>
-                      <td class="conflict-value" data-side="before">
+                      <td class="conflict-value" data-side="before" data-label={t('conflict.before', { n: props.base.version })}>
                         {shown(row.key, row.before)}
                       </td>
-                      <td class="conflict-value" data-side="theirs" classList={{ 'is-changed': row.isTheirs }}>
+                      <td
+                        class="conflict-value"
+                        data-side="theirs"
+                        data-label={t('conflict.theirs', { n: props.latest.version })}
+                        classList={{ 'is-changed': row.isTheirs }}
+                      >
                         <Show when={row.isTheirs} fallback={<span class="muted">{t('conflict.unchanged')}</span>}>
                           {shown(row.key, row.theirs)}
                         </Show>
                       </td>
-                      <td class="conflict-value" data-side="mine" classList={{ 'is-changed': row.isMine }}>
+                      <td class="conflict-value" data-side="mine" data-label={t('conflict.mine')} classList={{ 'is-changed': row.isMine }}>
                         <Show when={row.isMine} fallback={<span class="muted">{t('conflict.unchanged')}</span>}>
                           {shown(row.key, row.mine)}
                         </Show>
