@@ -26,6 +26,8 @@ export async function launchSharedChromium(): Promise<SharedChromium> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Chromium's helper processes may still write to the profile for a moment after the browser has exited.
+  const removeProfile = () => rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let text = '';
@@ -56,13 +58,13 @@ export async function launchSharedChromium(): Promise<SharedChromium> {
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
-        rmSync(profile, { recursive: true, force: true });
+        removeProfile();
       },
     };
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    removeProfile();
     throw e;
   }
 }
