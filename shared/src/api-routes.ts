@@ -552,8 +552,8 @@ export const apiRoutes = {
     query: z.object({
       q: z
         .string()
-        .min(3)
-        .max(200)
+        .min(3, 'must be 3 to 200 characters')
+        .max(200, 'must be 3 to 200 characters')
         .refine((v) => v.trim().length >= 3, 'must hold 3 characters besides spaces')
         .meta({ description: '3 to 200 characters' }),
       jobId: IdParam.optional(),

@@ -175,7 +175,23 @@ describe('jobflow tokens', () => {
 });
 
 /** Every command `jobflow --help` lists. */
-const COMMANDS = ['login', 'logout', 'whoami', 'jobs', 'job', 'types', 'run', 'logs', 'artifacts', 'export', 'cancel', 'rerun', 'watch', 'tokens', 'completion'];
+const COMMANDS = [
+  'login',
+  'logout',
+  'whoami',
+  'jobs',
+  'job',
+  'types',
+  'run',
+  'logs',
+  'artifacts',
+  'export',
+  'cancel',
+  'rerun',
+  'watch',
+  'tokens',
+  'completion',
+];
 
 describe('jobflow usage', () => {
   it('has --help for every command', async () => {

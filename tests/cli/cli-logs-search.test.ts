@@ -69,6 +69,6 @@ describe('jobflow logs --search', () => {
     expect(both.stderr).toContain('either a run id or --search');
     const short = await jobflow(['logs', '--search', 'di'], { env });
     expect(short.code).not.toBe(0);
-    expect(short.stderr).toContain('"q" must be 3 to 200 characters');
+    expect(short.stderr).toContain('Query parameter "q": must be 3 to 200 characters');
   });
 });

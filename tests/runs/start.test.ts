@@ -50,7 +50,9 @@ describe('starting a run', () => {
     const watch = collectRun(socket);
     await subscribe(socket, { topic: 'dashboard' });
     const run = await stack.startRun(job.id);
-    const failed = await watch.untilFinal(run.id);
+    await watch.untilFinal(run.id);
+    // The dashboard carries summaries; the whole run (params, result) is read from the API.
+    const failed = await stack.getRun(run.id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toEqual({ code: 'handler_error', message: 'the script exited with code 3' });
     expect(failed.result).toEqual({ exitCode: 3 });
@@ -60,7 +62,8 @@ describe('starting a run', () => {
     expect(rerun.body.trigger).toEqual({ kind: 'rerun', userId: stack.admin.id, rerunOf: run.id });
     expect(rerun.body.params).toEqual(run.params);
     const changed = await stack.request<RunDto>('POST', `/api/runs/${run.id}/rerun`, { token, body: { params: { script: 'echo fixed' } } });
-    const ok = await watch.untilFinal(changed.body.id);
+    await watch.untilFinal(changed.body.id);
+    const ok = await stack.getRun(changed.body.id);
     expect(ok.status).toBe('succeeded');
     expect(ok.params).toEqual({ script: 'echo fixed' });
     expect((await stack.request<{ params: unknown }>('GET', `/api/jobs/${job.id}`, { token })).body.params).toEqual({ script: 'echo about to fail; exit 3' });

@@ -146,7 +146,7 @@ describe('make start without a JWT_SECRET', () => {
     } finally {
       await again.stop();
     }
-  });
+  }, 480_000); // two whole `make start`s, each up to 240 s on a loaded machine
 });
 
 describe('every process refuses a known or short JWT_SECRET, in every mode', () => {
