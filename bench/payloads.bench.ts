@@ -1,22 +1,8 @@
 import { jobflowFor, type BenchEnv } from './lib/env';
+import { CSV_BYTES, largeDataCheckParams } from './lib/fixtures';
 import { field } from './lib/http';
 import { runCase, type CaseResult, type SideSample } from './lib/runner';
 import { connect, connected, subscribe, until } from './lib/sockets';
-
-/** The inline document's size: close to the 1 MiB body limit, as a large real one would be. */
-const CSV_BYTES = 900_000;
-
-/** A valid CSV of about `bytes` bytes: a header and numbered rows. */
-function csvOf(bytes: number): string {
-  const rows = ['id,name,email,amount,date'];
-  let size = rows[0]!.length + 1;
-  for (let i = 1; size < bytes; i++) {
-    const row = `${i},Customer ${String(i).padStart(6, '0')},customer${i}@example.com,${(i % 9973) / 100},2026-11-${String((i % 28) + 1).padStart(2, '0')}`;
-    rows.push(row);
-    size += row.length + 1;
-  }
-  return rows.join('\n') + '\n';
-}
 
 /** Bytes of an engine.io message as it arrives (its type character and the Socket.IO packet). */
 const frameBytes = (data: unknown) => (typeof data === 'string' ? Buffer.byteLength(data, 'utf8') + 1 : (data as ArrayBuffer).byteLength + 1);
@@ -34,14 +20,7 @@ export async function payloadsBench(env: BenchEnv): Promise<CaseResult[]> {
   try {
     await connected(dashboard);
     await subscribe(dashboard, { topic: 'dashboard' });
-    const content = csvOf(CSV_BYTES);
-    const params = {
-      content,
-      format: 'csv',
-      requiredColumns: ['id', 'email'],
-      columns: { id: { type: 'integer', nonEmpty: true }, amount: { type: 'number', min: 0 }, date: { type: 'date' } },
-      uniqueKeys: [['id']],
-    };
+    const params = largeDataCheckParams();
 
     /** The largest message of each event pushed to the dashboard, and every version of the run seen. */
     const frames = new Map<string, number>();

@@ -24,6 +24,7 @@ import { payloadsBench } from './payloads.bench';
 import { resyncBench } from './resync.bench';
 import { runsBench } from './runs.bench';
 import { socketsBench } from './sockets.bench';
+import { uiBench } from './ui.bench';
 
 installPgCounter();
 
@@ -37,6 +38,7 @@ const BENCHES: Record<string, (env: BenchEnv) => Promise<CaseResult[]>> = {
   api: apiBench,
   resync: resyncBench,
   cli: cliBench,
+  ui: uiBench,
 };
 
 function parseArgs(argv: string[]) {

@@ -90,6 +90,8 @@ export interface JobflowStack {
   url: string;
   prefix: string;
   token: string;
+  /** The admin the bench signs in as (its bearer token is `token`). */
+  admin: { email: string; password: string };
   server: Host;
   workers: Host[];
   hosts: Host[];
@@ -144,6 +146,7 @@ export async function startJobflow(env: BenchEnv, opts: JobflowOptions = {}): Pr
     url: server.info.url,
     prefix,
     token,
+    admin: adminUser,
     server,
     workers,
     hosts: [server, ...workers],

@@ -84,3 +84,77 @@ export async function generateLoggedRun(env: BenchEnv, jobId: string, lines: num
     client.release();
   }
 }
+
+/** The inline document's size: close to the 1 MiB body limit, as a large real one would be. */
+export const CSV_BYTES = 900_000;
+
+/** A valid CSV of about `bytes` bytes: a header and numbered rows. */
+export function csvOf(bytes: number): string {
+  const rows = ['id,name,email,amount,date'];
+  let size = rows[0]!.length + 1;
+  for (let i = 1; size < bytes; i++) {
+    const row = `${i},Customer ${String(i).padStart(6, '0')},customer${i}@example.com,${(i % 9973) / 100},2026-11-${String((i % 28) + 1).padStart(2, '0')}`;
+    rows.push(row);
+    size += row.length + 1;
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** The params of a data-check job carrying a `CSV_BYTES` inline CSV with column rules: params as large as a job's get. */
+export const largeDataCheckParams = () => ({
+  content: csvOf(CSV_BYTES),
+  format: 'csv',
+  requiredColumns: ['id', 'email'],
+  columns: { id: { type: 'integer', nonEmpty: true }, amount: { type: 'number', min: 0 }, date: { type: 'date' } },
+  uniqueKeys: [['id']],
+});
+
+/**
+ * A team's shared dashboard, through the normal schema: `jobCount` jobs owned
+ * by `ownerId` (four types, two tags each; one in 20 with a yearly schedule,
+ * so the upcoming due times fill without anything firing) and `runCount`
+ * finished runs of them over the last 7 days (newest first, a run a minute
+ * apart at 10,000 runs; one in 25 failed, one in 97 cancelled), then analyzed.
+ */
+export async function generateDashboardData(env: BenchEnv, ownerId: string, jobCount: number, runCount: number): Promise<{ jobIds: string[] }> {
+  const client = await env.db.connect();
+  try {
+    await client.query(`set synchronous_commit = off`);
+    const jobIds = (
+      await client.query(
+        `insert into jobs (name, description, type, params, owner_id, tags, schedule_cron, schedule_timezone, schedule_since, created_at, updated_at)
+         select 'dashboard job ' || lpad(g::text, 4, '0'), 'A job of the seeded dashboard', t.type, t.params::jsonb, $1,
+                array['team-' || (g % 7), (array['nightly', 'reports', 'sync', 'ops'])[1 + g % 4]],
+                case when g % 20 = 0 then '0 3 1 1 *' end, case when g % 20 = 0 then 'UTC' end, case when g % 20 = 0 then now() end,
+                now() - g * interval '1 minute', now() - g * interval '1 minute'
+         from generate_series(1, $2::int) g
+         join (values (0, 'sleep', '{"seconds": 1}'), (1, 'shell', '{"script": "echo done"}'),
+                      (2, 'http', '{"url": "https://example.com/health", "method": "GET"}'),
+                      (3, 'data-check', '{"content": "id,name\\n1,a\\n", "format": "csv"}')) t(k, type, params) on t.k = g % 4
+         order by g
+         returning id`,
+        [ownerId, jobCount],
+      )
+    ).rows.map((r: { id: string }) => r.id);
+    const span = `${(7 * 24 * 3600) / runCount} seconds`;
+    await client.query(
+      `insert into runs (job_id, status, params, attempt, max_attempts, queued_at, started_at, finished_at, result, error_code, error_message,
+                         trigger_kind, trigger_user_id, log_count, version)
+       select j.id, case when g % 25 = 0 then 'failed' when g % 97 = 0 then 'cancelled' else 'succeeded' end, j.params, 1, 1,
+              now() - g * $3::interval, now() - g * $3::interval + interval '20 ms',
+              now() - g * $3::interval + (20 + g % 5000) * interval '1 ms',
+              case when g % 25 = 0 or g % 97 = 0 then null else '{"ok": true}'::jsonb end,
+              case when g % 25 = 0 then 'handler_error' when g % 97 = 0 then 'cancelled' end,
+              case when g % 25 = 0 then 'exit code 1' when g % 97 = 0 then 'Cancelled by a user' end,
+              case when g % 10 = 0 then 'api' else 'manual' end, $2, 0, 3
+       from generate_series(1, $4::int) g
+       join jobs j on j.id = ($1::uuid[])[1 + g % array_length($1::uuid[], 1)]`,
+      [jobIds, ownerId, span, runCount],
+    );
+    await client.query(`analyze jobs`);
+    await client.query(`analyze runs`);
+    return { jobIds };
+  } finally {
+    client.release();
+  }
+}

@@ -34,9 +34,9 @@ const RAW: PeerSpec[] = [{ side: 'raw', name: 'raw' }];
 /**
  * How a row's figure is judged. `ratio>=` / `ratio<=` compare the median of
  * Jobflow ÷ peer per repeat; `diff<=` the median of Jobflow − peer; `abs<=`
- * Jobflow's own median.
+ * and `abs>=` Jobflow's own median.
  */
-export type Target = { kind: 'ratio>=' | 'ratio<=' | 'diff<=' | 'abs<='; value: number; text: string };
+export type Target = { kind: 'ratio>=' | 'ratio<=' | 'diff<=' | 'abs<=' | 'abs>='; value: number; text: string };
 
 export interface RowSpec {
   label: string;
@@ -102,8 +102,8 @@ export interface CaseResult {
 }
 
 const judge = (t: Target, r: Omit<RowResult, 'targets'>) => {
-  const figure = t.kind === 'abs<=' ? r.jobflow.median : t.kind === 'diff<=' ? spread(r.diffs ?? []).median : (r.ratio?.median ?? NaN);
-  const isMet = t.kind === 'ratio>=' ? figure >= t.value : figure <= t.value;
+  const figure = t.kind === 'abs<=' || t.kind === 'abs>=' ? r.jobflow.median : t.kind === 'diff<=' ? spread(r.diffs ?? []).median : (r.ratio?.median ?? NaN);
+  const isMet = t.kind === 'ratio>=' || t.kind === 'abs>=' ? figure >= t.value : figure <= t.value;
   return { text: t.text, isMet, figure };
 };
 

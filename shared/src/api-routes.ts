@@ -522,7 +522,7 @@ export const apiRoutes = {
     method: 'get',
     path: '/api/schedules/upcoming',
     tag: 'jobs',
-    summary: 'The next due times across every scheduled job that is not paused, soonest first',
+    summary: 'The next due times across every enabled job whose schedule is not paused, soonest first',
     description: 'UTC and in each job zone.',
     access: 'schedules.read',
     query: z.object({ limit: integer(1, 100, 10) }),

@@ -437,7 +437,7 @@ export const QueueDto = z.object({
 });
 export type QueueDto = z.infer<typeof QueueDto>;
 
-/** The coming due times across every scheduled job that is not paused, soonest first. */
+/** The coming due times across every enabled job whose schedule is not paused, soonest first. */
 export const UpcomingDto = z.object({
   items: z.array(
     z.object({

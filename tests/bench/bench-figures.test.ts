@@ -123,3 +123,33 @@ describe('a benchmark case with several peers', () => {
     expect(result.isVerified).toBe(false);
   });
 });
+
+describe('a figure only Jobflow has', () => {
+  it('judges its median against a floor or a ceiling', async () => {
+    const scores = [88, 95, 91];
+    const result = await runCase(
+      {
+        id: 'x',
+        workload: 'w',
+        peer: 'none',
+        peers: [],
+        warmup: false,
+        repeats: 3,
+        rows: [
+          { label: 'score', metric: 'score', unit: '', isJobflowOnly: true, targets: [{ kind: 'abs>=', value: 90, text: '≥ 90' }] },
+          { label: 'score', metric: 'score', unit: '', isJobflowOnly: true, targets: [{ kind: 'abs>=', value: 92, text: '≥ 92' }] },
+          { label: 'score', metric: 'score', unit: '', isJobflowOnly: true, targets: [{ kind: 'abs<=', value: 90, text: '≤ 90' }] },
+        ],
+        run: async (_side, repeat) => sample({ score: scores[repeat]! }),
+      },
+      () => {},
+    );
+    expect(result.sides).toEqual(['jobflow']);
+    expect(result.rows.map((r) => r.targets[0])).toEqual([
+      { text: '≥ 90', isMet: true, figure: 91 },
+      { text: '≥ 92', isMet: false, figure: 91 },
+      { text: '≤ 90', isMet: false, figure: 91 },
+    ]);
+    expect(result.rows[0]!.ratio).toBeNull();
+  });
+});

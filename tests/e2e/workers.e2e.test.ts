@@ -15,6 +15,7 @@ let watcher: Page;
 let japanese: Page;
 let watcherUser: TestUser;
 let jobId = '';
+let nightlyId = '';
 const runIds: string[] = [];
 
 beforeAll(async () => {
@@ -22,7 +23,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   watcherUser = await stack.createUser();
   jobId = await createJob(stack, stack.admin.token, { name: 'waits-in-queue', type: 'sleep', params: { seconds: 0 } });
-  await createJob(stack, stack.admin.token, {
+  nightlyId = await createJob(stack, stack.admin.token, {
     name: 'nightly-report',
     type: 'sleep',
     params: { seconds: 0 },
@@ -134,5 +135,20 @@ describe('the workers view', () => {
     for (const id of runIds) await waitForRun(stack, id, ['succeeded']);
     await japanese.goto('/');
     await japanese.locator('section.queue-panel').getByText('待機中の実行はありません。').waitFor();
+  });
+
+  test('a job disabled by someone else leaves the upcoming panel at once, and comes back when enabled', async () => {
+    await watcher.goto('/');
+    const upcoming = watcher.locator('section.upcoming-panel');
+    await upcoming.getByRole('link', { name: 'nightly-report' }).first().waitFor();
+    const setEnabled = async (enabled: boolean) =>
+      expect((await stack.request('PATCH', `/api/jobs/${nightlyId}`, { token: stack.admin.token, body: { enabled } })).status).toBe(200);
+
+    // No reload: the job's change comes as job:updated and the panel asks again.
+    await setEnabled(false);
+    await upcoming.getByText('No scheduled job is due.').waitFor();
+    expect(await upcoming.getByRole('link', { name: 'nightly-report' }).count()).toBe(0);
+    await setEnabled(true);
+    await upcoming.getByRole('link', { name: 'nightly-report' }).first().waitFor();
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UpcomingDto } from '@jobflow/shared';
+import type { JobDto, UpcomingDto } from '@jobflow/shared';
 import { errorOf, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -46,6 +46,25 @@ describe('GET /api/schedules/upcoming', () => {
 
     const first = await upcoming('?limit=2');
     expect(first.body.items).toEqual(items.slice(0, 2));
+  });
+
+  it('leaves out a disabled job, which never fires, and takes it back in once enabled again', async () => {
+    const hourly = await stack.createJob({ name: 'hourly', type: 'sleep', params: { seconds: 0 }, schedule: { cron: '0 * * * *', timezone: 'UTC' } });
+    const minutely = await stack.createJob({ name: 'minutely', type: 'sleep', params: { seconds: 0 }, schedule: { cron: '* * * * *', timezone: 'UTC' } });
+    const setEnabled = async (enabled: boolean) => {
+      const res = await stack.request<JobDto>('PATCH', `/api/jobs/${minutely.id}`, { token: stack.admin.token, body: { enabled } });
+      expect(res.status).toBe(200);
+      expect(res.body.enabled).toBe(enabled);
+    };
+    const jobIds = async () => new Set((await upcoming('?limit=100')).body.items.map((i) => i.jobId));
+
+    expect(await jobIds()).toContain(minutely.id);
+    await setEnabled(false);
+    const withoutIt = await jobIds();
+    expect(withoutIt).not.toContain(minutely.id);
+    expect(withoutIt).toContain(hourly.id);
+    await setEnabled(true);
+    expect(await jobIds()).toContain(minutely.id);
   });
 
   it('refuses a limit out of range', async () => {

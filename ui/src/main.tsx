@@ -4,4 +4,5 @@ import { restoreSession } from './session/session';
 import './styles.css';
 
 void restoreSession();
-render(() => <App />, document.getElementById('root') as HTMLElement);
+// The first render in a task of its own, after the one evaluating the modules: neither holds the page for long.
+setTimeout(() => render(() => <App />, document.getElementById('root') as HTMLElement), 0);

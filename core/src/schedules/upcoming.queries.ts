@@ -6,11 +6,12 @@ const activeSchedulesStatement = defineStatement<{ id: string; name: string; cro
   'find_active_schedules',
   `select j.id, j.name, j.schedule_cron as cron, j.schedule_timezone as timezone
      from jobs j
-    where j.schedule_cron is not null and j.schedule_timezone is not null and not j.schedule_paused`,
+    where j.schedule_cron is not null and j.schedule_timezone is not null and not j.schedule_paused and j.enabled`,
 );
 
 /**
- * The next `limit` due times across every active schedule, soonest first
+ * The next `limit` due times across every active schedule (not paused, of an
+ * enabled job: a disabled job never fires), soonest first
  * (one job may come several times). Each job's times are produced lazily,
  * so the cost is one cron step per job plus one per item.
  */

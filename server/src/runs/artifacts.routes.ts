@@ -32,6 +32,9 @@ export function artifactsHandlers(runs: RunsService, artifacts: Artifacts): Pick
       ctx.compress = false;
       ctx.body = body;
       ctx.length = end - start + 1;
+      // Sent as stored: a download keeps its length (progress, resuming by range)
+      // and already-compressed files are not compressed again.
+      ctx.compress = false;
       return body;
     },
   };

@@ -47,7 +47,7 @@ export function schedulesHandlers(jobs: JobsService, db: Db, audit: AuditLog): P
   };
 }
 
-/** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+/** `GET /api/schedules/upcoming`: the next due times across every enabled job whose schedule is not paused, soonest first. */
 export function upcomingHandlers(db: Db): Pick<RouteHandlers, 'upcomingDueTimes'> {
   return { upcomingDueTimes: async (_ctx, { query }) => upcomingDueTimes(db.sql, new Date(), query.limit) };
 }

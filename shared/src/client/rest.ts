@@ -347,7 +347,7 @@ export function createRestApi(t: Transport) {
     },
     /** `GET /api/queue`: runs waiting in the queue now, in all and per job, with the oldest one's queue time. */
     queue: () => t.call(r.queue, {}),
-    /** `GET /api/schedules/upcoming`: the next due times across every scheduled job that is not paused, soonest first. */
+    /** `GET /api/schedules/upcoming`: the next due times across every enabled job whose schedule is not paused, soonest first. */
     upcoming: (query: RouteQuery<ApiRoutes['upcomingDueTimes']> = {}) => t.call(r.upcomingDueTimes, { query }),
     workers: {
       /** `GET /api/workers`: every worker process that is active, draining or lost. */

@@ -6,21 +6,24 @@ import { expect } from 'vitest';
 /** Where each screen's screenshot goes, to be looked at after the run. */
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
 
+/** Debian's Chromium (or `CHROMIUM_PATH`). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** How the tests and the browser benchmark start it: headless, quiet, nothing fetched in the background. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Debian's Chromium, headless, without a profile directory of its own. */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 export interface ContextOptions {
@@ -49,9 +52,9 @@ const pageErrorsOf = new WeakMap<BrowserContext, string[]>();
 /** Uncaught errors thrown in the context's pages: a test run should end with none. */
 export const pageErrors = (context: BrowserContext): string[] => pageErrorsOf.get(context) ?? [];
 
-/** Signs in through the form and waits for the dashboard. */
-export async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/');
+/** Signs in through the form at `url` (the context's base URL unless given) and waits for the dashboard. */
+export async function signIn(page: Page, email: string, password: string, url = '/'): Promise<void> {
+  await page.goto(url);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -3,6 +3,7 @@ import { RUN_STATUSES, TAG_PATTERN, type RunStatus } from '@jobflow/shared/clien
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
 import { errorMessage } from '../app/errors';
+import { inSteps } from '../app/in-steps';
 import { Link, location, setQuery } from '../app/router';
 import { ListFooter } from '../components/list-footer';
 import { Owner } from '../components/owner';
@@ -23,6 +24,9 @@ import { createRunStats, HOUR_MS, WINDOW_HOURS } from './run-stats';
 
 /** Runs on the dashboard: the latest few; the runs page has every one. */
 const RECENT_RUNS = 10;
+
+/** Job rows rendered per task on the first load (50 at once would hold a phone's main thread for a quarter of a second). */
+const JOB_ROWS_PER_TASK = 10;
 
 const isStatus = (value: string | null): value is RunStatus => value !== null && (RUN_STATUSES as readonly string[]).includes(value);
 
@@ -50,6 +54,8 @@ export default function DashboardScreen() {
     fetchPage: (cursor, limit) => client.jobs.list({ q: q() || undefined, type: type() || undefined, tag: tag() || undefined, cursor, limit }),
     store: upsertJobs,
   });
+  // The jobs sit below the activity: their first render is spread over tasks so the page answers meanwhile.
+  const jobRows = inSteps(jobList.ids, JOB_ROWS_PER_TASK);
   const runList = createPagedList({
     fetchPage: (cursor, limit) =>
       client.runs.list({
@@ -214,7 +220,7 @@ export default function DashboardScreen() {
       </Show>
 
       <Show when={runList.isLoaded() && jobList.isLoaded()}>
-        <section class="panel" aria-labelledby="jobs-title">
+        <section class="panel jobs-panel" aria-labelledby="jobs-title">
           <div class="panel-head">
             <h2 id="jobs-title">{t('dashboard.jobs')}</h2>
             <div class="filters">
@@ -265,7 +271,7 @@ export default function DashboardScreen() {
                 </tr>
               </thead>
               <tbody>
-                <For each={jobList.ids()}>
+                <For each={jobRows.shown()}>
                   {(id) => (
                     <Show when={jobs[id]}>
                       {(job) => (
@@ -309,7 +315,10 @@ export default function DashboardScreen() {
               </tbody>
             </table>
           </div>
-          <ListFooter list={jobList} emptyText={q() || type() || tag() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
+          {/* Under the rows once they are all there: it never moves down while they fill in. */}
+          <Show when={jobRows.isComplete()}>
+            <ListFooter list={jobList} emptyText={q() || type() || tag() ? t('dashboard.noMatchingJobs') : t('dashboard.noJobs')} />
+          </Show>
         </section>
       </Show>
     </div>

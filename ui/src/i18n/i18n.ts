@@ -57,16 +57,23 @@ export const schemaText = (text: string): string => (locale() === 'ja' ? (schema
 /** Whether `key` is in the catalogs (for keys built at run time, e.g. from error codes). */
 export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(en, key);
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-function dateTimeFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = locale() + JSON.stringify(options);
-  let format = dateTimeFormats.get(key);
+/**
+ * Intl formatters cost far more to build than to use (a list of 50 rows would
+ * build hundreds): one is kept per language, kind and options.
+ */
+const formatters = new Map<string, unknown>();
+function formatter<T>(kind: string, options: object, create: (lang: Locale) => T): T {
+  const key = `${locale()}|${kind}|${JSON.stringify(options)}`;
+  let format = formatters.get(key) as T | undefined;
   if (!format) {
-    format = new Intl.DateTimeFormat(locale(), options);
-    dateTimeFormats.set(key, format);
+    format = create(locale());
+    formatters.set(key, format);
   }
   return format;
 }
+
+const dateTimeFormat = (options: Intl.DateTimeFormatOptions) => formatter('date', options, (lang) => new Intl.DateTimeFormat(lang, options));
+const numberFormat = (options: Intl.NumberFormatOptions) => formatter('number', options, (lang) => new Intl.NumberFormat(lang, options));
 
 /** A timestamp in the user's time zone and language. */
 export const formatDateTime = (iso: string): string => dateTimeFormat({ dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
@@ -82,12 +89,12 @@ export function formatDateTimeIn(iso: string, timeZone: string): string {
 }
 /** Items joined as the language does it ("a, b or c"). */
 export const formatList = (items: readonly string[], type: 'conjunction' | 'disjunction' = 'conjunction'): string =>
-  new Intl.ListFormat(locale(), { type }).format(items);
+  formatter('list', { type }, (lang) => new Intl.ListFormat(lang, { type })).format(items);
 /** An hour label for the chart axis. */
 export const formatHour = (ms: number): string => dateTimeFormat({ hour: 'numeric' }).format(new Date(ms));
 
 /** A number with the language's grouping. */
-export const formatNumber = (n: number): string => new Intl.NumberFormat(locale()).format(n);
+export const formatNumber = (n: number): string => numberFormat({}).format(n);
 
 /** A size in bytes in the largest unit that keeps it at 1 or more (`1.5 MB`), in the user's language. */
 export function formatBytes(bytes: number): string {
@@ -98,7 +105,7 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  return new Intl.NumberFormat(locale(), { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+  return numberFormat({ style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
 }
 
 /**
@@ -115,7 +122,6 @@ export function formatDuration(ms: number): string {
   return t('duration.h', { h: formatNumber(Math.floor(total / 3600)), m: Math.floor((total % 3600) / 60) });
 }
 
-const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 60],
   ['minute', 60],
@@ -126,11 +132,8 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 export function formatRelative(iso: string, now: number): string | null {
   let value = (Date.parse(iso) - now) / 1000;
   if (Math.abs(value) < 10) return t('time.now');
-  let format = relativeFormats.get(locale());
-  if (!format) {
-    format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto', style: 'short' });
-    relativeFormats.set(locale(), format);
-  }
+  const options = { numeric: 'auto', style: 'short' } as const;
+  const format = formatter('relative', options, (lang) => new Intl.RelativeTimeFormat(lang, options));
   for (const [unit, size] of STEPS) {
     if (Math.abs(value) < size) return format.format(Math.trunc(value), unit);
     value /= size;

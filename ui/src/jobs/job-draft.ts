@@ -11,6 +11,22 @@ import { scheduleProblems } from '@jobflow/shared';
 import { localizeValidation } from '../app/errors';
 import { t } from '../i18n/i18n';
 import type { FieldErrors } from './params-form';
+import { cloneJson } from './schema';
+
+/** The job's own fields in the form, as typed. */
+export interface BaseDraft {
+  name: string;
+  description: string;
+  /** Tags as typed: separated by commas or spaces. */
+  tags: string;
+  timeoutSec: string;
+  maxAttempts: string;
+  maxConcurrentRuns: string;
+  keepRuns: string;
+  keepDays: string;
+}
+
+export const BASE_DRAFT_KEYS = ['name', 'description', 'tags', 'timeoutSec', 'maxAttempts', 'maxConcurrentRuns', 'keepRuns', 'keepDays'] as const;
 
 /** The schedule part of the job form, as typed. */
 export interface ScheduleDraft {
@@ -60,6 +76,52 @@ export function timeZones(): readonly string[] {
     zones = [...new Set(['UTC', ...supported, localZone()])].sort();
   }
   return zones;
+}
+
+/** Everything the job form edits, as typed. */
+export interface JobFormState {
+  draft: BaseDraft;
+  params: Record<string, unknown>;
+  schedule: ScheduleDraft;
+  targets: TargetDraft[];
+  ownerId: string;
+}
+
+/** The tags in the tags field, lowercased, separated by commas or white space, repeats dropped. */
+export const tagsOf = (text: string): string[] => [
+  ...new Set(
+    text
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter(Boolean),
+  ),
+];
+
+/** A whole-number field: its number, null when empty, `'bad'` when it is not a whole number. */
+export const intOrNull = (text: string): number | null | 'bad' => {
+  if (text.trim() === '') return null;
+  const n = Number(text);
+  return Number.isInteger(n) ? n : 'bad';
+};
+
+/** The form as it opens for `job` (a new job: empty, with the defaults). */
+export function formStateOf(job: JobDto | null): JobFormState {
+  return {
+    draft: {
+      name: job?.name ?? '',
+      description: job?.description ?? '',
+      tags: (job?.tags ?? []).join(', '),
+      timeoutSec: job?.timeoutSec != null ? String(job.timeoutSec) : '',
+      maxAttempts: String(job?.maxAttempts ?? 1),
+      maxConcurrentRuns: job?.maxConcurrentRuns != null ? String(job.maxConcurrentRuns) : '',
+      keepRuns: job?.keepRuns != null ? String(job.keepRuns) : '',
+      keepDays: job?.keepDays != null ? String(job.keepDays) : '',
+    },
+    params: job ? cloneJson(job.params) : {},
+    schedule: scheduleDraftOf(job),
+    targets: (job?.notifications ?? []).map(targetDraftOf),
+    ownerId: job?.ownerId ?? '',
+  };
 }
 
 export function scheduleDraftOf(job: JobDto | null): ScheduleDraft {

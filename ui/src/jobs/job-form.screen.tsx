@@ -1,5 +1,5 @@
-import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, onMount, Show } from 'solid-js';
-import { MAX_TAGS, TAG_PATTERN, type JobDto, type JobTypeDto, type UpdateJobBody } from '@jobflow/shared/client';
+import { createComputed, createEffect, createMemo, createResource, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { isApiClientError, MAX_TAGS, TAG_PATTERN, type JobDto, type JobTypeDto, type UpdateJobBody } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { errorDetails, errorMessage } from '../app/errors';
 import { Link, location, navigate, setQuery } from '../app/router';
@@ -9,37 +9,37 @@ import { isAdmin } from '../session/session';
 import { loadJobTypes } from '../stores/job-types.store';
 import { upsertJob } from '../stores/jobs.store';
 import { loadUsers, userIds, users } from '../stores/users.store';
-import { checkSchedule, checkTargets, scheduleBody, scheduleDraftOf, targetBodies, targetDraftOf, type ScheduleDraft, type TargetDraft } from './job-draft';
+import {
+  checkSchedule,
+  checkTargets,
+  formStateOf,
+  intOrNull,
+  scheduleBody,
+  tagsOf,
+  targetBodies,
+  type BaseDraft,
+  type JobFormState,
+  type ScheduleDraft,
+  type TargetDraft,
+} from './job-draft';
+import { EditConflictPanel } from './edit-conflict-panel';
+import { conflictRows, rebaseEdit, type ConflictRow } from './job-conflict';
 import { NotificationFields } from './notification-fields';
 import { ParamsForm, type FieldErrors } from './params-form';
 import { focusFirstError } from './run-params';
 import { ScheduleFields } from './schedule-fields';
-import { cloneJson, defaultsFor, type Schema } from './schema';
+import { defaultsFor, type Schema } from './schema';
 import { toFieldErrors, validateJobParams } from './validate';
 import { whileBusy } from '../app/busy';
 
 const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
 
-/** The tags in the tags field, lowercased, separated by commas or white space, repeats dropped. */
-const tagsOf = (text: string): string[] => [
-  ...new Set(
-    text
-      .toLowerCase()
-      .split(/[\s,]+/)
-      .filter(Boolean),
-  ),
-];
+type Draft = BaseDraft;
 
-interface Draft {
-  name: string;
-  description: string;
-  /** Tags as typed: separated by commas or spaces. */
-  tags: string;
-  timeoutSec: string;
-  maxAttempts: string;
-  maxConcurrentRuns: string;
-  keepRuns: string;
-  keepDays: string;
+/** A save refused because the job changed meanwhile: the job as stored now, and what differs. */
+interface Conflict {
+  latest: JobDto;
+  rows: ConflictRow[];
 }
 
 /** New job (pick a type, then its generated form) and edit job. */
@@ -76,29 +76,86 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   const usable = () => props.types.filter((jt) => isAdmin() || !jt.adminOnly);
   const typeName = createMemo(() => props.job?.type ?? location().query.get('type') ?? '');
   const jobType = createMemo(() => props.types.find((jt) => jt.type === typeName()) ?? null);
-  const [draft, setDraft] = createSignal<Draft>({
-    name: props.job?.name ?? '',
-    description: props.job?.description ?? '',
-    tags: (props.job?.tags ?? []).join(', '),
-    timeoutSec: props.job?.timeoutSec != null ? String(props.job.timeoutSec) : '',
-    maxAttempts: String(props.job?.maxAttempts ?? 1),
-    maxConcurrentRuns: props.job?.maxConcurrentRuns != null ? String(props.job.maxConcurrentRuns) : '',
-    keepRuns: props.job?.keepRuns != null ? String(props.job.keepRuns) : '',
-    keepDays: props.job?.keepDays != null ? String(props.job.keepDays) : '',
-  });
-  const [schedule, setSchedule] = createSignal<ScheduleDraft>(scheduleDraftOf(props.job));
-  const [targets, setTargets] = createSignal<TargetDraft[]>((props.job?.notifications ?? []).map(targetDraftOf));
+  const initial = formStateOf(props.job);
+  const [draft, setDraft] = createSignal<Draft>(initial.draft);
+  const [schedule, setSchedule] = createSignal<ScheduleDraft>(initial.schedule);
+  const [targets, setTargets] = createSignal<TargetDraft[]>(initial.targets);
   const paramsByType = new Map<string, Record<string, unknown>>();
-  const [params, setParams] = createSignal<Record<string, unknown>>(props.job ? cloneJson(props.job.params) : {});
+  const [params, setParams] = createSignal<Record<string, unknown>>(initial.params);
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [failure, setFailure] = createSignal<string | null>(null);
   const [isBusy, setBusy] = createSignal(false);
-  const [ownerId, setOwnerId] = createSignal(props.job?.ownerId ?? '');
+  const [ownerId, setOwnerId] = createSignal(initial.ownerId);
+  // The stored job the edit is based on: its `version` goes with the save as `If-Match`.
+  const [base, setBase] = createSignal<JobDto | null>(props.job);
+  const [conflict, setConflict] = createSignal<Conflict | null>(null);
+  /** A newer version someone else saved while the form is open (from the live `job:updated`). */
+  const [newerVersion, setNewerVersion] = createSignal<number | null>(null);
+  const [rebased, setRebased] = createSignal<{ how: 'reloaded' | 'reapplied'; version: number } | null>(null);
   // Admins may give an existing job to another enabled user (offboarding).
   const canReassign = () => isEdit && isAdmin();
   onMount(() => {
     if (canReassign()) void loadUsers().catch(() => undefined);
   });
+
+  const formState = (): JobFormState => ({ draft: draft(), params: params(), schedule: schedule(), targets: targets(), ownerId: ownerId() });
+  const fill = (state: JobFormState) => {
+    setDraft(state.draft);
+    setParams(state.params);
+    setSchedule(state.schedule);
+    setTargets(state.targets);
+    setOwnerId(state.ownerId);
+    setErrors({});
+    setFailure(null);
+  };
+
+  const noticeNewer = (version: number) => {
+    const current = base();
+    if (current && version > current.version && !isBusy() && !conflict()) setNewerVersion(version);
+  };
+  onMount(() => {
+    const jobId = props.job?.id;
+    if (!jobId) return;
+    const subscription = client.subscribe(
+      { topic: 'job', jobId },
+      {
+        onJobUpdated: (job) => noticeNewer(job.version),
+        // The job as stored when the subscription began (again after a reconnect): a change made before it came with no event.
+        onSubscribed: (snapshot) => {
+          if (snapshot.job) noticeNewer(snapshot.job.version);
+        },
+      },
+    );
+    onCleanup(() => subscription.close());
+  });
+
+  /** Fetches the job as stored now and shows what differs from the edit; the form waits until the user chooses. */
+  const showConflict = async () => {
+    const from = base();
+    if (!from) return;
+    const latest = await client.jobs.get(from.id);
+    setNewerVersion(null);
+    setRebased(null);
+    setConflict({ latest, rows: conflictRows(from, formState(), latest) });
+  };
+
+  const resolve = (how: 'reloaded' | 'reapplied') => {
+    const current = conflict();
+    const from = base();
+    if (!current || !from) return;
+    fill(how === 'reloaded' ? formStateOf(current.latest) : rebaseEdit(from, formState(), current.latest));
+    setBase(current.latest);
+    upsertJob(current.latest);
+    setConflict(null);
+    setRebased({ how, version: current.latest.version });
+    hasTried = false;
+  };
+
+  const ownerName = (id: string): string => {
+    for (const job of [conflict()?.latest, base()]) if (job?.ownerId === id && job.ownerName) return job.ownerName;
+    const user = users[id];
+    return user ? user.name || user.email : id;
+  };
   let lastType = '';
 
   // A new job starts from the schema's defaults; switching types keeps what was typed for each.
@@ -129,12 +186,6 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const fieldError = (path: string) => errors()[path]?.join(' ');
-
-  const intOrNull = (text: string): number | null | 'bad' => {
-    if (text.trim() === '') return null;
-    const n = Number(text);
-    return Number.isInteger(n) ? n : 'bad';
-  };
 
   const checkBase = (d: Draft): FieldErrors => {
     const found: FieldErrors = {};
@@ -194,12 +245,23 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
       keepDays: intOrNull(d.keepDays) as number | null,
       ...scheduleBody(schedule()),
       notifications: targetBodies(targets()),
-      ...(canReassign() && ownerId() && ownerId() !== props.job?.ownerId ? { ownerId: ownerId() } : {}),
+      ...(canReassign() && ownerId() && ownerId() !== base()?.ownerId ? { ownerId: ownerId() } : {}),
     };
+    const from = base();
     await whileBusy(
       setBusy,
       async () => {
-        const saved = props.job ? await client.jobs.update(props.job.id, body) : await client.jobs.create({ ...body, type: jt.type, name: body.name ?? '' });
+        let saved: JobDto;
+        try {
+          saved = from
+            ? await client.jobs.update(from.id, body, { ifMatch: from.version })
+            : await client.jobs.create({ ...body, type: jt.type, name: body.name ?? '' });
+        } catch (e) {
+          // Someone saved the job after this form loaded it: nothing was written; show both changes and let the user choose.
+          if (!isApiClientError(e, 'precondition_failed')) throw e;
+          await showConflict();
+          return;
+        }
         upsertJob(saved);
         navigate(`/jobs/${encodeURIComponent(saved.id)}`);
       },
@@ -247,7 +309,7 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
   return (
     <>
       <div class="page-head">
-        <h1>{isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}</h1>
+        <h1>{isEdit ? t('jobForm.editTitle', { name: base()?.name ?? '' }) : t('jobForm.newTitle')}</h1>
         <Link href={props.job ? `/jobs/${encodeURIComponent(props.job.id)}` : '/'} class="button">
           {t('common.cancel')}
         </Link>
@@ -286,14 +348,50 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
         </fieldset>
       </Show>
 
-      <Show when={jobType()}>
+      <Show when={conflict()}>
+        {(c) => (
+          <EditConflictPanel
+            base={base()!}
+            latest={c().latest}
+            rows={c().rows}
+            paramsSchema={(jobType()?.paramsSchema as Schema | undefined) ?? null}
+            ownerName={ownerName}
+            onReload={() => resolve('reloaded')}
+            onReapply={() => resolve('reapplied')}
+          />
+        )}
+      </Show>
+
+      <Show when={!conflict() && jobType()}>
         {(jt) => (
           <form
             class="panel job-form"
             onSubmit={submit}
             novalidate
-            aria-label={isEdit ? t('jobForm.editTitle', { name: props.job?.name ?? '' }) : t('jobForm.newTitle')}
+            aria-label={isEdit ? t('jobForm.editTitle', { name: base()?.name ?? '' }) : t('jobForm.newTitle')}
           >
+            <Show when={newerVersion()}>
+              {(version) => (
+                <div class="warning newer-version" role="status">
+                  <p>{t('conflict.newer', { n: version() })}</p>
+                  <button
+                    type="button"
+                    class="button"
+                    disabled={isBusy()}
+                    onClick={() => void whileBusy(setBusy, showConflict, (e) => setFailure(errorMessage(e)))}
+                  >
+                    {t('conflict.compare')}
+                  </button>
+                </div>
+              )}
+            </Show>
+            <Show when={rebased()}>
+              {(r) => (
+                <p class="notice rebased" role="status" tabIndex={-1} ref={(el) => queueMicrotask(() => el.focus())}>
+                  {r().how === 'reloaded' ? t('conflict.reloaded', { n: r().version }) : t('conflict.reapplied', { n: r().version })}
+                </p>
+              )}
+            </Show>
             <Show when={isEdit}>
               <p class="muted">
                 {t('jobs.type')}: <strong>{schemaText(jt().title)}</strong>
@@ -391,9 +489,9 @@ function JobForm(props: { types: JobTypeDto[]; job: JobDto | null }) {
                 </span>
                 <select id="job-owner" value={ownerId()} aria-describedby="job-owner-hint" onChange={(e) => setOwnerId(e.currentTarget.value)}>
                   <Show when={!users[ownerId()]}>
-                    <option value={ownerId()}>{props.job?.ownerName ?? ownerId()}</option>
+                    <option value={ownerId()}>{ownerName(ownerId())}</option>
                   </Show>
-                  <For each={userIds().filter((id) => users[id] && (!users[id]!.disabled || id === props.job?.ownerId))}>
+                  <For each={userIds().filter((id) => users[id] && (!users[id]!.disabled || id === base()?.ownerId))}>
                     {(id) => <option value={id}>{users[id]!.name ? `${users[id]!.name} (${users[id]!.email})` : users[id]!.email}</option>}
                   </For>
                 </select>
