@@ -28,8 +28,6 @@ export function artifactsHandlers(runs: RunsService, artifacts: Artifacts): Pick
       if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${artifact.size}`);
       ctx.set('Content-Disposition', attachmentDisposition(artifact.name));
       ctx.set('Last-Modified', new Date(artifact.createdAt).toUTCString());
-      // Sent as stored, never compressed on the fly: a range counts stored bytes, Content-Length holds, and most files are compressed already.
-      ctx.compress = false;
       ctx.body = body;
       ctx.length = end - start + 1;
       // Sent as stored: a download keeps its length (progress, resuming by range)
