@@ -100,6 +100,7 @@ export {
   jobSummaryOf,
   runSummaryOf,
 } from '../dto';
+export { ARTIFACT_NAME_PATTERN } from '../artifacts';
 export { systemLineOf, type SystemLineCode } from '../system-lines';
 // The contract's types, so a browser imports everything from this one entry.
 export type * from '../dto';

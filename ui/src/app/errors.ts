@@ -1,5 +1,4 @@
-import { ARTIFACT_NAME_PATTERN } from '@jobflow/shared';
-import { isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
+import { ARTIFACT_NAME_PATTERN, isApiClientError, type ErrorDetail } from '@jobflow/shared/client';
 import type { MessageKey } from '../i18n/en';
 import { hasMessage, t } from '../i18n/i18n';
 

@@ -1,6 +1,6 @@
 import { createRoot, createSignal } from 'solid-js';
 import { describe, expect, it } from 'vitest';
-import { inSteps } from './in-steps';
+import { afterTask, inSteps } from './in-steps';
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -30,6 +30,24 @@ describe('inSteps', () => {
       const list = inSteps(() => [1, 2, 3], 10);
       expect(list.shown()).toEqual([1, 2, 3]);
       expect(list.isComplete()).toBe(true);
+      dispose();
+    });
+  });
+});
+
+describe('afterTask', () => {
+  it('turns true in the task after its condition does, and stays true', async () => {
+    await createRoot(async (dispose) => {
+      const [isReady, setReady] = createSignal(false);
+      const isShown = afterTask(isReady);
+      await nextTask();
+      expect(isShown()).toBe(false);
+      setReady(true);
+      expect(isShown()).toBe(false);
+      await nextTask();
+      expect(isShown()).toBe(true);
+      setReady(false);
+      expect(isShown()).toBe(true);
       dispose();
     });
   });

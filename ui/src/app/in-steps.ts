@@ -20,3 +20,20 @@ export function inSteps<T>(items: () => readonly T[], step: number): { shown: ()
   const isComplete = () => limit() >= items().length;
   return { shown: () => (isComplete() ? items() : items().slice(0, limit())), isComplete };
 }
+
+/**
+ * `when()`, one task late: false until the task after the one in which
+ * `when()` first turned true, and true from then on. A screen shows its
+ * parts in turn with it, each in a task of its own, so no single task holds
+ * the page for long while the first data arrives.
+ */
+export function afterTask(when: () => boolean): () => boolean {
+  const [isShown, setShown] = createSignal(false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(() => {
+    if (!when() || isShown() || timer !== undefined) return;
+    timer = setTimeout(() => setShown(true), 0);
+  });
+  onCleanup(() => clearTimeout(timer));
+  return isShown;
+}

@@ -3,7 +3,7 @@ import { RUN_STATUSES, TAG_PATTERN, type RunStatus } from '@jobflow/shared/clien
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
 import { errorMessage } from '../app/errors';
-import { inSteps } from '../app/in-steps';
+import { afterTask, inSteps } from '../app/in-steps';
 import { Link, location, setQuery } from '../app/router';
 import { ListFooter } from '../components/list-footer';
 import { Owner } from '../components/owner';
@@ -54,8 +54,6 @@ export default function DashboardScreen() {
     fetchPage: (cursor, limit) => client.jobs.list({ q: q() || undefined, type: type() || undefined, tag: tag() || undefined, cursor, limit }),
     store: upsertJobs,
   });
-  // The jobs sit below the activity: their first render is spread over tasks so the page answers meanwhile.
-  const jobRows = inSteps(jobList.ids, JOB_ROWS_PER_TASK);
   const runList = createPagedList({
     fetchPage: (cursor, limit) =>
       client.runs.list({
@@ -137,6 +135,13 @@ export default function DashboardScreen() {
 
   const counts = createMemo(() => stats.counts(hourNow()));
   const buckets = createMemo(() => stats.buckets(hourNow()));
+  // As the first data arrives, the page fills in a task per part: the chart's bars a task after the counts,
+  // the panels a task after the recent runs, the jobs a task after the panels (ten rows per task from there).
+  const isChartShown = afterTask(stats.isLoaded);
+  const arePanelsShown = afterTask(runList.isLoaded);
+  const areJobsShown = afterTask(() => arePanelsShown() && jobList.isLoaded());
+  // The jobs sit below the activity: their first render is spread over tasks so the page answers meanwhile.
+  const jobRows = inSteps(() => (areJobsShown() ? jobList.ids() : []), JOB_ROWS_PER_TASK);
 
   return (
     <div class="stack">
@@ -155,7 +160,7 @@ export default function DashboardScreen() {
         </div>
         <div class="card chart-card">
           <h2 class="card-title">{t('chart.title')}</h2>
-          <RunsChart buckets={buckets()} />
+          <RunsChart buckets={isChartShown() ? buckets() : []} />
           <Show when={statsError()}>
             {(error) => (
               <p class="error small" role="alert">
@@ -212,14 +217,14 @@ export default function DashboardScreen() {
       </Show>
 
       {/* Below the runs, and only with them: the runs keep the first place, and nothing above moves when these fill in. */}
-      <Show when={runList.isLoaded()}>
+      <Show when={arePanelsShown()}>
         <div class="dashboard-panels">
           <QueuePanel />
           <UpcomingPanel />
         </div>
       </Show>
 
-      <Show when={runList.isLoaded() && jobList.isLoaded()}>
+      <Show when={areJobsShown()}>
         <section class="panel jobs-panel" aria-labelledby="jobs-title">
           <div class="panel-head">
             <h2 id="jobs-title">{t('dashboard.jobs')}</h2>

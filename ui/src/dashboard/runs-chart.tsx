@@ -1,4 +1,5 @@
-import { For } from 'solid-js';
+import { For, Index } from 'solid-js';
+import { inSteps } from '../app/in-steps';
 import { formatHour, formatNumber, t } from '../i18n/i18n';
 import type { HourBucket } from './run-stats';
 
@@ -6,9 +7,14 @@ const W = 720;
 const H = 180;
 const PAD = { top: 12, right: 8, bottom: 24, left: 32 };
 const SERIES = ['succeeded', 'failed', 'cancelled'] as const;
+/** Hours drawn per task on the first render: a whole day of bars at once held a phone's main thread too long. */
+const HOURS_PER_TASK = 8;
 
 /** Finished runs per hour over the last 24 h, stacked by outcome, drawn as plain SVG. */
 export function RunsChart(props: { buckets: HourBucket[] }) {
+  // Drawn a few hours per task the first time, then kept by position (Index): a new hour or count updates
+  // the bars in place instead of drawing the whole day again.
+  const bars = inSteps(() => props.buckets, HOURS_PER_TASK);
   const max = () => Math.max(1, ...props.buckets.map((b) => b.succeeded + b.failed + b.cancelled));
   const niceMax = () => {
     const m = max();
@@ -39,15 +45,15 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
             </g>
           )}
         </For>
-        <For each={props.buckets}>
+        <Index each={bars.shown()}>
           {(bucket, i) => {
-            const x = () => PAD.left + i() * slot() + slot() * 0.15;
+            const x = () => PAD.left + i * slot() + slot() * 0.15;
             const width = () => slot() * 0.7;
-            const sum = () => bucket.succeeded + bucket.failed + bucket.cancelled;
+            const sum = () => bucket().succeeded + bucket().failed + bucket().cancelled;
             const segments = () => {
               let base = 0;
               return SERIES.map((key) => {
-                const value = bucket[key];
+                const value = bucket()[key];
                 const segment = { key, y0: base, y1: base + value };
                 base += value;
                 return segment;
@@ -56,21 +62,21 @@ export function RunsChart(props: { buckets: HourBucket[] }) {
             return (
               <g>
                 <title>
-                  {`${formatHour(bucket.start)} — ${t('chart.runs', { n: sum() })}: ` + SERIES.map((key) => `${label(key)} ${bucket[key]}`).join(', ')}
+                  {`${formatHour(bucket().start)} — ${t('chart.runs', { n: sum() })}: ` + SERIES.map((key) => `${label(key)} ${bucket()[key]}`).join(', ')}
                 </title>
-                <rect class="chart-hit" x={PAD.left + i() * slot()} y={PAD.top} width={slot()} height={innerH} />
-                <For each={segments()}>
-                  {(s) => <rect class={`bar bar-${s.key}`} x={x()} width={width()} y={y(s.y1)} height={Math.max(0, y(s.y0) - y(s.y1))} />}
-                </For>
-                {i() % 3 === 0 && (
+                <rect class="chart-hit" x={PAD.left + i * slot()} y={PAD.top} width={slot()} height={innerH} />
+                <Index each={segments()}>
+                  {(s) => <rect class={`bar bar-${s().key}`} x={x()} width={width()} y={y(s().y1)} height={Math.max(0, y(s().y0) - y(s().y1))} />}
+                </Index>
+                {i % 3 === 0 && (
                   <text class="chart-axis" x={x() + width() / 2} y={H - 6} text-anchor="middle">
-                    {formatHour(bucket.start)}
+                    {formatHour(bucket().start)}
                   </text>
                 )}
               </g>
             );
           }}
-        </For>
+        </Index>
       </svg>
       <figcaption class="legend">
         <For each={SERIES}>

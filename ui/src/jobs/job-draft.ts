@@ -7,7 +7,7 @@ import {
   type ScheduleDto,
   type SchedulePolicyDto,
 } from '@jobflow/shared/client';
-import { scheduleProblems } from '@jobflow/shared';
+import { scheduleProblems } from '@jobflow/shared/schedule-rules';
 import { localizeValidation } from '../app/errors';
 import { t } from '../i18n/i18n';
 import type { FieldErrors } from './params-form';

@@ -1,5 +1,5 @@
 import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
-import { upcomingDueTimes } from '@jobflow/shared';
+import { upcomingDueTimes } from '@jobflow/shared/schedule-rules';
 import { SCHEDULE_MISSED_POLICIES, SCHEDULE_OVERLAP_POLICIES } from '@jobflow/shared/client';
 import { formatDateTime, formatDateTimeIn, locale, t } from '../i18n/i18n';
 import { describeCron } from './cron-text';

@@ -13,6 +13,7 @@ const USER_HINT_KEY = 'jobflow.user';
 const [user, setUser] = createSignal<UserDto | null>(null);
 const [isRestoring, setRestoring] = createSignal(true);
 let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+let openTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** The signed-in user, or null. */
 export { user, isRestoring };
@@ -48,7 +49,9 @@ function loadHint(): UserDto | null {
 
 function begin(signedIn: UserDto, expiresAt?: string): void {
   client.setCookieSession(true);
-  client.connection.open();
+  // In a task of its own: at start-up this runs while the modules evaluate, which hold the page long enough.
+  clearTimeout(openTimer);
+  openTimer = setTimeout(() => client.connection.open(), 0);
   setUser(signedIn);
   saveHint(signedIn);
   clearTimeout(expiryTimer);
@@ -60,6 +63,7 @@ function begin(signedIn: UserDto, expiresAt?: string): void {
 /** Forgets the session locally and closes the live connection. */
 function end(): void {
   clearTimeout(expiryTimer);
+  clearTimeout(openTimer);
   client.setCookieSession(false);
   client.close();
   setUser(null);
