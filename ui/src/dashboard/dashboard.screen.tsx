@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from 'solid-js';
 import { RUN_STATUSES, TAG_PATTERN, type RunStatus } from '@jobflow/shared/client';
 import { client } from '../app/client';
 import { createNow } from '../app/clock';
@@ -74,8 +74,11 @@ export default function DashboardScreen() {
   onCleanup(() => stats.dispose());
   const loadStats = (hasMissedEvents = false) => stats.load(hasMissedEvents).then(() => setStatsError(null), setStatsError);
 
-  createEffect(on([q, type, tag], () => void jobList.reload(), { defer: false }));
-  createEffect(on([status, within], () => void runList.reload(), { defer: false }));
+  // The requests go out in the task after the first render: that render, with the page's first paint, is
+  // long enough on a phone without them.
+  const isStarted = afterTask(() => true);
+  createEffect(on([isStarted, q, type, tag], ([started]) => void (started && jobList.reload())));
+  createEffect(on([isStarted, status, within], ([started]) => void (started && runList.reload())));
 
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   const onSearchInput = (value: string) => {
@@ -111,7 +114,8 @@ export default function DashboardScreen() {
     }),
   );
 
-  onMount(() => {
+  createEffect(on(isStarted, (started) => {
+    if (!started) return;
     void loadJobTypes().catch(() => undefined);
     void loadStats();
     const subscription = client.subscribe(
@@ -131,7 +135,7 @@ export default function DashboardScreen() {
       },
     );
     onCleanup(() => subscription.close());
-  });
+  }));
 
   const counts = createMemo(() => stats.counts(hourNow()));
   const buckets = createMemo(() => stats.buckets(hourNow()));
