@@ -114,28 +114,30 @@ export default function DashboardScreen() {
     }),
   );
 
-  createEffect(on(isStarted, (started) => {
-    if (!started) return;
-    void loadJobTypes().catch(() => undefined);
-    void loadStats();
-    const subscription = client.subscribe(
-      { topic: 'dashboard' },
-      {
-        ...storeHandlers,
-        onRunUpdated: (run) => {
-          // In arrival order, before the stores move: the stats need each transition.
-          stats.noteRun(run);
-          storeHandlers.onRunUpdated(run);
+  createEffect(
+    on(isStarted, (started) => {
+      if (!started) return;
+      void loadJobTypes().catch(() => undefined);
+      void loadStats();
+      const subscription = client.subscribe(
+        { topic: 'dashboard' },
+        {
+          ...storeHandlers,
+          onRunUpdated: (run) => {
+            // In arrival order, before the stores move: the stats need each transition.
+            stats.noteRun(run);
+            storeHandlers.onRunUpdated(run);
+          },
+          onRefetch: () => {
+            void jobList.reload(true);
+            void runList.reload(true);
+            void loadStats(true);
+          },
         },
-        onRefetch: () => {
-          void jobList.reload(true);
-          void runList.reload(true);
-          void loadStats(true);
-        },
-      },
-    );
-    onCleanup(() => subscription.close());
-  }));
+      );
+      onCleanup(() => subscription.close());
+    }),
+  );
 
   const counts = createMemo(() => stats.counts(hourNow()));
   const buckets = createMemo(() => stats.buckets(hourNow()));
