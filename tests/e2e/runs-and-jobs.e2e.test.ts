@@ -166,7 +166,8 @@ describe('the job page', () => {
 describe('keyboard shortcuts and links to log lines', () => {
   test('/ focuses the search, g r / g d / g w go places, ? lists them', async () => {
     await page.goto('/');
-    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    // The search box is the jobs panel's, which fills in once the jobs have arrived.
+    await page.getByRole('searchbox').waitFor();
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('search');
     await page.keyboard.type('x');
