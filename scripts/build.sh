@@ -11,7 +11,7 @@ stale() {
   [ ! -f "$out" ] || [ -n "$(find "$@" -newer "$out" -print -quit 2>/dev/null)" ]
 }
 
-if stale ui/dist/index.html ui/src ui/public ui/index.html ui/vite.config.ts ui/params-validators.plugin.ts shared/src; then
+if stale ui/dist/index.html ui/src ui/public ui/index.html ui/vite.config.ts ui/*.plugin.ts shared/src; then
   echo "Building the UI..."
   npm run build --workspace ui --silent
 fi

@@ -1,8 +1,7 @@
-import { render } from 'solid-js/web';
-import { App } from './app/app';
-import { restoreSession } from './session/session';
 import './styles.css';
 
-void restoreSession();
-// The first render in a task of its own, after the one evaluating the modules: neither holds the page for long.
-setTimeout(() => render(() => <App />, document.getElementById('root') as HTMLElement), 0);
+// The modules evaluate in two tasks, neither long: the typed client with the contract's schemas, then the app.
+// Both are preloaded from the page (see modulePreloadDynamic in vite.config.ts): nothing waits for the network here.
+await import('./app/client');
+await new Promise((resolve) => setTimeout(resolve, 0));
+await import('./start');
