@@ -89,7 +89,8 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
     const merged: StageTimes = {};
     for (const t of traces) for (const [stage, at] of Object.entries(t) as [keyof StageTimes, number[]][]) merged[stage] ??= at;
     const b = stageBreakdown(times.produced, merged, times.arrived);
-    if (stagesOut) writeFileSync(`${stagesOut}/fanout-stages-${Date.now()}.json`, JSON.stringify({ produced: times.produced, ...merged, arrived: times.arrived }));
+    if (stagesOut)
+      writeFileSync(`${stagesOut}/fanout-stages-${Date.now()}.json`, JSON.stringify({ produced: times.produced, ...merged, arrived: times.arrived }));
     const metrics: Record<string, number> = { 'stage:lines': b.lines, 'stage:total:p50': b.total.p50, 'stage:total:p99': b.total.p99 };
     for (const f of b.stages) {
       metrics[`stage:${f.stage}:p50`] = f.p50;

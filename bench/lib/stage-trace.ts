@@ -65,7 +65,11 @@ export interface StageFigure {
  * delivery. `produced` and `arrived` are indexed by line number as the
  * recorded times are; every clock is the same machine's wall clock.
  */
-export function stageBreakdown(produced: ArrayLike<number>, recorded: StageTimes, arrived: ArrayLike<number>): { lines: number; total: StageFigure; stages: StageFigure[] } {
+export function stageBreakdown(
+  produced: ArrayLike<number>,
+  recorded: StageTimes,
+  arrived: ArrayLike<number>,
+): { lines: number; total: StageFigure; stages: StageFigure[] } {
   const points = [produced, ...LOG_STAGES.map((s) => recorded[s] ?? []), arrived];
   const names = [...LOG_STAGES, 'arrived'];
   const complete: number[] = [];
