@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '@jobflow/shared';
 import type { Sql } from '@jobflow/core/db';
 import type { Logger } from '@jobflow/core/platform';
+import { RetryLaterError } from '../http/errors.middleware';
 import { idempotencyQueries } from './idempotency.queries';
 
 /** How long a key answers the same: 24 hours. */
@@ -37,7 +38,7 @@ export const fingerprintOf = (method: string, path: string, body: unknown) =>
  * key (per user) runs and its answer is stored; a retry with the same key and
  * request within 24 hours gets that answer again without running; the same
  * key with another request is a 422, and while the first is still being
- * answered a retry is a 409.
+ * answered a retry is a 409 with `Retry-After: 1`.
  */
 export function createIdempotency(sql: Sql, windowSec = IDEMPOTENCY_WINDOW_SEC) {
   return {
@@ -50,7 +51,7 @@ export function createIdempotency(sql: Sql, windowSec = IDEMPOTENCY_WINDOW_SEC) 
           ]);
         }
         if (row && row.status !== null) return { status: row.status, body: row.response, isReplay: true };
-        if (row) throw new ApiError('conflict', 'A request with this Idempotency-Key is still being answered; retry in a moment.');
+        if (row) throw new RetryLaterError('conflict', 'A request with this Idempotency-Key is still being answered; retry in a moment.', 1);
         // Released between the two statements (the first request failed): this one runs.
         return this.once(userId, key, fingerprint, run);
       }
