@@ -46,7 +46,11 @@ describe('Idempotency-Key on starting a run', () => {
     const ok = replies.filter((r) => r.status === 201);
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
-    for (const r of replies.filter((r) => r.status !== 201)) expect(errorOf(r).code).toBe('conflict');
+    for (const r of replies.filter((r) => r.status !== 201)) {
+      expect(errorOf(r).code).toBe('conflict');
+      // Worth trying again in a moment, and a client does.
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
     expect(await runsOf(jobId)).toBe(before + 1);
     const settled = await start(key);
     expect(settled.body.id).toBe(ok[0]!.body.id);

@@ -33,7 +33,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Start a run of a job; with --follow, stream its log and exit with its outcome',
   options: RUN_OPTIONS,
-  usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+  usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow] [--idempotency-key KEY]
 
 Starts a run of <job> (its id, or its exact name) and prints the run's id. While
 the server restarts (refused connections, 502, 503, 504), the start is sent again
@@ -67,10 +67,10 @@ export const rerunCommand: Command = {
   name: 'rerun',
   summary: "Start a new run with an earlier run's params",
   options: RUN_OPTIONS,
-  usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+  usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow] [--idempotency-key KEY]
 
 Starts a new run of the same job with the params of run <run> (an id), and prints
-the new run's id.
+the new run's id; sent again while the server restarts, as "jobflow run" is.
 
 Options:
   -p, --param KEY=VALUE  override one of the old run's params
