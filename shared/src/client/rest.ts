@@ -328,8 +328,7 @@ export function createRestApi(t: Transport) {
       create: (body: JobInput) => t.call(r.createJob, { body }),
       get: (id: string) => t.call(r.getJob, { params: { id } }),
       /** `PATCH /api/jobs/:id`; with `ifMatch` (the job's `version`), a job changed meanwhile is a `precondition_failed` error. */
-      update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) =>
-        t.call(r.updateJob, { params: { id }, body, headers: ifMatchHeaders(options) }),
+      update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) => t.call(r.updateJob, { params: { id }, body, headers: ifMatchHeaders(options) }),
       delete: (id: string) => t.call(r.deleteJob, { params: { id } }),
       /** `GET /api/jobs/:id/storage`: what the job's runs hold in the database (runs, lines, bytes). */
       storage: (id: string) => t.call(r.jobStorage, { params: { id } }),

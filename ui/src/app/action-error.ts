@@ -17,7 +17,6 @@ export function createActionError() {
   );
   return [
     () => error()?.message ?? null,
-    (e: unknown) =>
-      setError(e === null ? null : { message: typeof e === 'string' ? e : errorMessage(e), isNetwork: isApiClientError(e, 'network_error') }),
+    (e: unknown) => setError(e === null ? null : { message: typeof e === 'string' ? e : errorMessage(e), isNetwork: isApiClientError(e, 'network_error') }),
   ] as const;
 }

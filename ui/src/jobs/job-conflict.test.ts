@@ -164,6 +164,12 @@ describe('a one-field change of the job on screen (enable, disable, pause, resum
 
   test('any other failure is the caller’s to show', async () => {
     const conflict = new ApiClientError('conflict', 'The job has no schedule.', 409);
-    await expect(changeShownJob(shown, () => Promise.reject(conflict), async () => stored)).rejects.toBe(conflict);
+    await expect(
+      changeShownJob(
+        shown,
+        () => Promise.reject(conflict),
+        async () => stored,
+      ),
+    ).rejects.toBe(conflict);
   });
 });
