@@ -4,11 +4,24 @@ import { measured, jobflowFor, rawHost, type BenchEnv, type JobflowStack } from 
 import { LatencyHistogram, type HistogramData } from './lib/histogram';
 import { startAll, startHost, type Host, type ProbeReading } from './lib/proc';
 import { runCase, type CaseResult, type SideSample, type Target } from './lib/runner';
+import { LOG_STAGES, stageBreakdown, type StageTimes } from './lib/stage-trace';
 import { checkStoredLines, emitScript, fixtureRuns, goFileName, startShellRuns } from './ingest.bench';
 
 const RATE = 1000;
+/**
+ * `BENCH_FANOUT_STAGES=1`: with one subscriber, Jobflow's repeats also record
+ * when each line passes each stage (worker read, INSERT sent, committed,
+ * published, received by the server, written to the socket) and report p50,
+ * p99 and the slowest 1 %'s mean per stage. Off by default: the trace costs
+ * a little in the worker and the server.
+ */
+const isStaged = process.env.BENCH_FANOUT_STAGES === '1' || Boolean(process.env.BENCH_FANOUT_STAGES_OUT);
+/** `BENCH_FANOUT_STAGES_OUT=<dir>`: the same, and each repeat's times per line land in `<dir>/fanout-stages-*.json`. */
+const stagesOut = process.env.BENCH_FANOUT_STAGES_OUT;
+/** The stage rows: each stage is the time from the point before it (the line's production for `read`). */
+const STAGE_NAMES = [...LOG_STAGES, 'arrived'];
 
-type Collected = { histogram: HistogramData; missing: string[]; dropped: number };
+type Collected = { histogram: HistogramData; missing: string[]; dropped: number; times?: { produced: number[]; arrived: number[] } };
 
 /**
  * fanout: delivery latency (line produced → line at a subscriber) for one run
@@ -21,7 +34,8 @@ type Collected = { histogram: HistogramData; missing: string[]; dropped: number 
  */
 export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   const seconds = env.isQuick ? 1 : 10;
-  const sizes = env.isQuick ? [1, 20, 50] : [1, 20, 50, 100, 500];
+  // BENCH_FANOUT_SIZES=1,20 measures only those subscriber counts (e.g. for the stage breakdown alone).
+  const sizes = process.env.BENCH_FANOUT_SIZES ? process.env.BENCH_FANOUT_SIZES.split(',').map(Number) : env.isQuick ? [1, 20, 50] : [1, 20, 50, 100, 500];
   // Two per core, 4 to 8: on a small machine the generators share the cores with the server, and more would only take its share.
   const generatorCount = env.isQuick ? 4 : Math.min(8, Math.max(4, 2 * availableParallelism()));
   const maxN = Math.max(...sizes);
@@ -53,8 +67,10 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
   }
 
   /** Waits for every subscriber's last line (what never came is reported), merging the generators' histograms. */
-  async function collect(active: { h: Host }[]) {
-    const parts = await Promise.all(active.map((a) => a.h.call<Collected>('collect', { timeoutMs: seconds * 1000 + 120_000 })));
+  async function collect(active: { h: Host }[], withTimes = false) {
+    const parts = await Promise.all(
+      active.map((a, i) => a.h.call<Collected>('collect', { timeoutMs: seconds * 1000 + 120_000, withTimes: withTimes && i === 0 })),
+    );
     const histogram = new LatencyHistogram();
     for (const p of parts) histogram.merge(p.histogram);
     return {
@@ -64,7 +80,24 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
       missing: parts.flatMap((p) => p.missing),
       incomplete: parts.reduce((sum, p) => sum + (p.missing.length ? 1 : 0), 0),
       dropped: parts.reduce((sum, p) => sum + p.dropped, 0),
+      times: parts[0]?.times,
     };
+  }
+
+  /** Per stage p50, p99 and the slowest 1 %'s mean, as metrics (`stage:<name>:p50` ...), from the hosts' traces and subscriber 1's times. */
+  function stageMetrics(traces: StageTimes[], times: { produced: number[]; arrived: number[] }): Record<string, number> {
+    const merged: StageTimes = {};
+    for (const t of traces) for (const [stage, at] of Object.entries(t) as [keyof StageTimes, number[]][]) merged[stage] ??= at;
+    const b = stageBreakdown(times.produced, merged, times.arrived);
+    if (stagesOut)
+      writeFileSync(`${stagesOut}/fanout-stages-${Date.now()}.json`, JSON.stringify({ produced: times.produced, ...merged, arrived: times.arrived }));
+    const metrics: Record<string, number> = { 'stage:lines': b.lines, 'stage:total:p50': b.total.p50, 'stage:total:p99': b.total.p99 };
+    for (const f of b.stages) {
+      metrics[`stage:${f.stage}:p50`] = f.p50;
+      metrics[`stage:${f.stage}:p99`] = f.p99;
+      metrics[`stage:${f.stage}:tail`] = f.tailMean;
+    }
+    return metrics;
   }
 
   /** The worst event-loop delay p99 among the generators that held subscribers. */
@@ -76,10 +109,13 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
     const [id] = await startShellRuns(env, jf, jobId, 1, emitScript(total, RATE, goFile));
     const topic = { topic: 'run', runId: id };
     const { active, refused } = await arm('jobflow', n, id!, topic);
+    const isTraced = isStaged && n === 1;
+    if (isTraced) await Promise.all(jf.hosts.map((h) => h.call('trace:start', { runId: id, total })));
     const m = await measured(env, [...jf.hosts, ...gens], async () => {
       writeFileSync(goFile, '');
-      return collect(active);
+      return collect(active, isTraced);
     });
+    const traces = isTraced ? await Promise.all(jf.hosts.map((h) => h.call<StageTimes>('trace:take'))) : [];
     rmSync(goFile, { force: true });
     await Promise.all(active.map((a) => a.h.call('unsubscribe', { side: 'jobflow', count: a.numbers.length, payload: topic })));
     const problems = [
@@ -95,6 +131,7 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
         max: m.value.max,
         commitsPer1000Lines: (m.pg.commits / total) * 1000,
         generatorLoopDelayP99Ms: generatorDelay(m.procs, active),
+        ...(isTraced && m.value.times ? stageMetrics(traces, m.value.times) : {}),
       },
       verified: [`each of ${n} subscribers got seq 1..${total} once, in order`, 'PostgreSQL holds every line'],
       problems,
@@ -142,6 +179,22 @@ export async function fanoutBench(env: BenchEnv): Promise<CaseResult[]> {
               { label: 'delivery p99', metric: 'p99', unit: 'ms', targets: p99Targets },
               { label: 'PG commits per 1,000 lines', metric: 'commitsPer1000Lines', unit: 'commits', isJobflowOnly: true, targets: [] },
               { label: 'load generators: event-loop delay p99 (worst)', metric: 'generatorLoopDelayP99Ms', unit: 'ms', targets: [] },
+              ...(isStaged && n === 1
+                ? [
+                    { label: 'stages: lines traced', metric: 'stage:lines', unit: 'lines', isJobflowOnly: true, targets: [] },
+                    { label: 'stages: whole delivery p50', metric: 'stage:total:p50', unit: 'ms', isJobflowOnly: true, targets: [] },
+                    { label: 'stages: whole delivery p99', metric: 'stage:total:p99', unit: 'ms', isJobflowOnly: true, targets: [] },
+                    ...STAGE_NAMES.flatMap((stage) =>
+                      (['p50', 'p99', 'tail'] as const).map((k) => ({
+                        label: `stage ${stage}: ${k === 'tail' ? 'mean of the slowest 1 %' : k}`,
+                        metric: `stage:${stage}:${k}`,
+                        unit: 'ms',
+                        isJobflowOnly: true,
+                        targets: [],
+                      })),
+                    ),
+                  ]
+                : []),
             ],
             run: (side) => (side === 'jobflow' ? jobflowRepeat(n) : rawRepeat(n)),
           },

@@ -5,6 +5,7 @@
  */
 import { createProbe } from '../lib/probe';
 import { diffPgCounts, installPgCounter, readPgCounts } from '../lib/pg-count';
+import { createStageRecorder } from '../lib/stage-trace';
 
 installPgCounter();
 
@@ -21,6 +22,7 @@ type Message = { id: number; cmd: string; args?: unknown };
 const [roleName, rawArgs] = process.argv.slice(2);
 const probe = createProbe();
 let pgMark = readPgCounts();
+const stages = createStageRecorder();
 
 const send = (m: unknown) => process.send?.(m);
 
@@ -34,6 +36,9 @@ async function main() {
     },
     'probe:read': () => ({ stats: probe.read(), pg: diffPgCounts(pgMark, readPgCounts()) }),
     'pg:total': () => readPgCounts(),
+    /** Starts recording when the lines of a run pass each stage of Jobflow's log trace in this process. */
+    'trace:start': (a: { runId: string; total: number }) => stages.start(a),
+    'trace:take': () => stages.take(),
     gc: () => {
       (globalThis as { gc?: () => void }).gc?.();
       (globalThis as { gc?: () => void }).gc?.();

@@ -24,6 +24,8 @@ interface Armed {
   numbers: number[];
   checks: SeqCheck[];
   producedAt: Float64Array;
+  /** When each line reached this process's first subscriber (by seq). */
+  arrivedAt: Float64Array;
   histogram: LatencyHistogram;
   disconnectsAtArm: number;
 }
@@ -50,6 +52,7 @@ export async function start(): Promise<HostRole> {
         let at = a.producedAt[l.seq];
         if (!at) at = a.producedAt[l.seq] = timeOfLine(l.text);
         a.histogram.add(now - at);
+        if (index === 0 && l.seq > 0 && l.seq < a.arrivedAt.length && !a.arrivedAt[l.seq]) a.arrivedAt[l.seq] = now;
         check.add(l.seq, now);
       }
     });
@@ -89,6 +92,7 @@ export async function start(): Promise<HostRole> {
           numbers: a.numbers,
           checks: a.numbers.map(() => new SeqCheck(a.total)),
           producedAt: new Float64Array(a.total + 1),
+          arrivedAt: new Float64Array(a.total + 1),
           histogram: new LatencyHistogram(),
           disconnectsAtArm: sides.get(a.side)!.disconnects,
         };
@@ -99,7 +103,10 @@ export async function start(): Promise<HostRole> {
         return failures;
       },
       /** Waits until every armed socket has every line (or the deadline), then reports. */
-      collect: async (a: { timeoutMs: number }): Promise<{ histogram: HistogramData; missing: string[]; dropped: number }> => {
+      collect: async (a: {
+        timeoutMs: number;
+        withTimes?: boolean;
+      }): Promise<{ histogram: HistogramData; missing: string[]; dropped: number; times?: { produced: number[]; arrived: number[] } }> => {
         const x = armed;
         if (!x) throw new Error('nothing armed');
         // A client its server dropped gets nothing more: waiting for it would only stretch the repeat.
@@ -112,6 +119,8 @@ export async function start(): Promise<HostRole> {
           histogram: x.histogram.toJSON(),
           missing: x.checks.flatMap((c, i) => c.problems(`subscriber ${x.numbers[i]}`)),
           dropped: sides.get(x.side)!.disconnects - x.disconnectsAtArm,
+          // Per line, produced and at the first subscriber here: the ends of the stage breakdown.
+          ...(a.withTimes ? { times: { produced: Array.from(x.producedAt), arrived: Array.from(x.arrivedAt) } } : {}),
         };
       },
       /** Sends `unsubscribe` from the side's first `count` sockets and waits for the acks. */

@@ -16,7 +16,16 @@ export interface CliEnv {
   forceColor: boolean | undefined;
   /** `TERM=dumb`. */
   isDumbTerminal: boolean;
+  /**
+   * `JOBFLOW_RETRY_SEC`: how long a request that is safe to repeat is tried
+   * again while the server restarts (default 60; 0: never); NaN when it is
+   * not a whole number.
+   */
+  retrySec: number;
 }
+
+/** How long requests are tried again when `JOBFLOW_RETRY_SEC` does not say. */
+export const DEFAULT_RETRY_SEC = 60;
 
 /** The server used when neither `JOBFLOW_URL` nor a login says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -33,8 +42,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     isNoColor: nonEmpty(env.NO_COLOR) !== undefined,
     forceColor: force === undefined ? undefined : force !== '0' && force !== 'false',
     isDumbTerminal: env.TERM === 'dumb',
+    retrySec: retrySecOf(nonEmpty(env.JOBFLOW_RETRY_SEC)),
   };
 }
+
+const retrySecOf = (value: string | undefined) => (value === undefined ? DEFAULT_RETRY_SEC : /^\d+$/.test(value) ? Number(value) : NaN);
 
 /** What `jobflow login` stores: the server and a personal API token for it. */
 export interface StoredConfig {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import type { JobflowClient } from '@jobflow/shared/client';
+import type { JobflowClient, RetryNotice, RetryOptions } from '@jobflow/shared/client';
 import { readStoredConfig, resolveConnection, type CliEnv, type Connection, type StoredConfig } from './config';
-import type { Output } from './output';
+import { note, type Output } from './output';
 import { UsageError } from './args';
 import { loadClientLibrary } from './client-library';
 import { httpFetch } from './http-fetch';
@@ -29,12 +29,14 @@ export interface Context {
 export interface ContextIo {
   env: CliEnv;
   o: Output;
+  /** `--json`: stderr carries only the JSON error, so no notes go there. */
+  isJson: boolean;
   /** Opened only when a command reads stdin. */
   stdin: () => NodeJS.ReadStream;
 }
 
 /** Builds the context and returns it with `dispose`, which closes every client it made. */
-export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: Context; dispose(): void } {
+export function createContext({ env, o, isJson, stdin: openStdin }: ContextIo): { ctx: Context; dispose(): void } {
   const clients: JobflowClient[] = [];
   let input: NodeJS.ReadStream | null = null;
   const stdin = () => (input ??= openStdin());
@@ -69,7 +71,7 @@ export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: C
     },
     async clientFor(url, token) {
       const { createClient } = await loadClientLibrary();
-      return track(createClient({ url, token, fetch: httpFetch }));
+      return track(createClient({ url, token, fetch: httpFetch, retry: retryOptions(env, o, isJson) }));
     },
     async prompt(question, options = {}) {
       if (stdin().isTTY) return options.isSecret ? readSecret(stdin(), o.err, question) : readVisible(stdin(), o.err, question);
@@ -110,6 +112,22 @@ export function createContext({ env, o, stdin: openStdin }: ContextIo): { ctx: C
       input?.pause();
     },
   };
+}
+
+/**
+ * `JOBFLOW_RETRY_SEC` as the client's retry options. The first retry of a
+ * request is noted on stderr, so that a command waiting out a restart does
+ * not look hung.
+ */
+function retryOptions(env: CliEnv, o: Output, isJson: boolean): RetryOptions | false {
+  if (Number.isNaN(env.retrySec)) throw new UsageError('JOBFLOW_RETRY_SEC must be a whole number of seconds (0: never try a request again).');
+  if (env.retrySec === 0) return false;
+  const onRetry = (retry: RetryNotice) => {
+    if (retry.attempt === 1 && !isJson) {
+      note(o, `${retry.method} ${retry.path}: ${retry.reason}; trying again for up to ${Math.ceil((retry.remainingMs + retry.delayMs) / 1000)} s`);
+    }
+  };
+  return { maxElapsedMs: env.retrySec * 1000, onRetry };
 }
 
 function readVisible(stdin: NodeJS.ReadStream, err: Output['err'], question: string): Promise<string> {

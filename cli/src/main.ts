@@ -59,6 +59,9 @@ Options:
 Configuration:
   JOBFLOW_URL     the server (default: the one "jobflow login" stored, or http://127.0.0.1:3000)
   JOBFLOW_TOKEN   a personal API token; overrides the stored one
+  JOBFLOW_RETRY_SEC
+                  how long to keep trying a read or a run's start while the server
+                  restarts (refused connections, 502, 503, 504); default 60, 0: never
   NO_COLOR        set to turn colours off, as --no-color does
   "jobflow login" stores {url, token} in $XDG_CONFIG_HOME/jobflow/config.json
   (~/.config/jobflow/config.json), readable by you only.
@@ -122,8 +125,8 @@ export async function main(args: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const { ctx, dispose } = createContext({ env, o, stdin: () => process.stdin });
   const isJson = rest.includes('--json');
+  const { ctx, dispose } = createContext({ env, o, isJson, stdin: () => process.stdin });
   try {
     return await command.run(ctx, rest);
   } catch (error) {

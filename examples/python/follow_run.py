@@ -18,7 +18,7 @@ import queue
 import sys
 import time
 
-from jobflow_client import (EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, FINAL_STATUSES, ApiError,
+from jobflow_client import (EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, FINAL_STATUSES, RETRY_SEC, ApiError,
                             LiveConnection, Rest, UsageError, exit_now, is_refusal, note, read_connection,
                             report_error, stop_on_sigterm)
 
@@ -133,7 +133,7 @@ def print_line(line):
 def follow(rest, live, run_id):
     """Streams the run until it is final and every line up to its logCount is out; returns the exit code."""
     follower = RunFollower(rest, run_id)
-    live.open()
+    live.open(retry_sec=RETRY_SEC)
     while not follower.is_done():
         try:
             kind, data = live.events.get(timeout=0.1)
@@ -179,7 +179,7 @@ def main(argv):
         url, token = read_connection()
         rest = Rest(url, token)
         job = rest.find_job(argv[0])
-        run = rest.request('POST', f'/api/jobs/{job["id"]}/runs', body={})
+        run = rest.start_run(job['id'])
         note(SCRIPT, describe(run))
         live = LiveConnection(url, token, ('run:updated', 'run:log', 'resync'))
         return follow(rest, live, run['id'])

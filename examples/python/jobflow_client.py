@@ -16,12 +16,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 import socketio
 
 DEFAULT_URL = 'http://127.0.0.1:3000'
 UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.IGNORECASE)
 FINAL_STATUSES = ('succeeded', 'failed', 'cancelled')
+# What a proxy or a server in a rolling restart answers for a moment: worth asking again.
+RETRYABLE_STATUSES = (502, 503, 504)
+# How long a request that is safe to repeat keeps being tried through a restart.
+RETRY_SEC = 60
 
 # Exit codes, as `jobflow` uses them.
 EXIT_OK = 0
@@ -75,32 +80,62 @@ def read_connection(env=os.environ):
 
 
 class Rest:
-    """JSON requests to the REST API with the token; errors raise ApiError."""
+    """JSON requests to the REST API with the token; errors raise ApiError.
 
-    def __init__(self, url, token, timeout_sec=30):
+    A request that is safe to repeat (GET, or one sent with an Idempotency-Key)
+    is tried again for up to `retry_sec` when it is answered 502, 503 or 504, as
+    a proxy does while servers restart in turn (waiting as long as a Retry-After
+    header asks), or when a server that has answered before cannot be reached
+    (one never reached, a wrong URL, is reported at once). Any other request is
+    sent once.
+    """
+
+    def __init__(self, url, token, timeout_sec=30, retry_sec=RETRY_SEC):
         self.url = url
         self.token = token
         self.timeout_sec = timeout_sec
+        self.retry_sec = retry_sec
+        self.has_answered = False
 
-    def request(self, method, path, body=None, query=None, timeout_sec=None):
+    def request(self, method, path, body=None, query=None, timeout_sec=None, idempotency_key=None, retry_sec=None):
         target = self.url + path
         if query:
             target += '?' + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         headers = {'authorization': f'Bearer {self.token}', 'accept': 'application/json'}
+        if idempotency_key:
+            headers['idempotency-key'] = idempotency_key
         data = None
         if body is not None:
             data = json.dumps(body).encode('utf-8')
             headers['content-type'] = 'application/json'
-        request = urllib.request.Request(target, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_sec or self.timeout_sec) as response:
-                text = response.read()
-        except urllib.error.HTTPError as error:
-            raise _api_error(error) from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, 'reason', error)
-            raise ApiError('network_error', f'cannot reach {self.url}: {reason}') from None
-        return json.loads(text) if text else None
+        is_repeatable = method in ('GET', 'HEAD') or bool(idempotency_key)
+        deadline = time.monotonic() + (self.retry_sec if retry_sec is None else retry_sec)
+        delay = 0.25
+        while True:
+            request = urllib.request.Request(target, data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=timeout_sec or self.timeout_sec) as response:
+                    self.has_answered = True
+                    text = response.read()
+                return json.loads(text) if text else None
+            except urllib.error.HTTPError as error:
+                self.has_answered = True
+                failure = _api_error(error)
+                wait = _retry_after(error) or delay
+            except (urllib.error.URLError, OSError) as error:
+                reason = getattr(error, 'reason', error)
+                failure = ApiError('network_error', f'cannot reach {self.url}: {reason}')
+                wait = delay
+            is_transient = failure.status in RETRYABLE_STATUSES or (failure.code == 'network_error' and self.has_answered)
+            if not (is_repeatable and is_transient) or time.monotonic() + wait > deadline:
+                raise failure from None
+            time.sleep(wait)
+            delay = min(delay * 2, 2.0)
+
+    def start_run(self, job_id, body=None):
+        """Starts a run of the job with an Idempotency-Key of its own, so that asking again
+        (a restart in between) answers the same run instead of starting a second one."""
+        return self.request('POST', f'/api/jobs/{job_id}/runs', body=body or {}, idempotency_key=str(uuid.uuid4()))
 
     def find_job(self, ref):
         """A job by its id, or else by its exact name (which must then be unique)."""
@@ -128,10 +163,18 @@ class Rest:
     def check_token(self):
         """Raises ApiError `unauthorized` when the server refuses the token now; a server out of reach is not an answer."""
         try:
-            self.request('GET', '/api/auth/me', timeout_sec=5)
+            self.request('GET', '/api/auth/me', timeout_sec=5, retry_sec=0)
         except ApiError as error:
             if error.status == 401:
                 raise
+
+
+def _retry_after(error):
+    """Seconds a Retry-After header asks to wait (at most 10), or None."""
+    try:
+        return min(max(float(error.headers.get('retry-after', '')), 0.0), 10.0)
+    except (TypeError, ValueError):
+        return None
 
 
 def _api_error(error):
@@ -175,17 +218,25 @@ class LiveConnection(socketio.Client):
         self.is_ended_by_server = True
         super()._handle_disconnect(namespace, *args)
 
-    def open(self):
-        """Connects over WebSocket; raises ApiError when the server refuses the token or cannot be reached."""
-        self.is_ended_by_server = False
-        try:
-            self.connect(self.base_url, auth={'token': self.token}, transports=['websocket'],
-                         socketio_path='socket.io', wait_timeout=10)
-        except socketio.exceptions.ConnectionError as error:
-            refusal = self._take_connect_error()
-            if refusal == 'unauthorized':
-                raise ApiError('unauthorized', 'The server refused the token.', 401) from None
-            raise ApiError('network_error', f'cannot connect to {self.base_url}: {refusal or error}') from None
+    def open(self, retry_sec=0):
+        """Connects over WebSocket; raises ApiError when the server refuses the token, or cannot be reached
+        within `retry_sec` (a server restarting behind a proxy is tried again until then)."""
+        deadline = time.monotonic() + retry_sec
+        delay = 0.25
+        while True:
+            self.is_ended_by_server = False
+            try:
+                self.connect(self.base_url, auth={'token': self.token}, transports=['websocket'],
+                             socketio_path='socket.io', wait_timeout=10)
+                return
+            except socketio.exceptions.ConnectionError as error:
+                refusal = self._take_connect_error()
+                if refusal == 'unauthorized':
+                    raise ApiError('unauthorized', 'The server refused the token.', 401) from None
+                if time.monotonic() + delay > deadline:
+                    raise ApiError('network_error', f'cannot connect to {self.base_url}: {refusal or error}') from None
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     def after_disconnect(self, rest, script):
         """Call on every `disconnect`. A refused token raises ApiError `unauthorized` (reconnecting would be

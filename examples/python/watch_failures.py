@@ -23,7 +23,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from jobflow_client import (EXIT_OK, ApiError, LiveConnection, Rest, UsageError, exit_now, is_refusal, note,
+from jobflow_client import (EXIT_OK, RETRY_SEC, ApiError, LiveConnection, Rest, UsageError, exit_now, is_refusal, note,
                             read_connection, report_error, stop_on_sigterm)
 
 SCRIPT = 'watch_failures'
@@ -76,7 +76,7 @@ def watch(rest, live, url, job):
     topic = {'topic': 'job', 'jobId': job['id']} if job else {'topic': 'dashboard'}
     failures = FailureWatch(rest, job['id'] if job else None)
     has_subscribed = False
-    live.open()
+    live.open(retry_sec=RETRY_SEC)
     while True:
         try:
             kind, data = live.events.get(timeout=0.5)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '@jobflow/shared';
-import { createIdempotency } from '@jobflow/server';
+import { createIdempotency, fingerprintOf, IDEMPOTENCY_ABANDONED_SEC } from '@jobflow/server';
 import { errorOf, startStack, type Stack, type TestUser } from '../support/stack';
 
 let stack: Stack;
@@ -46,7 +46,11 @@ describe('Idempotency-Key on starting a run', () => {
     const ok = replies.filter((r) => r.status === 201);
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
-    for (const r of replies.filter((r) => r.status !== 201)) expect(errorOf(r).code).toBe('conflict');
+    for (const r of replies.filter((r) => r.status !== 201)) {
+      expect(errorOf(r).code).toBe('conflict');
+      // Worth trying again in a moment, and a client does.
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
     expect(await runsOf(jobId)).toBe(before + 1);
     const settled = await start(key);
     expect(settled.body.id).toBe(ok[0]!.body.id);
@@ -97,6 +101,28 @@ describe('Idempotency-Key on starting a run', () => {
     const again = await start(key, {}, user, path);
     expect(again.body).toEqual(first.body);
     expect((await start(key, { params: { seconds: 9 } }, user, path)).status).toBe(422);
+  });
+
+  it('a key whose first request never got its answer (its server stopped in the middle) answers 409 for a minute, then is taken over', async () => {
+    const before = await runsOf(jobId);
+    const key = newKey();
+    // What a server killed between claiming the key and answering leaves behind.
+    const path = `/api/jobs/${jobId}/runs`;
+    await stack.sql(`insert into idempotency_keys (user_id, key, fingerprint) values ($1, $2, $3)`, [user.id, key, fingerprintOf('POST', path, {})]);
+    const meanwhile = await start(key);
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.headers.get('retry-after')).toBe('1');
+    await stack.sql(`update idempotency_keys set created_at = now() - $3 * interval '1 second' where user_id = $1 and key = $2`, [
+      user.id,
+      key,
+      IDEMPOTENCY_ABANDONED_SEC + 1,
+    ]);
+    const later = await start(key);
+    expect(later.status).toBe(201);
+    expect(await runsOf(jobId)).toBe(before + 1);
+    const replay = await start(key);
+    expect(replay.body.id).toBe(later.body.id);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('a malformed key is a 400', async () => {

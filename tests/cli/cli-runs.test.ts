@@ -271,7 +271,7 @@ describe('jobflow errors and output', () => {
       jobflow(['cancel', '00000000-0000-4000-8000-000000000000'], { env }),
       jobflow(['run', 'no such job'], { env }),
       jobflow(['jobs'], { env: { ...env, JOBFLOW_TOKEN: 'jf_not-a-token' } }),
-      jobflow(['jobs'], { env: { ...env, JOBFLOW_URL: 'http://127.0.0.1:9' } }),
+      jobflow(['jobs'], { env: { ...env, JOBFLOW_URL: 'http://127.0.0.1:9', JOBFLOW_RETRY_SEC: '1' } }),
     ]);
     expect(missingRun.code).toBe(3);
     expect(missingRun.stderr).toMatch(/not_found: No such run/);
@@ -280,7 +280,8 @@ describe('jobflow errors and output', () => {
     expect(badToken.code).toBe(3);
     expect(badToken.stderr).toMatch(/unauthorized/);
     expect(nowhere.code).toBe(3);
-    expect(nowhere.stderr).toMatch(/network_error/);
+    expect(nowhere.stderr).toMatch(/^jobflow: GET \/api\/jobs: ECONNREFUSED; trying again for up to 1 s$/m);
+    expect(nowhere.stderr).toMatch(/network_error: Could not reach the server: .*ECONNREFUSED.* \(tried \d+ times in [\d.]+ s\)/);
     for (const result of [missingRun, missingJob, badToken, nowhere]) expect(result.stdout).toBe('');
 
     const asJson = await jobflow(['cancel', '00000000-0000-4000-8000-000000000000', '--json'], { env });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTokenDto, JobDto, RunDto, RunSummaryDto } from '@jobflow/shared';
 import { ApiClientError, createClient, isApiClientError, type JobflowClient, type WatchEvent } from '@jobflow/shared/client';
+import { freePort } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -217,9 +218,12 @@ describe('typed client: jobs and runs', () => {
     expect(await admin.health.readyz()).toMatchObject({ ok: true, status: 200 });
   });
 
-  it('turns an unreachable server into a network_error', async () => {
-    const nowhere = createClient({ url: 'http://127.0.0.1:9', token: 'jf_x' });
-    expect(await failure(nowhere.jobs.list())).toMatchObject({ code: 'network_error', status: 0 });
+  it('turns an unreachable server into a network_error, once it has tried for as long as it was told', async () => {
+    // A port nobody listens on (port 9 would not do: fetch refuses it as a "bad port", which no retry mends).
+    const nowhere = createClient({ url: `http://127.0.0.1:${await freePort()}`, token: 'jf_x', retry: { maxElapsedMs: 1_000 } });
+    const error = await failure(nowhere.jobs.list());
+    expect(error).toMatchObject({ code: 'network_error', status: 0 });
+    expect(error.message).toMatch(/\(tried \d+ times in [\d.]+ s\)$/);
     nowhere.close();
   });
 });

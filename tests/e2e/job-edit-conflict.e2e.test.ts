@@ -198,3 +198,46 @@ describe('two people edit one job', () => {
     expect(await owner.getByLabel('Timeout').inputValue()).toBe('60');
   });
 });
+
+describe('one click on a job that changed meanwhile', () => {
+  /** A change the page does not hear of (no event): made straight in the database, as by another server whose event was lost. */
+  const changeBehindThePage = (id: string, description: string) =>
+    stack.sql('update jobs set description = $2, version = version + 1, updated_at = now() where id = $1', [id, description]);
+  const jobById = async (id: string): Promise<JobDto> => (await stack.request<JobDto>('GET', `/api/jobs/${id}`, { token: stack.admin.token })).body;
+
+  test('Disable and Pause change nothing, show the job as stored and say so; the next click goes through', async () => {
+    const id = await createJob(stack, hanako.token, {
+      name: 'Nightly ages',
+      type: 'sleep',
+      params: { seconds: 0 },
+      schedule: { cron: '0 3 * * *', timezone: 'UTC' },
+    });
+    await owner.goto(`/jobs/${id}`);
+    await owner.getByRole('heading', { name: 'Nightly ages', level: 1, exact: true }).waitFor();
+    await expect.poll(() => owner.locator('.connection').textContent()).toContain('Live');
+
+    await changeBehindThePage(id, 'changed behind the page');
+    await owner.getByRole('button', { name: 'Disable' }).click();
+    await owner.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await owner.getByRole('alert').getByText('Someone else changed this job meanwhile (it is at version 2 now), so nothing was changed.').waitFor();
+    await owner.getByText('changed behind the page').waitFor();
+    expect(await jobById(id)).toMatchObject({ enabled: true, version: 2 });
+    expect(await owner.locator('[data-field="enabled"]').textContent()).toBe('Enabled');
+
+    await changeBehindThePage(id, 'changed again');
+    await owner.getByRole('button', { name: 'Pause schedule' }).click();
+    await owner.locator('.schedule-panel').getByRole('alert').getByText('(it is at version 3 now)', { exact: false }).waitFor();
+    await owner.getByText('changed again').waitFor();
+    expect(await jobById(id)).toMatchObject({ schedulePaused: false, version: 3 });
+    expect(await axeViolations(owner)).toEqual([]);
+
+    // Based on the version the page shows now, both go through.
+    await owner.getByRole('button', { name: 'Pause schedule' }).click();
+    await owner.getByRole('button', { name: 'Resume schedule' }).waitFor();
+    await owner.getByRole('button', { name: 'Disable' }).click();
+    await owner.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await owner.getByText('This job is disabled').waitFor();
+    expect(await jobById(id)).toMatchObject({ enabled: false, schedulePaused: true, version: 5 });
+    expect(await owner.getByText('Someone else changed this job meanwhile').count()).toBe(0);
+  });
+});

@@ -17,7 +17,7 @@ const sweeperWith = (options: Partial<RetentionOptions> = {}) =>
     db: engine.core.db,
     lease: createLease(engine.core.db, `retention-test-${++holders}`, 'this-test', 60_000),
     log,
-    options: { ...DEFAULT_RETENTION_OPTIONS, pauseMs: 0, ...options },
+    options: { ...DEFAULT_RETENTION_OPTIONS, pauseMs: 0, restPerWork: 0, ...options },
   });
 
 const jobWith = async (keep: { keepRuns?: number; keepDays?: number } = {}) => {

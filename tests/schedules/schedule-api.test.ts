@@ -91,6 +91,27 @@ describe('schedule fields and endpoints', () => {
     expect(again.body.items).toHaveLength(2);
   });
 
+  it('pause and resume with If-Match: a job changed meanwhile is a 412 and stays as it is; its current version goes through', async () => {
+    const job = (await post({ ...base, name: 'versioned', schedule: { cron: '0 * * * *', timezone: 'UTC' } })).body;
+    const changed = await stack.request<JobDto>('PATCH', `/api/jobs/${job.id}`, { token: stack.admin.token, body: { description: 'changed meanwhile' } });
+    const pauseAt = (version: number) =>
+      stack.request<JobDto>('POST', `/api/jobs/${job.id}/schedule/pause`, { token: stack.admin.token, headers: { 'if-match': `"${version}"` } });
+    const stale = await pauseAt(job.version);
+    expect(stale.status).toBe(412);
+    expect(errorOf(stale).code).toBe('precondition_failed');
+    expect((await stack.request<JobDto>('GET', `/api/jobs/${job.id}`, { token: stack.admin.token })).body).toMatchObject({
+      schedulePaused: false,
+      version: changed.body.version,
+    });
+    const paused = await pauseAt(changed.body.version);
+    expect(paused.body).toMatchObject({ schedulePaused: true, version: changed.body.version + 1 });
+    const resumed = await stack.request<JobDto>('POST', `/api/jobs/${job.id}/schedule/resume`, {
+      token: stack.admin.token,
+      headers: { 'if-match': `"${changed.body.version}"` },
+    });
+    expect(resumed.status).toBe(412);
+  });
+
   it('pausing a job without a schedule is a 409; other users may not pause it; bad ids and queries are refused', async () => {
     const job = await post({ ...base, name: 'unscheduled' });
     expect((await stack.request<JobDto>('POST', `/api/jobs/${job.body.id}/schedule/pause`, { token: stack.admin.token })).status).toBe(409);

@@ -3,6 +3,7 @@ import type { JobflowClient } from '@jobflow/shared/client';
 import { parseCommandArgs } from '../args';
 import type { Command, OptionSpecs } from '../command';
 import type { Context } from '../context';
+import { loadClientLibrary } from '../client-library';
 import { EXIT } from '../exit-codes';
 import { note, printJson } from '../output';
 import { applyAssignments, mergeParams, parseAssignments, readParamsFile, type ParamAssignment } from '../params';
@@ -13,7 +14,7 @@ const RUN_OPTIONS = {
   'params-file': { type: 'string', isFile: true, description: 'params from a JSON object in FILE ("-" for stdin)' },
   follow: { type: 'boolean', short: 'f', description: 'stream the log until the run ends; exit with its outcome' },
   quiet: { type: 'boolean', description: "with --follow, no notes about the run's state" },
-  'idempotency-key': { type: 'string', description: 'sent as Idempotency-Key: a retry with the same KEY within 24 h prints the same run' },
+  'idempotency-key': { type: 'string', description: 'sent as Idempotency-Key (default: a new one): the same KEY within 24 h answers the same run' },
 } as const satisfies OptionSpecs;
 
 const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: the run's stdout lines to
@@ -21,8 +22,10 @@ const FOLLOW_HELP = `  -f, --follow          stream the log until the run ends: 
                         marked [system]; then exit 0 if it succeeded, 1 if it failed,
                         130 if it was cancelled
   --quiet               with --follow, no notes about the run's state on stderr
-  --idempotency-key KEY  a retry with the same KEY and params within 24 h answers the
-                        run the first one started instead of starting another
+  --idempotency-key KEY  sent as Idempotency-Key (default: a new key each time); the
+                        same KEY and params within 24 h answer the run the first
+                        command started instead of starting another: give one when
+                        a CI job may run this command again (e.g. the pipeline's id)
   --json                print the Run as JSON; with --follow, every event as one JSON
                         object per line: {"type":"log","line":{...}} or {"type":"run","run":{...}}`;
 
@@ -30,9 +33,11 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'Start a run of a job; with --follow, stream its log and exit with its outcome',
   options: RUN_OPTIONS,
-  usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+  usage: `Usage: jobflow run <job> [--param KEY=VALUE ...] [--params-file FILE] [--follow] [--idempotency-key KEY]
 
-Starts a run of <job> (its id, or its exact name) and prints the run's id.
+Starts a run of <job> (its id, or its exact name) and prints the run's id. While
+the server restarts (refused connections, 502, 503, 504), the start is sent again
+with the same Idempotency-Key, so it starts one run at most (JOBFLOW_RETRY_SEC).
 
 Options:
   -p, --param KEY=VALUE  override one of the job's params for this run; VALUE is JSON
@@ -51,7 +56,9 @@ Example:
     const client = await ctx.client();
     const job = await findJob(client, positionals[0]!);
     const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
-    const run = await client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {}, { idempotencyKey: values['idempotency-key'] });
+    const run = await startOnce(ctx, values, (idempotencyKey) =>
+      client.jobs.run(job.id, override ? { params: mergeParams(job.params, override) } : {}, { idempotencyKey }),
+    );
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
 };
@@ -60,10 +67,10 @@ export const rerunCommand: Command = {
   name: 'rerun',
   summary: "Start a new run with an earlier run's params",
   options: RUN_OPTIONS,
-  usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow]
+  usage: `Usage: jobflow rerun <run> [--param KEY=VALUE ...] [--params-file FILE] [--follow] [--idempotency-key KEY]
 
 Starts a new run of the same job with the params of run <run> (an id), and prints
-the new run's id.
+the new run's id; sent again while the server restarts, as "jobflow run" is.
 
 Options:
   -p, --param KEY=VALUE  override one of the old run's params
@@ -82,10 +89,32 @@ ${FOLLOW_HELP}
       const override = await overrideParams(ctx, client, job.type, assignments, values['params-file']);
       if (override) body = { params: mergeParams(old.params, override) };
     }
-    const run = await client.runs.rerun(positionals[0]!, body, { idempotencyKey: values['idempotency-key'] });
+    const run = await startOnce(ctx, values, (idempotencyKey) => client.runs.rerun(positionals[0]!, body, { idempotencyKey }));
     return reportStarted(ctx, client, run, { isFollow: values.follow === true, isJson: values.json === true, isQuiet: values.quiet === true });
   },
 };
+
+/**
+ * Starts the run with the given key, or a new one. When the start fails
+ * without a clear answer (no connection, a 5xx), the run may have started all
+ * the same: the note names the key that gets that run instead of another.
+ */
+async function startOnce(
+  ctx: Context,
+  values: { 'idempotency-key'?: string; json?: boolean },
+  start: (idempotencyKey: string) => Promise<RunDto>,
+): Promise<RunDto> {
+  const { isApiClientError, newIdempotencyKey } = await loadClientLibrary();
+  const key = values['idempotency-key'] ?? newIdempotencyKey();
+  try {
+    return await start(key);
+  } catch (error) {
+    if (isApiClientError(error) && (error.status === 0 || error.status >= 500) && !values.json) {
+      note(ctx.o, `the run may have started all the same: add --idempotency-key ${key} to the command to get that run rather than start another`);
+    }
+    throw error;
+  }
+}
 
 async function overrideParams(ctx: Context, client: JobflowClient, type: string, assignments: ParamAssignment[], file: string | undefined) {
   if (!assignments.length && !file) return null;

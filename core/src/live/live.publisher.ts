@@ -11,7 +11,7 @@ import {
   type ServerToClientEvents,
   type WorkerDto,
 } from '@jobflow/shared';
-import { redisKeys } from '../platform';
+import { logTraceChannel, redisKeys, traceLog } from '../platform';
 
 /**
  * Publishes live events to every server's Socket.IO rooms through Redis.
@@ -36,20 +36,28 @@ export interface LivePublisher {
  */
 function coalescedPublisher(redis: Redis) {
   let pending: [channel: string, message: string | Buffer][] = [];
+  /** The `run:log` lines of this turn, for `traceLog` once they are sent. */
+  let traced: { runId: string; lines: LogLineDto[] }[] = [];
   const flush = () => {
     const batch = pending;
     pending = [];
-    if (batch.length === 1) {
-      redis.publish(batch[0]![0], batch[0]![1]).catch(() => {});
-      return;
+    if (batch.length === 1) redis.publish(batch[0]![0], batch[0]![1]).catch(() => {});
+    else {
+      const pipeline = redis.pipeline();
+      for (const [channel, message] of batch) pipeline.publish(channel, message);
+      pipeline.exec().catch(() => {});
     }
-    const pipeline = redis.pipeline();
-    for (const [channel, message] of batch) pipeline.publish(channel, message);
-    pipeline.exec().catch(() => {});
+    if (traced.length) {
+      for (const t of traced) traceLog('published', t.runId, t.lines);
+      traced = [];
+    }
   };
   return {
     publish(channel: string, message: string | Buffer) {
       if (pending.push([channel, message]) === 1) setImmediate(flush);
+    },
+    traced(runId: string, lines: LogLineDto[]) {
+      if (logTraceChannel.hasSubscribers) traced.push({ runId, lines });
     },
   };
 }
@@ -58,7 +66,8 @@ function coalescedPublisher(redis: Redis) {
 export const STORED_AT_FLAG = 'storedAtMs';
 
 export function createLivePublisher(redis: Redis, prefix: string): LivePublisher {
-  const emitter = new Emitter<ServerToClientEvents>(coalescedPublisher(redis) as unknown as Redis, { key: redisKeys(prefix).io });
+  const publisher = coalescedPublisher(redis);
+  const emitter = new Emitter<ServerToClientEvents>(publisher as unknown as Redis, { key: redisKeys(prefix).io });
   /**
    * A broadcast to `room`, stamped with the time it is published (right after
    * its change was stored). Socket.IO passes broadcast flags it does not know
@@ -80,7 +89,9 @@ export function createLivePublisher(redis: Redis, prefix: string): LivePublisher
         .emit('run:updated', runSummaryOf(run));
     },
     runLog: (runId, lines) => {
-      if (lines.length) to(rooms.run(runId)).emit('run:log', { runId, lines });
+      if (!lines.length) return;
+      to(rooms.run(runId)).emit('run:log', { runId, lines });
+      publisher.traced(runId, lines);
     },
     artifactAdded: (runId, artifact) => to(rooms.run(runId)).emit('artifact:added', { runId, artifact }),
     jobUpdated: (job) => to([rooms.dashboard, rooms.job(job.id)]).emit('job:updated', jobSummaryOf(job)),

@@ -8,3 +8,4 @@ export * from './egress';
 export * from './secrets';
 export * from './secret-params';
 export * from './postgres-connection';
+export * from './log-trace';

@@ -1,5 +1,6 @@
 import type { LogLineDto } from '@jobflow/shared';
 import { createBatcher, type Db } from '../db';
+import { traceLog } from '../platform';
 import type { Claim, ClaimOutcome, Ending, LogAppend, NewRun, RunRow } from './run-row';
 import { appendLines } from './sql/append-lines.queries';
 import { claimLimitedRun, claimRuns } from './sql/claim-runs.queries';
@@ -36,7 +37,12 @@ export function createRunBatches(db: Db) {
     maxWeight: MAX_STATEMENT_LINES,
   });
   const appendLogs = createBatcher<LogAppend, LogLineDto[] | null>({
-    run: (appends) => appendLines(db.sql, appends),
+    run: async (appends) => {
+      for (const a of appends) traceLog('sent', a.runId, a.lines);
+      const stored = await appendLines(db.sql, appends);
+      stored.forEach((lines, i) => lines && traceLog('stored', appends[i]!.runId, lines));
+      return stored;
+    },
     maxBatch: MAX_BATCH,
     maxInFlight: MAX_IN_FLIGHT,
     weigh: (a) => a.lines.length,

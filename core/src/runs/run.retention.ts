@@ -13,8 +13,15 @@ export interface RetentionOptions {
   runsPerBatch: number;
   /** Lines one statement deletes: small statements hold few row locks for a short time. */
   linesPerStatement: number;
-  /** Pause between two deleting statements, which leaves the database to ingest and the API. */
+  /** Shortest pause between two deleting statements, which leaves the database to ingest and the API. */
   pauseMs: number;
+  /**
+   * After each deleting statement, a pause of this many times as long as the
+   * statement took (when longer than `pauseMs`): 1 keeps a purge to at most
+   * half of one connection's time however loaded the database is, so a purge
+   * slows down when the machine is busy instead of taking its share from ingest.
+   */
+  restPerWork: number;
   /** Weekly partitions of `run_logs` kept ready ahead of the current week. */
   weeksAhead: number;
 }
@@ -25,6 +32,7 @@ export const DEFAULT_RETENTION_OPTIONS: RetentionOptions = {
   runsPerBatch: 50,
   linesPerStatement: 2000,
   pauseMs: 5,
+  restPerWork: 2,
   weeksAhead: 8,
 };
 
@@ -87,9 +95,11 @@ export function createRetentionSweeper(deps: {
       const ids = await findPurgeableRuns(db.sql, options.retentionDays, options.runsPerBatch);
       if (ids.length === 0) return;
       for (let n = options.linesPerStatement; n === options.linesPerStatement && !isStopped;) {
+        const startedAt = performance.now();
         n = await deleteLinesOfRuns(db.sql, ids, options.linesPerStatement);
         result.lines += n;
-        if (options.pauseMs) await sleep(options.pauseMs);
+        const pauseMs = Math.max(options.pauseMs, (performance.now() - startedAt) * options.restPerWork);
+        if (pauseMs > 0) await sleep(pauseMs);
       }
       if (isStopped) return;
       const purged = await deletePurgeableRuns(db.sql, options.retentionDays, ids);

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { ApiError } from '@jobflow/shared';
+import { ApiError, type ErrorCode } from '@jobflow/shared';
 import type { Logger } from '@jobflow/core/platform';
 import { isServicePath } from './paths';
 
@@ -31,19 +31,25 @@ export function errorsMiddleware(log: Logger): Koa.Middleware {
       if (apiError.status >= 500) log.error('request failed', { method: ctx.method, path: ctx.path, error });
       ctx.status = apiError.status;
       ctx.body = apiError.toBody();
-      if (apiError.code === 'rate_limited' && (error as { retryAfterSec?: number }).retryAfterSec) {
-        ctx.set('Retry-After', String((error as { retryAfterSec?: number }).retryAfterSec));
-      }
+      if (error instanceof RetryLaterError) ctx.set('Retry-After', String(error.retryAfterSec));
     }
   };
 }
 
-/** A 429 that carries the seconds until the client may try again. */
-export class RateLimitedError extends ApiError {
+/** A refusal that passes: it tells the client when to try again (`Retry-After`). */
+export class RetryLaterError extends ApiError {
   constructor(
+    code: ErrorCode,
     message: string,
     readonly retryAfterSec: number,
   ) {
-    super('rate_limited', message);
+    super(code, message);
+  }
+}
+
+/** A 429 that carries the seconds until the client may try again. */
+export class RateLimitedError extends RetryLaterError {
+  constructor(message: string, retryAfterSec: number) {
+    super('rate_limited', message, retryAfterSec);
   }
 }

@@ -9,12 +9,14 @@ export interface IdempotencyRow {
   created_at: Timestamp;
 }
 
-const claimStatement = defineStatement<{ claimed: boolean }, [userId: string, key: string, fingerprint: string, ttlSec: number]>(
+const claimStatement = defineStatement<{ claimed: boolean }, [userId: string, key: string, fingerprint: string, ttlSec: number, abandonedSec: number]>(
   'claim_idempotency_key',
-  // A key older than the window counts as new: its row is taken over.
+  // A key older than the window counts as new, and so does a claim left unanswered for longer than any
+  // request takes (its server stopped in the middle): its row is taken over.
   `insert into idempotency_keys (user_id, key, fingerprint) values ($1, $2, $3)
    on conflict (user_id, key) do update set fingerprint = excluded.fingerprint, status = null, response = null, created_at = now()
      where idempotency_keys.created_at < now() - $4 * interval '1 second'
+        or (idempotency_keys.status is null and idempotency_keys.created_at < now() - $5 * interval '1 second')
    returning true as claimed`,
 );
 
@@ -42,9 +44,9 @@ const purgeStatement = defineStatement<{ key: string }, [ttlSec: number, batch: 
 
 /** The `idempotency_keys` table. */
 export const idempotencyQueries = {
-  /** Takes the key for this request; false when another request (within the window) has it. */
-  async claim(sql: Sql, userId: string, key: string, fingerprint: string, ttlSec: number): Promise<boolean> {
-    return (await sql(claimStatement, [userId, key, fingerprint, ttlSec])).length > 0;
+  /** Takes the key for this request; false when another request (within the window, and answered or still being answered) has it. */
+  async claim(sql: Sql, userId: string, key: string, fingerprint: string, ttlSec: number, abandonedSec: number): Promise<boolean> {
+    return (await sql(claimStatement, [userId, key, fingerprint, ttlSec, abandonedSec])).length > 0;
   },
   async read(sql: Sql, userId: string, key: string): Promise<IdempotencyRow | null> {
     return (await sql(readStatement, [userId, key]))[0] ?? null;

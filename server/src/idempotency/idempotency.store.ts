@@ -2,10 +2,17 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '@jobflow/shared';
 import type { Sql } from '@jobflow/core/db';
 import type { Logger } from '@jobflow/core/platform';
+import { RetryLaterError } from '../http/errors.middleware';
 import { idempotencyQueries } from './idempotency.queries';
 
 /** How long a key answers the same: 24 hours. */
 export const IDEMPOTENCY_WINDOW_SEC = 24 * 3600;
+/**
+ * A key claimed this long ago and still unanswered belongs to a request whose
+ * server stopped in the middle (killed, or its database connection lost): a
+ * retry takes it over instead of hearing 409 for the rest of the window.
+ */
+export const IDEMPOTENCY_ABANDONED_SEC = 60;
 const PURGE_INTERVAL_MS = 15 * 60_000;
 const PURGE_BATCH = 1000;
 
@@ -37,12 +44,13 @@ export const fingerprintOf = (method: string, path: string, body: unknown) =>
  * key (per user) runs and its answer is stored; a retry with the same key and
  * request within 24 hours gets that answer again without running; the same
  * key with another request is a 422, and while the first is still being
- * answered a retry is a 409.
+ * answered a retry is a 409 with `Retry-After: 1` (for up to
+ * `IDEMPOTENCY_ABANDONED_SEC`: then the key is taken to be abandoned).
  */
-export function createIdempotency(sql: Sql, windowSec = IDEMPOTENCY_WINDOW_SEC) {
+export function createIdempotency(sql: Sql, windowSec = IDEMPOTENCY_WINDOW_SEC, abandonedSec = IDEMPOTENCY_ABANDONED_SEC) {
   return {
     async once(userId: string, key: string, fingerprint: string, run: () => Promise<RememberedAnswer>): Promise<RememberedAnswer & { isReplay: boolean }> {
-      if (!(await idempotencyQueries.claim(sql, userId, key, fingerprint, windowSec))) {
+      if (!(await idempotencyQueries.claim(sql, userId, key, fingerprint, windowSec, abandonedSec))) {
         const row = await idempotencyQueries.read(sql, userId, key);
         if (row && row.fingerprint !== fingerprint) {
           throw new ApiError('validation_failed', 'This Idempotency-Key was used with another request; use a new key for a new request.', [
@@ -50,7 +58,7 @@ export function createIdempotency(sql: Sql, windowSec = IDEMPOTENCY_WINDOW_SEC) 
           ]);
         }
         if (row && row.status !== null) return { status: row.status, body: row.response, isReplay: true };
-        if (row) throw new ApiError('conflict', 'A request with this Idempotency-Key is still being answered; retry in a moment.');
+        if (row) throw new RetryLaterError('conflict', 'A request with this Idempotency-Key is still being answered; retry in a moment.', 1);
         // Released between the two statements (the first request failed): this one runs.
         return this.once(userId, key, fingerprint, run);
       }

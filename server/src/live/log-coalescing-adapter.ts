@@ -3,6 +3,7 @@ import type { Namespace } from 'socket.io';
 import { Adapter, type BroadcastOptions } from 'socket.io-adapter';
 import { RedisAdapter, type RedisAdapterOptions } from '@socket.io/redis-adapter';
 import { STORED_AT_FLAG } from '@jobflow/core/live';
+import { logTraceChannel, traceLog, type LogTrace } from '@jobflow/core/platform';
 
 interface EventPacket {
   type: number;
@@ -52,6 +53,10 @@ class LogCoalescingAdapter extends Base {
   /** Writes a packet to the local sockets, then reports its lag (a merged packet: that of its oldest part). */
   private deliver(packet: EventPacket, opts: WireOptions): void {
     broadcastLocally(this, packet, opts.rooms, opts.except, opts.flags);
+    if (logTraceChannel.hasSubscribers && packet.data?.[0] === 'run:log') {
+      const payload = packet.data[1] as LogPayload;
+      traceLog('delivered', payload.runId, payload.lines as LogTrace['lines']);
+    }
     const storedAtMs = opts.flags?.[STORED_AT_FLAG];
     if (this.onDelivered && typeof storedAtMs === 'number') this.onDelivered(storedAtMs);
   }
@@ -67,6 +72,7 @@ class LogCoalescingAdapter extends Base {
     packet.nsp = this.nsp.name;
     const payload = packet.data?.[0] === 'run:log' ? (packet.data[1] as LogPayload) : undefined;
     if (payload && opts.rooms.length === 1 && opts.except.length === 0 && Array.isArray(payload.lines)) {
+      traceLog('received', payload.runId, payload.lines as LogTrace['lines']);
       const held = this.held.get(payload.runId);
       if (held && held.opts.rooms[0] === opts.rooms[0]) {
         held.payload.lines = held.payload.lines.concat(payload.lines);

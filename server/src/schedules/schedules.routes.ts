@@ -15,12 +15,12 @@ type ScheduleRoutes = 'listScheduleFires' | 'nextScheduleTimes' | 'pauseSchedule
  * resume. The schedule itself is part of the job (`PATCH /api/jobs/:id`).
  */
 export function schedulesHandlers(jobs: JobsService, db: Db, audit: AuditLog): Pick<RouteHandlers, ScheduleRoutes> {
-  const setPaused = async (ctx: Koa.Context, jobId: string, isPaused: boolean) => {
+  const setPaused = async (ctx: Koa.Context, jobId: string, isPaused: boolean, ifMatch: number[] | null) => {
     const who = principalOf(ctx);
     const job = await jobs.findOrThrow(jobId);
     checkJobAccess(job, who, 'schedules.pause');
     if (!job.scheduleCron) throw new ApiError('conflict', 'The job has no schedule.');
-    const { job: changed, changes } = await jobs.update(job.id, { schedulePaused: isPaused }, who, 'schedules.pause');
+    const { job: changed, changes } = await jobs.update(job.id, { schedulePaused: isPaused }, who, 'schedules.pause', ifMatch);
     if (Object.keys(changes).length) await audit.recordRequest(ctx, 'job.changed', { type: 'job', id: job.id }, changes);
     return changed;
   };
@@ -42,8 +42,8 @@ export function schedulesHandlers(jobs: JobsService, db: Db, audit: AuditLog): P
       return body;
     },
 
-    pauseSchedule: (ctx, { params }) => setPaused(ctx, params.id, true),
-    resumeSchedule: (ctx, { params }) => setPaused(ctx, params.id, false),
+    pauseSchedule: (ctx, { params, ifMatch }) => setPaused(ctx, params.id, true, ifMatch),
+    resumeSchedule: (ctx, { params, ifMatch }) => setPaused(ctx, params.id, false, ifMatch),
   };
 }
 

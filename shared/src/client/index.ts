@@ -21,9 +21,12 @@ export type {
   RunListQuery,
   RunStatsQuery,
   ScheduleNextQuery,
+  StartOptions,
   TokenListQuery,
+  UpdateOptions,
 } from './rest';
 export type { Watch, WatchEvent, WatchOptions } from './watch';
+export { newIdempotencyKey, type RetryNotice, type RetryOptions } from './retry';
 export { createAsyncQueue, type AsyncQueue } from './async-queue';
 
 /** The typed Jobflow client: every REST endpoint, plus live subscriptions over Socket.IO. */

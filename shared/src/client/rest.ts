@@ -5,6 +5,18 @@ import type { JobBody as JobBodySchema } from '../dto';
 import { RunExportLine } from '../artifacts';
 import { ErrorBody } from '../errors';
 import { ApiClientError } from './client-error';
+import {
+  connectionErrorOf,
+  isSafeToRepeat,
+  newIdempotencyKey,
+  nextDelayMs,
+  passingFailureOf,
+  retryAfterMsOf,
+  retryPolicyOf,
+  type RetryNotice,
+  type RetryOptions,
+  type RetryPolicy,
+} from './retry';
 
 /** How to reach a Jobflow server. */
 export interface ClientOptions {
@@ -14,6 +26,15 @@ export interface ClientOptions {
   token?: string | null;
   /** The fetch to use; defaults to the global one. */
   fetch?: typeof fetch;
+  /**
+   * Trying again a request that is safe to repeat (a GET or HEAD, or one with
+   * an `Idempotency-Key`, as `jobs.run` and `runs.rerun` send) when a proxy
+   * answers 502, 503 or 504 or the connection is refused or reset, as during
+   * a server's restart: with growing waits (and the server's `Retry-After`),
+   * for up to 30 s by default. `false` turns it off. Other requests are sent
+   * once, whatever happens.
+   */
+  retry?: RetryOptions | false;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -34,6 +55,8 @@ export interface StartOptions {
   /**
    * Sent as `Idempotency-Key`: a retry with the same key and body within 24 h
    * answers the run the first request started instead of starting another.
+   * Without one, each call sends a key of its own, so that the client's own
+   * retries of it start one run at most.
    */
   idempotencyKey?: string;
 }
@@ -63,6 +86,7 @@ export class Transport {
   private currentToken: string | null;
   private hasCookieSession = false;
   private readonly fetchFn: typeof fetch;
+  private readonly retryPolicy: RetryPolicy | null;
   private readonly tokenListeners = new Set<(token: string | null) => void>();
   private readonly authErrorListeners = new Set<AuthErrorListener>();
 
@@ -70,6 +94,7 @@ export class Transport {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.currentToken = options.token ?? null;
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.retryPolicy = retryPolicyOf(options.retry);
   }
 
   get token(): string | null {
@@ -127,7 +152,11 @@ export class Transport {
     return url;
   }
 
-  /** Sends a request and returns the raw response when it is a 2xx; throws ApiClientError otherwise. */
+  /**
+   * Sends a request and returns the raw response when it is a 2xx; throws
+   * ApiClientError otherwise. A request safe to repeat is sent again while
+   * the failure is one that passes (see `ClientOptions.retry`).
+   */
   async send(
     method: string,
     path: string,
@@ -138,18 +167,47 @@ export class Transport {
     if (options.body !== undefined || !SAFE_METHODS.has(method)) headers['content-type'] = 'application/json';
     const sentToken = this.currentToken;
     if (sentToken && !options.isPublic) headers.authorization = `Bearer ${sentToken}`;
+    const hasIdempotencyKey = Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
+    const policy = isSafeToRepeat(method, hasIdempotencyKey) ? this.retryPolicy : null;
+    const startedAt = Date.now();
+    /** The next attempt after a failure of attempt `attempt`, or null to give up (not safe to repeat, a failure that stays, no time left). */
+    const nextAttempt = (reason: string | null, attempt: number, retryAfterMs: number | null): RetryNotice | null => {
+      if (!policy || !reason) return null;
+      const elapsedMs = Date.now() - startedAt;
+      const delayMs = nextDelayMs(policy, attempt, elapsedMs, retryAfterMs);
+      return delayMs === null ? null : { method, path, attempt, reason, delayMs, remainingMs: policy.maxElapsedMs - elapsedMs - delayMs };
+    };
+    const wait = (notice: RetryNotice) => {
+      policy?.onRetry?.(notice);
+      return new Promise((resolve) => setTimeout(resolve, notice.delayMs));
+    };
     let response: Response;
-    try {
-      response = await this.fetchFn(this.url(path, options.query), {
-        method,
-        headers,
-        credentials: 'same-origin',
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
-    } catch (cause) {
-      throw new ApiClientError('network_error', `Could not reach the server: ${cause instanceof Error ? cause.message : String(cause)}`, 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await this.fetchFn(this.url(path, options.query), {
+          method,
+          headers,
+          credentials: 'same-origin',
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        });
+      } catch (cause) {
+        const next = nextAttempt(connectionErrorOf(cause), attempt, null);
+        if (!next) {
+          const message = cause instanceof Error ? cause.message : String(cause);
+          const tried = attempt > 1 ? ` (tried ${attempt} times in ${formatSec(Date.now() - startedAt)})` : '';
+          throw new ApiClientError('network_error', `Could not reach the server: ${message}${tried}`, 0);
+        }
+        await wait(next);
+        continue;
+      }
+      if (response.ok) return response;
+      const retryAfter = response.headers.get('retry-after');
+      const next = nextAttempt(passingFailureOf(response.status, retryAfter !== null, hasIdempotencyKey), attempt, retryAfterMsOf(retryAfter));
+      if (!next) break;
+      // The answer is not read: let its connection go.
+      await response.body?.cancel().catch(() => undefined);
+      await wait(next);
     }
-    if (response.ok) return response;
     const error = await toClientError(response);
     // Only a token the server refused is an auth problem; a failed sign-in is not.
     if (
@@ -270,8 +328,7 @@ export function createRestApi(t: Transport) {
       create: (body: JobInput) => t.call(r.createJob, { body }),
       get: (id: string) => t.call(r.getJob, { params: { id } }),
       /** `PATCH /api/jobs/:id`; with `ifMatch` (the job's `version`), a job changed meanwhile is a `precondition_failed` error. */
-      update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) =>
-        t.call(r.updateJob, { params: { id }, body, headers: options.ifMatch === undefined ? undefined : { 'if-match': `"${options.ifMatch}"` } }),
+      update: (id: string, body: UpdateJobBody, options: UpdateOptions = {}) => t.call(r.updateJob, { params: { id }, body, headers: ifMatchHeaders(options) }),
       delete: (id: string) => t.call(r.deleteJob, { params: { id } }),
       /** `GET /api/jobs/:id/storage`: what the job's runs hold in the database (runs, lines, bytes). */
       storage: (id: string) => t.call(r.jobStorage, { params: { id } }),
@@ -284,10 +341,13 @@ export function createRestApi(t: Transport) {
         fires: (id: string, query: PageQuery = {}) => t.call(r.listScheduleFires, { params: { id }, query }),
         /** `GET /api/jobs/:id/schedule/next`: the coming due times (none while paused or unscheduled). */
         next: (id: string, query: ScheduleNextQuery = {}) => t.call(r.nextScheduleTimes, { params: { id }, query }),
-        /** `POST /api/jobs/:id/schedule/pause`: keeps the schedule but starts nothing until resumed; `409` without a schedule. */
-        pause: (id: string) => t.call(r.pauseSchedule, { params: { id } }),
-        /** `POST /api/jobs/:id/schedule/resume`: due times count again from now (those while paused are not recorded). */
-        resume: (id: string) => t.call(r.resumeSchedule, { params: { id } }),
+        /**
+         * `POST /api/jobs/:id/schedule/pause`: keeps the schedule but starts nothing until resumed; `409` without a schedule;
+         * with `ifMatch` (the job's `version`), a job changed meanwhile is a `precondition_failed` error.
+         */
+        pause: (id: string, options: UpdateOptions = {}) => t.call(r.pauseSchedule, { params: { id }, headers: ifMatchHeaders(options) }),
+        /** `POST /api/jobs/:id/schedule/resume`: due times count again from now (those while paused are not recorded); `ifMatch` as for `pause`. */
+        resume: (id: string, options: UpdateOptions = {}) => t.call(r.resumeSchedule, { params: { id }, headers: ifMatchHeaders(options) }),
       },
     },
     runs: {
@@ -376,7 +436,12 @@ export function createRestApi(t: Transport) {
   };
 }
 
-const idempotencyHeaders = (options: StartOptions) => (options.idempotencyKey === undefined ? undefined : { 'idempotency-key': options.idempotencyKey });
+const ifMatchHeaders = (options: UpdateOptions) => (options.ifMatch === undefined ? undefined : { 'if-match': `"${options.ifMatch}"` });
+
+/** One key per call, so that a call's retries start one run at most. */
+const idempotencyHeaders = (options: StartOptions) => ({ 'idempotency-key': options.idempotencyKey ?? newIdempotencyKey() });
+
+const formatSec = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export type RestApi = ReturnType<typeof createRestApi>;
 

@@ -549,6 +549,8 @@ export const en = {
   'job.enable': 'Enable',
   'job.disable': 'Disable',
   'job.disabledNote': 'This job is disabled: it cannot be run and its schedule starts nothing until it is enabled again.',
+  'job.changedMeanwhile':
+    'Someone else changed this job meanwhile (it is at version {n} now), so nothing was changed. The page now shows the job as it is: check it, then try again.',
   'job.confirmDisable': 'Disable “{name}”? It cannot be run and its schedule starts nothing until it is enabled again. Runs already started go on.',
   'job.noTags': 'No tags',
   'job.allRuns': 'All runs of this job',

@@ -551,6 +551,8 @@ export const ja: Record<MessageKey, string> = {
   'job.enable': '有効にする',
   'job.disable': '無効にする',
   'job.disabledNote': 'このジョブは無効です。再び有効にするまで実行できず、スケジュールも何も開始しません。',
+  'job.changedMeanwhile':
+    'その間に他のユーザーがこのジョブを変更したため（現在のバージョンは {n}）、何も変更していません。ページには現在のジョブを表示しています。確認してから、もう一度お試しください。',
   'job.confirmDisable': '「{name}」を無効にしますか？再び有効にするまで実行できず、スケジュールも何も開始しません。開始済みの実行は続きます。',
   'job.noTags': 'タグなし',
   'job.allRuns': 'このジョブのすべての実行',

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { makeJob } from '../test-fixtures';
 import { setLocale } from '../i18n/i18n';
 import { formStateOf, type JobFormState } from './job-draft';
-import { conflictLabel, conflictRows, conflictValue, paramLabel, paramLeaves, rebaseEdit } from './job-conflict';
+import { ApiClientError, type JobDto } from '@jobflow/shared/client';
+import { changeShownJob, conflictLabel, conflictRows, conflictValue, paramLabel, paramLeaves, rebaseEdit } from './job-conflict';
 import type { Schema } from './schema';
 
 const columns = { age: { type: 'integer', min: 0 }, id: { type: 'string', nonEmpty: true } };
@@ -118,5 +119,57 @@ describe('how the conflict view words it', () => {
       ['/a', {}],
       ['/b/c', 1],
     ]);
+  });
+});
+
+describe('a one-field change of the job on screen (enable, disable, pause, resume)', () => {
+  const shown = makeJob({ id: 'job-7', version: 5, enabled: true });
+  const stored = makeJob({ id: 'job-7', version: 6, enabled: true, description: 'changed by someone else' });
+
+  test('is sent with the version shown as If-Match, and answers the job changed', async () => {
+    const sent: number[] = [];
+    const change = await changeShownJob(
+      shown,
+      async (ifMatch) => {
+        sent.push(ifMatch);
+        return { ...shown, enabled: false, version: 6 };
+      },
+      async () => stored,
+    );
+    expect(sent).toEqual([5]);
+    expect(change).toEqual({ outcome: 'changed', job: { ...shown, enabled: false, version: 6 } });
+  });
+
+  test('refused as stale (412): answers the job as stored now, and says so in English and Japanese', async () => {
+    const stale = new ApiClientError('precondition_failed', 'The job was changed by someone else', 412);
+    const reloaded: string[] = [];
+    const reload = async (id: string): Promise<JobDto> => {
+      reloaded.push(id);
+      return stored;
+    };
+    const refuse = () => Promise.reject(stale);
+    setLocale('en');
+    const change = await changeShownJob(shown, refuse, reload);
+    expect(reloaded).toEqual(['job-7']);
+    expect(change).toEqual({
+      outcome: 'stale',
+      job: stored,
+      message:
+        'Someone else changed this job meanwhile (it is at version 6 now), so nothing was changed. The page now shows the job as it is: check it, then try again.',
+    });
+    setLocale('ja');
+    expect(await changeShownJob(shown, refuse, reload)).toMatchObject({ outcome: 'stale', message: expect.stringContaining('現在のバージョンは 6') });
+    setLocale('en');
+  });
+
+  test('any other failure is the caller’s to show', async () => {
+    const conflict = new ApiClientError('conflict', 'The job has no schedule.', 409);
+    await expect(
+      changeShownJob(
+        shown,
+        () => Promise.reject(conflict),
+        async () => stored,
+      ),
+    ).rejects.toBe(conflict);
   });
 });

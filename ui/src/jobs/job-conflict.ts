@@ -1,4 +1,4 @@
-import type { JobDto } from '@jobflow/shared/client';
+import { isApiClientError, type JobDto, type JobSummaryDto } from '@jobflow/shared/client';
 import { schemaText, t } from '../i18n/i18n';
 import { BASE_DRAFT_KEYS, formStateOf, intOrNull, scheduleBody, tagsOf, type BaseDraft, type JobFormState, type TargetDraft } from './job-draft';
 import { cloneJson, fieldKind, jsonEqual, pointer, type Schema } from './schema';
@@ -260,4 +260,27 @@ export function conflictValue(key: string, value: unknown, ownerName: (id: strin
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   return JSON.stringify(value);
+}
+
+/** What a one-field change of the job on screen came to. */
+export type ShownJobChange = { outcome: 'changed'; job: JobDto } | { outcome: 'stale'; job: JobDto; message: string };
+
+/**
+ * A one-field change of the job on screen (enable, disable, pause, resume),
+ * sent with the version the page shows as `If-Match`, as the edit form saves:
+ * a job someone changed meanwhile is left as it is (412), and the job as
+ * stored now comes back to be shown, with a sentence that says so.
+ */
+export async function changeShownJob(
+  shown: Pick<JobSummaryDto, 'id' | 'version'>,
+  change: (ifMatch: number) => Promise<JobDto>,
+  reload: (id: string) => Promise<JobDto>,
+): Promise<ShownJobChange> {
+  try {
+    return { outcome: 'changed', job: await change(shown.version) };
+  } catch (error) {
+    if (!isApiClientError(error, 'precondition_failed')) throw error;
+    const job = await reload(shown.id);
+    return { outcome: 'stale', job, message: t('job.changedMeanwhile', { n: job.version }) };
+  }
 }

@@ -18,6 +18,7 @@ import { isJobDeleted, jobs, removeJob, upsertJob } from '../stores/jobs.store';
 import { onStoreEvents, storeHandlers } from '../stores/live';
 import { createPagedList } from '../stores/paged-list';
 import { byQueuedDesc, runs, upsertRun, upsertRuns } from '../stores/runs.store';
+import { changeShownJob } from './job-conflict';
 import { ScheduleSection } from './schedule-panel';
 import { runTrend } from './run-trend';
 import { RunTrendChart } from './run-trend-chart';
@@ -124,7 +125,9 @@ export default function JobScreen(props: { jobId: string }) {
     await whileBusy(
       setBusy,
       async () => {
-        upsertJob(await client.jobs.update(props.jobId, { enabled }));
+        const change = await changeShownJob(current, (ifMatch) => client.jobs.update(current.id, { enabled }, { ifMatch }), client.jobs.get);
+        upsertJob(change.job);
+        if (change.outcome === 'stale') setActionError(change.message);
       },
       (e) => {
         setActionError(e);

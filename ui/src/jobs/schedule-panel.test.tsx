@@ -86,9 +86,9 @@ describe('the job page’s schedule', () => {
     expect(firesSpy.mock.calls.length).toBe(calls + 1);
   });
 
-  test('pause and resume: the owner’s buttons call the API, and a paused schedule says so instead of listing due times', async () => {
-    const job = makeJob({ id: 'job-sched', schedule: { cron: '0 9 * * *', timezone: 'UTC' }, updatedAt: '2026-11-28T11:00:01.000Z' });
-    const paused = { ...job, schedulePaused: true, updatedAt: '2026-11-28T11:00:02.000Z' };
+  test('pause and resume: the owner’s buttons call the API with the version shown, and a paused schedule says so instead of listing due times', async () => {
+    const job = makeJob({ id: 'job-sched', schedule: { cron: '0 9 * * *', timezone: 'UTC' }, updatedAt: '2026-11-28T11:00:01.000Z', version: 4 });
+    const paused = { ...job, schedulePaused: true, updatedAt: '2026-11-28T11:00:02.000Z', version: 5 };
     const pause = vi.spyOn(client.jobs.schedule, 'pause').mockResolvedValue(paused);
     const { root } = mountSection(job, []);
     await settle();
@@ -96,7 +96,7 @@ describe('the job page’s schedule', () => {
     const button = (text: string) => [...root.querySelectorAll('button')].find((b) => b.textContent?.includes(text)) as HTMLButtonElement | undefined;
     button('Pause schedule')?.click();
     await settle();
-    expect(pause).toHaveBeenCalledWith('job-sched');
+    expect(pause).toHaveBeenCalledWith('job-sched', { ifMatch: 4 });
     expect(root.querySelector('.schedule-state')?.textContent).toContain('Paused');
     expect(root.querySelector('.paused-notice')?.textContent).toContain('no runs start');
     expect(root.querySelector('.next-table')).toBeNull();

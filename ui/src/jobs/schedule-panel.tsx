@@ -15,6 +15,7 @@ import { createPagedList } from '../stores/paged-list';
 import { runs } from '../stores/runs.store';
 import { byDueDesc, fires, upsertFires } from '../stores/schedule-fires.store';
 import { localZone } from './job-draft';
+import { changeShownJob } from './job-conflict';
 import { whileBusy } from '../app/busy';
 
 /** How many due times are shown, and how many are fetched so the list lasts a while on a fast schedule. */
@@ -172,9 +173,14 @@ export function ScheduleSection(props: { job: JobSummaryDto; canEdit: boolean; r
     await whileBusy(
       setBusy,
       async () => {
-        const job = isPaused ? await client.jobs.schedule.pause(props.job.id) : await client.jobs.schedule.resume(props.job.id);
-        upsertJob(job);
-        announce(t(isPaused ? 'schedule.pausedAnnounce' : 'schedule.resumedAnnounce', { job: job.name }));
+        const change = await changeShownJob(
+          props.job,
+          (ifMatch) => (isPaused ? client.jobs.schedule.pause : client.jobs.schedule.resume)(props.job.id, { ifMatch }),
+          client.jobs.get,
+        );
+        upsertJob(change.job);
+        if (change.outcome === 'stale') setActionError(change.message);
+        else announce(t(isPaused ? 'schedule.pausedAnnounce' : 'schedule.resumedAnnounce', { job: change.job.name }));
       },
       (e) => {
         setActionError(errorMessage(e));

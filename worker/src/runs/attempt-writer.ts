@@ -1,5 +1,5 @@
 import type { LogStream } from '@jobflow/shared';
-import type { Logger } from '@jobflow/core/platform';
+import { logTraceChannel, traceLog, type Logger } from '@jobflow/core/platform';
 import type { NewLogLine, RunEngine } from '@jobflow/core/runs';
 import { safeLine } from './log-text';
 
@@ -142,6 +142,7 @@ export function createAttemptWriter(o: AttemptWriterOptions) {
       const ts = new Date().toISOString();
       const parts = String(text).split('\n');
       for (const part of parts) buffer.push({ ts, stream, text: safeLine(part, o.maxLineChars) });
+      if (logTraceChannel.hasSubscribers) traceLog('read', o.runId, buffer.slice(-parts.length));
       if (buffer.length >= o.flushLines) void kick();
       else schedule();
     },
