@@ -22,12 +22,29 @@ export interface SharedChromium {
  */
 export async function launchSharedChromium(): Promise<SharedChromium> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'jobflow-bench-chromium-'));
+  // In a process group of its own, so that its helper processes (zygote, renderers, GPU) go with it.
   const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, '--lang=en-US', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Chromium's helper processes may still write to the profile for a moment after the browser has exited.
-  const removeProfile = () => rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  // A helper process may still write to the profile for a moment after the browser has exited: retried, and
+  // a profile that still cannot be removed is left in the temporary folder rather than failing the benchmark.
+  const removeProfile = () => {
+    signalGroup('SIGKILL');
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    } catch (e) {
+      console.warn(`could not remove the Chromium profile ${profile}: ${(e as Error).message}`);
+    }
+  };
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let text = '';
@@ -54,15 +71,15 @@ export async function launchSharedChromium(): Promise<SharedChromium> {
       port: Number(new URL(endpoint).port),
       async stop() {
         await browser.close().catch(() => {});
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        signalGroup('SIGTERM');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
         removeProfile();
       },
     };
   } catch (e) {
-    child.kill('SIGKILL');
+    signalGroup('SIGKILL');
     await exited;
     removeProfile();
     throw e;
