@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isFinalStatus, type CreatedTokenDto, type JobDto, type LogLineDto, type LogPageDto, type RunDto } from '@jobflow/shared';
+import { isFinalStatus, type CreatedTokenDto, type JobDto, type LogLineDto, type RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
 import { waitFor } from '../support/wait';
+import { storedLines } from '../support/runs';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -37,16 +38,6 @@ const createJob = async (name: string, script: string): Promise<JobDto> => {
   return res.body;
 };
 
-async function storedLines(runId: string): Promise<LogLineDto[]> {
-  const lines: LogLineDto[] = [];
-  for (let after = 0; ;) {
-    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
-    if (page.items.length === 0) return lines;
-    lines.push(...page.items);
-    after = page.nextAfter;
-  }
-}
-
 const runWhenFinal = (runId: string): Promise<RunDto> =>
   waitFor(
     async () => {
@@ -73,7 +64,7 @@ describe('examples/python/follow_run.py', () => {
     const script = followRun('py succeeds');
     expect(await script.exited).toBe(0);
     const runId = await script.runId();
-    const lines = await storedLines(runId);
+    const lines = await storedLines(stack, runId);
     const { stdout, stderr } = script.output();
     expect(stdout).toBe(Array.from({ length: 400 }, (_, i) => `out ${i + 1}\n`).join(''));
     expect(stdout).toBe(textOf(lines, 'stdout'));

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CreatedTokenDto, JobDto, LogLineDto, LogPageDto, RunDto, RunSummaryDto } from '@jobflow/shared';
+import type { CreatedTokenDto, JobDto, LogLineDto, RunDto, RunSummaryDto } from '@jobflow/shared';
 import { startStack, type LiveSocket, type Stack } from '../support/stack';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { freePort, killAll, spawnServer } from '../support/processes';
 import { waitFor } from '../support/wait';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
+import { storedLines } from '../support/runs';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -99,16 +100,6 @@ function plainFollower(url: string, runId: string) {
   };
 }
 
-async function storedLines(runId: string): Promise<LogLineDto[]> {
-  const lines: LogLineDto[] = [];
-  for (let after = 0; ;) {
-    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
-    if (page.items.length === 0) return lines;
-    lines.push(...page.items);
-    after = page.nextAfter;
-  }
-}
-
 const logCount = async (runId: string): Promise<number> =>
   (await stack.request<RunDto>('GET', `/api/runs/${runId}`, { token: stack.admin.token })).body.logCount;
 
@@ -127,7 +118,7 @@ async function expectEveryLineOnce(followers: Awaited<ReturnType<typeof startFol
   const { python, plain, runId } = followers;
   await writeFile(stopFile, '');
   expect(await python.exited).toBe(0);
-  const stored = await storedLines(runId);
+  const stored = await storedLines(stack, runId);
   expect(stored.at(-1)?.text).toMatch(/^stopped after \d+$/);
   // The Python example prints each line once, in order.
   const printed = python.output().stdout;

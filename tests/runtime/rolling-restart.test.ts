@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { isFinalStatus, type JobDto, type LogLineDto, type LogPageDto, type RunDto } from '@jobflow/shared';
+import { isFinalStatus, type JobDto, type LogLineDto, type RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
 import { freePort, killAll, spawnServer, spawnWorker, until, type Proc } from '../support/processes';
 import { HAPROXY, startHaProxy, type HaProxy } from '../support/haproxy';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
 import type { TestContext } from 'vitest';
 import { waitFor } from '../support/wait';
+import { storedLines } from '../support/runs';
 
 /**
  * A rolling restart under load, as an operator does it: HAProxy (checking
@@ -141,16 +142,6 @@ function plainSubscriber(runId: string) {
   };
 }
 
-async function storedLines(runId: string): Promise<LogLineDto[]> {
-  const lines: LogLineDto[] = [];
-  for (let after = 0; ;) {
-    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
-    if (page.items.length === 0) return lines;
-    lines.push(...page.items);
-    after = page.nextAfter;
-  }
-}
-
 async function restart(kind: 'server' | 'worker', i: number): Promise<void> {
   const env = processEnv();
   if (kind === 'server') {
@@ -231,7 +222,7 @@ describe('a rolling restart of two servers and two workers behind HAProxy, under
     for (const id of chattyRunIds) {
       const run = (await stack.request<RunDto>('GET', `/api/runs/${id}`, { token })).body;
       expect(run.status).toBe('succeeded');
-      const lines = await storedLines(id);
+      const lines = await storedLines(stack, id);
       expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: run.logCount }, (_, k) => k + 1));
       stored.set(id, lines);
     }

@@ -5,9 +5,15 @@ import { collectRun, subscribe } from './live';
 import type { Proc } from './processes';
 import type { Stack } from './stack';
 
-/** Every stored line of a run, as `GET /api/runs/:id/logs` returns them (up to 5,000). */
+/** Every stored line of a run, as `GET /api/runs/:id/logs` returns them, page after page. */
 export async function storedLines(stack: Stack, runId: string): Promise<LogLineDto[]> {
-  return (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?limit=5000`, { token: stack.admin.token })).body.items;
+  const lines: LogLineDto[] = [];
+  for (let after = 0; ;) {
+    const page = (await stack.request<LogPageDto>('GET', `/api/runs/${runId}/logs?after=${after}&limit=5000`, { token: stack.admin.token })).body;
+    if (page.items.length === 0) return lines;
+    lines.push(...page.items);
+    after = page.nextAfter;
+  }
 }
 
 /**
