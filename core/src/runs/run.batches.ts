@@ -1,6 +1,6 @@
 import type { LogLineDto } from '@jobflow/shared';
 import { createBatcher, type Db } from '../db';
-import { traceLog } from '../platform';
+import { logTraceChannel, traceLog } from '../platform';
 import type { Claim, ClaimOutcome, Ending, LogAppend, NewRun, RunRow } from './run-row';
 import { appendLines } from './sql/append-lines.queries';
 import { claimLimitedRun, claimRuns } from './sql/claim-runs.queries';
@@ -38,6 +38,8 @@ export function createRunBatches(db: Db) {
   });
   const appendLogs = createBatcher<LogAppend, LogLineDto[] | null>({
     run: async (appends) => {
+      // Nothing more than the statement unless someone traces lines.
+      if (!logTraceChannel.hasSubscribers) return appendLines(db.sql, appends);
       for (const a of appends) traceLog('sent', a.runId, a.lines);
       const stored = await appendLines(db.sql, appends);
       stored.forEach((lines, i) => lines && traceLog('stored', appends[i]!.runId, lines));
