@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isFinalStatus, type CreatedTokenDto, type JobDto, type LogLineDto, type RunDto } from '@jobflow/shared';
 import { startStack, type Stack } from '../support/stack';
+import { startGateway } from '../support/gateway';
 import { startHttpProxy, type HttpProxy } from '../support/http-proxy';
 import { killPythonProcesses, requirePython, runPython } from '../support/python';
 import { waitFor } from '../support/wait';
@@ -119,23 +120,28 @@ describe('examples/python/follow_run.py', () => {
   it('asks again when a proxy answers 503 while servers restart: reads, and the start with its Idempotency-Key, which makes one run', async (ctx) => {
     requirePython(ctx);
     const job = await createJob('py through a restart', 'echo after the restart');
-    const seenBefore = proxy.requests.length;
-    proxy.answerUnavailable(2, (request) => request.method === 'GET' && request.target.startsWith('/api/jobs'));
-    const finding = followRun(job.id);
-    await finding.runId();
-    proxy.answerUnavailable(3, (request) => request.method === 'POST');
-    const starting = followRun(job.id);
-    expect([await finding.exited, await starting.exited]).toEqual([0, 0]);
-    expect(starting.output().stdout).toBe('after the restart\n');
-    const starts = proxy.requests.slice(seenBefore).filter((request) => request.method === 'POST');
-    // One start by the first script, four by the second (three answered 503 by the proxy), all of its four with one key.
-    expect(starts).toHaveLength(5);
-    const keys = starts.map((request) => request.headers['idempotency-key']);
-    expect(keys.every((key) => /^[0-9a-f-]{36}$/.test(key ?? ''))).toBe(true);
-    expect(new Set(keys.slice(1)).size).toBe(1);
-    expect(keys[0]).not.toBe(keys[1]);
-    const runs = await stack.sql<{ id: string }>(`select id from runs where job_id = $1`, [job.id]);
-    expect(runs.map((r) => r.id).sort()).toEqual([await finding.runId(), await starting.runId()].sort());
+    const gateway = await startGateway(Number(new URL(stack.baseUrl).port));
+    try {
+      const viaGateway = { JOBFLOW_URL: gateway.url };
+      gateway.refuse((method, path) => method === 'GET' && path.startsWith('/api/jobs'), 2, { retryAfterSec: 0 });
+      const finding = followRun(job.id, viaGateway);
+      await finding.runId();
+      gateway.refuse((method) => method === 'POST', 3, { retryAfterSec: 0 });
+      const starting = followRun(job.id, viaGateway);
+      expect([await finding.exited, await starting.exited]).toEqual([0, 0]);
+      expect(starting.output().stdout).toBe('after the restart\n');
+      const starts = gateway.requests.filter((request) => request.method === 'POST');
+      // One start by the first script, four by the second (three answered 503 by the gateway), all of its four with one key.
+      expect(starts).toHaveLength(5);
+      const keys = starts.map((request) => String(request.headers['idempotency-key']));
+      expect(keys.every((key) => /^[0-9a-f-]{36}$/.test(key))).toBe(true);
+      expect(new Set(keys.slice(1)).size).toBe(1);
+      expect(keys[0]).not.toBe(keys[1]);
+      const runs = await stack.sql<{ id: string }>(`select id from runs where job_id = $1`, [job.id]);
+      expect(runs.map((r) => r.id).sort()).toEqual([await finding.runId(), await starting.runId()].sort());
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('says what is wrong: exit 2 for a wrong call, 3 for an unknown job, a refused token or a server out of reach', async (ctx) => {

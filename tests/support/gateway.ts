@@ -13,9 +13,20 @@ export type RequestMatch = (method: string, path: string) => boolean;
  * a request on and then reset the connection before the answer reaches the
  * client (the server acted; the client cannot know).
  */
+/** A request that reached the gateway: header names in lower case. */
+export interface GatewayRequest {
+  method: string;
+  /** Without the query. */
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  isUpgrade: boolean;
+}
+
 export interface Gateway {
   url: string;
-  /** Every request that reached the gateway, as `METHOD /path`, in order of arrival. */
+  /** Every request that reached the gateway, in order of arrival. */
+  readonly requests: readonly GatewayRequest[];
+  /** The same, as `METHOD /path` (`METHOD /path (upgrade)` for a WebSocket). */
   readonly seen: readonly string[];
   /** The next `count` requests `match` accepts get a 503 from the gateway (with `Retry-After` when given). */
   refuse(match: RequestMatch, count: number, options?: { retryAfterSec?: number }): void;
@@ -36,7 +47,7 @@ interface Rule {
 const NO_SERVER_PAGE = '<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n';
 
 export async function startGateway(targetPort: number): Promise<Gateway> {
-  const seen: string[] = [];
+  const requests: GatewayRequest[] = [];
   const rules: Rule[] = [];
   const upgraded = new Set<net.Socket>();
 
@@ -49,7 +60,7 @@ export async function startGateway(targetPort: number): Promise<Gateway> {
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0]!;
-    seen.push(`${method} ${path}`);
+    requests.push({ method, path, headers: req.headers, isUpgrade: false });
     const rule = ruleFor(method, path);
     if (rule?.kind === 'refuse') {
       req.resume();
@@ -75,7 +86,7 @@ export async function startGateway(targetPort: number): Promise<Gateway> {
   });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    seen.push(`${req.method} ${(req.url ?? '/').split('?')[0]} (upgrade)`);
+    requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, headers: req.headers, isUpgrade: true });
     const upstream = net.connect(targetPort, '127.0.0.1');
     upgraded.add(socket).add(upstream);
     const close = () => {
@@ -99,7 +110,10 @@ export async function startGateway(targetPort: number): Promise<Gateway> {
 
   const gateway: Gateway = {
     url: `http://127.0.0.1:${port}`,
-    seen,
+    requests,
+    get seen() {
+      return requests.map((r) => `${r.method} ${r.path}${r.isUpgrade ? ' (upgrade)' : ''}`);
+    },
     refuse(match, count, options = {}) {
       rules.push({ kind: 'refuse', match, left: count, retryAfterSec: options.retryAfterSec });
     },

@@ -27,12 +27,6 @@ export interface HttpProxy {
   /** New Socket.IO connections wait (REST still passes) until `release()`. */
   holdSocketIo(): void;
   release(): void;
-  /**
-   * The next `count` requests that `which` picks (by default every one but
-   * Socket.IO's) are answered 503 by the proxy itself, as a load balancer
-   * with no server ready answers while servers restart.
-   */
-  answerUnavailable(count: number, which?: (request: SeenRequest) => boolean): void;
   /** The server's bytes stop reaching Socket.IO clients; the server's writes back up until `resumeSocketIo()`. */
   pauseSocketIo(): void;
   resumeSocketIo(): void;
@@ -58,7 +52,6 @@ export async function startHttpProxy(targetPort: number): Promise<HttpProxy> {
   const downstreams = new Set<{ upstream: net.Socket; isPaused: boolean }>();
   let isPaused = false;
   let hold: { promise: Promise<void>; release: () => void } | null = null;
-  let unavailable = { count: 0, which: (_request: SeenRequest) => false };
 
   const forward = (inbound: net.Socket, head: Buffer, isSocketIo: boolean) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -99,12 +92,6 @@ export async function startHttpProxy(targetPort: number): Promise<HttpProxy> {
       requests.push(request);
       const isSocketIo = request.target.startsWith('/socket.io/');
       const head = buffered;
-      if (unavailable.count > 0 && unavailable.which(request)) {
-        unavailable.count--;
-        inbound.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-        inbound.resume();
-        return;
-      }
       if (isSocketIo && hold) void hold.promise.then(() => !inbound.destroyed && forward(inbound, head, true));
       else forward(inbound, head, isSocketIo);
     };
@@ -120,9 +107,6 @@ export async function startHttpProxy(targetPort: number): Promise<HttpProxy> {
     url: `http://127.0.0.1:${port}`,
     requests,
     socketIoRequests: () => requests.filter((r) => r.target.startsWith('/socket.io/')),
-    answerUnavailable(count, which = (request) => !request.target.startsWith('/socket.io/')) {
-      unavailable = { count, which };
-    },
     holdSocketIo() {
       if (hold) return;
       let release!: () => void;
