@@ -13,6 +13,7 @@ import {
   passingFailureOf,
   retryAfterMsOf,
   retryPolicyOf,
+  SAFE_METHODS,
   type RetryNotice,
   type RetryOptions,
   type RetryPolicy,
@@ -36,8 +37,6 @@ export interface ClientOptions {
    */
   retry?: RetryOptions | false;
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** Keyset pagination of every list: `limit` 1..200 (server default 50), `cursor` from the previous page. */
 export type PageQuery = RouteQuery<ApiRoutes['listUsers']>;

@@ -59,8 +59,11 @@ export function retryPolicyOf(options: RetryOptions | false | undefined): RetryP
   return policy.maxElapsedMs > 0 ? policy : null;
 }
 
+/** The methods that only read. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 /** A read, or a request whose repeat answers what the first one did. */
-export const isSafeToRepeat = (method: string, hasIdempotencyKey: boolean) => method === 'GET' || method === 'HEAD' || hasIdempotencyKey;
+export const isSafeToRepeat = (method: string, hasIdempotencyKey: boolean) => SAFE_METHODS.has(method) || hasIdempotencyKey;
 
 /**
  * Why an answer is worth waiting out: a proxy or gateway without a server
