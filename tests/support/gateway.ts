@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { track, untrack } from './leak-check';
+import { joinSockets } from './proxy';
 
 /** Picks requests by method and path (without the query). */
 export type RequestMatch = (method: string, path: string) => boolean;
@@ -88,20 +89,11 @@ export async function startGateway(targetPort: number): Promise<Gateway> {
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, headers: req.headers, isUpgrade: true });
     const upstream = net.connect(targetPort, '127.0.0.1');
-    upgraded.add(socket).add(upstream);
-    const close = () => {
-      socket.destroy();
-      upstream.destroy();
-      upgraded.delete(socket);
-      upgraded.delete(upstream);
-    };
-    socket.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
     const lines = [`${req.method} ${req.url} HTTP/1.1`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) upstream.write(head);
-    socket.pipe(upstream).pipe(socket);
+    joinSockets(socket, upstream, upgraded);
   });
 
   server.listen(0, '127.0.0.1');

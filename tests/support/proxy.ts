@@ -10,23 +10,26 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
+/**
+ * Passes bytes both ways between two sockets, kept in `open` while they last;
+ * when either closes or fails, both go.
+ */
+export function joinSockets(a: net.Socket, b: net.Socket, open: Set<net.Socket>): void {
+  open.add(a).add(b);
+  const close = () => {
+    a.destroy();
+    b.destroy();
+    open.delete(a);
+    open.delete(b);
+  };
+  a.on('error', close).on('close', close);
+  b.on('error', close).on('close', close);
+  a.pipe(b).pipe(a);
+}
+
 export async function startProxy(targetPort: number): Promise<Proxy> {
   const open = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(targetPort, '127.0.0.1');
-    open.add(inbound);
-    open.add(outbound);
-    const close = () => {
-      inbound.destroy();
-      outbound.destroy();
-      open.delete(inbound);
-      open.delete(outbound);
-    };
-    inbound.on('error', close).on('close', close);
-    outbound.on('error', close).on('close', close);
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
-  });
+  const server = net.createServer((inbound) => joinSockets(inbound, net.connect(targetPort, '127.0.0.1'), open));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as net.AddressInfo;
